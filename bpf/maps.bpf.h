@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* BPF-only map definitions. Types, names and default sizes come from the contract in
+ * maps/xdpguard_maps.h; the controller resizes the lists before load and pins every map
+ * under XG_PIN_DIR so enforcement state outlives the controller. */
+#ifndef XDPGUARD_MAPS_BPF_H
+#define XDPGUARD_MAPS_BPF_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "xdpguard_maps.h"
+
+/* LPM tries must be created with BPF_F_NO_PREALLOC (kernel requirement). */
+struct {
+  __uint(type, BPF_MAP_TYPE_LPM_TRIE);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __uint(max_entries, XG_DEFAULT_BLOCK_V4_ENTRIES);
+  __type(key, struct xg_lpm_v4_key);
+  __type(value, struct xg_rule);
+} xg_block_v4 SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_LPM_TRIE);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __uint(max_entries, XG_DEFAULT_BLOCK_V6_ENTRIES);
+  __type(key, struct xg_lpm_v6_key);
+  __type(value, struct xg_rule);
+} xg_block_v6 SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_LPM_TRIE);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __uint(max_entries, XG_DEFAULT_ALLOW_ENTRIES);
+  __type(key, struct xg_lpm_v4_key);
+  __type(value, struct xg_allow);
+} xg_allow_v4 SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_LPM_TRIE);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __uint(max_entries, XG_DEFAULT_ALLOW_ENTRIES);
+  __type(key, struct xg_lpm_v6_key);
+  __type(value, struct xg_allow);
+} xg_allow_v6 SEC(".maps");
+
+/* Verdict x family counters, indexed by class * XG_FAM_MAX + family. */
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, XG_STATS_ENTRIES);
+  __type(key, __u32);
+  __type(value, struct xg_counter);
+} xg_stats SEC(".maps");
+
+/* Packet counts per XG_REASON_*. */
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, XG_REASON_MAX);
+  __type(key, __u32);
+  __type(value, __u64);
+} xg_reasons SEC(".maps");
+
+/* Per-rule hit counters. LRU so that a million-entry list with hits spread over many
+ * rules cannot exhaust it; an evicted counter restarts from zero (documented in README). */
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+  __uint(max_entries, XG_DEFAULT_RULE_STATS_ENTRIES);
+  __type(key, struct xg_rule_stats_key);
+  __type(value, struct xg_counter);
+} xg_rule_stats SEC(".maps");
+
+/* Per-origin hit counters (origin 0 = manual). */
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, XG_MAX_ORIGINS);
+  __type(key, __u32);
+  __type(value, struct xg_counter);
+} xg_origin_stats SEC(".maps");
+
+/* Per-interface switches, keyed by ifindex; read only when a rule matched. */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, XG_MAX_IFACES);
+  __type(key, __u32);
+  __type(value, struct xg_if_config);
+} xg_ifconfig SEC(".maps");
+
+/* Describes the pinned state (ABI version); never read by the datapath. */
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct xg_info);
+} xg_info SEC(".maps");
+
+/* Operator comments for manual entries; never read by the datapath. */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __uint(max_entries, XG_DEFAULT_COMMENT_ENTRIES);
+  __type(key, struct xg_rule_stats_key);
+  __type(value, struct xg_comment);
+} xg_comments SEC(".maps");
+
+#endif /* XDPGUARD_MAPS_BPF_H */

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Per-CPU counters. The entry program records a frame's verdict class exactly once, at
+ * its single exit; per-rule and per-origin counters are touched only when a rule matched,
+ * so the no-match fast path costs one array update. */
+#ifndef XDPGUARD_STATS_H
+#define XDPGUARD_STATS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "maps.bpf.h"
+
+static __always_inline void count_verdict(__u32 cls, __u32 family, __u32 reason, __u64 bytes) {
+  __u32 idx = cls * XG_FAM_MAX + family;
+  struct xg_counter *c = bpf_map_lookup_elem(&xg_stats, &idx);
+  if (c) {
+    c->packets++;
+    c->bytes += bytes;
+  }
+  if (reason != XG_REASON_NONE) {
+    __u64 *r = bpf_map_lookup_elem(&xg_reasons, &reason);
+    if (r) (*r)++;
+  }
+}
+
+/* Host bits of saddr cleared for a prefix of plen bits (network order in and out). */
+static __always_inline __be32 mask_word(__be32 word, __s32 plen) {
+  if (plen >= 32) return word;
+  if (plen <= 0) return 0;
+  return word & bpf_htonl(~0u << (32 - plen));
+}
+
+/* Counts a hit on the rule that covers saddr with rule->prefixlen bits. */
+static __always_inline void count_rule_hit(const struct xg_rule *rule, __u8 family,
+                                           const __be32 *saddr, __u64 bytes) {
+  struct xg_rule_stats_key key = {.family = family, .prefixlen = rule->prefixlen};
+  if (family == XG_FAM_IPV4) {
+    key.addr[0] = mask_word(saddr[0], rule->prefixlen);
+  } else {
+#pragma unroll
+    for (int i = 0; i < 4; i++) key.addr[i] = mask_word(saddr[i], (__s32)rule->prefixlen - 32 * i);
+  }
+  struct xg_counter *c = bpf_map_lookup_elem(&xg_rule_stats, &key);
+  if (!c) {
+    struct xg_counter zero = {};
+    /* NOEXIST fails when another CPU created the element first; either way it exists now
+     * (unless evicted in between, which loses this one count). */
+    bpf_map_update_elem(&xg_rule_stats, &key, &zero, BPF_NOEXIST);
+    c = bpf_map_lookup_elem(&xg_rule_stats, &key);
+  }
+  if (c) {
+    c->packets++;
+    c->bytes += bytes;
+  }
+  __u32 origin = rule->origin;
+  if (origin < XG_MAX_ORIGINS) {
+    struct xg_counter *o = bpf_map_lookup_elem(&xg_origin_stats, &origin);
+    if (o) {
+      o->packets++;
+      o->bytes += bytes;
+    }
+  }
+}
+
+#endif /* XDPGUARD_STATS_H */

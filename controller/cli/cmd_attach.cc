@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-2.0
+// attach, detach, status and monitor: the verbs that manage where the datapath runs.
+#include <bpf/bpf.h>
+
+#include <cerrno>
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "common/errno_status.h"
+#include "datapath/attach.h"
+#include "datapath/pin_dir.h"
+#include "datapath/pinned_maps.h"
+#include "nlohmann/json.hpp"
+#include "spdlog/spdlog.h"
+
+namespace xdpguard::cli {
+namespace {
+
+using datapath::InterfaceXdpState;
+
+absl::Status SetInterfaceMonitor(const datapath::PinnedMaps& maps, int ifindex, bool on) {
+  xg_if_config cfg{};
+  cfg.flags = on ? XG_IF_MONITOR : 0;
+  uint32_t key = static_cast<uint32_t>(ifindex);
+  if (bpf_map_update_elem(maps.map(XG_MAP_IFCONFIG)->fd(), &key, &cfg, BPF_ANY) != 0)
+    return ErrnoToStatus(errno, "update xg_ifconfig");
+  return absl::OkStatus();
+}
+
+bool InterfaceMonitor(const datapath::PinnedMaps& maps, int ifindex) {
+  xg_if_config cfg{};
+  uint32_t key = static_cast<uint32_t>(ifindex);
+  return bpf_map_lookup_elem(maps.map(XG_MAP_IFCONFIG)->fd(), &key, &cfg) == 0 &&
+         (cfg.flags & XG_IF_MONITOR);
+}
+
+std::string Describe(const InterfaceXdpState& st) {
+  const auto* ours = st.Ours();
+  return absl::StrCat(st.ifname, ": ", st.mode, " mode, program id ", ours ? ours->id : 0,
+                      st.frags ? " (frags)" : "",
+                      st.multiprog ? absl::StrCat(", libxdp dispatcher id ", st.dispatcher_id,
+                                                  " with ", st.programs.size(), " program(s)")
+                                   : ", single program (libxdp dispatcher not in use)");
+}
+
+}  // namespace
+
+int RunAttach(const Context& ctx, const Argv& argv) {
+  FlagSpec spec{{"monitor", "replace"},
+                {"mode", "block-v4-entries", "block-v6-entries", "allow-v4-entries",
+                 "allow-v6-entries", "rule-stats-entries"}};
+  absl::StatusOr<Args> args = Args::Parse(argv, spec);
+  if (!args.ok()) return Fail(args.status());
+  if (args->positionals().size() != 1)
+    return Fail(absl::InvalidArgumentError("usage: attach IFACE [--mode ...]"));
+  datapath::AttachOptions opts;
+  opts.ifname = args->positionals()[0];
+  opts.pin_dir = ctx.pin_dir;
+  opts.force_replace = args->Has("replace");
+  if (auto m = args->Value("mode")) {
+    absl::StatusOr<datapath::AttachMode> mode = datapath::ParseAttachMode(*m);
+    if (!mode.ok()) return Fail(mode.status());
+    opts.mode = *mode;
+  }
+  struct {
+    const char* flag;
+    uint32_t* field;
+  } sizes[] = {{"block-v4-entries", &opts.sizes.block_v4},
+               {"block-v6-entries", &opts.sizes.block_v6},
+               {"allow-v4-entries", &opts.sizes.allow_v4},
+               {"allow-v6-entries", &opts.sizes.allow_v6},
+               {"rule-stats-entries", &opts.sizes.rule_stats}};
+  for (auto& s : sizes) {
+    if (auto v = args->Value(s.flag)) {
+      absl::StatusOr<uint32_t> n = ParseCount(s.flag, *v, 1, XG_MAX_MAP_ENTRIES);
+      if (!n.ok()) return Fail(n.status());
+      *s.field = *n;
+    }
+  }
+  if (absl::StatusOr<int> idx = datapath::InterfaceIndex(opts.ifname); !idx.ok())
+    return Fail(absl::InvalidArgumentError(idx.status().message()));
+  if (absl::Status s = CheckPrivileges(true); !s.ok()) return Fail(s);
+  if (absl::Status s = datapath::CreatePinDir(ctx.pin_dir); !s.ok()) return Fail(s);
+  absl::StatusOr<datapath::PinDirLock> lock = datapath::PinDirLock::Acquire(ctx.pin_dir);
+  if (!lock.ok()) return Fail(lock.status());
+
+  absl::StatusOr<datapath::AttachResult> r = datapath::Attach(opts);
+  if (!r.ok()) return Fail(r.status());
+  if (args->Has("monitor")) {
+    absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> maps =
+        datapath::PinnedMaps::Open(ctx.pin_dir);
+    if (!maps.ok()) return Fail(maps.status());
+    if (absl::Status s = SetInterfaceMonitor(**maps, r->state.ifindex, true); !s.ok())
+      return Fail(s);
+  }
+  if (!r->note.empty()) spdlog::info("{}", r->note);
+  std::cout << r->action << " " << Describe(r->state)
+            << (args->Has("monitor") ? ", monitor mode on" : "") << "\n";
+  return kExitOk;
+}
+
+int RunDetach(const Context& ctx, const Argv& argv) {
+  absl::StatusOr<Args> args = Args::Parse(argv, {{"keep-maps"}, {}});
+  if (!args.ok()) return Fail(args.status());
+  if (args->positionals().size() != 1)
+    return Fail(absl::InvalidArgumentError("usage: detach IFACE [--keep-maps]"));
+  const std::string& ifname = args->positionals()[0];
+  absl::StatusOr<int> ifindex = datapath::InterfaceIndex(ifname);
+  if (!ifindex.ok()) return Fail(absl::InvalidArgumentError(ifindex.status().message()));
+  if (absl::Status s = CheckPrivileges(true); !s.ok()) return Fail(s);
+
+  absl::Status checked = datapath::CheckPinDir(ctx.pin_dir);
+  std::optional<datapath::PinDirLock> lock;
+  if (checked.ok()) {
+    absl::StatusOr<datapath::PinDirLock> l = datapath::PinDirLock::Acquire(ctx.pin_dir);
+    if (!l.ok()) return Fail(l.status());
+    lock.emplace(std::move(*l));
+  } else if (!absl::IsNotFound(checked)) {
+    return Fail(checked);
+  }
+  absl::Status st = datapath::Detach(ifname, ctx.pin_dir);
+  if (absl::IsNotFound(st)) {
+    std::cerr << "xdpguard: " << st.message() << " (nothing to detach)\n";
+    return kExitNotAttached;
+  }
+  if (absl::IsFailedPrecondition(st)) {
+    std::cerr << "xdpguard: " << st.message() << "\n";
+    return kExitForeign;
+  }
+  if (!st.ok()) return Fail(st);
+  if (absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> maps =
+          datapath::PinnedMaps::Open(ctx.pin_dir);
+      maps.ok()) {
+    uint32_t key = static_cast<uint32_t>(*ifindex);
+    bpf_map_delete_elem((*maps)->map(XG_MAP_IFCONFIG)->fd(), &key);  // absent is fine
+  }
+  std::cout << "detached from " << ifname << "\n";
+  if (args->Has("keep-maps")) {
+    std::cout << "lists kept in " << ctx.pin_dir << "\n";
+    return kExitOk;
+  }
+  absl::Status removed = datapath::RemovePinnedState(ctx.pin_dir);
+  if (absl::IsFailedPrecondition(removed)) {
+    std::cout << removed.message() << "\n";
+  } else if (!removed.ok()) {
+    return Fail(removed);
+  } else {
+    std::cout << "removed pinned maps in " << ctx.pin_dir << "\n";
+  }
+  return kExitOk;
+}
+
+int RunMonitor(const Context& ctx, const Argv& argv) {
+  absl::StatusOr<Args> args = Args::Parse(argv, {});
+  if (!args.ok()) return Fail(args.status());
+  const auto& pos = args->positionals();
+  if (pos.size() != 2 || (pos[1] != "on" && pos[1] != "off"))
+    return Fail(absl::InvalidArgumentError("usage: monitor IFACE on|off"));
+  absl::StatusOr<int> ifindex = datapath::InterfaceIndex(pos[0]);
+  if (!ifindex.ok()) return Fail(absl::InvalidArgumentError(ifindex.status().message()));
+  if (absl::Status s = CheckPrivileges(false); !s.ok()) return Fail(s);
+  if (absl::Status s = datapath::CheckPinDir(ctx.pin_dir); !s.ok()) return Fail(s);
+  absl::StatusOr<datapath::PinDirLock> lock = datapath::PinDirLock::Acquire(ctx.pin_dir);
+  if (!lock.ok()) return Fail(lock.status());
+  absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> maps =
+      datapath::PinnedMaps::Open(ctx.pin_dir);
+  if (!maps.ok()) return Fail(maps.status());
+  if (absl::Status s = SetInterfaceMonitor(**maps, *ifindex, pos[1] == "on"); !s.ok())
+    return Fail(s);
+  std::cout << "monitor mode " << pos[1] << " for " << pos[0]
+            << (pos[1] == "on" ? ": matches are counted as would-drop and passed" : "") << "\n";
+  return kExitOk;
+}
+
+int RunStatus(const Context& ctx, const Argv& argv) {
+  absl::StatusOr<Args> args = Args::Parse(argv, {{"json"}, {}});
+  if (!args.ok()) return Fail(args.status());
+  if (!args->positionals().empty()) return Fail(absl::InvalidArgumentError("usage: status [--json]"));
+  if (absl::Status s = CheckPrivileges(false); !s.ok()) return Fail(s);
+  absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> maps =
+      datapath::PinnedMaps::Open(ctx.pin_dir);
+  absl::StatusOr<std::vector<InterfaceXdpState>> ifaces = datapath::FindOurInterfaces(ctx.pin_dir);
+  if (!ifaces.ok()) return Fail(ifaces.status());
+  nlohmann::json j;
+  j["pin_dir"] = ctx.pin_dir;
+  j["pinned"] = maps.ok();
+  j["interfaces"] = nlohmann::json::array();
+  for (const auto& st : *ifaces) {
+    const auto* ours = st.Ours();
+    j["interfaces"].push_back({{"name", st.ifname},
+                               {"ifindex", st.ifindex},
+                               {"mode", st.mode},
+                               {"program_id", ours ? ours->id : 0},
+                               {"program", ours ? ours->name : ""},
+                               {"frags", st.frags},
+                               {"libxdp_dispatcher", st.multiprog},
+                               {"programs_on_interface", st.programs.size()},
+                               {"monitor", maps.ok() && InterfaceMonitor(**maps, st.ifindex)}});
+  }
+  if (maps.ok()) {
+    for (const char* name : {XG_MAP_BLOCK_V4, XG_MAP_BLOCK_V6, XG_MAP_ALLOW_V4, XG_MAP_ALLOW_V6}) {
+      datapath::LibbpfMap* m = (*maps)->map(name);
+      absl::StatusOr<uint32_t> n = m->Count();
+      if (!n.ok()) return Fail(n.status());
+      j["maps"][name] = {{"entries", *n}, {"capacity", m->max_entries()}};
+    }
+  } else if (!absl::IsNotFound(maps.status())) {
+    return Fail(maps.status());
+  }
+  if (args->Has("json")) {
+    std::cout << j.dump(2) << "\n";
+    return kExitOk;
+  }
+  if (!maps.ok()) {
+    std::cout << "not attached: no pinned state in " << ctx.pin_dir << "\n";
+    return kExitOk;
+  }
+  std::cout << "pinned state: " << ctx.pin_dir << "\n";
+  if (ifaces->empty()) std::cout << "attached: none (lists kept, nothing enforcing them)\n";
+  for (const auto& st : *ifaces)
+    std::cout << "attached " << Describe(st)
+              << (InterfaceMonitor(**maps, st.ifindex) ? ", MONITOR MODE (nothing dropped)" : "")
+              << "\n";
+  for (auto& [name, v] : j["maps"].items())
+    std::cout << "  " << name << ": " << v["entries"] << " / " << v["capacity"] << " entries\n";
+  return kExitOk;
+}
+
+int Fail(const absl::Status& status) {
+  std::cerr << "xdpguard: " << (absl::IsInvalidArgument(status) ? "" : "error: ")
+            << status.message() << "\n";
+  return absl::IsInvalidArgument(status) ? kExitUsage : kExitFailure;
+}
+
+}  // namespace xdpguard::cli

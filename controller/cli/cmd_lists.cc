@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0
+// block and allow: the operator's manual entries. Every input is validated in full before
+// anything is written (a bad line names file, line and text, and nothing is applied), and
+// writes are all-or-nothing under the pin-directory lock.
+#include <unistd.h>
+
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "cli/session.h"
+#include "common/duration.h"
+#include "datapath/counters.h"
+#include "lists/manual_rules.h"
+#include "net/cidr_list.h"
+#include "nlohmann/json.hpp"
+#include "spdlog/spdlog.h"
+
+namespace xdpguard::cli {
+namespace {
+
+using datapath::PrefixTable;
+using net::Cidr;
+
+std::string OriginName(uint16_t origin) {
+  return origin == lists::kOriginManual ? "manual" : absl::StrCat("feed:", origin);
+}
+
+std::string ActionName(uint8_t action) {
+  switch (action) {
+    case XG_ACTION_DROP:
+      return "drop";
+    case XG_ACTION_PASS:
+      return "pass";
+    case XG_ACTION_RATELIMIT:
+      return "ratelimit";
+  }
+  return "unknown";
+}
+
+// Parses one CIDR argument, warning about normalisation and applying the prefix floor.
+absl::StatusOr<Cidr> CidrArgument(const std::string& text, bool force) {
+  absl::StatusOr<net::ParsedCidr> p = net::ParseCidr(text);
+  if (!p.ok()) return p.status();
+  if (p->host_bits_masked)
+    spdlog::warn("host bits masked: {} -> {}", text, p->cidr.ToString());
+  if (p->from_mapped_v4) spdlog::info("IPv4-mapped address stored as {}", p->cidr.ToString());
+  if (absl::Status s = net::CheckPrefixFloor(p->cidr, force); !s.ok()) return s;
+  return p->cidr;
+}
+
+absl::StatusOr<lists::RuleOptions> RuleOptionsFrom(const Args& args) {
+  lists::RuleOptions o;
+  if (auto a = args.Value("action")) {
+    if (*a == "drop") {
+      o.action = XG_ACTION_DROP;
+    } else if (*a == "pass") {
+      o.action = XG_ACTION_PASS;
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--action must be drop or pass, got '", *a, "' (ratelimit arrives with rate limits)"));
+    }
+  }
+  o.monitor = args.Has("monitor");
+  if (auto t = args.Value("ttl")) {
+    absl::StatusOr<uint64_t> secs = ParseDurationSeconds(*t);
+    if (!secs.ok()) return secs.status();
+    o.ttl_seconds = *secs;
+  }
+  return o;
+}
+
+absl::StatusOr<net::CidrList> ReadList(const std::string& path, bool force) {
+  net::CidrListOptions opts;
+  opts.force = force;
+  if (path != "-") return net::LoadCidrListFile(path, opts);
+  std::ostringstream buf;
+  std::string chunk(1 << 16, '\0');
+  size_t total = 0;
+  while (std::cin.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) ||
+         std::cin.gcount() > 0) {
+    total += static_cast<size_t>(std::cin.gcount());
+    if (total > opts.max_bytes)
+      return absl::InvalidArgumentError("stdin: input exceeds the size limit; nothing applied");
+    buf.write(chunk.data(), std::cin.gcount());
+  }
+  return net::ParseCidrList(buf.str(), "stdin", opts);
+}
+
+std::map<Cidr, xg_counter> RuleHits(const datapath::PinnedMaps& maps) {
+  std::map<Cidr, xg_counter> out;
+  absl::StatusOr<datapath::Counters> c = datapath::ReadCounters(maps, true);
+  if (c.ok())
+    for (const auto& r : c->rules) out[r.cidr] = r.counter;
+  return out;
+}
+
+int BlockAdd(const Context& ctx, const Args& args) {
+  if (args.positionals().size() != 2)
+    return Fail(absl::InvalidArgumentError("usage: block add CIDR [--ttl D] [--monitor] ..."));
+  absl::StatusOr<Cidr> cidr = CidrArgument(args.positionals()[1], args.Has("force"));
+  if (!cidr.ok()) return Fail(cidr.status());
+  absl::StatusOr<lists::RuleOptions> opts = RuleOptionsFrom(args);
+  if (!opts.ok()) return Fail(opts.status());
+  std::string comment = args.Value("comment").value_or("");
+  if (absl::Status s = lists::ValidateComment(comment); !s.ok()) return Fail(s);
+
+  absl::StatusOr<WriteSession> session = OpenForWrite(ctx);
+  if (!session.ok()) return Fail(session.status());
+  PrefixTable<xg_rule> table = session->maps->Blocklist();
+  absl::StatusOr<std::optional<xg_rule>> prior = table.Get(*cidr);
+  if (!prior.ok()) return Fail(prior.status());
+  xg_rule rule = lists::MakeManualRule(*cidr, *opts, lists::MonotonicNowNs(),
+                                       lists::RealtimeNowS());
+  if (absl::Status s = table.Upsert({{*cidr, rule}}); !s.ok()) return Fail(s);
+  lists::CommentStore comments(session->maps->map(XG_MAP_COMMENTS));
+  if (absl::Status s = comments.Set(*cidr, comment); !s.ok())
+    spdlog::warn("entry written, comment not stored: {}", std::string(s.message()));
+  if (*prior && (*prior)->origin != lists::kOriginManual)
+    spdlog::info("{} was listed by {}; it is now a manual entry", cidr->ToString(),
+                 OriginName((*prior)->origin));
+  std::cout << (*prior ? "updated " : "added ") << cidr->ToString() << " ("
+            << ActionName(rule.action) << (opts->monitor ? ", monitor" : "")
+            << (opts->ttl_seconds ? ", expires in " + FormatSeconds(opts->ttl_seconds) : "")
+            << ")\n";
+  return kExitOk;
+}
+
+template <typename V>
+int DeleteEntry(const Context& ctx, const Args& args, bool blocklist) {
+  if (args.positionals().size() != 2)
+    return Fail(absl::InvalidArgumentError(blocklist ? "usage: block del CIDR"
+                                                     : "usage: allow del CIDR"));
+  absl::StatusOr<net::ParsedCidr> p = net::ParseCidr(args.positionals()[1]);
+  if (!p.ok()) return Fail(p.status());
+  absl::StatusOr<WriteSession> session = OpenForWrite(ctx);
+  if (!session.ok()) return Fail(session.status());
+  absl::Status st;
+  if constexpr (std::is_same_v<V, xg_rule>) {
+    st = session->maps->Blocklist().Delete({p->cidr});
+    if (st.ok()) (void)lists::CommentStore(session->maps->map(XG_MAP_COMMENTS)).Erase(p->cidr);
+  } else {
+    st = session->maps->Allowlist().Delete({p->cidr});
+  }
+  if (!st.ok()) return Fail(st);
+  std::cout << "deleted " << p->cidr.ToString() << "\n";
+  return kExitOk;
+}
+
+int BlockLoad(const Context& ctx, const Args& args) {
+  if (args.positionals().size() != 2)
+    return Fail(absl::InvalidArgumentError("usage: block load FILE|- [--replace] ..."));
+  absl::StatusOr<lists::RuleOptions> opts = RuleOptionsFrom(args);
+  if (!opts.ok()) return Fail(opts.status());
+  // Parse and validate everything before taking the lock or touching a map.
+  absl::StatusOr<net::CidrList> list = ReadList(args.positionals()[1], args.Has("force"));
+  if (!list.ok()) return Fail(list.status());
+  for (const std::string& w : list->warnings) spdlog::warn("{}", w);
+
+  absl::StatusOr<WriteSession> session = OpenForWrite(ctx);
+  if (!session.ok()) return Fail(session.status());
+  PrefixTable<xg_rule> table = session->maps->Blocklist();
+  uint64_t now_mono = lists::MonotonicNowNs(), now_real = lists::RealtimeNowS();
+  std::vector<PrefixTable<xg_rule>::Entry> entries;
+  std::vector<Cidr> desired;
+  entries.reserve(list->entries.size());
+  for (const auto& e : list->entries) {
+    entries.push_back({e.cidr, lists::MakeManualRule(e.cidr, *opts, now_mono, now_real)});
+    desired.push_back(e.cidr);
+  }
+  // Adds and updates first, deletes after: a prefix in both the old and the new list is
+  // enforced throughout.
+  if (absl::Status s = table.Upsert(entries); !s.ok()) return Fail(s);
+  size_t removed = 0;
+  if (args.Has("replace")) {
+    absl::StatusOr<std::vector<PrefixTable<xg_rule>::Entry>> current = table.List();
+    if (!current.ok()) return Fail(current.status());
+    std::vector<Cidr> stale = lists::ManualEntriesNotIn(*current, desired);
+    if (absl::Status s = table.Delete(stale); !s.ok()) return Fail(s);
+    lists::CommentStore comments(session->maps->map(XG_MAP_COMMENTS));
+    for (const Cidr& c : stale) (void)comments.Erase(c);
+    removed = stale.size();
+  }
+  std::cout << "loaded " << entries.size() << " entries from " << args.positionals()[1];
+  if (list->duplicates) std::cout << " (" << list->duplicates << " duplicates skipped)";
+  if (args.Has("replace")) std::cout << ", removed " << removed << " manual entries not in it";
+  std::cout << "\n";
+  return kExitOk;
+}
+
+int BlockList(const Context& ctx, const Args& args) {
+  absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> maps = OpenForRead(ctx);
+  if (!maps.ok()) return Fail(maps.status());
+  absl::StatusOr<std::vector<PrefixTable<xg_rule>::Entry>> entries = (*maps)->Blocklist().List();
+  if (!entries.ok()) return Fail(entries.status());
+  std::sort(entries->begin(), entries->end(),
+            [](const auto& a, const auto& b) { return a.cidr < b.cidr; });
+  std::map<Cidr, xg_counter> hits = RuleHits(**maps);
+  lists::CommentStore comments((*maps)->map(XG_MAP_COMMENTS));
+  uint64_t now = lists::MonotonicNowNs();
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& e : *entries) {
+    const xg_counter h = hits.count(e.cidr) ? hits[e.cidr] : xg_counter{};
+    nlohmann::json j = {{"cidr", e.cidr.ToString()},
+                        {"family", e.cidr.family == net::Family::kIPv4 ? "ipv4" : "ipv6"},
+                        {"action", ActionName(e.value.action)},
+                        {"monitor", (e.value.flags & XG_RULE_MONITOR) != 0},
+                        {"origin", OriginName(e.value.origin)},
+                        {"created", e.value.created_s},
+                        {"expired", lists::IsExpired(e.value, now)},
+                        {"expires_in_s", nullptr},
+                        {"packets", h.packets},
+                        {"bytes", h.bytes},
+                        {"comment", comments.Get(e.cidr)}};
+    if (e.value.expires_ns && !lists::IsExpired(e.value, now))
+      j["expires_in_s"] = (e.value.expires_ns - now) / 1000000000ull;
+    out.push_back(j);
+  }
+  if (args.Has("json")) {
+    std::cout << out.dump(2) << "\n";
+    return kExitOk;
+  }
+  std::printf("%-43s %-9s %-8s %-10s %12s  %s\n", "CIDR", "ACTION", "ORIGIN", "EXPIRES",
+              "PACKETS", "COMMENT");
+  for (const auto& j : out) {
+    std::string action = j["action"].get<std::string>() + (j["monitor"].get<bool>() ? "*" : "");
+    std::string expires = j["expired"].get<bool>() ? "expired"
+                          : j["expires_in_s"].is_null()
+                              ? "never"
+                              : FormatSeconds(j["expires_in_s"].get<uint64_t>());
+    std::printf("%-43s %-9s %-8s %-10s %12llu  %s\n", j["cidr"].get<std::string>().c_str(),
+                action.c_str(), j["origin"].get<std::string>().c_str(), expires.c_str(),
+                static_cast<unsigned long long>(j["packets"].get<uint64_t>()),
+                j["comment"].get<std::string>().c_str());
+  }
+  std::printf("%zu entries (* = monitor: counted as would-drop, passed)\n", out.size());
+  return kExitOk;
+}
+
+int AllowAdd(const Context& ctx, const Args& args) {
+  if (args.positionals().size() != 2)
+    return Fail(absl::InvalidArgumentError("usage: allow add CIDR [--force]"));
+  absl::StatusOr<Cidr> cidr = CidrArgument(args.positionals()[1], args.Has("force"));
+  if (!cidr.ok()) return Fail(cidr.status());
+  absl::StatusOr<WriteSession> session = OpenForWrite(ctx);
+  if (!session.ok()) return Fail(session.status());
+  xg_allow value{};
+  value.origin = lists::kOriginManual;
+  if (absl::Status s = session->maps->Allowlist().Upsert({{*cidr, value}}); !s.ok())
+    return Fail(s);
+  std::cout << "allowed " << cidr->ToString() << " (always passes, before the blocklist)\n";
+  return kExitOk;
+}
+
+int AllowList(const Context& ctx, const Args& args) {
+  absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> maps = OpenForRead(ctx);
+  if (!maps.ok()) return Fail(maps.status());
+  absl::StatusOr<std::vector<PrefixTable<xg_allow>::Entry>> entries = (*maps)->Allowlist().List();
+  if (!entries.ok()) return Fail(entries.status());
+  std::sort(entries->begin(), entries->end(),
+            [](const auto& a, const auto& b) { return a.cidr < b.cidr; });
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& e : *entries)
+    out.push_back({{"cidr", e.cidr.ToString()}, {"origin", OriginName(e.value.origin)}});
+  if (args.Has("json")) {
+    std::cout << out.dump(2) << "\n";
+    return kExitOk;
+  }
+  for (const auto& j : out)
+    std::cout << j["cidr"].get<std::string>() << "  " << j["origin"].get<std::string>() << "\n";
+  std::cout << out.size() << " entries\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+int RunBlock(const Context& ctx, const Argv& argv) {
+  FlagSpec spec{{"monitor", "force", "replace", "json"}, {"action", "ttl", "comment"}};
+  absl::StatusOr<Args> args = Args::Parse(argv, spec);
+  if (!args.ok()) return Fail(args.status());
+  const std::string sub = args->positionals().empty() ? "" : args->positionals()[0];
+  if (sub == "add") return BlockAdd(ctx, *args);
+  if (sub == "del") return DeleteEntry<xg_rule>(ctx, *args, true);
+  if (sub == "list") return BlockList(ctx, *args);
+  if (sub == "load") return BlockLoad(ctx, *args);
+  return Fail(absl::InvalidArgumentError("usage: block add|del|list|load ..."));
+}
+
+int RunAllow(const Context& ctx, const Argv& argv) {
+  absl::StatusOr<Args> args = Args::Parse(argv, {{"force", "json"}, {}});
+  if (!args.ok()) return Fail(args.status());
+  const std::string sub = args->positionals().empty() ? "" : args->positionals()[0];
+  if (sub == "add") return AllowAdd(ctx, *args);
+  if (sub == "del") return DeleteEntry<xg_allow>(ctx, *args, false);
+  if (sub == "list") return AllowList(ctx, *args);
+  return Fail(absl::InvalidArgumentError("usage: allow add|del|list ..."));
+}
+
+}  // namespace xdpguard::cli

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-2.0
+// The CLI verbs. Each takes the arguments after its verb and returns the process exit
+// code: 0 success, 1 runtime failure, 2 usage error (bad flag or input), and for detach
+// 3 = nothing of ours attached, 4 = the attached program is foreign (refused).
+#ifndef XDPGUARD_CLI_COMMANDS_H_
+#define XDPGUARD_CLI_COMMANDS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+
+namespace xdpguard::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitNotAttached = 3;
+inline constexpr int kExitForeign = 4;
+
+struct Context {
+  std::string pin_dir;
+};
+
+using Argv = std::vector<std::string>;
+
+int RunAttach(const Context& ctx, const Argv& args);
+int RunDetach(const Context& ctx, const Argv& args);
+int RunStatus(const Context& ctx, const Argv& args);
+int RunMonitor(const Context& ctx, const Argv& args);
+int RunBlock(const Context& ctx, const Argv& args);
+int RunAllow(const Context& ctx, const Argv& args);
+int RunStats(const Context& ctx, const Argv& args);
+
+// Prints status as an error and returns the exit code for it (InvalidArgument -> 2).
+int Fail(const absl::Status& status);
+
+// Fails early, before any side effect, when the process lacks what BPF needs.
+absl::Status CheckPrivileges(bool needs_net_admin);
+
+}  // namespace xdpguard::cli
+
+#endif  // XDPGUARD_CLI_COMMANDS_H_

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "datapath/attach.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <dirent.h>
+#include <linux/if_link.h>
+#include <unistd.h>
+#include <xdp/libxdp.h>
+
+#include <cerrno>
+#include <vector>
+
+#include "absl/cleanup/cleanup.h"
+#include "absl/strings/str_cat.h"
+#include "common/errno_status.h"
+#include "common/unique_fd.h"
+#include "spdlog/spdlog.h"
+
+namespace xdpguard::datapath {
+namespace {
+
+enum xdp_attach_mode LibxdpMode(AttachMode m) {
+  switch (m) {
+    case AttachMode::kNative:
+      return XDP_MODE_NATIVE;
+    case AttachMode::kGeneric:
+      return XDP_MODE_SKB;
+    case AttachMode::kHw:
+      return XDP_MODE_HW;
+    case AttachMode::kAuto:
+      break;
+  }
+  return XDP_MODE_UNSPEC;
+}
+
+uint32_t NetlinkModeFlag(const std::string& mode) {
+  if (mode == "native") return XDP_FLAGS_DRV_MODE;
+  if (mode == "generic") return XDP_FLAGS_SKB_MODE;
+  if (mode == "hw") return XDP_FLAGS_HW_MODE;
+  return 0;
+}
+
+// Loads this build's program (reusing the pinned maps) and swaps it in for our attached
+// one in a single netlink request: XDP_FLAGS_REPLACE makes the kernel check that the
+// program being replaced is still the one we expect, so there is no window without a
+// filter and no chance of replacing a program someone attached meanwhile.
+absl::StatusOr<AttachResult> ReplaceOurs(const AttachOptions& options,
+                                         const InterfaceXdpState& state, bool frags) {
+  const XdpProgramInfo& ours = *state.Ours();
+  if (state.multiprog) {
+    AttachResult r{"adopted", "", state};
+    if (options.force_replace)
+      return absl::UnimplementedError(
+          "xdpguard runs inside the libxdp dispatcher here; libxdp 1.3 cannot swap one "
+          "component atomically. Detach and attach to upgrade (this opens a short gap)");
+    return r;
+  }
+  absl::StatusOr<std::unique_ptr<DatapathObject>> obj =
+      DatapathObject::Open({options.pin_dir, options.sizes, frags});
+  if (!obj.ok()) return obj.status();
+  if (absl::Status s = (*obj)->Load(); !s.ok()) return s;
+  int new_fd = bpf_program__fd((*obj)->program());
+  bpf_prog_info info{};
+  uint32_t len = sizeof(info);
+  if (int err = bpf_obj_get_info_by_fd(new_fd, &info, &len); err)
+    return ErrnoToStatus(err, "read info of the new program");
+  std::string new_tag;
+  for (unsigned char b : info.tag) new_tag += absl::StrCat(absl::Hex(b, absl::kZeroPad2));
+  bool same_variant = state.frags == frags;
+  if (new_tag == ours.tag && same_variant && !options.force_replace) {
+    // Identical program already running: keep it, its counters and its id.
+    if (absl::Status s = (*obj)->FinishPinning(); !s.ok()) return s;
+    return AttachResult{"adopted", "", state};
+  }
+  int old_fd = bpf_prog_get_fd_by_id(ours.id);
+  if (old_fd < 0) return ErrnoToStatus(errno, absl::StrCat("open attached program ", ours.id));
+  UniqueFd old_owned(old_fd);
+  LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = old_fd);
+  uint32_t flags = XDP_FLAGS_REPLACE | NetlinkModeFlag(state.mode);
+  if (int err = bpf_xdp_attach(state.ifindex, new_fd, flags, &opts); err)
+    return ErrnoToStatus(err, absl::StrCat("atomically replace program ", ours.id, " on ",
+                                           options.ifname));
+  if (absl::Status s = (*obj)->FinishPinning(); !s.ok()) return s;
+  AttachResult r{"replaced", absl::StrCat("replaced program ", ours.id, " (tag ", ours.tag,
+                                          ") atomically"),
+                 {}};
+  absl::StatusOr<InterfaceXdpState> now = QueryInterface(options.ifname, options.pin_dir);
+  if (now.ok()) r.state = *now;
+  return r;
+}
+
+// One attach attempt through libxdp in one mode: libxdp loads the object (reusing pinned
+// maps) and either adds it to its multiprog dispatcher or, where the kernel refuses that,
+// attaches it alone. A load failure returns before the interface is touched.
+absl::Status AttachWithLibxdp(const AttachOptions& options, int ifindex, bool frags,
+                              enum xdp_attach_mode mode) {
+  absl::StatusOr<std::unique_ptr<DatapathObject>> obj =
+      DatapathObject::Open({options.pin_dir, options.sizes, frags});
+  if (!obj.ok()) return obj.status();
+  DECLARE_LIBXDP_OPTS(xdp_program_opts, xopts, .obj = (*obj)->obj(),
+                      .prog_name = (*obj)->program_name());
+  xdp_program* prog = xdp_program__create(&xopts);
+  if (long err = libxdp_get_error(prog); err || !prog)
+    return ErrnoToStatus(err ? static_cast<int>(err) : EINVAL, "prepare XDP program");
+  absl::Cleanup close_prog = [prog] { xdp_program__close(prog); };
+  if (int err = xdp_program__attach(prog, ifindex, mode, 0); err) {
+    char buf[256];
+    libxdp_strerror(err, buf, sizeof(buf));
+    return absl::Status(ErrnoToStatus(err, "").code(),
+                        absl::StrCat("attach to ", options.ifname, ": ", buf));
+  }
+  return (*obj)->FinishPinning();
+}
+
+}  // namespace
+
+absl::StatusOr<AttachMode> ParseAttachMode(absl::string_view text) {
+  if (text == "native") return AttachMode::kNative;
+  if (text == "generic" || text == "skb") return AttachMode::kGeneric;
+  if (text == "hw") return AttachMode::kHw;
+  if (text == "auto") return AttachMode::kAuto;
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown mode '", text, "' (expected native, generic, hw or auto)"));
+}
+
+absl::StatusOr<AttachResult> Attach(const AttachOptions& options) {
+  absl::StatusOr<InterfaceXdpState> state = QueryInterface(options.ifname, options.pin_dir);
+  if (!state.ok()) return state.status();
+  absl::StatusOr<int> mtu = InterfaceMtu(options.ifname);
+  if (!mtu.ok()) return mtu.status();
+  const bool frags = *mtu > kMaxNonFragsMtu;
+  std::string note =
+      frags ? absl::StrCat("MTU ", *mtu, " > ", kMaxNonFragsMtu,
+                           ": using the multi-buffer (frags) program")
+            : "";
+
+  if (state->attached) {
+    if (state->Ours()) {
+      absl::StatusOr<AttachResult> r = ReplaceOurs(options, *state, frags);
+      if (r.ok() && r->note.empty()) r->note = note;
+      return r;
+    }
+    if (!state->multiprog) {
+      const XdpProgramInfo& p = state->programs.front();
+      return absl::FailedPreconditionError(absl::StrCat(
+          options.ifname, " already runs a foreign XDP program '", p.name, "' (id ", p.id,
+          ", ", state->mode, " mode) without the libxdp dispatcher; xdpguard never replaces "
+          "another program. Remove it first (xdp-loader unload / ip link set dev ",
+          options.ifname, " xdp off) or load both through libxdp"));
+    }
+  }
+
+  const bool pins_existed = PinnedStatsMapId(options.pin_dir) != 0;
+  std::vector<AttachMode> attempts = {options.mode};
+  if (options.mode == AttachMode::kAuto) attempts = {AttachMode::kNative, AttachMode::kGeneric};
+  absl::Status last;
+  for (AttachMode m : attempts) {
+    last = AttachWithLibxdp(options, state->ifindex, frags, LibxdpMode(m));
+    if (last.ok()) break;
+    if (options.mode == AttachMode::kAuto && m == AttachMode::kNative) {
+      spdlog::warn("native XDP failed on {} ({}); falling back to generic mode",
+                   options.ifname, std::string(last.message()));
+      note = absl::StrCat(note, note.empty() ? "" : "; ", "native mode failed (",
+                          last.message(), "), using generic");
+    }
+  }
+  if (!last.ok()) {
+    // Leave no empty state behind that looks like an attached filter.
+    if (!pins_existed) (void)RemovePinnedState(options.pin_dir);
+    return last;
+  }
+  absl::StatusOr<InterfaceXdpState> now = QueryInterface(options.ifname, options.pin_dir);
+  if (!now.ok()) return now.status();
+  if (!now->Ours())
+    return absl::InternalError(absl::StrCat("attach to ", options.ifname,
+                                            " reported success but our program is not there"));
+  return AttachResult{"attached", note, *now};
+}
+
+absl::Status Detach(const std::string& ifname, const std::string& pin_dir) {
+  absl::StatusOr<InterfaceXdpState> state = QueryInterface(ifname, pin_dir);
+  if (!state.ok()) return state.status();
+  const XdpProgramInfo* ours = state->Ours();
+  if (!ours) {
+    if (!state->attached)
+      return absl::NotFoundError(absl::StrCat("no XDP program is attached to ", ifname));
+    return absl::FailedPreconditionError(
+        absl::StrCat("the XDP program on ", ifname, " ('", state->programs.front().name,
+                     "', id ", state->programs.front().id,
+                     ") is not xdpguard's; refusing to detach it"));
+  }
+  if (state->multiprog) {
+    xdp_program* prog = xdp_program__from_id(ours->id);
+    if (long err = libxdp_get_error(prog); err || !prog)
+      return ErrnoToStatus(err ? static_cast<int>(err) : ENOENT, "open our program");
+    absl::Cleanup close_prog = [prog] { xdp_program__close(prog); };
+    enum xdp_attach_mode mode = state->mode == "generic" ? XDP_MODE_SKB : XDP_MODE_NATIVE;
+    if (int err = xdp_program__detach(prog, state->ifindex, mode, 0); err)
+      return ErrnoToStatus(err, absl::StrCat("detach from ", ifname));
+    return absl::OkStatus();
+  }
+  // REPLACE with the expected old program: the kernel detaches only if ours is still
+  // the attached program, so a program attached meanwhile by someone else is never hit.
+  int fd = bpf_prog_get_fd_by_id(ours->id);
+  if (fd < 0) return ErrnoToStatus(errno, absl::StrCat("open program ", ours->id));
+  UniqueFd owned(fd);
+  LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = fd);
+  if (int err = bpf_xdp_detach(state->ifindex, XDP_FLAGS_REPLACE | NetlinkModeFlag(state->mode),
+                               &opts);
+      err)
+    return ErrnoToStatus(err, absl::StrCat("detach from ", ifname));
+  return absl::OkStatus();
+}
+
+absl::Status RemovePinnedState(const std::string& pin_dir) {
+  absl::StatusOr<std::vector<InterfaceXdpState>> users = FindOurInterfaces(pin_dir);
+  if (!users.ok()) return users.status();
+  if (!users->empty())
+    return absl::FailedPreconditionError(absl::StrCat(
+        "maps in ", pin_dir, " are still used by ", users->front().ifname,
+        (users->size() > 1 ? " and others" : ""), "; kept"));
+  DIR* dir = opendir(pin_dir.c_str());
+  if (!dir) {
+    if (errno == ENOENT) return absl::OkStatus();
+    return ErrnoToStatus(errno, absl::StrCat("open ", pin_dir));
+  }
+  std::vector<std::string> names;
+  while (struct dirent* ent = readdir(dir)) {
+    std::string name = ent->d_name;
+    if (name != "." && name != "..") names.push_back(name);
+  }
+  closedir(dir);
+  for (const std::string& name : names) {
+    std::string path = absl::StrCat(pin_dir, "/", name);
+    if (unlink(path.c_str()) != 0) return ErrnoToStatus(errno, absl::StrCat("unpin ", path));
+  }
+  if (rmdir(pin_dir.c_str()) != 0) return ErrnoToStatus(errno, absl::StrCat("remove ", pin_dir));
+  return absl::OkStatus();
+}
+
+}  // namespace xdpguard::datapath

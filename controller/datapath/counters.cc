@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "datapath/counters.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "common/errno_status.h"
+#include "datapath/keys.h"
+
+namespace xdpguard::datapath {
+namespace {
+
+size_t Slot(size_t value_size) { return (value_size + 7) & ~size_t{7}; }
+
+int NumCpus() {
+  int n = libbpf_num_possible_cpus();
+  return n > 0 ? n : 1;
+}
+
+// Sums one per-CPU array element of T (xg_counter or __u64).
+template <typename T>
+absl::Status SumArrayElem(int fd, uint32_t idx, T* out) {
+  const int cpus = NumCpus();
+  std::vector<char> buf(Slot(sizeof(T)) * cpus);
+  if (bpf_map_lookup_elem(fd, &idx, buf.data()) != 0)
+    return ErrnoToStatus(errno, "read per-CPU counter");
+  *out = T{};
+  for (int c = 0; c < cpus; c++) {
+    T v;
+    std::memcpy(&v, buf.data() + c * Slot(sizeof(T)), sizeof(T));
+    if constexpr (std::is_same_v<T, xg_counter>) {
+      out->packets += v.packets;
+      out->bytes += v.bytes;
+    } else {
+      *out += v;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadRuleCounters(int fd, std::vector<RuleCounter>* out) {
+  const int cpus = NumCpus();
+  xg_rule_stats_key key{}, next{};
+  std::vector<char> buf(Slot(sizeof(xg_counter)) * cpus);
+  int err = bpf_map_get_next_key(fd, nullptr, &next);
+  while (err == 0) {
+    key = next;
+    if (bpf_map_lookup_elem(fd, &key, buf.data()) == 0) {
+      RuleCounter rc{FromRuleStatsKey(key), {}};
+      for (int c = 0; c < cpus; c++) {
+        xg_counter v;
+        std::memcpy(&v, buf.data() + c * Slot(sizeof(xg_counter)), sizeof(v));
+        rc.counter.packets += v.packets;
+        rc.counter.bytes += v.bytes;
+      }
+      out->push_back(rc);
+    }
+    err = bpf_map_get_next_key(fd, &key, &next);
+  }
+  if (errno != ENOENT) return ErrnoToStatus(errno, "iterate per-rule counters");
+  std::sort(out->begin(), out->end(), [](const RuleCounter& a, const RuleCounter& b) {
+    if (a.counter.packets != b.counter.packets) return a.counter.packets > b.counter.packets;
+    return a.cidr < b.cidr;
+  });
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+const char* ClassName(int cls) {
+  static const char* kNames[XG_CLASS_MAX] = {"pass", "allow", "drop", "monitor", "rule_pass",
+                                             "ratelimit"};
+  return cls >= 0 && cls < XG_CLASS_MAX ? kNames[cls] : "unknown";
+}
+
+const char* FamilyName(int family) {
+  static const char* kNames[XG_FAM_MAX] = {"ipv4", "ipv6", "other"};
+  return family >= 0 && family < XG_FAM_MAX ? kNames[family] : "unknown";
+}
+
+const char* ReasonName(int reason) {
+  static const char* kNames[XG_REASON_MAX] = {
+      "none",           "eth_short",        "vlan_truncated",     "vlan_too_deep",
+      "ethertype_other", "ipv4_truncated",  "ipv4_ihl",           "ipv4_opt_truncated",
+      "ipv4_version",    "ipv4_totlen",     "ipv6_truncated",     "ipv6_version",
+      "ipv6_exthdr_truncated", "ipv6_exthdr_budget", "ipv4_fragment", "ipv6_fragment",
+      "arp",             "nd",              "rule_expired",       "expired_budget"};
+  return reason >= 0 && reason < XG_REASON_MAX ? kNames[reason] : "unknown";
+}
+
+absl::StatusOr<Counters> ReadCountersFromFds(int stats_fd, int reasons_fd, int origin_fd,
+                                             int rule_stats_fd) {
+  Counters c;
+  for (int cls = 0; cls < XG_CLASS_MAX; cls++) {
+    for (int fam = 0; fam < XG_FAM_MAX; fam++) {
+      absl::Status s = SumArrayElem(stats_fd, cls * XG_FAM_MAX + fam, &c.verdicts[cls][fam]);
+      if (!s.ok()) return s;
+    }
+  }
+  for (int r = 0; r < XG_REASON_MAX; r++) {
+    if (absl::Status s = SumArrayElem(reasons_fd, r, &c.reasons[r]); !s.ok()) return s;
+  }
+  for (int o = 0; o < XG_MAX_ORIGINS; o++) {
+    if (absl::Status s = SumArrayElem(origin_fd, o, &c.origins[o]); !s.ok()) return s;
+  }
+  if (rule_stats_fd >= 0) {
+    if (absl::Status s = ReadRuleCounters(rule_stats_fd, &c.rules); !s.ok()) return s;
+  }
+  return c;
+}
+
+absl::StatusOr<Counters> ReadCounters(const PinnedMaps& maps, bool with_rules) {
+  return ReadCountersFromFds(maps.map(XG_MAP_STATS)->fd(), maps.map(XG_MAP_REASONS)->fd(),
+                             maps.map(XG_MAP_ORIGIN_STATS)->fd(),
+                             with_rules ? maps.map(XG_MAP_RULE_STATS)->fd() : -1);
+}
+
+}  // namespace xdpguard::datapath

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-2.0
+// Reads the datapath's per-CPU counters and sums them over CPUs. Per-CPU values are laid
+// out by the kernel as round_up(value_size, 8) bytes per possible CPU.
+#ifndef XDPGUARD_DATAPATH_COUNTERS_H_
+#define XDPGUARD_DATAPATH_COUNTERS_H_
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "datapath/pinned_maps.h"
+#include "net/cidr.h"
+#include "xdpguard_maps.h"
+
+namespace xdpguard::datapath {
+
+struct RuleCounter {
+  net::Cidr cidr;
+  xg_counter counter{};
+};
+
+struct Counters {
+  std::array<std::array<xg_counter, XG_FAM_MAX>, XG_CLASS_MAX> verdicts{};
+  std::array<uint64_t, XG_REASON_MAX> reasons{};
+  std::array<xg_counter, XG_MAX_ORIGINS> origins{};
+  std::vector<RuleCounter> rules;  // rules with at least one hit, most packets first
+};
+
+// Stable names used by `stats` text and JSON output (and later by metrics labels).
+const char* ClassName(int cls);
+const char* FamilyName(int family);
+const char* ReasonName(int reason);
+
+// Sums every counter map (ms_rules: also read per-rule counters).
+absl::StatusOr<Counters> ReadCounters(const PinnedMaps& maps, bool with_rules);
+
+// The same for an unpinned object (datapath tests, benchmarks): fds of the maps.
+absl::StatusOr<Counters> ReadCountersFromFds(int stats_fd, int reasons_fd, int origin_fd,
+                                             int rule_stats_fd);
+
+}  // namespace xdpguard::datapath
+
+#endif  // XDPGUARD_DATAPATH_COUNTERS_H_

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "datapath/datapath_object.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "absl/strings/str_cat.h"
+#include "common/errno_status.h"
+#include "common/unique_fd.h"
+#include "datapath/pin_dir.h"
+#include "datapath/pinned_maps.h"
+#include "xdpguard_bpf.skel.h"
+#include "xdpguard_maps.h"
+
+namespace xdpguard::datapath {
+namespace {
+
+uint32_t RequestedSize(const MapSizes& s, absl::string_view name) {
+  if (name == XG_MAP_BLOCK_V4) return s.block_v4;
+  if (name == XG_MAP_BLOCK_V6) return s.block_v6;
+  if (name == XG_MAP_ALLOW_V4) return s.allow_v4;
+  if (name == XG_MAP_ALLOW_V6) return s.allow_v6;
+  if (name == XG_MAP_RULE_STATS) return s.rule_stats;
+  return 0;
+}
+
+// Compares a pinned map with this build's definition of it. Adopts the pinned size when
+// none was requested; refuses a requested size that differs (resizing needs a new map).
+absl::Status CheckPinnedMap(bpf_map* map, const std::string& path, uint32_t requested) {
+  int fd = bpf_obj_get(path.c_str());
+  if (fd < 0) {
+    if (errno == ENOENT) return absl::OkStatus();  // not pinned yet: libbpf creates it
+    return ErrnoToStatus(errno, absl::StrCat("open pinned map ", path));
+  }
+  UniqueFd owned(fd);
+  bpf_map_info info{};
+  uint32_t len = sizeof(info);
+  if (int err = bpf_obj_get_info_by_fd(fd, &info, &len); err)
+    return ErrnoToStatus(err, absl::StrCat("read info of ", path));
+  const char* name = bpf_map__name(map);
+  if (info.type != bpf_map__type(map) || info.key_size != bpf_map__key_size(map) ||
+      info.value_size != bpf_map__value_size(map) || info.map_flags != bpf_map__map_flags(map)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "pinned map ", path, " (type ", info.type, ", key ", info.key_size, " B, value ",
+        info.value_size, " B, flags ", info.map_flags, ") does not match this build's ", name,
+        " (type ", bpf_map__type(map), ", key ", bpf_map__key_size(map), " B, value ",
+        bpf_map__value_size(map), " B, flags ", bpf_map__map_flags(map),
+        "): it was created by a different xdpguard version. Refusing to reuse it; run "
+        "'xdpguard detach' on every interface without --keep-maps, then attach again"));
+  }
+  if (requested != 0 && requested != info.max_entries) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "pinned map ", path, " holds up to ", info.max_entries, " entries, but ", requested,
+        " were requested; a map cannot be resized in place. Detach every interface without "
+        "--keep-maps to start over with the new size, or omit the size to keep the current one"));
+  }
+  if (int err = bpf_map__set_max_entries(map, info.max_entries); err)
+    return ErrnoToStatus(err, absl::StrCat("adopt size of ", path));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<DatapathObject>> DatapathObject::Open(const ObjectOptions& options) {
+  xdpguard_bpf* skel = xdpguard_bpf__open();
+  if (!skel) return ErrnoToStatus(errno, "open embedded BPF object");
+  std::unique_ptr<DatapathObject> obj(new DatapathObject(skel, options));
+  if (absl::Status s = obj->Configure(); !s.ok()) return s;
+  return obj;
+}
+
+DatapathObject::~DatapathObject() { xdpguard_bpf__destroy(skel_); }
+
+bpf_object* DatapathObject::obj() { return skel_->obj; }
+
+bpf_program* DatapathObject::program() {
+  return options_.frags ? skel_->progs.xdpguard_frags : skel_->progs.xdpguard_main;
+}
+
+const char* DatapathObject::program_name() const { return options_.frags ? kProgFrags : kProgMain; }
+
+int DatapathObject::map_fd(const char* name) {
+  bpf_map* map = bpf_object__find_map_by_name(skel_->obj, name);
+  return map ? bpf_map__fd(map) : -1;
+}
+
+absl::Status DatapathObject::Configure() {
+  // Only the selected program is loaded; the other variant stays out of the kernel.
+  bpf_program__set_autoload(options_.frags ? skel_->progs.xdpguard_main
+                                           : skel_->progs.xdpguard_frags,
+                            false);
+  if (!options_.pin_dir.empty()) {
+    if (absl::Status s = CheckPinnedAbi(options_.pin_dir); !s.ok()) return s;
+  }
+  bpf_map* map;
+  bpf_object__for_each_map(map, skel_->obj) {
+    const char* name = bpf_map__name(map);
+    if (name[0] == '.') continue;  // .rodata/.bss etc. are per program, never pinned
+    uint32_t requested = RequestedSize(options_.sizes, name);
+    if (requested > XG_MAX_MAP_ENTRIES)
+      return absl::InvalidArgumentError(
+          absl::StrCat("size ", requested, " for ", name, " exceeds ", XG_MAX_MAP_ENTRIES));
+    if (options_.pin_dir.empty()) {
+      if (requested && bpf_map__set_max_entries(map, requested) != 0)
+        return ErrnoToStatus(errno, absl::StrCat("size ", name));
+      continue;
+    }
+    std::string path = absl::StrCat(options_.pin_dir, "/", name);
+    if (requested) bpf_map__set_max_entries(map, requested);
+    if (absl::Status s = CheckPinnedMap(map, path, requested); !s.ok()) return s;
+    if (int err = bpf_map__set_pin_path(map, path.c_str()); err)
+      return ErrnoToStatus(err, absl::StrCat("set pin path ", path));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DatapathObject::Load() {
+  if (int err = xdpguard_bpf__load(skel_); err)
+    return ErrnoToStatus(err, "load the XDP program (see the verifier log above)");
+  return absl::OkStatus();
+}
+
+absl::Status DatapathObject::FinishPinning() {
+  if (options_.pin_dir.empty()) return absl::OkStatus();
+  uint32_t key = 0;
+  xg_info info{};
+  info.abi_version = XG_ABI_VERSION;
+  if (bpf_map_update_elem(bpf_map__fd(skel_->maps.xg_info), &key, &info, BPF_ANY) != 0)
+    return ErrnoToStatus(errno, "stamp ABI version in xg_info");
+  return RestrictPins(options_.pin_dir);
+}
+
+}  // namespace xdpguard::datapath

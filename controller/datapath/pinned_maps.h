@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0
+// The pinned enforcement state, opened by name for the CLI verbs that read or write it
+// (block, allow, stats, status) whether or not a daemon runs. Every map's type and
+// key/value sizes are checked against this build's contract when opened, so a verb never
+// reads or writes a map from a different version.
+#ifndef XDPGUARD_DATAPATH_PINNED_MAPS_H_
+#define XDPGUARD_DATAPATH_PINNED_MAPS_H_
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "datapath/libbpf_map.h"
+#include "datapath/prefix_table.h"
+#include "xdpguard_maps.h"
+
+namespace xdpguard::datapath {
+
+// FailedPrecondition if the pinned xg_info carries another ABI version.
+absl::Status CheckPinnedAbi(const std::string& pin_dir);
+
+class PinnedMaps {
+ public:
+  // NotFound (with a hint to attach first) when nothing is pinned in pin_dir.
+  static absl::StatusOr<std::unique_ptr<PinnedMaps>> Open(const std::string& pin_dir);
+
+  LibbpfMap* map(const std::string& name) const { return maps_.at(name).get(); }
+  PrefixTable<xg_rule> Blocklist() const;
+  PrefixTable<xg_allow> Allowlist() const;
+  const std::string& pin_dir() const { return pin_dir_; }
+
+ private:
+  std::string pin_dir_;
+  std::map<std::string, std::unique_ptr<LibbpfMap>> maps_;
+};
+
+}  // namespace xdpguard::datapath
+
+#endif  // XDPGUARD_DATAPATH_PINNED_MAPS_H_

@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "datapath/prefix_table.h"
+
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "datapath/keys.h"
+#include "spdlog/spdlog.h"
+#include "xdpguard_maps.h"
+
+namespace xdpguard::datapath {
+namespace {
+
+using net::Cidr;
+using net::Family;
+
+size_t KeySize(Family f) {
+  return f == Family::kIPv4 ? sizeof(xg_lpm_v4_key) : sizeof(xg_lpm_v6_key);
+}
+
+void AppendKey(const Cidr& c, std::vector<char>* out) {
+  size_t at = out->size();
+  out->resize(at + KeySize(c.family));
+  if (c.family == Family::kIPv4) {
+    xg_lpm_v4_key k = V4Key(c);
+    std::memcpy(out->data() + at, &k, sizeof(k));
+  } else {
+    xg_lpm_v6_key k = V6Key(c);
+    std::memcpy(out->data() + at, &k, sizeof(k));
+  }
+}
+
+// A trie lookup returns the longest covering prefix; the value records its own prefix
+// length, so an exact match is one whose length equals the key's.
+template <typename V>
+absl::StatusOr<bool> ExactLookup(MapBackend* m, const char* key, uint8_t prefixlen, V* value) {
+  absl::StatusOr<bool> found = m->Lookup(key, value);
+  if (!found.ok() || !*found) return found;
+  return value->prefixlen == prefixlen;
+}
+
+template <typename T>
+void AppendValue(const T& v, std::vector<char>* out) {
+  const char* p = reinterpret_cast<const char*>(&v);
+  out->insert(out->end(), p, p + sizeof(T));
+}
+
+// What a partial write changed, so it can be undone.
+struct UndoLog {
+  std::vector<char> added_keys;  // keys that did not exist: delete them
+  uint32_t added = 0;
+  std::vector<char> old_keys, old_values;  // keys that existed: write the old value back
+  uint32_t overwritten = 0;
+};
+
+void Rollback(MapBackend* map, const UndoLog& undo) {
+  uint32_t n = 0;
+  absl::Status del = map->DeleteBatch(undo.added_keys.data(), undo.added, &n);
+  absl::Status put = map->UpdateBatch(undo.old_keys.data(), undo.old_values.data(),
+                                      undo.overwritten, &n);
+  if (!del.ok() || !put.ok()) {
+    // Nothing more we can do; say so loudly rather than pretend the state is clean.
+    spdlog::error("rollback of {} incomplete: {} / {}", map->name(), del.ToString(),
+                  put.ToString());
+  }
+}
+
+}  // namespace
+
+template <typename V>
+absl::StatusOr<PrefixTable<V>> PrefixTable<V>::Create(MapBackend* v4, MapBackend* v6) {
+  for (auto [m, ks] : {std::pair{v4, sizeof(xg_lpm_v4_key)}, std::pair{v6, sizeof(xg_lpm_v6_key)}}) {
+    if (m->key_size() != ks || m->value_size() != sizeof(V)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "map ", m->name(), " has key/value size ", m->key_size(), "/", m->value_size(),
+          ", this build expects ", ks, "/", sizeof(V),
+          ": it was created by a different xdpguard version (detach without --keep-maps, "
+          "then attach again)"));
+    }
+  }
+  return PrefixTable(v4, v6);
+}
+
+template <typename V>
+absl::StatusOr<std::vector<typename PrefixTable<V>::Entry>> PrefixTable<V>::List() const {
+  std::vector<Entry> out;
+  absl::Status s4 = v4_->ForEach([&](const void* k, const void* v) {
+    Entry e{FromV4Key(*static_cast<const xg_lpm_v4_key*>(k)), {}};
+    std::memcpy(&e.value, v, sizeof(V));
+    out.push_back(e);
+  });
+  if (!s4.ok()) return s4;
+  absl::Status s6 = v6_->ForEach([&](const void* k, const void* v) {
+    Entry e{FromV6Key(*static_cast<const xg_lpm_v6_key*>(k)), {}};
+    std::memcpy(&e.value, v, sizeof(V));
+    out.push_back(e);
+  });
+  if (!s6.ok()) return s6;
+  return out;
+}
+
+template <typename V>
+absl::StatusOr<std::optional<V>> PrefixTable<V>::Get(const Cidr& cidr) const {
+  std::vector<char> key;
+  AppendKey(cidr, &key);
+  V value{};
+  absl::StatusOr<bool> found = ExactLookup(map(cidr.family), key.data(), cidr.prefixlen, &value);
+  if (!found.ok()) return found.status();
+  if (!*found) return std::optional<V>();
+  return std::optional<V>(value);
+}
+
+template <typename V>
+absl::StatusOr<uint32_t> PrefixTable<V>::Count(Family family) const {
+  return map(family)->Count();
+}
+
+template <typename V>
+absl::Status PrefixTable<V>::Upsert(const std::vector<Entry>& entries) {
+  std::vector<const Entry*> by_family[2];
+  for (const Entry& e : entries) by_family[e.cidr.family == Family::kIPv4 ? 0 : 1].push_back(&e);
+
+  const Family families[2] = {Family::kIPv4, Family::kIPv6};
+  UndoLog v4_undo;  // kept so a failure in the IPv6 half also undoes the IPv4 half
+  for (int f = 0; f < 2; f++) {
+    if (by_family[f].empty()) continue;
+    MapBackend* m = map(families[f]);
+    const size_t ks = KeySize(families[f]);
+    // Record the prior state of every key (one lookup each: O(entries), not O(map)).
+    std::vector<char> keys, values;
+    std::vector<std::optional<V>> prior;
+    uint32_t new_total = 0;
+    for (const Entry* e : by_family[f]) {
+      AppendKey(e->cidr, &keys);
+      V value = e->value;
+      value.prefixlen = e->cidr.prefixlen;  // the invariant ExactLookup relies on
+      AppendValue(value, &values);
+      V old{};
+      absl::StatusOr<bool> found =
+          ExactLookup(m, keys.data() + keys.size() - ks, e->cidr.prefixlen, &old);
+      if (!found.ok()) {
+        if (f == 1) Rollback(v4_, v4_undo);
+        return found.status();
+      }
+      prior.push_back(*found ? std::optional<V>(old) : std::nullopt);
+      if (!*found) new_total++;
+    }
+    uint32_t applied = 0;
+    absl::Status st = m->UpdateBatch(keys.data(), values.data(),
+                                     static_cast<uint32_t>(prior.size()), &applied);
+    UndoLog undo;
+    for (uint32_t i = 0; i < applied && i < prior.size(); i++) {
+      const char* key = keys.data() + i * ks;
+      if (prior[i]) {
+        undo.old_keys.insert(undo.old_keys.end(), key, key + ks);
+        AppendValue(*prior[i], &undo.old_values);
+        undo.overwritten++;
+      } else {
+        undo.added_keys.insert(undo.added_keys.end(), key, key + ks);
+        undo.added++;
+      }
+    }
+    if (st.ok()) {
+      if (f == 0) v4_undo = std::move(undo);
+      continue;
+    }
+    Rollback(m, undo);
+    if (f == 1) Rollback(v4_, v4_undo);
+    if (absl::IsResourceExhausted(st)) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "map ", m->name(), " is full (capacity ", m->max_entries(), "): ",
+          new_total - undo.added, " of ", new_total,
+          " new entries did not fit; nothing was applied. Remove entries, or detach "
+          "without --keep-maps and attach with a larger size (", st.message(), ")"));
+    }
+    return absl::Status(st.code(), absl::StrCat(st.message(), "; nothing was applied"));
+  }
+  return absl::OkStatus();
+}
+
+template <typename V>
+absl::Status PrefixTable<V>::Delete(const std::vector<Cidr>& cidrs) {
+  struct Removed {
+    Family family;
+    std::vector<char> key;
+    V value;
+  };
+  std::vector<Removed> removed;
+  // Check every key exists first so a typo deletes nothing.
+  for (const Cidr& c : cidrs) {
+    Removed r{c.family, {}, {}};
+    AppendKey(c, &r.key);
+    absl::StatusOr<bool> found = ExactLookup(map(c.family), r.key.data(), c.prefixlen, &r.value);
+    if (!found.ok()) return found.status();
+    if (!*found)
+      return absl::NotFoundError(absl::StrCat(c.ToString(), " is not in ",
+                                              map(c.family)->name(), "; nothing was deleted"));
+    removed.push_back(std::move(r));
+  }
+  for (size_t i = 0; i < removed.size(); i++) {
+    uint32_t n = 0;
+    absl::Status st = map(removed[i].family)->DeleteBatch(removed[i].key.data(), 1, &n);
+    if (!st.ok()) {
+      for (size_t j = 0; j < i; j++)
+        (void)map(removed[j].family)->UpdateBatch(removed[j].key.data(), &removed[j].value, 1, &n);
+      return absl::Status(st.code(), absl::StrCat(st.message(), "; nothing was deleted"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+template class PrefixTable<xg_rule>;
+template class PrefixTable<xg_allow>;
+
+}  // namespace xdpguard::datapath

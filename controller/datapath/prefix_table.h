@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-2.0
+// PrefixTable: the controller's one interface to a pair of prefix maps (IPv4 + IPv6) with
+// value type V (xg_rule for the blocklist, xg_allow for the allowlist). Writes are
+// all-or-nothing: a batch that the kernel refuses part-way (map full, ENOMEM) is rolled
+// back, and a full map is reported naming the map and how many entries did not fit.
+// Today the maps are LPM tries; a faster structure can replace them behind this class.
+#ifndef XDPGUARD_DATAPATH_PREFIX_TABLE_H_
+#define XDPGUARD_DATAPATH_PREFIX_TABLE_H_
+
+#include <optional>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "datapath/map_backend.h"
+#include "net/cidr.h"
+
+namespace xdpguard::datapath {
+
+template <typename V>
+class PrefixTable {
+ public:
+  struct Entry {
+    net::Cidr cidr;
+    V value;
+  };
+
+  // Checks once that the maps' key and value sizes match this build's contract.
+  static absl::StatusOr<PrefixTable> Create(MapBackend* v4, MapBackend* v6);
+
+  absl::StatusOr<std::vector<Entry>> List() const;
+  absl::StatusOr<std::optional<V>> Get(const net::Cidr& cidr) const;
+  absl::StatusOr<uint32_t> Count(net::Family family) const;
+  uint32_t Capacity(net::Family family) const { return map(family)->max_entries(); }
+  const std::string& MapName(net::Family family) const { return map(family)->name(); }
+
+  // Inserts or overwrites entries (cidrs must be unique). All or nothing.
+  absl::Status Upsert(const std::vector<Entry>& entries);
+  // Deletes cidrs; NotFound (and nothing deleted) if any is absent. All or nothing.
+  absl::Status Delete(const std::vector<net::Cidr>& cidrs);
+
+ private:
+  PrefixTable(MapBackend* v4, MapBackend* v6) : v4_(v4), v6_(v6) {}
+  MapBackend* map(net::Family f) const { return f == net::Family::kIPv4 ? v4_ : v6_; }
+
+  // Writes entries of one family; on failure restores what it wrote.
+  absl::Status UpsertFamily(net::Family family, const std::vector<const Entry*>& entries);
+
+  MapBackend* v4_;
+  MapBackend* v6_;
+};
+
+}  // namespace xdpguard::datapath
+
+#endif  // XDPGUARD_DATAPATH_PREFIX_TABLE_H_

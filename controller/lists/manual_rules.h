@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-2.0
+// Manual (operator-pushed) list entries: building rule values, expiry, the "make the
+// manual list exactly this file" plan, and operator comments. Feed entries carry another
+// origin and are never touched by these operations.
+#ifndef XDPGUARD_LISTS_MANUAL_RULES_H_
+#define XDPGUARD_LISTS_MANUAL_RULES_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "datapath/map_backend.h"
+#include "datapath/prefix_table.h"
+#include "net/cidr.h"
+#include "xdpguard_maps.h"
+
+namespace xdpguard::lists {
+
+inline constexpr uint16_t kOriginManual = 0;
+
+struct RuleOptions {
+  uint8_t action = XG_ACTION_DROP;
+  bool monitor = false;
+  uint64_t ttl_seconds = 0;  // 0 = never expires
+};
+
+// Clocks as the datapath sees them: CLOCK_MONOTONIC is what bpf_ktime_get_ns() returns.
+uint64_t MonotonicNowNs();
+uint64_t RealtimeNowS();
+
+xg_rule MakeManualRule(const net::Cidr& cidr, const RuleOptions& options, uint64_t now_mono_ns,
+                       uint64_t now_real_s);
+
+bool IsExpired(const xg_rule& rule, uint64_t now_mono_ns);
+
+// Manual entries of current that are not in desired: what `block load --replace` deletes
+// after it has written the file's entries (adds before deletes, so no gap).
+std::vector<net::Cidr> ManualEntriesNotIn(
+    const std::vector<datapath::PrefixTable<xg_rule>::Entry>& current,
+    const std::vector<net::Cidr>& desired);
+
+// Checks an operator comment: at most XG_COMMENT_MAX-1 bytes, printable, no control chars.
+absl::Status ValidateComment(const std::string& comment);
+
+// Comments for manual entries, in the pinned xg_comments map.
+class CommentStore {
+ public:
+  explicit CommentStore(datapath::MapBackend* map) : map_(map) {}
+  absl::Status Set(const net::Cidr& cidr, const std::string& comment);
+  absl::Status Erase(const net::Cidr& cidr);  // absent is fine
+  std::string Get(const net::Cidr& cidr) const;
+
+ private:
+  datapath::MapBackend* map_;
+};
+
+}  // namespace xdpguard::lists
+
+#endif  // XDPGUARD_LISTS_MANUAL_RULES_H_

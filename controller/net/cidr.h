@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-2.0
+// CIDR parsing and normalisation. Parsing is strict (inet_pton rules): leading zeros,
+// shorthand (1.2.3), hex octets, zone ids and out-of-range prefixes are rejected, never
+// guessed. Bare addresses mean a host prefix, IPv4-mapped IPv6 becomes IPv4, and host
+// bits are masked (the caller is told, to warn). Addresses are kept in network order, the
+// byte layout the kernel map keys use.
+#ifndef XDPGUARD_NET_CIDR_H_
+#define XDPGUARD_NET_CIDR_H_
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include "absl/status/statusor.h"
+
+namespace xdpguard::net {
+
+enum class Family : uint8_t { kIPv4 = 4, kIPv6 = 6 };
+
+struct Cidr {
+  Family family = Family::kIPv4;
+  uint8_t prefixlen = 0;
+  std::array<uint8_t, 16> addr{};  // network order; IPv4 uses the first 4 bytes, rest 0
+
+  int MaxPrefixLen() const { return family == Family::kIPv4 ? 32 : 128; }
+  std::string ToString() const;
+  // True if other lies inside this prefix.
+  bool Contains(const Cidr& other) const;
+  friend bool operator==(const Cidr& a, const Cidr& b) {
+    return a.family == b.family && a.prefixlen == b.prefixlen && a.addr == b.addr;
+  }
+  friend bool operator<(const Cidr& a, const Cidr& b) {
+    if (a.family != b.family) return a.family < b.family;
+    if (a.addr != b.addr) return a.addr < b.addr;
+    return a.prefixlen < b.prefixlen;
+  }
+};
+
+struct ParsedCidr {
+  Cidr cidr;
+  bool host_bits_masked = false;  // input had bits set beyond the prefix
+  bool from_mapped_v4 = false;    // input was ::ffff:a.b.c.d[/n]
+};
+
+// Parses "addr" or "addr/len". Returns InvalidArgument naming what is wrong.
+absl::StatusOr<ParsedCidr> ParseCidr(absl::string_view text);
+
+// Shortest prefixes accepted without --force: a shorter one blocks (or allows) a large
+// share of the Internet and is almost always a mistake.
+inline constexpr int kMinPrefixV4 = 8;
+inline constexpr int kMinPrefixV6 = 16;
+
+// InvalidArgument if cidr is shorter than the floor for its family (and force is false).
+absl::Status CheckPrefixFloor(const Cidr& cidr, bool force);
+
+}  // namespace xdpguard::net
+
+#endif  // XDPGUARD_NET_CIDR_H_

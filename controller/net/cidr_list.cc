@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "net/cidr_list.h"
+
+#include <cerrno>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "common/errno_status.h"
+
+namespace xdpguard::net {
+namespace {
+
+constexpr absl::string_view kBom = "\xEF\xBB\xBF";
+constexpr size_t kMaxWarnings = 20;
+
+absl::string_view TrimBlanks(absl::string_view s) {
+  size_t b = s.find_first_not_of(" \t\r");
+  if (b == absl::string_view::npos) return {};
+  size_t e = s.find_last_not_of(" \t\r");
+  return s.substr(b, e - b + 1);
+}
+
+// Printable excerpt of a bad line, so control bytes from a file never reach the terminal.
+std::string Excerpt(absl::string_view s) {
+  std::string out;
+  for (unsigned char ch : s.substr(0, 80)) {
+    if (ch >= 0x20 && ch < 0x7f) {
+      out.push_back(static_cast<char>(ch));
+    } else {
+      out += absl::StrCat("\\x", absl::Hex(ch, absl::kZeroPad2));
+    }
+  }
+  if (s.size() > 80) out += "...";
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<CidrList> ParseCidrList(absl::string_view text, absl::string_view source,
+                                       const CidrListOptions& options) {
+  if (text.size() > options.max_bytes)
+    return absl::InvalidArgumentError(absl::StrCat(source, ": larger than ", options.max_bytes,
+                                                   " bytes; refusing to load"));
+  absl::ConsumePrefix(&text, kBom);
+  CidrList list;
+  std::vector<std::string> errors;
+  size_t error_count = 0;
+  std::set<Cidr> seen;
+  int line_no = 0;
+  for (absl::string_view raw : absl::StrSplit(text, '\n')) {
+    ++line_no;
+    auto fail = [&](std::string why) {
+      if (++error_count <= options.max_reported_errors)
+        errors.push_back(absl::StrCat(source, ":", line_no, ": '", Excerpt(raw), "': ", why));
+    };
+    if (raw.size() > options.max_line_len) {
+      fail(absl::StrCat("line longer than ", options.max_line_len, " bytes"));
+      continue;
+    }
+    absl::string_view line = raw;
+    if (size_t hash = line.find('#'); hash != absl::string_view::npos) line = line.substr(0, hash);
+    line = TrimBlanks(line);
+    if (line.empty()) continue;
+    absl::StatusOr<ParsedCidr> parsed = ParseCidr(line);
+    if (!parsed.ok()) {
+      fail(std::string(parsed.status().message()));
+      continue;
+    }
+    if (absl::Status floor = CheckPrefixFloor(parsed->cidr, options.force); !floor.ok()) {
+      fail(std::string(floor.message()));
+      continue;
+    }
+    auto warn = [&](std::string w) {
+      if (list.warnings.size() < kMaxWarnings)
+        list.warnings.push_back(absl::StrCat(source, ":", line_no, ": ", w));
+    };
+    if (parsed->host_bits_masked)
+      warn(absl::StrCat("host bits masked: ", line, " -> ", parsed->cidr.ToString()));
+    if (!seen.insert(parsed->cidr).second) {
+      ++list.duplicates;
+      continue;
+    }
+    list.entries.push_back({parsed->cidr, line_no});
+  }
+  if (error_count > 0) {
+    std::string more = error_count > errors.size()
+                           ? absl::StrCat("\n(", error_count - errors.size(), " more)")
+                           : "";
+    return absl::InvalidArgumentError(absl::StrCat(error_count, " invalid line(s), nothing applied:\n",
+                                                   absl::StrJoin(errors, "\n"), more));
+  }
+  return list;
+}
+
+absl::StatusOr<CidrList> LoadCidrListFile(const std::string& path,
+                                          const CidrListOptions& options) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return ErrnoToStatus(errno, absl::StrCat("open ", path));
+  // Read in chunks up to one byte past the cap, so an oversized file is detected
+  // without allocating its full size.
+  std::string text;
+  char chunk[1 << 16];
+  while (in && text.size() <= options.max_bytes) {
+    in.read(chunk, sizeof(chunk));
+    text.append(chunk, static_cast<size_t>(in.gcount()));
+  }
+  if (in.bad()) return ErrnoToStatus(errno, absl::StrCat("read ", path));
+  return ParseCidrList(text, path, options);
+}
+
+}  // namespace xdpguard::net

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* xdpguard kernel/user contract: every map key, value, enum and limit that the XDP
+ * datapath (bpf/) and the controller (controller/) share. Defined once, here, using only
+ * fixed-width <linux/types.h> members so the same bytes mean the same thing under
+ * `clang -target bpf` and g++. Byte order: addresses network order, everything else host.
+ * Layout is pinned with static asserts; test/unit/layout_test.cc repeats them from C++. */
+#ifndef XDPGUARD_MAPS_H
+#define XDPGUARD_MAPS_H
+
+#include <linux/types.h>
+
+#ifdef __cplusplus
+#define XG_STATIC_ASSERT(cond, msg) static_assert(cond, msg)
+#else
+#define XG_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
+#endif
+/* bpf_helpers.h defines offsetof as a pointer cast, which is not a constant expression. */
+#define XG_OFFSETOF(type, member) __builtin_offsetof(type, member)
+
+/* Bumped whenever a struct below changes size or meaning; stored in the info map so an
+ * older controller never misreads newer pinned maps (and vice versa). */
+#define XG_ABI_VERSION 1
+
+/* Map names (<= 15 chars: the kernel truncates longer names). The controller opens pins
+ * under XG_PIN_DIR by these names. */
+#define XG_PIN_DIR "/sys/fs/bpf/xdpguard"
+#define XG_MAP_BLOCK_V4 "xg_block_v4"
+#define XG_MAP_BLOCK_V6 "xg_block_v6"
+#define XG_MAP_ALLOW_V4 "xg_allow_v4"
+#define XG_MAP_ALLOW_V6 "xg_allow_v6"
+#define XG_MAP_STATS "xg_stats"
+#define XG_MAP_REASONS "xg_reasons"
+#define XG_MAP_RULE_STATS "xg_rule_stats"
+#define XG_MAP_ORIGIN_STATS "xg_origin_stats"
+#define XG_MAP_IFCONFIG "xg_ifconfig"
+#define XG_MAP_INFO "xg_info"
+#define XG_MAP_COMMENTS "xg_comments"
+
+/* Default and maximum map sizes. Sizes are chosen at first attach and then fixed by the
+ * pinned maps. */
+#define XG_DEFAULT_BLOCK_V4_ENTRIES 1048576
+#define XG_DEFAULT_BLOCK_V6_ENTRIES 262144
+#define XG_DEFAULT_ALLOW_ENTRIES 65536
+#define XG_DEFAULT_RULE_STATS_ENTRIES 65536
+#define XG_MAX_MAP_ENTRIES (1u << 28)
+#define XG_MAX_ORIGINS 256 /* origin 0 = manual (CLI), 1..255 = feeds */
+#define XG_MAX_IFACES 256
+#define XG_MAX_VLAN_DEPTH 2 /* 802.1ad + 802.1Q (QinQ) */
+#define XG_MAX_IPV6_EXTHDRS 8
+#define XG_MAX_EXPIRED_RETRIES 4 /* covering prefixes tried when the best match expired */
+#define XG_MAX_PORTS 8
+#define XG_COMMENT_MAX 64 /* bytes of an operator comment, NUL included */
+#define XG_DEFAULT_COMMENT_ENTRIES 65536
+
+/* LPM trie keys. prefixlen is host order (the kernel requires it), addr network order. */
+struct xg_lpm_v4_key {
+  __u32 prefixlen;
+  __be32 addr;
+};
+
+struct xg_lpm_v6_key {
+  __u32 prefixlen;
+  __be32 addr[4];
+};
+
+/* What a matching blocklist rule does to a packet. */
+#define XG_ACTION_DROP 0
+#define XG_ACTION_PASS 1      /* pass, counted per rule ("pass-with-count") */
+#define XG_ACTION_RATELIMIT 2 /* reserved for the rate-limit issue; the datapath passes */
+
+/* xg_rule.flags */
+#define XG_RULE_MONITOR (1u << 0) /* count as "would drop", pass */
+#define XG_RULE_NEW_ONLY (1u << 1) /* reserved: scope to new inbound TCP connections */
+
+/* xg_rule.rl_per */
+#define XG_RL_PER_SOURCE 0
+#define XG_RL_PER_RULE 1
+
+/* Blocklist value (both families). Room for the rate limit and rule scope of later issues
+ * is reserved now so adding them does not change the pinned layout. */
+struct xg_rule {
+  __u8 action;    /* XG_ACTION_* */
+  __u8 flags;     /* XG_RULE_* */
+  __u8 prefixlen; /* the key's prefix length: lets the datapath retry shorter prefixes,
+                   * and user space tell an exact hit from a covering prefix (a trie
+                   * lookup returns the longest match, not the exact key) */
+  __u8 rl_per;    /* XG_RL_PER_* */
+  __u16 origin;   /* 0 = manual, else feed id */
+  __u8 nports;    /* 0 = all destination ports */
+  __u8 pad0;
+  __u64 expires_ns; /* CLOCK_MONOTONIC (bpf_ktime_get_ns) deadline, 0 = never */
+  __u64 created_s;  /* CLOCK_REALTIME seconds when the entry was written (for listing) */
+  __u32 rl_pps;
+  __u32 rl_burst;
+  __u64 rl_bps;
+  __be16 ports[XG_MAX_PORTS];
+};
+
+/* Allowlist value. A hit always passes. */
+struct xg_allow {
+  __u16 origin;
+  __u8 prefixlen; /* the key's prefix length (see xg_rule.prefixlen) */
+  __u8 pad0;
+  __u32 reserved;
+};
+
+/* Packets and bytes, the unit of every counter. */
+struct xg_counter {
+  __u64 packets;
+  __u64 bytes;
+};
+
+/* Address families as counted. */
+#define XG_FAM_IPV4 0
+#define XG_FAM_IPV6 1
+#define XG_FAM_OTHER 2 /* ARP, unknown ethertypes, frames too short to classify */
+#define XG_FAM_MAX 3
+
+/* Verdict classes. Every frame lands in exactly one class, once, at the program's exit. */
+#define XG_CLASS_PASS 0      /* no rule matched (or not IP) */
+#define XG_CLASS_ALLOW 1     /* allowlist hit */
+#define XG_CLASS_DROP 2      /* blocklist drop */
+#define XG_CLASS_MONITOR 3   /* would have been dropped (rule or interface monitor mode) */
+#define XG_CLASS_RULE_PASS 4 /* matched a pass-with-count rule */
+#define XG_CLASS_RATELIMIT 5 /* reserved: dropped by a rate limit */
+#define XG_CLASS_MAX 6
+
+/* xg_stats is a per-CPU array indexed by class * XG_FAM_MAX + family. */
+#define XG_STATS_ENTRIES (XG_CLASS_MAX * XG_FAM_MAX)
+
+/* Why a frame was not (fully) understood. xg_reasons is a per-CPU array of packet counts
+ * indexed by these. Names follow Suricata's decoder events where one exists. */
+#define XG_REASON_NONE 0
+#define XG_REASON_ETH_SHORT 1
+#define XG_REASON_VLAN_TRUNCATED 2
+#define XG_REASON_VLAN_TOO_DEEP 3
+#define XG_REASON_ETHERTYPE_OTHER 4
+#define XG_REASON_IPV4_TRUNCATED 5 /* fewer than 20 bytes of IPv4 header */
+#define XG_REASON_IPV4_IHL 6       /* ihl < 5 */
+#define XG_REASON_IPV4_OPT_TRUNC 7 /* ihl*4 beyond the frame */
+#define XG_REASON_IPV4_VERSION 8
+#define XG_REASON_IPV4_TOTLEN 9 /* tot_len < ihl*4 or > frame */
+#define XG_REASON_IPV6_TRUNCATED 10
+#define XG_REASON_IPV6_VERSION 11
+#define XG_REASON_IPV6_EXTHDR_TRUNC 12
+#define XG_REASON_IPV6_EXTHDR_BUDGET 13 /* chain longer than XG_MAX_IPV6_EXTHDRS */
+#define XG_REASON_IPV4_FRAGMENT 14      /* informational: a fragment (parsed fine) */
+#define XG_REASON_IPV6_FRAGMENT 15      /* informational */
+#define XG_REASON_ARP 16                /* informational: ARP passed, never blocklisted */
+#define XG_REASON_ND 17                 /* informational: ICMPv6 ND passed, never blocklisted */
+#define XG_REASON_RULE_EXPIRED 18       /* best match expired (ignored) */
+#define XG_REASON_EXPIRED_BUDGET 19     /* too many nested expired prefixes; passed */
+#define XG_REASON_MAX 20
+
+/* First reason that means "malformed" rather than informational, for the CLI. */
+#define XG_REASON_IS_MALFORMED(r) ((r) >= XG_REASON_ETH_SHORT && (r) <= XG_REASON_IPV6_EXTHDR_BUDGET && (r) != XG_REASON_ETHERTYPE_OTHER)
+
+/* Per-rule counter key: the matched CIDR, so counters need no id allocator. */
+struct xg_rule_stats_key {
+  __u8 family; /* XG_FAM_IPV4 / XG_FAM_IPV6 */
+  __u8 prefixlen;
+  __u8 pad[2];
+  __be32 addr[4]; /* IPv4 in addr[0], rest zero; host bits zero */
+};
+
+/* Operator comment for a manual entry, keyed like the rule counters. Never read by the
+ * datapath; kept in a pinned map so it lives and dies with the entry it describes. */
+struct xg_comment {
+  __u8 text[XG_COMMENT_MAX];
+};
+
+/* Per-interface configuration, keyed by ifindex (__u32). */
+#define XG_IF_MONITOR (1u << 0) /* whole interface in monitor mode: nothing is dropped */
+struct xg_if_config {
+  __u32 flags;
+  __u32 reserved;
+};
+
+/* Single-entry array describing the pinned state, so a different build can recognise it. */
+struct xg_info {
+  __u32 abi_version;
+  __u32 reserved;
+};
+
+XG_STATIC_ASSERT(sizeof(struct xg_lpm_v4_key) == 8, "xg_lpm_v4_key layout");
+XG_STATIC_ASSERT(sizeof(struct xg_lpm_v6_key) == 20, "xg_lpm_v6_key layout");
+XG_STATIC_ASSERT(sizeof(struct xg_rule) == 56, "xg_rule layout");
+XG_STATIC_ASSERT(XG_OFFSETOF(struct xg_rule, expires_ns) == 8, "xg_rule.expires_ns");
+XG_STATIC_ASSERT(XG_OFFSETOF(struct xg_rule, rl_pps) == 24, "xg_rule.rl_pps");
+XG_STATIC_ASSERT(XG_OFFSETOF(struct xg_rule, ports) == 40, "xg_rule.ports");
+XG_STATIC_ASSERT(sizeof(struct xg_allow) == 8, "xg_allow layout");
+XG_STATIC_ASSERT(sizeof(struct xg_counter) == 16, "xg_counter layout");
+XG_STATIC_ASSERT(sizeof(struct xg_rule_stats_key) == 20, "xg_rule_stats_key layout");
+XG_STATIC_ASSERT(XG_OFFSETOF(struct xg_rule_stats_key, addr) == 4, "xg_rule_stats_key.addr");
+XG_STATIC_ASSERT(sizeof(struct xg_if_config) == 8, "xg_if_config layout");
+XG_STATIC_ASSERT(sizeof(struct xg_info) == 8, "xg_info layout");
+XG_STATIC_ASSERT(sizeof(struct xg_comment) == XG_COMMENT_MAX, "xg_comment layout");
+
+#endif /* XDPGUARD_MAPS_H */

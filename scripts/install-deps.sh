@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Installs every Debian 12 package that the build, the tests and the benchmarks need.
+# Idempotent: safe to run on a machine that already has everything. This script is the
+# single source of truth for dependencies; .ci/run calls it on a fresh machine.
+set -euo pipefail
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install-deps.sh: needs root (apt-get install)" >&2
+  exit 1
+fi
+
+packages=(
+  # toolchain
+  build-essential cmake pkg-config git
+  clang llvm
+  # kernel / BPF
+  libbpf-dev libxdp-dev xdp-tools bpftool linux-libc-dev libelf-dev zlib1g-dev
+  # C++ libraries
+  libabsl-dev nlohmann-json3-dev catch2 libspdlog-dev libfmt-dev
+  # integration tests and lab
+  iproute2 iputils-ping netcat-openbsd tcpdump procps util-linux
+  # benchmarks: the filters we compare against
+  iptables ipset nftables
+)
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+echo "install-deps.sh: ${#packages[@]} packages present"
