@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/printable.h"
 
 namespace xdpguard::net {
 namespace {
@@ -15,7 +16,7 @@ namespace {
 constexpr uint8_t kMappedPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
 absl::Status Invalid(absl::string_view text, absl::string_view why) {
-  return absl::InvalidArgumentError(absl::StrCat("invalid CIDR '", text, "': ", why));
+  return absl::InvalidArgumentError(absl::StrCat("invalid CIDR '", Printable(text), "': ", why));
 }
 
 // Strict decimal prefix length: digits only, no sign, no leading zero (except "0").

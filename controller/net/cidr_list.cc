@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/errno_status.h"
+#include "common/printable.h"
 
 namespace xdpguard::net {
 namespace {
@@ -23,20 +24,6 @@ absl::string_view TrimBlanks(absl::string_view s) {
   if (b == absl::string_view::npos) return {};
   size_t e = s.find_last_not_of(" \t\r");
   return s.substr(b, e - b + 1);
-}
-
-// Printable excerpt of a bad line, so control bytes from a file never reach the terminal.
-std::string Excerpt(absl::string_view s) {
-  std::string out;
-  for (unsigned char ch : s.substr(0, 80)) {
-    if (ch >= 0x20 && ch < 0x7f) {
-      out.push_back(static_cast<char>(ch));
-    } else {
-      out += absl::StrCat("\\x", absl::Hex(ch, absl::kZeroPad2));
-    }
-  }
-  if (s.size() > 80) out += "...";
-  return out;
 }
 
 }  // namespace
@@ -56,7 +43,7 @@ absl::StatusOr<CidrList> ParseCidrList(absl::string_view text, absl::string_view
     ++line_no;
     auto fail = [&](std::string why) {
       if (++error_count <= options.max_reported_errors)
-        errors.push_back(absl::StrCat(source, ":", line_no, ": '", Excerpt(raw), "': ", why));
+        errors.push_back(absl::StrCat(source, ":", line_no, ": '", Printable(raw), "': ", why));
     };
     if (raw.size() > options.max_line_len) {
       fail(absl::StrCat("line longer than ", options.max_line_len, " bytes"));

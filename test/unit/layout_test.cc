@@ -1,1 +1,42 @@
+// SPDX-License-Identifier: GPL-2.0
+// Repeats the contract's layout asserts from C++ (g++ may lay out differently from
+// clang -target bpf only if the header is wrong; this makes such a change fail loudly).
 #include <catch2/catch.hpp>
+
+#include <cstddef>
+#include <type_traits>
+
+#include "xdpguard_maps.h"
+
+TEST_CASE("kernel/user contract layout") {
+  CHECK(sizeof(xg_lpm_v4_key) == 8);
+  CHECK(sizeof(xg_lpm_v6_key) == 20);
+  CHECK(offsetof(xg_lpm_v6_key, addr) == 4);
+  CHECK(sizeof(xg_rule) == 56);
+  CHECK(offsetof(xg_rule, prefixlen) == 2);
+  CHECK(offsetof(xg_rule, origin) == 4);
+  CHECK(offsetof(xg_rule, expires_ns) == 8);
+  CHECK(offsetof(xg_rule, created_s) == 16);
+  CHECK(offsetof(xg_rule, rl_pps) == 24);
+  CHECK(offsetof(xg_rule, rl_bps) == 32);
+  CHECK(offsetof(xg_rule, ports) == 40);
+  CHECK(sizeof(xg_allow) == 8);
+  CHECK(offsetof(xg_allow, prefixlen) == 2);
+  CHECK(sizeof(xg_counter) == 16);
+  CHECK(sizeof(xg_rule_stats_key) == 20);
+  CHECK(offsetof(xg_rule_stats_key, addr) == 4);
+  CHECK(sizeof(xg_if_config) == 8);
+  CHECK(sizeof(xg_info) == 8);
+  CHECK(sizeof(xg_comment) == XG_COMMENT_MAX);
+  CHECK(std::is_trivially_copyable_v<xg_rule>);
+  CHECK(XG_STATS_ENTRIES == XG_CLASS_MAX * XG_FAM_MAX);
+}
+
+TEST_CASE("map names fit the kernel's 15-character limit") {
+  for (const char* name : {XG_MAP_BLOCK_V4, XG_MAP_BLOCK_V6, XG_MAP_ALLOW_V4, XG_MAP_ALLOW_V6,
+                           XG_MAP_STATS, XG_MAP_REASONS, XG_MAP_RULE_STATS, XG_MAP_ORIGIN_STATS,
+                           XG_MAP_IFCONFIG, XG_MAP_INFO, XG_MAP_COMMENTS}) {
+    INFO(name);
+    CHECK(std::char_traits<char>::length(name) <= 15);
+  }
+}

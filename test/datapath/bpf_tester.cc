@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "bpf_tester.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "xdpguard_maps.h"
+
+namespace xdpguard::test {
+namespace {
+
+void Check(const absl::Status& s, const char* what) {
+  if (!s.ok()) throw std::runtime_error(std::string(what) + ": " + std::string(s.message()));
+}
+
+void ClearMap(int fd, uint32_t key_size) {
+  std::vector<char> key(key_size);
+  while (bpf_map_get_next_key(fd, nullptr, key.data()) == 0) {
+    if (bpf_map_delete_elem(fd, key.data()) != 0) break;
+  }
+}
+
+void ZeroPerCpuArray(int fd, uint32_t entries, uint32_t value_size) {
+  int cpus = libbpf_num_possible_cpus();
+  std::vector<char> zero(((value_size + 7) & ~7u) * cpus, 0);
+  for (uint32_t i = 0; i < entries; i++) bpf_map_update_elem(fd, &i, zero.data(), BPF_ANY);
+}
+
+}  // namespace
+
+xg_rule DropRule() {
+  xg_rule r{};
+  r.action = XG_ACTION_DROP;
+  return r;
+}
+
+xg_rule PassRule() {
+  xg_rule r{};
+  r.action = XG_ACTION_PASS;
+  return r;
+}
+
+BpfTester::BpfTester(bool frags) {
+  datapath::ObjectOptions opts;
+  opts.frags = frags;
+  // Small maps: tests never need the production sizes.
+  opts.sizes = {4096, 4096, 1024, 1024, 1024};
+  auto obj = datapath::DatapathObject::Open(opts);
+  Check(obj.status(), "open object");
+  obj_ = std::move(*obj);
+  Check(obj_->Load(), "load object");
+  bv4_ = Map(XG_MAP_BLOCK_V4);
+  bv6_ = Map(XG_MAP_BLOCK_V6);
+  av4_ = Map(XG_MAP_ALLOW_V4);
+  av6_ = Map(XG_MAP_ALLOW_V6);
+  auto b = datapath::PrefixTable<xg_rule>::Create(bv4_.get(), bv6_.get());
+  Check(b.status(), "blocklist table");
+  block_ = std::make_unique<datapath::PrefixTable<xg_rule>>(*b);
+  auto a = datapath::PrefixTable<xg_allow>::Create(av4_.get(), av6_.get());
+  Check(a.status(), "allowlist table");
+  allow_ = std::make_unique<datapath::PrefixTable<xg_allow>>(*a);
+}
+
+std::unique_ptr<datapath::LibbpfMap> BpfTester::Map(const char* name) {
+  int fd = obj_->map_fd(name);
+  if (fd < 0) throw std::runtime_error(std::string("no map ") + name);
+  auto m = datapath::LibbpfMap::FromFd(UniqueFd(dup(fd)));
+  Check(m.status(), name);
+  return std::move(*m);
+}
+
+int BpfTester::prog_fd() { return bpf_program__fd(obj_->program()); }
+
+int BpfTester::Run(const Bytes& frame, uint32_t ifindex) {
+  std::vector<uint8_t> out(frame.size() + 256);
+  xdp_md ctx{};
+  ctx.ingress_ifindex = ifindex;
+  ctx.data_end = static_cast<uint32_t>(frame.size());  // the kernel requires data_end == size
+  LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(),
+              .data_out = out.data(), .data_size_in = static_cast<uint32_t>(frame.size()),
+              .data_size_out = static_cast<uint32_t>(out.size()), .ctx_in = ifindex ? &ctx : nullptr,
+              .ctx_size_in = ifindex ? static_cast<uint32_t>(sizeof(ctx)) : 0u, .repeat = 1);
+  if (int err = bpf_prog_test_run_opts(prog_fd(), &opts); err)
+    throw std::runtime_error("BPF_PROG_TEST_RUN failed: " + std::string(strerror(-err)));
+  return static_cast<int>(opts.retval);
+}
+
+double BpfTester::TimeNs(const Bytes& frame, uint32_t repeat) {
+  std::vector<uint8_t> out(frame.size() + 256);
+  LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(), .data_out = out.data(),
+              .data_size_in = static_cast<uint32_t>(frame.size()),
+              .data_size_out = static_cast<uint32_t>(out.size()), .repeat = repeat);
+  if (int err = bpf_prog_test_run_opts(prog_fd(), &opts); err)
+    throw std::runtime_error("BPF_PROG_TEST_RUN failed: " + std::string(strerror(-err)));
+  return opts.duration;
+}
+
+datapath::Counters BpfTester::ReadCounters() {
+  auto c = datapath::ReadCountersFromFds(obj_->map_fd(XG_MAP_STATS), obj_->map_fd(XG_MAP_REASONS),
+                                         obj_->map_fd(XG_MAP_ORIGIN_STATS),
+                                         obj_->map_fd(XG_MAP_RULE_STATS));
+  Check(c.status(), "read counters");
+  return *c;
+}
+
+void BpfTester::SetInterfaceMonitor(uint32_t ifindex, bool on) {
+  xg_if_config cfg{};
+  cfg.flags = on ? XG_IF_MONITOR : 0;
+  if (bpf_map_update_elem(obj_->map_fd(XG_MAP_IFCONFIG), &ifindex, &cfg, BPF_ANY) != 0)
+    throw std::runtime_error("set interface monitor");
+}
+
+void BpfTester::Reset() {
+  ClearMap(obj_->map_fd(XG_MAP_BLOCK_V4), sizeof(xg_lpm_v4_key));
+  ClearMap(obj_->map_fd(XG_MAP_BLOCK_V6), sizeof(xg_lpm_v6_key));
+  ClearMap(obj_->map_fd(XG_MAP_ALLOW_V4), sizeof(xg_lpm_v4_key));
+  ClearMap(obj_->map_fd(XG_MAP_ALLOW_V6), sizeof(xg_lpm_v6_key));
+  ClearMap(obj_->map_fd(XG_MAP_RULE_STATS), sizeof(xg_rule_stats_key));
+  ClearMap(obj_->map_fd(XG_MAP_IFCONFIG), sizeof(__u32));
+  ZeroPerCpuArray(obj_->map_fd(XG_MAP_STATS), XG_STATS_ENTRIES, sizeof(xg_counter));
+  ZeroPerCpuArray(obj_->map_fd(XG_MAP_REASONS), XG_REASON_MAX, sizeof(__u64));
+  ZeroPerCpuArray(obj_->map_fd(XG_MAP_ORIGIN_STATS), XG_MAX_ORIGINS, sizeof(xg_counter));
+}
+
+}  // namespace xdpguard::test

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0
+// Loads the real embedded XDP object (unpinned) and runs frames through it with
+// BPF_PROG_TEST_RUN. Maps are reset between cases so counter deltas are exact.
+#ifndef XDPGUARD_TEST_BPF_TESTER_H_
+#define XDPGUARD_TEST_BPF_TESTER_H_
+
+#include <memory>
+#include <vector>
+
+#include "datapath/counters.h"
+#include "datapath/datapath_object.h"
+#include "datapath/libbpf_map.h"
+#include "datapath/prefix_table.h"
+#include "packet_builder.h"
+
+namespace xdpguard::test {
+
+class BpfTester {
+ public:
+  explicit BpfTester(bool frags = false);
+
+  // Returns the XDP action (XDP_PASS = 2, XDP_DROP = 1); ifindex feeds ctx.ingress_ifindex.
+  int Run(const Bytes& frame, uint32_t ifindex = 0);
+  // Runs a frame `repeat` times in the kernel and returns the mean ns per run.
+  double TimeNs(const Bytes& frame, uint32_t repeat);
+
+  datapath::PrefixTable<xg_rule>& block() { return *block_; }
+  datapath::PrefixTable<xg_allow>& allow() { return *allow_; }
+  datapath::Counters ReadCounters();
+  void SetInterfaceMonitor(uint32_t ifindex, bool on);
+  void Reset();  // empties every map and zeroes every counter
+  int prog_fd();
+
+ private:
+  std::unique_ptr<datapath::LibbpfMap> Map(const char* name);
+
+  std::unique_ptr<datapath::DatapathObject> obj_;
+  std::unique_ptr<datapath::LibbpfMap> bv4_, bv6_, av4_, av6_;
+  std::unique_ptr<datapath::PrefixTable<xg_rule>> block_;
+  std::unique_ptr<datapath::PrefixTable<xg_allow>> allow_;
+};
+
+xg_rule DropRule();
+xg_rule PassRule();
+
+}  // namespace xdpguard::test
+
+#endif  // XDPGUARD_TEST_BPF_TESTER_H_
