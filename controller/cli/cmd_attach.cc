@@ -82,12 +82,17 @@ int RunAttach(const Context& ctx, const Argv& argv) {
   if (absl::StatusOr<int> idx = datapath::InterfaceIndex(opts.ifname); !idx.ok())
     return Fail(absl::InvalidArgumentError(idx.status().message()));
   if (absl::Status s = CheckPrivileges(true); !s.ok()) return Fail(s);
+  const bool pin_dir_existed = datapath::CheckPinDir(ctx.pin_dir).ok();
   if (absl::Status s = datapath::CreatePinDir(ctx.pin_dir); !s.ok()) return Fail(s);
   absl::StatusOr<datapath::PinDirLock> lock = datapath::PinDirLock::Acquire(ctx.pin_dir);
   if (!lock.ok()) return Fail(lock.status());
 
   absl::StatusOr<datapath::AttachResult> r = datapath::Attach(opts);
-  if (!r.ok()) return Fail(r.status());
+  if (!r.ok()) {
+    // A refused or failed first attach leaves nothing behind (not even an empty dir).
+    if (!pin_dir_existed) (void)datapath::RemovePinnedState(ctx.pin_dir);
+    return Fail(r.status());
+  }
   if (args->Has("monitor")) {
     absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> maps =
         datapath::PinnedMaps::Open(ctx.pin_dir);

@@ -199,11 +199,15 @@ int BlockList(const Context& ctx, const Args& args) {
   std::sort(entries->begin(), entries->end(),
             [](const auto& a, const auto& b) { return a.cidr < b.cidr; });
   std::map<Cidr, xg_counter> hits = RuleHits(**maps);
-  lists::CommentStore comments((*maps)->map(XG_MAP_COMMENTS));
+  absl::StatusOr<std::map<Cidr, std::string>> comments =
+      lists::CommentStore((*maps)->map(XG_MAP_COMMENTS)).All();
+  if (!comments.ok()) return Fail(comments.status());
   uint64_t now = lists::MonotonicNowNs();
   nlohmann::json out = nlohmann::json::array();
   for (const auto& e : *entries) {
-    const xg_counter h = hits.count(e.cidr) ? hits[e.cidr] : xg_counter{};
+    auto hit = hits.find(e.cidr);
+    const xg_counter h = hit != hits.end() ? hit->second : xg_counter{};
+    auto comment = comments->find(e.cidr);
     nlohmann::json j = {{"cidr", e.cidr.ToString()},
                         {"family", e.cidr.family == net::Family::kIPv4 ? "ipv4" : "ipv6"},
                         {"action", ActionName(e.value.action)},
@@ -214,7 +218,7 @@ int BlockList(const Context& ctx, const Args& args) {
                         {"expires_in_s", nullptr},
                         {"packets", h.packets},
                         {"bytes", h.bytes},
-                        {"comment", comments.Get(e.cidr)}};
+                        {"comment", comment != comments->end() ? comment->second : ""}};
     if (e.value.expires_ns && !lists::IsExpired(e.value, now))
       j["expires_in_s"] = (e.value.expires_ns - now) / 1000000000ull;
     out.push_back(j);

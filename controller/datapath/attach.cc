@@ -151,6 +151,12 @@ absl::StatusOr<AttachResult> Attach(const AttachOptions& options) {
     }
   }
 
+  // Check the object and any pinned maps once, before any attempt: only a refusal by the
+  // kernel to attach in native mode may lead to the generic fallback, never bad state.
+  if (absl::StatusOr<std::unique_ptr<DatapathObject>> probe =
+          DatapathObject::Open({options.pin_dir, options.sizes, frags});
+      !probe.ok())
+    return probe.status();
   const bool pins_existed = PinnedStatsMapId(options.pin_dir) != 0;
   std::vector<AttachMode> attempts = {options.mode};
   if (options.mode == AttachMode::kAuto) attempts = {AttachMode::kNative, AttachMode::kGeneric};

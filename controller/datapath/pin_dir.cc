@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "common/errno_status.h"
 #include "spdlog/spdlog.h"
 #include "xdpguard_maps.h"
@@ -70,7 +71,7 @@ absl::Status CheckPinDir(const std::string& pin_dir) {
         "); refusing state that xdpguard did not create"));
   if (st.st_mode & (S_IWGRP | S_IWOTH))
     return absl::FailedPreconditionError(absl::StrCat(
-        pin_dir, " is group- or world-writable (mode ", absl::Hex(st.st_mode & 07777),
+        pin_dir, " is group- or world-writable (mode ", absl::StrFormat("%04o", st.st_mode & 07777),
         "); refusing state others could have tampered with"));
   return absl::OkStatus();
 }

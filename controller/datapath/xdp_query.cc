@@ -129,6 +129,9 @@ absl::StatusOr<InterfaceXdpState> QueryInterface(const std::string& ifname,
     if (st.programs.size() == 1) st.mode = "hw";
   }
   xdp_multiprog__close(mp);
+  // libxdp reports frags support for dispatchers only; for a single program, the name
+  // tells which of our two variants runs.
+  if (const XdpProgramInfo* ours = st.Ours(); ours && ours->name == kProgFrags) st.frags = true;
   return st;
 }
 

@@ -80,13 +80,29 @@ absl::Status CommentStore::Erase(const net::Cidr& cidr) {
   return map_->DeleteBatch(&key, 1, &n);
 }
 
+namespace {
+std::string CommentText(const xg_comment& value) {
+  return std::string(reinterpret_cast<const char*>(value.text),
+                     strnlen(reinterpret_cast<const char*>(value.text), sizeof(value.text)));
+}
+}  // namespace
+
 std::string CommentStore::Get(const net::Cidr& cidr) const {
   xg_rule_stats_key key = datapath::RuleStatsKey(cidr);
   xg_comment value{};
   absl::StatusOr<bool> found = map_->Lookup(&key, &value);
   if (!found.ok() || !*found) return "";
-  return std::string(reinterpret_cast<const char*>(value.text),
-                     strnlen(reinterpret_cast<const char*>(value.text), sizeof(value.text)));
+  return CommentText(value);
+}
+
+absl::StatusOr<std::map<net::Cidr, std::string>> CommentStore::All() const {
+  std::map<net::Cidr, std::string> out;
+  absl::Status s = map_->ForEach([&](const void* k, const void* v) {
+    out[datapath::FromRuleStatsKey(*static_cast<const xg_rule_stats_key*>(k))] =
+        CommentText(*static_cast<const xg_comment*>(v));
+  });
+  if (!s.ok()) return s;
+  return out;
 }
 
 }  // namespace xdpguard::lists

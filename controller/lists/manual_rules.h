@@ -6,6 +6,7 @@
 #define XDPGUARD_LISTS_MANUAL_RULES_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -51,6 +52,8 @@ class CommentStore {
   absl::Status Set(const net::Cidr& cidr, const std::string& comment);
   absl::Status Erase(const net::Cidr& cidr);  // absent is fine
   std::string Get(const net::Cidr& cidr) const;
+  // Every comment in one pass (one walk of the comment map, not one lookup per entry).
+  absl::StatusOr<std::map<net::Cidr, std::string>> All() const;
 
  private:
   datapath::MapBackend* map_;
