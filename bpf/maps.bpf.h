@@ -84,7 +84,7 @@ struct {
   __type(value, struct xg_if_config);
 } xg_ifconfig SEC(".maps");
 
-/* Describes the pinned state (ABI version); never read by the datapath. */
+/* Describes the pinned state (ABI version) and global switches read on the drop path. */
 struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);
   __uint(max_entries, 1);

@@ -44,11 +44,15 @@ static __always_inline void apply_rule(struct xdp_md *ctx, struct verdict *v,
     v->cls = XG_CLASS_MONITOR;
     return;
   }
-  __u32 ifindex = ctx->ingress_ifindex;
-  struct xg_if_config *ifc = bpf_map_lookup_elem(&xg_ifconfig, &ifindex);
-  if (ifc && (ifc->flags & XG_IF_MONITOR)) {
-    v->cls = XG_CLASS_MONITOR;
-    return;
+  __u32 zero = 0;
+  struct xg_info *info = bpf_map_lookup_elem(&xg_info, &zero);
+  if (info && (info->flags & XG_INFO_ANY_IF_MONITOR)) {
+    __u32 ifindex = ctx->ingress_ifindex;
+    struct xg_if_config *ifc = bpf_map_lookup_elem(&xg_ifconfig, &ifindex);
+    if (ifc && (ifc->flags & XG_IF_MONITOR)) {
+      v->cls = XG_CLASS_MONITOR;
+      return;
+    }
   }
   v->cls = XG_CLASS_DROP;
   v->action = XDP_DROP;

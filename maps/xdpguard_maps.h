@@ -176,10 +176,13 @@ struct xg_if_config {
   __u32 reserved;
 };
 
-/* Single-entry array describing the pinned state, so a different build can recognise it. */
+/* Single-entry array describing the pinned state, so a different build can recognise it,
+ * plus switches the datapath reads on the drop path (an array lookup the verifier inlines,
+ * so a drop does not pay for the xg_ifconfig hash lookup unless some interface needs it). */
+#define XG_INFO_ANY_IF_MONITOR (1u << 0) /* at least one xg_ifconfig entry has XG_IF_MONITOR */
 struct xg_info {
   __u32 abi_version;
-  __u32 reserved;
+  __u32 flags; /* XG_INFO_* */
 };
 
 XG_STATIC_ASSERT(sizeof(struct xg_lpm_v4_key) == 8, "xg_lpm_v4_key layout");

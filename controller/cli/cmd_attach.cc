@@ -20,20 +20,10 @@ namespace {
 
 using datapath::InterfaceXdpState;
 
-absl::Status SetInterfaceMonitor(const datapath::PinnedMaps& maps, int ifindex, bool on) {
-  xg_if_config cfg{};
-  cfg.flags = on ? XG_IF_MONITOR : 0;
-  uint32_t key = static_cast<uint32_t>(ifindex);
-  if (bpf_map_update_elem(maps.map(XG_MAP_IFCONFIG)->fd(), &key, &cfg, BPF_ANY) != 0)
-    return ErrnoToStatus(errno, "update xg_ifconfig");
-  return absl::OkStatus();
-}
-
-bool InterfaceMonitor(const datapath::PinnedMaps& maps, int ifindex) {
-  xg_if_config cfg{};
-  uint32_t key = static_cast<uint32_t>(ifindex);
-  return bpf_map_lookup_elem(maps.map(XG_MAP_IFCONFIG)->fd(), &key, &cfg) == 0 &&
-         (cfg.flags & XG_IF_MONITOR);
+bool MonitorOn(const datapath::PinnedMaps& maps, int ifindex) {
+  absl::StatusOr<bool> on =
+      datapath::InterfaceMonitor(maps.InterfaceConfig(), static_cast<uint32_t>(ifindex));
+  return on.ok() && *on;
 }
 
 std::string Describe(const InterfaceXdpState& st) {
@@ -97,7 +87,8 @@ int RunAttach(const Context& ctx, const Argv& argv) {
     absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> maps =
         datapath::PinnedMaps::Open(ctx.pin_dir);
     if (!maps.ok()) return Fail(maps.status());
-    if (absl::Status s = SetInterfaceMonitor(**maps, r->state.ifindex, true); !s.ok())
+    if (absl::Status s = datapath::SetInterfaceMonitor((*maps)->InterfaceConfig(),
+                                                       static_cast<uint32_t>(r->state.ifindex), true); !s.ok())
       return Fail(s);
   }
   if (!r->note.empty()) spdlog::info("{}", r->note);
@@ -138,8 +129,10 @@ int RunDetach(const Context& ctx, const Argv& argv) {
   if (absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> maps =
           datapath::PinnedMaps::Open(ctx.pin_dir);
       maps.ok()) {
-    uint32_t key = static_cast<uint32_t>(*ifindex);
-    bpf_map_delete_elem((*maps)->map(XG_MAP_IFCONFIG)->fd(), &key);  // absent is fine
+    if (absl::Status s = datapath::RemoveInterfaceConfig((*maps)->InterfaceConfig(),
+                                                         static_cast<uint32_t>(*ifindex));
+        !s.ok())
+      spdlog::warn("could not forget the settings of {}: {}", ifname, std::string(s.message()));
   }
   std::cout << "detached from " << ifname << "\n";
   if (args->Has("keep-maps")) {
@@ -172,7 +165,8 @@ int RunMonitor(const Context& ctx, const Argv& argv) {
   absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> maps =
       datapath::PinnedMaps::Open(ctx.pin_dir);
   if (!maps.ok()) return Fail(maps.status());
-  if (absl::Status s = SetInterfaceMonitor(**maps, *ifindex, pos[1] == "on"); !s.ok())
+  if (absl::Status s = datapath::SetInterfaceMonitor((*maps)->InterfaceConfig(),
+                                                       static_cast<uint32_t>(*ifindex), pos[1] == "on"); !s.ok())
     return Fail(s);
   std::cout << "monitor mode " << pos[1] << " for " << pos[0]
             << (pos[1] == "on" ? ": matches are counted as would-drop and passed" : "") << "\n";
@@ -202,7 +196,7 @@ int RunStatus(const Context& ctx, const Argv& argv) {
                                {"frags", st.frags},
                                {"libxdp_dispatcher", st.multiprog},
                                {"programs_on_interface", st.programs.size()},
-                               {"monitor", maps.ok() && InterfaceMonitor(**maps, st.ifindex)}});
+                               {"monitor", maps.ok() && MonitorOn(**maps, st.ifindex)}});
   }
   if (maps.ok()) {
     for (const char* name : {XG_MAP_BLOCK_V4, XG_MAP_BLOCK_V6, XG_MAP_ALLOW_V4, XG_MAP_ALLOW_V6}) {
@@ -226,7 +220,7 @@ int RunStatus(const Context& ctx, const Argv& argv) {
   if (ifaces->empty()) std::cout << "attached: none (lists kept, nothing enforcing them)\n";
   for (const auto& st : *ifaces)
     std::cout << "attached " << Describe(st)
-              << (InterfaceMonitor(**maps, st.ifindex) ? ", MONITOR MODE (nothing dropped)" : "")
+              << (MonitorOn(**maps, st.ifindex) ? ", MONITOR MODE (nothing dropped)" : "")
               << "\n";
   for (auto& [name, v] : j["maps"].items())
     std::cout << "  " << name << ": " << v["entries"] << " / " << v["capacity"] << " entries\n";

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/errno_status.h"
 #include "common/unique_fd.h"
+#include "datapath/interface_config.h"
 #include "datapath/pin_dir.h"
 #include "datapath/pinned_maps.h"
 #include "xdpguard_bpf.skel.h"
@@ -125,11 +126,7 @@ absl::Status DatapathObject::Load() {
 
 absl::Status DatapathObject::FinishPinning() {
   if (options_.pin_dir.empty()) return absl::OkStatus();
-  uint32_t key = 0;
-  xg_info info{};
-  info.abi_version = XG_ABI_VERSION;
-  if (bpf_map_update_elem(bpf_map__fd(skel_->maps.xg_info), &key, &info, BPF_ANY) != 0)
-    return ErrnoToStatus(errno, "stamp ABI version in xg_info");
+  if (absl::Status s = StampAbiVersion(bpf_map__fd(skel_->maps.xg_info)); !s.ok()) return s;
   return RestrictPins(options_.pin_dir);
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "datapath/interface_config.h"
 #include "datapath/libbpf_map.h"
 #include "datapath/prefix_table.h"
 #include "xdpguard_maps.h"
@@ -28,6 +29,9 @@ class PinnedMaps {
   LibbpfMap* map(const std::string& name) const { return maps_.at(name).get(); }
   PrefixTable<xg_rule> Blocklist() const;
   PrefixTable<xg_allow> Allowlist() const;
+  InterfaceConfigMaps InterfaceConfig() const {
+    return {map(XG_MAP_IFCONFIG)->fd(), map(XG_MAP_INFO)->fd()};
+  }
   const std::string& pin_dir() const { return pin_dir_; }
 
  private:

@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "datapath/interface_config.h"
 #include "xdpguard_maps.h"
 
 namespace xdpguard::test {
@@ -109,10 +110,9 @@ datapath::Counters BpfTester::ReadCounters() {
 }
 
 void BpfTester::SetInterfaceMonitor(uint32_t ifindex, bool on) {
-  xg_if_config cfg{};
-  cfg.flags = on ? XG_IF_MONITOR : 0;
-  if (bpf_map_update_elem(obj_->map_fd(XG_MAP_IFCONFIG), &ifindex, &cfg, BPF_ANY) != 0)
-    throw std::runtime_error("set interface monitor");
+  Check(datapath::SetInterfaceMonitor(
+            {obj_->map_fd(XG_MAP_IFCONFIG), obj_->map_fd(XG_MAP_INFO)}, ifindex, on),
+        "set interface monitor");
 }
 
 void BpfTester::Reset() {
@@ -122,6 +122,9 @@ void BpfTester::Reset() {
   ClearMap(obj_->map_fd(XG_MAP_ALLOW_V6), sizeof(xg_lpm_v6_key));
   ClearMap(obj_->map_fd(XG_MAP_RULE_STATS), sizeof(xg_rule_stats_key));
   ClearMap(obj_->map_fd(XG_MAP_IFCONFIG), sizeof(__u32));
+  uint32_t zero = 0;
+  xg_info info{};
+  bpf_map_update_elem(obj_->map_fd(XG_MAP_INFO), &zero, &info, BPF_ANY);
   ZeroPerCpuArray(obj_->map_fd(XG_MAP_STATS), XG_STATS_ENTRIES, sizeof(xg_counter));
   ZeroPerCpuArray(obj_->map_fd(XG_MAP_REASONS), XG_REASON_MAX, sizeof(__u64));
   ZeroPerCpuArray(obj_->map_fd(XG_MAP_ORIGIN_STATS), XG_MAX_ORIGINS, sizeof(xg_counter));

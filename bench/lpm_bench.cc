@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0
+// Datapath cost benchmark: ns per packet via BPF_PROG_TEST_RUN for xdpguard's program and
+// for a bare LPM-lookup program on the same map type, with 1k, 100k and 1M random
+// prefixes loaded (realistic length mix), hot (one repeated packet) and cold (many
+// different sources). Rounds are interleaved and medians reported, minus an empty
+// XDP_PASS program measured in the same rounds. Needs root. Prints a Markdown table.
+//
+// Usage: sudo build/bench/lpm_bench [--rounds N] [--sizes 1000,100000,1000000]
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "bare_lpm_bpf.skel.h"
+#include "datapath/datapath_object.h"
+#include "datapath/keys.h"
+#include "datapath/libbpf_map.h"
+#include "datapath/prefix_table.h"
+#include "packet_builder.h"
+#include "xdpguard_bpf.skel.h"
+
+using namespace xdpguard;
+using test::Bytes;
+using test::PacketBuilder;
+
+namespace {
+
+int QuietLibbpf(enum libbpf_print_level level, const char* fmt, va_list ap) {
+  if (level != LIBBPF_WARN || strstr(fmt, "unrecognized data section")) return 0;
+  return vfprintf(stderr, fmt, ap);
+}
+
+// Mean ns per run of prog over frames; each frame repeated `repeat` times.
+double RunNs(int prog_fd, const std::vector<Bytes>& frames, uint32_t repeat) {
+  double total = 0;
+  std::vector<uint8_t> out(2048);
+  for (const Bytes& f : frames) {
+    LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f.data(), .data_out = out.data(),
+                .data_size_in = static_cast<uint32_t>(f.size()),
+                .data_size_out = static_cast<uint32_t>(out.size()), .repeat = repeat);
+    if (bpf_prog_test_run_opts(prog_fd, &opts) != 0) {
+      perror("BPF_PROG_TEST_RUN");
+      exit(1);
+    }
+    total += opts.duration;
+  }
+  return total / frames.size();
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+std::string Ip4(uint32_t host_order) {
+  char buf[16];
+  snprintf(buf, sizeof(buf), "%u.%u.%u.%u", host_order >> 24, (host_order >> 16) & 255,
+           (host_order >> 8) & 255, host_order & 255);
+  return buf;
+}
+
+// Random prefixes with a mix resembling abuse/cloud feeds: mostly /24 and /32, some /16-/23,
+// a few /8-/15. Drawn from 1.0.0.0-99.255.255.255 so 100.64.0.0/10 (the miss range) and
+// 10.0.0.0/8 stay out.
+std::vector<net::Cidr> RandomV4(size_t n, std::mt19937& rng) {
+  std::vector<net::Cidr> out;
+  std::uniform_int_distribution<uint32_t> addr(0x01000000u, 0x63ffffffu);
+  std::uniform_int_distribution<int> pick(0, 99);
+  while (out.size() < n) {
+    int p = pick(rng);
+    int len = p < 55 ? 24 : p < 80 ? 32 : p < 95 ? 16 + pick(rng) % 8 : 8 + pick(rng) % 8;
+    uint32_t a = addr(rng);
+    a &= len == 0 ? 0 : ~0u << (32 - len);
+    net::Cidr c;
+    c.family = net::Family::kIPv4;
+    c.prefixlen = static_cast<uint8_t>(len);
+    uint32_t be = htonl(a);
+    memcpy(c.addr.data(), &be, 4);
+    out.push_back(c);
+  }
+  return out;
+}
+
+std::vector<net::Cidr> RandomV6(size_t n, std::mt19937& rng) {
+  std::vector<net::Cidr> out;
+  std::uniform_int_distribution<uint32_t> word;
+  std::uniform_int_distribution<int> pick(0, 99);
+  while (out.size() < n) {
+    int p = pick(rng);
+    int len = p < 40 ? 48 : p < 70 ? 64 : p < 90 ? 32 + pick(rng) % 16 : 128;
+    net::Cidr c;
+    c.family = net::Family::kIPv6;
+    c.prefixlen = static_cast<uint8_t>(len);
+    for (int i = 0; i < 4; i++) {
+      uint32_t w = htonl(word(rng));
+      memcpy(c.addr.data() + 4 * i, &w, 4);
+    }
+    c.addr[0] = 0x20;  // inside 2000::/8; misses are drawn from 3fff::/16
+    for (int bit = len; bit < 128; bit++) c.addr[bit / 8] &= static_cast<uint8_t>(~(0x80 >> (bit % 8)));
+    out.push_back(c);
+  }
+  return out;
+}
+
+// A source address inside prefix c (host bits randomised).
+std::string Inside(const net::Cidr& c, std::mt19937& rng) {
+  std::array<uint8_t, 16> a = c.addr;
+  int bytes = c.family == net::Family::kIPv4 ? 4 : 16;
+  for (int bit = c.prefixlen; bit < bytes * 8; bit++)
+    if (rng() & 1) a[bit / 8] |= static_cast<uint8_t>(0x80 >> (bit % 8));
+  char buf[64];
+  inet_ntop(c.family == net::Family::kIPv4 ? AF_INET : AF_INET6, a.data(), buf, sizeof(buf));
+  return buf;
+}
+
+struct Scenario {
+  std::string name;
+  std::vector<Bytes> frames;
+  uint32_t repeat;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  libbpf_set_print(QuietLibbpf);
+  int rounds = 5;
+  std::vector<size_t> sizes = {1000, 100000, 1000000};
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!strcmp(argv[i], "--rounds")) rounds = atoi(argv[i + 1]);
+    if (!strcmp(argv[i], "--sizes")) {
+      sizes.clear();
+      for (char* tok = strtok(argv[i + 1], ","); tok; tok = strtok(nullptr, ","))
+        sizes.push_back(strtoul(tok, nullptr, 10));
+    }
+  }
+  std::mt19937 rng(42);
+
+  printf("| prefixes (v4 + v6) | scenario | xdpguard ns/pkt | bare LPM ns/pkt | xdpguard - bare |\n");
+  printf("|---|---|---|---|---|\n");
+  for (size_t n : sizes) {
+    size_t n6 = std::max<size_t>(1, n / 4);
+    datapath::ObjectOptions opts;
+    opts.sizes.block_v4 = static_cast<uint32_t>(std::max<size_t>(n, 1024));
+    opts.sizes.block_v6 = static_cast<uint32_t>(std::max<size_t>(n6, 1024));
+    auto obj = datapath::DatapathObject::Open(opts);
+    if (!obj.ok() || !(*obj)->Load().ok()) {
+      fprintf(stderr, "cannot load xdpguard object (root?)\n");
+      return 1;
+    }
+    bare_lpm_bpf* bare = bare_lpm_bpf__open();
+    bpf_map__set_max_entries(bare->maps.bare_v4, opts.sizes.block_v4);
+    bpf_map__set_max_entries(bare->maps.bare_v6, opts.sizes.block_v6);
+    if (!bare || bare_lpm_bpf__load(bare)) {
+      fprintf(stderr, "cannot load bare LPM object\n");
+      return 1;
+    }
+    auto map = [](int fd) { return std::move(*datapath::LibbpfMap::FromFd(UniqueFd(dup(fd)))); };
+    auto xv4 = map((*obj)->map_fd(XG_MAP_BLOCK_V4)), xv6 = map((*obj)->map_fd(XG_MAP_BLOCK_V6));
+    auto av4 = map((*obj)->map_fd(XG_MAP_ALLOW_V4)), av6 = map((*obj)->map_fd(XG_MAP_ALLOW_V6));
+    auto bv4 = map(bpf_map__fd(bare->maps.bare_v4)), bv6 = map(bpf_map__fd(bare->maps.bare_v6));
+    auto xg_block = *datapath::PrefixTable<xg_rule>::Create(xv4.get(), xv6.get());
+    auto allow_table = *datapath::PrefixTable<xg_allow>::Create(av4.get(), av6.get());
+    auto bare_table = *datapath::PrefixTable<xg_rule>::Create(bv4.get(), bv6.get());
+
+    std::vector<net::Cidr> v4 = RandomV4(n, rng), v6 = RandomV6(n6, rng);
+    std::vector<datapath::PrefixTable<xg_rule>::Entry> entries;
+    for (const auto& c : v4) entries.push_back({c, xg_rule{}});
+    for (const auto& c : v6) entries.push_back({c, xg_rule{}});
+    // Duplicates from the random draw are harmless for Upsert (last one wins).
+    auto t0 = std::chrono::steady_clock::now();
+    if (!xg_block.Upsert(entries).ok()) {
+      fprintf(stderr, "upsert failed\n");
+      return 1;
+    }
+    double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    (void)bare_table.Upsert(entries);
+    (void)allow_table.Upsert({{v4[0], xg_allow{}}});  // the allowlist-hit source lives here
+
+    const std::string dst4 = "10.0.0.1", dst6 = "2001:db8::1";
+    std::uniform_int_distribution<uint32_t> miss4(0x64400000u, 0x647fffffu);  // 100.64/10
+    auto cold4_hit = std::vector<Bytes>(), cold4_miss = std::vector<Bytes>();
+    auto cold6_hit = std::vector<Bytes>();
+    for (int i = 0; i < 20000; i++) {
+      cold4_hit.push_back(PacketBuilder().Eth().Ipv4(Inside(v4[rng() % v4.size()], rng), dst4).Udp().Build());
+      cold4_miss.push_back(PacketBuilder().Eth().Ipv4(Ip4(miss4(rng)), dst4).Udp().Build());
+      cold6_hit.push_back(PacketBuilder().Eth().Ipv6(Inside(v6[rng() % v6.size()], rng), dst6).Udp().Build());
+    }
+    std::vector<Scenario> scenarios = {
+        {"IPv4 hit (hot)", {PacketBuilder().Eth().Ipv4(Inside(v4[1], rng), dst4).Udp().Build()}, 200000},
+        {"IPv4 miss (hot)", {PacketBuilder().Eth().Ipv4("100.64.1.2", dst4).Udp().Build()}, 200000},
+        {"IPv6 hit (hot)", {PacketBuilder().Eth().Ipv6(Inside(v6[1], rng), dst6).Udp().Build()}, 200000},
+        {"IPv6 miss (hot)", {PacketBuilder().Eth().Ipv6("3fff::1", dst6).Udp().Build()}, 200000},
+        {"IPv4 allowlist hit (hot)", {PacketBuilder().Eth().Ipv4(Inside(v4[0], rng), dst4).Udp().Build()}, 200000},
+        {"IPv4 hit (cold, 20k sources)", cold4_hit, 1},
+        {"IPv4 miss (cold, 20k sources)", cold4_miss, 1},
+        {"IPv6 hit (cold, 20k sources)", cold6_hit, 1},
+    };
+    int xg_fd = bpf_program__fd((*obj)->program());
+    int bare_fd = bpf_program__fd(bare->progs.bare_lpm);
+    int empty_fd = bpf_program__fd(bare->progs.empty_pass);
+    for (const Scenario& s : scenarios) {
+      std::vector<double> xg, br;
+      for (int r = 0; r < rounds; r++) {  // interleaved: empty, xdpguard, bare in each round
+        double e = RunNs(empty_fd, s.frames, s.repeat);
+        xg.push_back(RunNs(xg_fd, s.frames, s.repeat) - e);
+        br.push_back(RunNs(bare_fd, s.frames, s.repeat) - e);
+      }
+      double mx = Median(xg), mb = Median(br);
+      bool allow = s.name.find("allowlist") != std::string::npos;
+      printf("| %zu + %zu | %s | %.1f | %s | %s |\n", n, n6, s.name.c_str(), mx,
+             allow ? "n/a" : std::to_string(mb).substr(0, std::to_string(mb).find('.') + 2).c_str(),
+             allow ? "n/a" : std::to_string(mx - mb).substr(0, std::to_string(mx - mb).find('.') + 2).c_str());
+    }
+    printf("| %zu + %zu | load into xdpguard maps (PrefixTable::Upsert, batched) | %.2f s | | |\n", n,
+           n6, load_s);
+    fflush(stdout);
+    bare_lpm_bpf__destroy(bare);
+  }
+  return 0;
+}
