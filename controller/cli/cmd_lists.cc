@@ -14,6 +14,7 @@
 #include "cli/session.h"
 #include "common/duration.h"
 #include "datapath/counters.h"
+#include "datapath/keys.h"
 #include "lists/manual_rules.h"
 #include "net/cidr_list.h"
 #include "nlohmann/json.hpp"
@@ -141,7 +142,14 @@ int DeleteEntry(const Context& ctx, const Args& args, bool blocklist) {
   absl::Status st;
   if constexpr (std::is_same_v<V, xg_rule>) {
     st = session->maps->Blocklist().Delete({p->cidr});
-    if (st.ok()) (void)lists::CommentStore(session->maps->map(XG_MAP_COMMENTS)).Erase(p->cidr);
+    if (st.ok()) {
+      // Forget the comment and the hit counter, so a later entry for the same CIDR starts
+      // clean. Both are absent-tolerant; failing here would not undo the delete anyway.
+      (void)lists::CommentStore(session->maps->map(XG_MAP_COMMENTS)).Erase(p->cidr);
+      xg_rule_stats_key key = datapath::RuleStatsKey(p->cidr);
+      uint32_t n = 0;
+      (void)session->maps->map(XG_MAP_RULE_STATS)->DeleteBatch(&key, 1, &n);
+    }
   } else {
     st = session->maps->Allowlist().Delete({p->cidr});
   }

@@ -19,12 +19,25 @@ log() { echo "[$(date +%T)] $*"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*"; exit $SKIP; }
 
+# Tools the tests drive create pins of their own on first use: iproute2 (tc/, ip, xdp/)
+# and xdp-filter (xdp-filter/). Remember which already existed, so cleanup removes only
+# what this test created.
+BPFFS_TOOL_PINS=(tc ip xdp xdp-filter)
+PREEXISTING_PINS=()
+for p in "${BPFFS_TOOL_PINS[@]}"; do
+  [[ -e /sys/fs/bpf/$p || -L /sys/fs/bpf/$p ]] && PREEXISTING_PINS+=("$p")
+done
+
 cleanup() {
   local rc=$?
   ip netns del "$NS_SRC" 2>/dev/null || true
   ip netns del "$NS_DST" 2>/dev/null || true
   # Pins outlive namespaces; remove this test's directory only.
   if [[ -d $XDPGUARD_PIN_DIR ]]; then rm -rf "$XDPGUARD_PIN_DIR"; fi
+  for p in "${BPFFS_TOOL_PINS[@]}"; do
+    [[ " ${PREEXISTING_PINS[*]} " == *" $p "* ]] && continue
+    rm -rf "/sys/fs/bpf/$p" 2>/dev/null || true
+  done
   exit $rc
 }
 trap cleanup EXIT
