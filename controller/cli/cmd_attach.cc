@@ -91,7 +91,7 @@ int RunAttach(const Context& ctx, const Argv& argv) {
                                                        static_cast<uint32_t>(r->state.ifindex), true); !s.ok())
       return Fail(s);
   }
-  if (!r->note.empty()) spdlog::info("{}", r->note);
+  if (!r->note.empty()) spdlog::warn("{}", r->note);
   std::cout << r->action << " " << Describe(r->state)
             << (args->Has("monitor") ? ", monitor mode on" : "") << "\n";
   return kExitOk;

@@ -15,7 +15,6 @@
 #include "absl/strings/str_cat.h"
 #include "common/errno_status.h"
 #include "common/unique_fd.h"
-#include "spdlog/spdlog.h"
 
 namespace xdpguard::datapath {
 namespace {
@@ -125,6 +124,10 @@ absl::StatusOr<AttachMode> ParseAttachMode(absl::string_view text) {
 }
 
 absl::StatusOr<AttachResult> Attach(const AttachOptions& options) {
+  if (options.mode == AttachMode::kHw)
+    return absl::UnimplementedError(
+        "hardware offload (--mode hw) is not supported: xdpguard's LPM tries and per-CPU "
+        "maps cannot be offloaded to a NIC; use native or generic");
   absl::StatusOr<InterfaceXdpState> state = QueryInterface(options.ifname, options.pin_dir);
   if (!state.ok()) return state.status();
   absl::StatusOr<int> mtu = InterfaceMtu(options.ifname);
@@ -165,8 +168,6 @@ absl::StatusOr<AttachResult> Attach(const AttachOptions& options) {
     last = AttachWithLibxdp(options, state->ifindex, frags, LibxdpMode(m));
     if (last.ok()) break;
     if (options.mode == AttachMode::kAuto && m == AttachMode::kNative) {
-      spdlog::warn("native XDP failed on {} ({}); falling back to generic mode",
-                   options.ifname, std::string(last.message()));
       note = absl::StrCat(note, note.empty() ? "" : "; ", "native mode failed (",
                           last.message(), "), using generic");
     }

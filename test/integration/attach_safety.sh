@@ -78,6 +78,20 @@ mode=$(xg status --json | json_get "['interfaces'][0]['mode']")
 [[ $mode == generic ]] || fail "status reports mode '$mode'"
 xg detach "$VETH_DST"
 
+log "hw mode is refused clearly; a bridge (no native XDP) fails native, auto falls back"
+expect_rc 1 "hw mode" -- xg attach "$VETH_DST" --mode hw
+echo "$out" | grep -q "not supported" || fail "hw refusal not explained"
+in_dst ip link add "xgbr$ID" type bridge
+in_dst ip link set "xgbr$ID" up
+expect_rc 1 "native on a bridge" -- xg attach "xgbr$ID" --mode native
+echo "$out" | grep -q "does not support XDP in native mode" || fail "kernel's reason not shown"
+[[ ! -e $XDPGUARD_PIN_DIR ]] || fail "failed attach left $XDPGUARD_PIN_DIR"
+expect_rc 0 "auto on a bridge" -- xg attach "xgbr$ID" --mode auto
+echo "$out" | grep -q "using generic" || fail "fallback not announced"
+mode=$(xg status --json | json_get "['interfaces'][0]['mode']")
+[[ $mode == generic ]] || fail "bridge reports mode '$mode'"
+xg detach "xgbr$ID"
+
 log "pin directory not created by xdpguard (world-writable) is refused"
 mkdir -p "$XDPGUARD_PIN_DIR" && chmod 0777 "$XDPGUARD_PIN_DIR"
 expect_rc 1 "world-writable pin dir" -- xg attach "$VETH_DST"
