@@ -32,7 +32,7 @@ const char* ClassName(int cls);
 const char* FamilyName(int family);
 const char* ReasonName(int reason);
 
-// Sums every counter map (ms_rules: also read per-rule counters).
+// Sums every counter map (with_rules: also reads the per-rule counters).
 absl::StatusOr<Counters> ReadCounters(const PinnedMaps& maps, bool with_rules);
 
 // The same for an unpinned object (datapath tests, benchmarks): fds of the maps.
