@@ -76,7 +76,26 @@ struct {
   __type(value, struct xg_counter);
 } xg_origin_stats SEC(".maps");
 
-/* Per-interface switches, keyed by ifindex; read only when a rule matched. */
+/* Token buckets for rate-limit rules. LRU: a flood of spoofed sources evicts the least
+ * recently seen buckets instead of growing; an evicted source starts again with a full
+ * burst. Shared across CPUs (updated with atomic adds) so a limit holds across CPUs. */
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, XG_DEFAULT_BUCKET_ENTRIES);
+  __type(key, struct xg_bucket_key);
+  __type(value, struct xg_bucket);
+} xg_buckets SEC(".maps");
+
+/* Flow records (see flows.h for what is recorded and how dropped traffic is sampled). */
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, XG_DEFAULT_FLOW_ENTRIES);
+  __type(key, struct xg_flow_key);
+  __type(value, struct xg_flow);
+} xg_flows SEC(".maps");
+
+/* Per-interface switches, keyed by ifindex; read only when xg_info says an interface has a
+ * non-default configuration. */
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
   __uint(max_entries, XG_MAX_IFACES);

@@ -77,14 +77,45 @@ static __always_inline int parse_eth(struct cursor *c, __be16 *proto, __u8 *reas
   return 0;
 }
 
-/* What the IP parsers learn. saddr is network order; IPv4 uses saddr[0] only. */
+/* What the IP parsers learn. Addresses and ports network order; IPv4 uses [0] only. */
 struct ip_info {
   __be32 saddr[4];
+  __be32 daddr[4];
+  __be16 sport;
+  __be16 dport;
   __u8 saddr_present; /* the source address bytes are inside the frame */
+  __u8 daddr_present; /* the whole fixed IP header is inside the frame */
   __u8 is_nd;         /* ICMPv6 neighbour discovery (RS/RA/NS/NA/redirect) */
   __u8 reason;        /* XG_REASON_* describing the first anomaly, or NONE */
-  __u8 pad;
+  __u8 l4proto;       /* upper-layer protocol, 0 if not resolved */
+  __u8 ports_known;   /* sport/dport were read from a complete TCP/UDP/SCTP header */
+  __u8 nonfirst_frag; /* a fragment with offset > 0: no L4 header in this packet */
+  __u8 tcp_flags;     /* valid when l4proto is TCP and ports_known */
 };
+
+/* Reads ports (and TCP flags) at the cursor for protocols that have them. A header cut
+ * short leaves ports_known 0 and counts the packet as malformed. */
+static __always_inline void parse_l4(struct cursor *c, struct ip_info *ip) {
+  __u8 proto = ip->l4proto;
+  if (proto != IPPROTO_TCP && proto != IPPROTO_UDP && proto != IPPROTO_SCTP &&
+      proto != IPPROTO_UDPLITE)
+    return;
+  /* Two constant-size checks (ports, then TCP flags at byte 13): with one variable-size
+   * check the compiler merges them and the verifier only sees the smaller bound. */
+  __be16 *ports = c->pos;
+  if ((void *)(ports + 2) > c->end) goto truncated;
+  if (proto == IPPROTO_TCP) {
+    __u8 *flags = c->pos + 13;
+    if ((void *)(flags + 1) > c->end) goto truncated;
+    ip->tcp_flags = *flags;
+  }
+  ip->sport = ports[0];
+  ip->dport = ports[1];
+  ip->ports_known = 1;
+  return;
+truncated:
+  if (ip->reason == XG_REASON_NONE) ip->reason = XG_REASON_L4_TRUNC;
+}
 
 /* IPv4. Policy (RELIABILITY P2/P4/P5): the source address is taken whenever its four bytes
  * are present, even if the rest of the header is malformed, because dropping a blocked
@@ -107,6 +138,8 @@ static __always_inline void parse_ipv4(struct cursor *c, struct ip_info *ip, __u
     ip->reason = XG_REASON_IPV4_TRUNCATED;
     return;
   }
+  ip->daddr[0] = iph->daddr;
+  ip->daddr_present = 1;
   if (iph->version != 4) {
     ip->reason = XG_REASON_IPV4_VERSION;
     return;
@@ -130,6 +163,13 @@ static __always_inline void parse_ipv4(struct cursor *c, struct ip_info *ip, __u
   }
   if (iph->frag_off & bpf_htons(XG_IP_MF | XG_IP_OFFSET)) ip->reason = XG_REASON_IPV4_FRAGMENT;
   c->pos += hdr_len;
+  ip->l4proto = iph->protocol;
+  /* A non-first fragment carries no L4 header: its first bytes are payload, never ports. */
+  if (iph->frag_off & bpf_htons(XG_IP_OFFSET)) {
+    ip->nonfirst_frag = 1;
+    return;
+  }
+  parse_l4(c, ip);
 }
 
 /* Generic IPv6 extension header prefix (RFC 8200 4.x). */
@@ -182,13 +222,18 @@ static __always_inline void walk_ipv6_chain(struct cursor *c, struct ip_info *ip
           return;
         }
         ip->reason = XG_REASON_IPV6_FRAGMENT;
-        /* Offset is the top 13 bits; a non-first fragment has no upper-layer header. */
-        if (fh->frag_off & bpf_htons(0xFFF8)) return;
         nexthdr = fh->nexthdr;
+        /* Offset is the top 13 bits; a non-first fragment has no upper-layer header. */
+        if (fh->frag_off & bpf_htons(0xFFF8)) {
+          ip->l4proto = nexthdr;
+          ip->nonfirst_frag = 1;
+          return;
+        }
         c->pos = fh + 1;
         break;
       }
       case IPPROTO_ICMPV6: {
+        ip->l4proto = nexthdr;
         struct icmp6hdr *icmp = c->pos;
         if ((void *)(icmp + 1) > c->end) return; /* too short to be ND; not malformed IPv6 */
         __u8 type = icmp->icmp6_type;
@@ -197,7 +242,10 @@ static __always_inline void walk_ipv6_chain(struct cursor *c, struct ip_info *ip
         return;
       }
       default:
-        return; /* TCP, UDP, ESP, NONE, anything else: end of what we need */
+        /* TCP, UDP, ESP, NONE, anything else: the upper layer (ports if it has them). */
+        ip->l4proto = nexthdr;
+        parse_l4(c, ip);
+        return;
     }
   }
   /* Budget spent while still inside extension headers. */
@@ -219,6 +267,8 @@ static __always_inline void parse_ipv6(struct cursor *c, struct ip_info *ip) {
     ip->reason = XG_REASON_IPV6_TRUNCATED;
     return;
   }
+  __builtin_memcpy(ip->daddr, &ip6->daddr, 16);
+  ip->daddr_present = 1;
   if (ip6->version != 6) {
     ip->reason = XG_REASON_IPV6_VERSION;
     return;

@@ -31,29 +31,36 @@ static __always_inline __be32 mask_word(__be32 word, __s32 plen) {
   return word & bpf_htonl(~0u << (32 - plen));
 }
 
-/* Counts a hit on the rule that covers saddr with rule->prefixlen bits. */
-static __always_inline void count_rule_hit(const struct xg_rule *rule, __u8 family,
-                                           const __be32 *saddr, __u64 bytes) {
-  struct xg_rule_stats_key key = {.family = family, .prefixlen = rule->prefixlen};
+/* The identity of a matched rule: its CIDR (family, length, address with host bits clear).
+ * Keys the per-rule counters, the rate-limit buckets and the flow records' rule field. */
+static __always_inline void rule_key(struct xg_rule_stats_key *key, const struct xg_rule *rule,
+                                     __u8 family, const __be32 *saddr) {
+  key->family = family;
+  key->prefixlen = rule->prefixlen;
   if (family == XG_FAM_IPV4) {
-    key.addr[0] = mask_word(saddr[0], rule->prefixlen);
+    key->addr[0] = mask_word(saddr[0], rule->prefixlen);
   } else {
 #pragma unroll
-    for (int i = 0; i < 4; i++) key.addr[i] = mask_word(saddr[i], (__s32)rule->prefixlen - 32 * i);
+    for (int i = 0; i < 4; i++) key->addr[i] = mask_word(saddr[i], (__s32)rule->prefixlen - 32 * i);
   }
-  struct xg_counter *c = bpf_map_lookup_elem(&xg_rule_stats, &key);
+}
+
+/* Counts a hit on a rule (per-CPU, so no atomics) and on its origin. */
+static __always_inline void count_rule_hit(const struct xg_rule_stats_key *key, __u16 origin_id,
+                                           __u64 bytes) {
+  struct xg_counter *c = bpf_map_lookup_elem(&xg_rule_stats, key);
   if (!c) {
     struct xg_counter zero = {};
     /* NOEXIST fails when another CPU created the element first; either way it exists now
      * (unless evicted in between, which loses this one count). */
-    bpf_map_update_elem(&xg_rule_stats, &key, &zero, BPF_NOEXIST);
-    c = bpf_map_lookup_elem(&xg_rule_stats, &key);
+    bpf_map_update_elem(&xg_rule_stats, key, &zero, BPF_NOEXIST);
+    c = bpf_map_lookup_elem(&xg_rule_stats, key);
   }
   if (c) {
     c->packets++;
     c->bytes += bytes;
   }
-  __u32 origin = rule->origin;
+  __u32 origin = origin_id;
   if (origin < XG_MAX_ORIGINS) {
     struct xg_counter *o = bpf_map_lookup_elem(&xg_origin_stats, &origin);
     if (o) {

@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
-/* xdpguard datapath entry. Order per frame: parse (Ethernet, VLAN, IPv4/IPv6) -> ARP/ND
- * always pass -> allowlist (a hit always passes) -> blocklist, longest prefix wins ->
- * action (drop, pass-with-count; monitor turns a drop into a counted pass) -> counters
- * recorded once at the single exit. Anything not understood passes and is counted. */
+/* xdpguard datapath entry. Order per frame: parse (Ethernet, VLAN, IPv4/IPv6, L4 ports)
+ * -> ARP/ND always pass -> allowlist (a hit always passes) -> blocklist, longest prefix
+ * whose scope covers the packet wins -> action (drop, rate limit, pass-with-count; monitor
+ * turns a drop into a counted pass) -> counters and flow record at the single exit.
+ * Anything not understood passes and is counted. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include <xdp/xdp_helpers.h>
 
+#include "flows.h"
 #include "maps.bpf.h"
 #include "match.h"
 #include "parsing.h"
+#include "ratelimit.h"
 #include "stats.h"
 
 /* libxdp multiprog: run early (low priority value) and chain on to the next program when
@@ -29,55 +32,84 @@ struct verdict {
   __u8 cls;     /* XG_CLASS_* */
   __u8 family;  /* XG_FAM_* */
   __u8 reason;  /* XG_REASON_* */
-  __u8 pad;
+  __u8 matched; /* a rule matched: rk and origin are valid */
+  __u16 origin;
+  struct xg_rule_stats_key rk;
 };
 
-/* Applies a matched rule: drop unless the rule or the interface is in monitor mode. */
-static __always_inline void apply_rule(struct xdp_md *ctx, struct verdict *v,
-                                       const struct xg_rule *rule) {
-  if (rule->action != XG_ACTION_DROP) {
-    /* pass-with-count; XG_ACTION_RATELIMIT is reserved and passes until implemented */
-    v->cls = XG_CLASS_RULE_PASS;
+/* The interface's configuration, or the defaults when no interface has a non-default one
+ * (then the xg_ifconfig hash is never consulted). Resolved at most once per packet. */
+struct if_cfg {
+  __u32 flags;
+  __u8 flow_mode;
+  __u8 drop_sample_shift;
+  __u8 resolved;
+};
+
+static __always_inline void resolve_if_cfg(struct xdp_md *ctx, const struct xg_info *info,
+                                           struct if_cfg *cfg) {
+  if (cfg->resolved) return;
+  cfg->resolved = 1;
+  cfg->flow_mode = XG_FLOWS_MATCHED;
+  cfg->drop_sample_shift = XG_DEFAULT_DROP_SAMPLE_SHIFT;
+  if (!info || !(info->flags & XG_INFO_IFCONFIG_USED)) return;
+  __u32 ifindex = ctx->ingress_ifindex;
+  struct xg_if_config *c = bpf_map_lookup_elem(&xg_ifconfig, &ifindex);
+  if (!c) return;
+  cfg->flags = c->flags;
+  cfg->flow_mode = c->flow_mode;
+  cfg->drop_sample_shift = c->drop_sample_shift;
+}
+
+/* Applies a matched rule. Monitor (rule or interface) turns what would be dropped into a
+ * counted pass; a rate-limit rule passes conforming packets as "rule_pass". */
+static __always_inline void apply_rule(struct verdict *v, const struct xg_rule *rule,
+                                       const struct if_cfg *cfg, const struct ip_info *ip,
+                                       __u64 bytes) {
+  int monitor = (rule->flags & XG_RULE_MONITOR) || (cfg->flags & XG_IF_MONITOR);
+  __u8 drop_class = XG_CLASS_DROP;
+  if (rule->action == XG_ACTION_RATELIMIT) {
+    if (!ratelimit_exceeded(rule, &v->rk, ip, bytes)) {
+      v->cls = XG_CLASS_RULE_PASS;
+      return;
+    }
+    drop_class = XG_CLASS_RATELIMIT;
+  } else if (rule->action != XG_ACTION_DROP) {
+    v->cls = XG_CLASS_RULE_PASS; /* pass-with-count */
     return;
   }
-  if (rule->flags & XG_RULE_MONITOR) {
+  if (monitor) {
     v->cls = XG_CLASS_MONITOR;
     return;
   }
-  __u32 zero = 0;
-  struct xg_info *info = bpf_map_lookup_elem(&xg_info, &zero);
-  if (info && (info->flags & XG_INFO_ANY_IF_MONITOR)) {
-    __u32 ifindex = ctx->ingress_ifindex;
-    struct xg_if_config *ifc = bpf_map_lookup_elem(&xg_ifconfig, &ifindex);
-    if (ifc && (ifc->flags & XG_IF_MONITOR)) {
-      v->cls = XG_CLASS_MONITOR;
-      return;
-    }
-  }
-  v->cls = XG_CLASS_DROP;
+  v->cls = drop_class;
   v->action = XDP_DROP;
 }
 
 /* Allowlist, then blocklist, for a source address already known to be present. */
-static __always_inline void decide(struct xdp_md *ctx, struct verdict *v,
-                                   const struct ip_info *ip, __u64 bytes) {
+static __always_inline void decide(struct xdp_md *ctx, struct verdict *v, const struct xg_info *info,
+                                   struct if_cfg *cfg, const struct ip_info *ip, __u64 bytes) {
   struct xg_rule *rule;
   if (v->family == XG_FAM_IPV4) {
     if (match_allow_v4(ip->saddr[0])) {
       v->cls = XG_CLASS_ALLOW;
       return;
     }
-    rule = match_block_v4(ip->saddr[0], &v->reason);
+    rule = match_block_v4(ip, &v->reason);
   } else {
     if (match_allow_v6(ip->saddr)) {
       v->cls = XG_CLASS_ALLOW;
       return;
     }
-    rule = match_block_v6(ip->saddr, &v->reason);
+    rule = match_block_v6(ip, &v->reason);
   }
   if (!rule) return;
-  apply_rule(ctx, v, rule);
-  count_rule_hit(rule, v->family, ip->saddr, bytes);
+  v->matched = 1;
+  v->origin = rule->origin;
+  rule_key(&v->rk, rule, v->family, ip->saddr);
+  resolve_if_cfg(ctx, info, cfg);
+  apply_rule(v, rule, cfg, ip, bytes);
+  count_rule_hit(&v->rk, v->origin, bytes);
 }
 
 /* frags is a compile-time constant: the frags-aware variant measures the whole frame
@@ -87,7 +119,12 @@ static __always_inline int xdpguard_run(struct xdp_md *ctx, int frags) {
   void *data_end = (void *)(long)ctx->data_end;
   struct cursor c = {.pos = data, .end = data_end};
   struct verdict v = {.action = XDP_PASS, .cls = XG_CLASS_PASS, .family = XG_FAM_OTHER};
+  struct if_cfg cfg = {};
+  struct ip_info ip = {};
   __u64 frame_len = frags ? bpf_xdp_get_buff_len(ctx) : (__u64)(data_end - data);
+  __u32 zero = 0;
+  /* An array lookup, inlined by the verifier: global switches at almost no cost. */
+  struct xg_info *info = bpf_map_lookup_elem(&xg_info, &zero);
   __be16 proto;
 
   if (parse_eth(&c, &proto, &v.reason) < 0) goto out;
@@ -98,7 +135,6 @@ static __always_inline int xdpguard_run(struct xdp_md *ctx, int frags) {
     goto out;
   }
 
-  struct ip_info ip = {};
   if (proto == bpf_htons(ETH_P_IP)) {
     v.family = XG_FAM_IPV4;
     parse_ipv4(&c, &ip, frags ? (__u32)(frame_len - (__u64)(data_end - data)) : 0);
@@ -114,7 +150,23 @@ static __always_inline int xdpguard_run(struct xdp_md *ctx, int frags) {
     v.reason = XG_REASON_ND;
     goto out;
   }
-  if (ip.saddr_present) decide(ctx, &v, &ip, frame_len);
+  if (ip.saddr_present) decide(ctx, &v, info, &cfg, &ip, frame_len);
+
+  /* Flow records: for matched packets (default mode) or, where some interface tracks all
+   * flows, for every IP packet with a complete header. */
+  if (ip.daddr_present && (v.matched || (info && (info->flags & XG_INFO_ANY_FLOWS_ALL)))) {
+    resolve_if_cfg(ctx, info, &cfg);
+    if (cfg.flow_mode == XG_FLOWS_ALL || (cfg.flow_mode == XG_FLOWS_MATCHED && v.matched)) {
+      struct flow_update u = {.bytes = frame_len,
+                              .family = v.family,
+                              .cls = v.cls,
+                              .matched = v.matched,
+                              .shift = cfg.drop_sample_shift,
+                              .origin = v.origin,
+                              .rule = &v.rk};
+      record_flow(ctx, &ip, &u);
+    }
+  }
 
 out:
   count_verdict(v.cls, v.family, v.reason, frame_len);

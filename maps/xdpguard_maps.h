@@ -19,7 +19,7 @@
 
 /* Bumped whenever a struct below changes size or meaning; stored in the info map so an
  * older controller never misreads newer pinned maps (and vice versa). */
-#define XG_ABI_VERSION 1
+#define XG_ABI_VERSION 2
 
 /* Map names (<= 15 chars: the kernel truncates longer names). The controller opens pins
  * under XG_PIN_DIR by these names. */
@@ -35,6 +35,8 @@
 #define XG_MAP_IFCONFIG "xg_ifconfig"
 #define XG_MAP_INFO "xg_info"
 #define XG_MAP_COMMENTS "xg_comments"
+#define XG_MAP_BUCKETS "xg_buckets"
+#define XG_MAP_FLOWS "xg_flows"
 
 /* Default and maximum map sizes. Sizes are chosen at first attach and then fixed by the
  * pinned maps. */
@@ -42,12 +44,15 @@
 #define XG_DEFAULT_BLOCK_V6_ENTRIES 262144
 #define XG_DEFAULT_ALLOW_ENTRIES 65536
 #define XG_DEFAULT_RULE_STATS_ENTRIES 65536
+#define XG_DEFAULT_BUCKET_ENTRIES 65536
+#define XG_DEFAULT_FLOW_ENTRIES 65536
 #define XG_MAX_MAP_ENTRIES (1u << 28)
 #define XG_MAX_ORIGINS 256 /* origin 0 = manual (CLI), 1..255 = feeds */
 #define XG_MAX_IFACES 256
 #define XG_MAX_VLAN_DEPTH 2 /* 802.1ad + 802.1Q (QinQ) */
 #define XG_MAX_IPV6_EXTHDRS 8
-#define XG_MAX_EXPIRED_RETRIES 4 /* covering prefixes tried when the best match expired */
+#define XG_MAX_RULE_RETRIES 4 /* covering prefixes tried when the best match expired or
+                                * does not cover the packet (port / new-only scope) */
 #define XG_MAX_PORTS 8
 #define XG_COMMENT_MAX 64 /* bytes of an operator comment, NUL included */
 #define XG_DEFAULT_COMMENT_ENTRIES 65536
@@ -66,11 +71,16 @@ struct xg_lpm_v6_key {
 /* What a matching blocklist rule does to a packet. */
 #define XG_ACTION_DROP 0
 #define XG_ACTION_PASS 1      /* pass, counted per rule ("pass-with-count") */
-#define XG_ACTION_RATELIMIT 2 /* reserved for the rate-limit issue; the datapath passes */
+#define XG_ACTION_RATELIMIT 2 /* token bucket: over-limit packets dropped (XG_CLASS_RATELIMIT) */
 
 /* xg_rule.flags */
 #define XG_RULE_MONITOR (1u << 0) /* count as "would drop", pass */
-#define XG_RULE_NEW_ONLY (1u << 1) /* reserved: scope to new inbound TCP connections */
+#define XG_RULE_NEW_ONLY (1u << 1) /* only TCP SYN without ACK (new inbound connections) */
+
+/* TCP flag bits as in byte 13 of the TCP header (new-only scope, tests). */
+#define XG_TCP_FIN 0x01
+#define XG_TCP_SYN 0x02
+#define XG_TCP_ACK 0x10
 
 /* xg_rule.rl_per */
 #define XG_RL_PER_SOURCE 0
@@ -86,14 +96,14 @@ struct xg_rule {
                    * lookup returns the longest match, not the exact key) */
   __u8 rl_per;    /* XG_RL_PER_* */
   __u16 origin;   /* 0 = manual, else feed id */
-  __u8 nports;    /* 0 = all destination ports */
+  __u8 nports;    /* 0 = all destination ports, else ports[0..nports) */
   __u8 pad0;
   __u64 expires_ns; /* CLOCK_MONOTONIC (bpf_ktime_get_ns) deadline, 0 = never */
   __u64 created_s;  /* CLOCK_REALTIME seconds when the entry was written (for listing) */
-  __u32 rl_pps;
-  __u32 rl_burst;
-  __u64 rl_bps;
-  __be16 ports[XG_MAX_PORTS];
+  __u32 rl_pps;   /* XG_ACTION_RATELIMIT: packets per second (> 0) */
+  __u32 rl_burst; /* packets allowed at once above the rate (>= 1) */
+  __u64 rl_bps;   /* optional bytes per second, 0 = no byte limit */
+  __be16 ports[XG_MAX_PORTS]; /* destination ports, network order */
 };
 
 /* Allowlist value. A hit always passes. */
@@ -122,7 +132,7 @@ struct xg_counter {
 #define XG_CLASS_DROP 2      /* blocklist drop */
 #define XG_CLASS_MONITOR 3   /* would have been dropped (rule or interface monitor mode) */
 #define XG_CLASS_RULE_PASS 4 /* matched a pass-with-count rule */
-#define XG_CLASS_RATELIMIT 5 /* reserved: dropped by a rate limit */
+#define XG_CLASS_RATELIMIT 5 /* dropped by a rate limit (over the token bucket) */
 #define XG_CLASS_MAX 6
 
 /* xg_stats is a per-CPU array indexed by class * XG_FAM_MAX + family. */
@@ -149,11 +159,15 @@ struct xg_counter {
 #define XG_REASON_ARP 16                /* informational: ARP passed, never blocklisted */
 #define XG_REASON_ND 17                 /* informational: ICMPv6 ND passed, never blocklisted */
 #define XG_REASON_RULE_EXPIRED 18       /* best match expired (ignored) */
-#define XG_REASON_EXPIRED_BUDGET 19     /* too many nested expired prefixes; passed */
-#define XG_REASON_MAX 20
+#define XG_REASON_RULE_BUDGET 19        /* too many nested expired/out-of-scope prefixes */
+#define XG_REASON_L4_TRUNC 20           /* TCP/UDP/SCTP header cut short: ports unknown */
+#define XG_REASON_MAX 21
 
-/* First reason that means "malformed" rather than informational, for the CLI. */
-#define XG_REASON_IS_MALFORMED(r) ((r) >= XG_REASON_ETH_SHORT && (r) <= XG_REASON_IPV6_EXTHDR_BUDGET && (r) != XG_REASON_ETHERTYPE_OTHER)
+/* Reasons that mean "malformed" rather than informational, for the CLI and tests. */
+#define XG_REASON_IS_MALFORMED(r)                                                    \
+  (((r) >= XG_REASON_ETH_SHORT && (r) <= XG_REASON_IPV6_EXTHDR_BUDGET &&            \
+    (r) != XG_REASON_ETHERTYPE_OTHER) ||                                              \
+   (r) == XG_REASON_L4_TRUNC)
 
 /* Per-rule counter key: the matched CIDR, so counters need no id allocator. */
 struct xg_rule_stats_key {
@@ -169,17 +183,65 @@ struct xg_comment {
   __u8 text[XG_COMMENT_MAX];
 };
 
-/* Per-interface configuration, keyed by ifindex (__u32). */
+/* Per-interface configuration, keyed by ifindex (__u32). An interface without an entry
+ * uses the defaults: no monitor, flow tracking "matched", XG_DEFAULT_DROP_SAMPLE_SHIFT. */
 #define XG_IF_MONITOR (1u << 0) /* whole interface in monitor mode: nothing is dropped */
+#define XG_FLOWS_MATCHED 0      /* record flows that hit a rule (default) */
+#define XG_FLOWS_OFF 1          /* record nothing */
+#define XG_FLOWS_ALL 2          /* record every IP flow */
+#define XG_DEFAULT_DROP_SAMPLE_SHIFT 4 /* dropped packets recorded 1 in 2^4, scaled by 16 */
+#define XG_MAX_DROP_SAMPLE_SHIFT 10
 struct xg_if_config {
   __u32 flags;
-  __u32 reserved;
+  __u8 flow_mode;         /* XG_FLOWS_* */
+  __u8 drop_sample_shift; /* record 1 in 2^shift dropped packets in the flow table */
+  __u16 reserved;
+};
+
+/* Token-bucket state, keyed by rule (+ source address for per-source limits). GCRA: tat is
+ * the "theoretical arrival time" in ns; a packet conforms while tat <= now + burst * T. */
+struct xg_bucket_key {
+  struct xg_rule_stats_key rule;
+  __be32 src[4]; /* zero for per-rule buckets; IPv4 in src[0] */
+};
+
+struct xg_bucket {
+  __u64 tat_ns;      /* packet bucket */
+  __u64 byte_tat_ns; /* byte bucket (rl_bps), in 1/1024 ns */
+};
+
+/* Flow table key: one direction of a conversation as seen on one interface. Ports are
+ * zero for protocols without ports and for non-first fragments (no L4 header). */
+struct xg_flow_key {
+  __u32 ifindex;
+  __u8 family; /* XG_FAM_IPV4 / XG_FAM_IPV6 */
+  __u8 proto;  /* IP protocol (upper layer after IPv6 extension headers; 0 if unresolved) */
+  __be16 sport;
+  __be16 dport;
+  __u8 pad[2];
+  __be32 saddr[4];
+  __be32 daddr[4];
+};
+
+#define XG_FLOW_MATCHED (1u << 0) /* a rule matched (rule/origin are valid) */
+struct xg_flow {
+  __u64 packets; /* estimated: dropped traffic is sampled and scaled */
+  __u64 bytes;
+  __u64 dropped;     /* blocklist drops (estimated, scaled) */
+  __u64 ratelimited; /* rate-limit drops (estimated, scaled) */
+  __u64 first_ns;    /* bpf_ktime_get_coarse_ns(), CLOCK_MONOTONIC, ~jiffy resolution */
+  __u64 last_ns;
+  struct xg_rule_stats_key rule; /* the matched CIDR */
+  __u16 origin;
+  __u8 flags; /* XG_FLOW_* */
+  __u8 pad;
 };
 
 /* Single-entry array describing the pinned state, so a different build can recognise it,
  * plus switches the datapath reads on the drop path (an array lookup the verifier inlines,
  * so a drop does not pay for the xg_ifconfig hash lookup unless some interface needs it). */
-#define XG_INFO_ANY_IF_MONITOR (1u << 0) /* at least one xg_ifconfig entry has XG_IF_MONITOR */
+#define XG_INFO_IFCONFIG_USED (1u << 0) /* some xg_ifconfig entry differs from the defaults */
+#define XG_INFO_ANY_FLOWS_ALL (1u << 1) /* some interface tracks all flows */
 struct xg_info {
   __u32 abi_version;
   __u32 flags; /* XG_INFO_* */
@@ -198,5 +260,11 @@ XG_STATIC_ASSERT(XG_OFFSETOF(struct xg_rule_stats_key, addr) == 4, "xg_rule_stat
 XG_STATIC_ASSERT(sizeof(struct xg_if_config) == 8, "xg_if_config layout");
 XG_STATIC_ASSERT(sizeof(struct xg_info) == 8, "xg_info layout");
 XG_STATIC_ASSERT(sizeof(struct xg_comment) == XG_COMMENT_MAX, "xg_comment layout");
+XG_STATIC_ASSERT(sizeof(struct xg_bucket_key) == 36, "xg_bucket_key layout");
+XG_STATIC_ASSERT(sizeof(struct xg_bucket) == 16, "xg_bucket layout");
+XG_STATIC_ASSERT(sizeof(struct xg_flow_key) == 44, "xg_flow_key layout");
+XG_STATIC_ASSERT(XG_OFFSETOF(struct xg_flow_key, saddr) == 12, "xg_flow_key.saddr");
+XG_STATIC_ASSERT(sizeof(struct xg_flow) == 72, "xg_flow layout");
+XG_STATIC_ASSERT(XG_OFFSETOF(struct xg_flow, rule) == 48, "xg_flow.rule");
 
 #endif /* XDPGUARD_MAPS_H */

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/session.h"
 #include "common/errno_status.h"
 #include "datapath/attach.h"
 #include "datapath/pin_dir.h"
@@ -20,10 +21,31 @@ namespace {
 
 using datapath::InterfaceXdpState;
 
+xg_if_config ConfigOf(const datapath::PinnedMaps& maps, int ifindex) {
+  absl::StatusOr<xg_if_config> cfg =
+      datapath::GetInterfaceConfig(maps.InterfaceConfig(), static_cast<uint32_t>(ifindex));
+  return cfg.ok() ? *cfg : datapath::DefaultInterfaceConfig();
+}
+
 bool MonitorOn(const datapath::PinnedMaps& maps, int ifindex) {
-  absl::StatusOr<bool> on =
-      datapath::InterfaceMonitor(maps.InterfaceConfig(), static_cast<uint32_t>(ifindex));
-  return on.ok() && *on;
+  return (ConfigOf(maps, ifindex).flags & XG_IF_MONITOR) != 0;
+}
+
+// Applies --flows MODE and --drop-sample N (either may be absent) to cfg.
+absl::Status ApplyTrackingFlags(const Args& args, xg_if_config* cfg) {
+  if (auto m = args.Value("flows")) {
+    absl::StatusOr<uint8_t> mode = datapath::ParseFlowMode(*m);
+    if (!mode.ok()) return mode.status();
+    cfg->flow_mode = *mode;
+  }
+  if (auto n = args.Value("drop-sample")) {
+    absl::StatusOr<uint32_t> rate = ParseCount("drop-sample", *n, 1, 1u << XG_MAX_DROP_SAMPLE_SHIFT);
+    if (!rate.ok()) return rate.status();
+    absl::StatusOr<uint8_t> shift = datapath::SampleRateToShift(*rate);
+    if (!shift.ok()) return shift.status();
+    cfg->drop_sample_shift = *shift;
+  }
+  return absl::OkStatus();
 }
 
 std::string Describe(const InterfaceXdpState& st) {
@@ -40,7 +62,8 @@ std::string Describe(const InterfaceXdpState& st) {
 int RunAttach(const Context& ctx, const Argv& argv) {
   FlagSpec spec{{"monitor", "replace"},
                 {"mode", "block-v4-entries", "block-v6-entries", "allow-v4-entries",
-                 "allow-v6-entries", "rule-stats-entries"}};
+                 "allow-v6-entries", "rule-stats-entries", "bucket-entries", "flow-entries",
+                 "flows", "drop-sample"}};
   absl::StatusOr<Args> args = Args::Parse(argv, spec);
   if (!args.ok()) return Fail(args.status());
   if (args->positionals().size() != 1)
@@ -61,7 +84,9 @@ int RunAttach(const Context& ctx, const Argv& argv) {
                {"block-v6-entries", &opts.sizes.block_v6},
                {"allow-v4-entries", &opts.sizes.allow_v4},
                {"allow-v6-entries", &opts.sizes.allow_v6},
-               {"rule-stats-entries", &opts.sizes.rule_stats}};
+               {"rule-stats-entries", &opts.sizes.rule_stats},
+               {"bucket-entries", &opts.sizes.buckets},
+               {"flow-entries", &opts.sizes.flows}};
   for (auto& s : sizes) {
     if (auto v = args->Value(s.flag)) {
       absl::StatusOr<uint32_t> n = ParseCount(s.flag, *v, 1, XG_MAX_MAP_ENTRIES);
@@ -69,6 +94,9 @@ int RunAttach(const Context& ctx, const Argv& argv) {
       *s.field = *n;
     }
   }
+  xg_if_config tracking = datapath::DefaultInterfaceConfig();
+  if (absl::Status s = ApplyTrackingFlags(*args, &tracking); !s.ok()) return Fail(s);
+  const bool set_tracking = args->Has("flows") || args->Has("drop-sample");
   if (absl::StatusOr<int> idx = datapath::InterfaceIndex(opts.ifname); !idx.ok())
     return Fail(absl::InvalidArgumentError(idx.status().message()));
   if (absl::Status s = CheckPrivileges(true); !s.ok()) return Fail(s);
@@ -158,18 +186,37 @@ int RunMonitor(const Context& ctx, const Argv& argv) {
     return Fail(absl::InvalidArgumentError("usage: monitor IFACE on|off"));
   absl::StatusOr<int> ifindex = datapath::InterfaceIndex(pos[0]);
   if (!ifindex.ok()) return Fail(absl::InvalidArgumentError(ifindex.status().message()));
-  if (absl::Status s = CheckPrivileges(false); !s.ok()) return Fail(s);
-  if (absl::Status s = datapath::CheckPinDir(ctx.pin_dir); !s.ok()) return Fail(s);
-  absl::StatusOr<datapath::PinDirLock> lock = datapath::PinDirLock::Acquire(ctx.pin_dir);
-  if (!lock.ok()) return Fail(lock.status());
-  absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> maps =
-      datapath::PinnedMaps::Open(ctx.pin_dir);
-  if (!maps.ok()) return Fail(maps.status());
-  if (absl::Status s = datapath::SetInterfaceMonitor((*maps)->InterfaceConfig(),
+  absl::StatusOr<WriteSession> session = OpenForWrite(ctx);
+  if (!session.ok()) return Fail(session.status());
+  if (absl::Status s = datapath::SetInterfaceMonitor(session->maps->InterfaceConfig(),
                                                        static_cast<uint32_t>(*ifindex), pos[1] == "on"); !s.ok())
     return Fail(s);
   std::cout << "monitor mode " << pos[1] << " for " << pos[0]
             << (pos[1] == "on" ? ": matches are counted as would-drop and passed" : "") << "\n";
+  return kExitOk;
+}
+
+int RunTrack(const Context& ctx, const Argv& argv) {
+  absl::StatusOr<Args> args = Args::Parse(argv, {{}, {"drop-sample"}});
+  if (!args.ok()) return Fail(args.status());
+  const auto& pos = args->positionals();
+  if (pos.size() != 2)
+    return Fail(absl::InvalidArgumentError("usage: track IFACE off|matched|all [--drop-sample N]"));
+  absl::StatusOr<uint8_t> mode = datapath::ParseFlowMode(pos[1]);
+  if (!mode.ok()) return Fail(mode.status());
+  absl::StatusOr<int> ifindex = datapath::InterfaceIndex(pos[0]);
+  if (!ifindex.ok()) return Fail(absl::InvalidArgumentError(ifindex.status().message()));
+  absl::StatusOr<WriteSession> session = OpenForWrite(ctx);
+  if (!session.ok()) return Fail(session.status());
+  xg_if_config cfg = ConfigOf(*session->maps, *ifindex);
+  cfg.flow_mode = *mode;
+  if (absl::Status s = ApplyTrackingFlags(*args, &cfg); !s.ok()) return Fail(s);
+  if (absl::Status s = datapath::PutInterfaceConfig(session->maps->InterfaceConfig(),
+                                                    static_cast<uint32_t>(*ifindex), cfg);
+      !s.ok())
+    return Fail(s);
+  std::cout << "flow tracking " << pos[1] << " on " << pos[0] << " (dropped packets sampled 1 in "
+            << (1u << cfg.drop_sample_shift) << ")\n";
   return kExitOk;
 }
 
@@ -196,10 +243,13 @@ int RunStatus(const Context& ctx, const Argv& argv) {
                                {"frags", st.frags},
                                {"libxdp_dispatcher", st.multiprog},
                                {"programs_on_interface", st.programs.size()},
-                               {"monitor", maps.ok() && MonitorOn(**maps, st.ifindex)}});
+                               {"monitor", maps.ok() && MonitorOn(**maps, st.ifindex)},
+                               {"flow_tracking", maps.ok() ? datapath::FlowModeName(ConfigOf(**maps, st.ifindex).flow_mode) : "unknown"},
+                               {"drop_sample", maps.ok() ? 1u << ConfigOf(**maps, st.ifindex).drop_sample_shift : 0u}});
   }
   if (maps.ok()) {
-    for (const char* name : {XG_MAP_BLOCK_V4, XG_MAP_BLOCK_V6, XG_MAP_ALLOW_V4, XG_MAP_ALLOW_V6}) {
+    for (const char* name : {XG_MAP_BLOCK_V4, XG_MAP_BLOCK_V6, XG_MAP_ALLOW_V4, XG_MAP_ALLOW_V6,
+                             XG_MAP_FLOWS, XG_MAP_BUCKETS}) {
       datapath::LibbpfMap* m = (*maps)->map(name);
       absl::StatusOr<uint32_t> n = m->Count();
       if (!n.ok()) return Fail(n.status());
@@ -218,10 +268,13 @@ int RunStatus(const Context& ctx, const Argv& argv) {
   }
   std::cout << "pinned state: " << ctx.pin_dir << "\n";
   if (ifaces->empty()) std::cout << "attached: none (lists kept, nothing enforcing them)\n";
-  for (const auto& st : *ifaces)
+  for (const auto& st : *ifaces) {
+    xg_if_config cfg = ConfigOf(**maps, st.ifindex);
     std::cout << "attached " << Describe(st)
-              << (MonitorOn(**maps, st.ifindex) ? ", MONITOR MODE (nothing dropped)" : "")
-              << "\n";
+              << (cfg.flags & XG_IF_MONITOR ? ", MONITOR MODE (nothing dropped)" : "")
+              << ", flow tracking " << datapath::FlowModeName(cfg.flow_mode)
+              << " (dropped packets sampled 1 in " << (1u << cfg.drop_sample_shift) << ")\n";
+  }
   for (auto& [name, v] : j["maps"].items())
     std::cout << "  " << name << ": " << v["entries"] << " / " << v["capacity"] << " entries\n";
   return kExitOk;

@@ -2,12 +2,14 @@
 // block and allow: the operator's manual entries. Every input is validated in full before
 // anything is written (a bad line names file, line and text, and nothing is applied), and
 // writes are all-or-nothing under the pin-directory lock.
+#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <iostream>
 #include <map>
 #include <sstream>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "cli/args.h"
 #include "cli/commands.h"
@@ -42,6 +44,20 @@ std::string ActionName(uint8_t action) {
   return "unknown";
 }
 
+// The JSON fields of a rule's limits and scope (stable names).
+nlohmann::json RuleDetails(const xg_rule& r) {
+  nlohmann::json j = {{"new_only", (r.flags & XG_RULE_NEW_ONLY) != 0},
+                      {"ports", nlohmann::json::array()}};
+  for (int i = 0; i < r.nports && i < XG_MAX_PORTS; i++) j["ports"].push_back(ntohs(r.ports[i]));
+  if (r.action == XG_ACTION_RATELIMIT) {
+    j["ratelimit"] = {{"pps", r.rl_pps},
+                      {"burst", r.rl_burst},
+                      {"bps", r.rl_bps},
+                      {"per", r.rl_per == XG_RL_PER_RULE ? "rule" : "source"}};
+  }
+  return j;
+}
+
 // Parses one CIDR argument, warning about normalisation and applying the prefix floor.
 absl::StatusOr<Cidr> CidrArgument(const std::string& text, bool force) {
   absl::StatusOr<net::ParsedCidr> p = net::ParseCidr(text);
@@ -60,11 +76,56 @@ absl::StatusOr<lists::RuleOptions> RuleOptionsFrom(const Args& args) {
       o.action = XG_ACTION_DROP;
     } else if (*a == "pass") {
       o.action = XG_ACTION_PASS;
+    } else if (*a == "ratelimit") {
+      o.action = XG_ACTION_RATELIMIT;
     } else {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--action must be drop or pass, got '", *a, "' (ratelimit arrives with rate limits)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--action must be drop, pass or ratelimit, got '", *a, "'"));
     }
   }
+  const bool limited = o.action == XG_ACTION_RATELIMIT;
+  for (const char* flag : {"pps", "burst", "bps", "per"}) {
+    if (args.Has(flag) && !limited)
+      return absl::InvalidArgumentError(
+          absl::StrCat("--", flag, " only applies with --action ratelimit"));
+  }
+  if (limited) {
+    auto pps = args.Value("pps");
+    if (!pps) return absl::InvalidArgumentError("--action ratelimit needs --pps N");
+    absl::StatusOr<uint32_t> n = ParseCount("pps", *pps, 1, lists::kMaxPps);
+    if (!n.ok()) return n.status();
+    o.pps = *n;
+    if (auto b = args.Value("burst")) {
+      absl::StatusOr<uint32_t> burst = ParseCount("burst", *b, 1, lists::kMaxBurst);
+      if (!burst.ok()) return burst.status();
+      o.burst = *burst;
+    }
+    if (auto b = args.Value("bps")) {
+      uint64_t bps = 0;
+      if (!absl::SimpleAtoi(*b, &bps) || bps < 64 || bps > lists::kMaxBps ||
+          b->find_first_not_of("0123456789") != std::string::npos)
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--bps must be a whole number of bytes per second from 64 to ", lists::kMaxBps,
+            ", got '", *b, "'"));
+      o.bps = bps;
+    }
+    if (auto per = args.Value("per")) {
+      if (*per == "source") {
+        o.per = XG_RL_PER_SOURCE;
+      } else if (*per == "rule") {
+        o.per = XG_RL_PER_RULE;
+      } else {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--per must be source or rule, got '", *per, "'"));
+      }
+    }
+  }
+  if (auto p = args.Value("ports")) {
+    absl::StatusOr<std::vector<uint16_t>> ports = lists::ParsePortList(*p);
+    if (!ports.ok()) return ports.status();
+    o.ports = *ports;
+  }
+  o.new_only = args.Has("new-only");
   o.monitor = args.Has("monitor");
   if (auto t = args.Value("ttl")) {
     absl::StatusOr<uint64_t> secs = ParseDurationSeconds(*t);
@@ -124,7 +185,7 @@ int BlockAdd(const Context& ctx, const Args& args) {
     spdlog::info("{} was listed by {}; it is now a manual entry", cidr->ToString(),
                  OriginName((*prior)->origin));
   std::cout << (*prior ? "updated " : "added ") << cidr->ToString() << " ("
-            << ActionName(rule.action) << (opts->monitor ? ", monitor" : "")
+            << lists::DescribeRule(rule) << (opts->monitor ? ", monitor" : "")
             << (opts->ttl_seconds ? ", expires in " + FormatSeconds(opts->ttl_seconds) : "")
             << ")\n";
   return kExitOk;
@@ -229,6 +290,8 @@ int BlockList(const Context& ctx, const Args& args) {
                         {"comment", comment != comments->end() ? comment->second : ""}};
     if (e.value.expires_ns && !lists::IsExpired(e.value, now))
       j["expires_in_s"] = (e.value.expires_ns - now) / 1000000000ull;
+    j.update(RuleDetails(e.value));
+    j["rule"] = lists::DescribeRule(e.value);
     out.push_back(j);
   }
   if (args.Has("json")) {
@@ -236,17 +299,21 @@ int BlockList(const Context& ctx, const Args& args) {
     return kExitOk;
   }
   std::printf("%-43s %-9s %-8s %-10s %12s  %s\n", "CIDR", "ACTION", "ORIGIN", "EXPIRES",
-              "PACKETS", "COMMENT");
+              "PACKETS", "RULE / COMMENT");
   for (const auto& j : out) {
     std::string action = j["action"].get<std::string>() + (j["monitor"].get<bool>() ? "*" : "");
+    std::string detail = j["rule"].get<std::string>();
+    if (detail == j["action"].get<std::string>()) detail.clear();  // plain drop/pass
+    std::string comment = j["comment"].get<std::string>();
+    if (!detail.empty() && !comment.empty()) detail += "  # ";
+    detail += comment;
     std::string expires = j["expired"].get<bool>() ? "expired"
                           : j["expires_in_s"].is_null()
                               ? "never"
                               : FormatSeconds(j["expires_in_s"].get<uint64_t>());
     std::printf("%-43s %-9s %-8s %-10s %12llu  %s\n", j["cidr"].get<std::string>().c_str(),
                 action.c_str(), j["origin"].get<std::string>().c_str(), expires.c_str(),
-                static_cast<unsigned long long>(j["packets"].get<uint64_t>()),
-                j["comment"].get<std::string>().c_str());
+                static_cast<unsigned long long>(j["packets"].get<uint64_t>()), detail.c_str());
   }
   std::printf("%zu entries (* = monitor: counted as would-drop, passed)\n", out.size());
   return kExitOk;
@@ -290,7 +357,8 @@ int AllowList(const Context& ctx, const Args& args) {
 }  // namespace
 
 int RunBlock(const Context& ctx, const Argv& argv) {
-  FlagSpec spec{{"monitor", "force", "replace", "json"}, {"action", "ttl", "comment"}};
+  FlagSpec spec{{"monitor", "force", "replace", "json", "new-only"},
+                {"action", "ttl", "comment", "pps", "burst", "bps", "per", "ports"}};
   absl::StatusOr<Args> args = Args::Parse(argv, spec);
   if (!args.ok()) return Fail(args.status());
   const std::string sub = args->positionals().empty() ? "" : args->positionals()[0];

@@ -21,19 +21,27 @@ namespace {
 constexpr const char* kUsage = R"(usage: xdpguard [--pin-dir DIR] [--verbose] COMMAND ...
 
 Attach and inspect:
-  attach IFACE [--mode native|generic|hw|auto] [--monitor]
-               [--block-v4-entries N] [--block-v6-entries N]
-               [--allow-v4-entries N] [--allow-v6-entries N] [--rule-stats-entries N]
+  attach IFACE [--mode native|generic|auto] [--monitor]
+               [--flows off|matched|all] [--drop-sample N]
+               [--block-v4-entries N] [--block-v6-entries N] [--allow-v4-entries N]
+               [--allow-v6-entries N] [--rule-stats-entries N] [--bucket-entries N]
+               [--flow-entries N]
   detach IFACE [--keep-maps]
   status [--json]
   monitor IFACE on|off          interface-wide dry run: count "would drop", pass
+  track IFACE off|matched|all [--drop-sample N]   flow tracking mode
   stats [--json] [--top N]
+  flows [--top N] [--sort packets|bytes|drops|last] [--by flow|source|rule]
+        [--interval SECONDS] [--json]
 
 Blocklist and allowlist:
-  block add CIDR [--action drop|pass] [--ttl DURATION] [--monitor] [--comment TEXT] [--force]
+  block add CIDR [RULE OPTIONS] [--comment TEXT]
   block del CIDR
   block list [--json]
-  block load FILE [--replace] [--action drop|pass] [--ttl DURATION] [--monitor] [--force]
+  block load FILE|- [--replace] [RULE OPTIONS]
+    RULE OPTIONS: [--action drop|pass|ratelimit] [--pps N] [--burst N] [--bps N]
+                  [--per source|rule] [--ports P1,P2,...] [--new-only]
+                  [--ttl DURATION] [--monitor] [--force]
   allow add CIDR [--force] | allow del CIDR | allow list [--json]
 
 Exit codes: 0 ok, 1 failure, 2 usage error, 3 nothing attached (detach), 4 foreign program.
@@ -116,6 +124,8 @@ int main(int argc, char** argv) {
   if (verb == "detach") return RunDetach(ctx, rest);
   if (verb == "status") return RunStatus(ctx, rest);
   if (verb == "monitor") return RunMonitor(ctx, rest);
+  if (verb == "track") return RunTrack(ctx, rest);
+  if (verb == "flows") return RunFlows(ctx, rest);
   if (verb == "block") return RunBlock(ctx, rest);
   if (verb == "allow") return RunAllow(ctx, rest);
   if (verb == "stats") return RunStats(ctx, rest);

@@ -88,7 +88,8 @@ const char* ReasonName(int reason) {
       "ethertype_other", "ipv4_truncated",  "ipv4_ihl",           "ipv4_opt_truncated",
       "ipv4_version",    "ipv4_totlen",     "ipv6_truncated",     "ipv6_version",
       "ipv6_exthdr_truncated", "ipv6_exthdr_budget", "ipv4_fragment", "ipv6_fragment",
-      "arp",             "nd",              "rule_expired",       "expired_budget"};
+      "arp",             "nd",              "rule_expired",       "rule_budget",
+      "l4_truncated"};
   return reason >= 0 && reason < XG_REASON_MAX ? kNames[reason] : "unknown";
 }
 

@@ -25,6 +25,8 @@ uint32_t RequestedSize(const MapSizes& s, absl::string_view name) {
   if (name == XG_MAP_ALLOW_V4) return s.allow_v4;
   if (name == XG_MAP_ALLOW_V6) return s.allow_v6;
   if (name == XG_MAP_RULE_STATS) return s.rule_stats;
+  if (name == XG_MAP_BUCKETS) return s.buckets;
+  if (name == XG_MAP_FLOWS) return s.flows;
   return 0;
 }
 

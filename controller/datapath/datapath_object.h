@@ -24,6 +24,8 @@ struct MapSizes {
   uint32_t allow_v4 = 0;
   uint32_t allow_v6 = 0;
   uint32_t rule_stats = 0;
+  uint32_t buckets = 0;
+  uint32_t flows = 0;
 };
 
 struct ObjectOptions {

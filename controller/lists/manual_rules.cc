@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "lists/manual_rules.h"
 
+#include <arpa/inet.h>
 #include <time.h>
+
+#include <algorithm>
 
 #include <cstring>
 #include <set>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "datapath/keys.h"
 
 namespace xdpguard::lists {
@@ -32,7 +37,61 @@ xg_rule MakeManualRule(const net::Cidr& cidr, const RuleOptions& options, uint64
   r.origin = kOriginManual;
   r.expires_ns = options.ttl_seconds ? now_mono_ns + options.ttl_seconds * 1000000000ull : 0;
   r.created_s = now_real_s;
+  if (options.action == XG_ACTION_RATELIMIT) {
+    r.rl_pps = options.pps;
+    r.rl_burst = options.burst ? options.burst : options.pps;
+    r.rl_bps = options.bps;
+    r.rl_per = options.per;
+  }
+  if (options.new_only) r.flags |= XG_RULE_NEW_ONLY;
+  r.nports = static_cast<uint8_t>(std::min<size_t>(options.ports.size(), XG_MAX_PORTS));
+  for (size_t i = 0; i < r.nports; i++) r.ports[i] = htons(options.ports[i]);
   return r;
+}
+
+absl::StatusOr<std::vector<uint16_t>> ParsePortList(absl::string_view text) {
+  std::vector<uint16_t> ports;
+  for (absl::string_view part : absl::StrSplit(text, ',')) {
+    int port = 0;
+    bool digits = !part.empty() && part.size() <= 5 &&
+                  std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!digits || !absl::SimpleAtoi(part, &port) || port < 1 || port > 65535)
+      return absl::InvalidArgumentError(
+          absl::StrCat("--ports: '", part, "' is not a port number from 1 to 65535"));
+    if (std::find(ports.begin(), ports.end(), port) != ports.end())
+      return absl::InvalidArgumentError(absl::StrCat("--ports: ", port, " is listed twice"));
+    ports.push_back(static_cast<uint16_t>(port));
+  }
+  if (ports.size() > XG_MAX_PORTS)
+    return absl::InvalidArgumentError(
+        absl::StrCat("--ports: at most ", XG_MAX_PORTS, " ports per rule, got ", ports.size()));
+  return ports;
+}
+
+std::string DescribeRule(const xg_rule& rule) {
+  std::string out;
+  switch (rule.action) {
+    case XG_ACTION_DROP:
+      out = "drop";
+      break;
+    case XG_ACTION_PASS:
+      out = "pass";
+      break;
+    case XG_ACTION_RATELIMIT:
+      out = absl::StrCat("ratelimit ", rule.rl_pps, "/s burst ", rule.rl_burst);
+      if (rule.rl_bps) absl::StrAppend(&out, " ", rule.rl_bps, " B/s");
+      absl::StrAppend(&out, rule.rl_per == XG_RL_PER_RULE ? " per rule" : " per source");
+      break;
+    default:
+      out = "unknown";
+  }
+  if (rule.nports) {
+    absl::StrAppend(&out, "; ports ");
+    for (int i = 0; i < rule.nports && i < XG_MAX_PORTS; i++)
+      absl::StrAppend(&out, i ? "," : "", ntohs(rule.ports[i]));
+  }
+  if (rule.flags & XG_RULE_NEW_ONLY) absl::StrAppend(&out, "; new-only");
+  return out;
 }
 
 bool IsExpired(const xg_rule& rule, uint64_t now_mono_ns) {

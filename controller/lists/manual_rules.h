@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "datapath/map_backend.h"
 #include "datapath/prefix_table.h"
 #include "net/cidr.h"
@@ -25,7 +26,27 @@ struct RuleOptions {
   uint8_t action = XG_ACTION_DROP;
   bool monitor = false;
   uint64_t ttl_seconds = 0;  // 0 = never expires
+  // Rate limit (action XG_ACTION_RATELIMIT).
+  uint32_t pps = 0;
+  uint32_t burst = 0;  // 0 = default: one second's worth (pps)
+  uint64_t bps = 0;    // 0 = no byte limit
+  uint8_t per = XG_RL_PER_SOURCE;
+  // Scope.
+  std::vector<uint16_t> ports;  // host order; empty = all ports
+  bool new_only = false;
 };
+
+// Limits the controller enforces on rate-limit parameters (the datapath relies on them:
+// pps > 0 keeps the emission interval defined, bps <= 1e10 keeps a byte's cost >= 0.1 ns).
+inline constexpr uint32_t kMaxPps = 100000000;
+inline constexpr uint32_t kMaxBurst = 100000000;
+inline constexpr uint64_t kMaxBps = 10000000000ull;
+
+// Parses "80,443" (1..XG_MAX_PORTS distinct ports in 1..65535).
+absl::StatusOr<std::vector<uint16_t>> ParsePortList(absl::string_view text);
+// Describes a rule's action, limits and scope for listings, e.g.
+// "ratelimit 10/s burst 20 per source; ports 80,443; new-only".
+std::string DescribeRule(const xg_rule& rule);
 
 // Clocks as the datapath sees them: CLOCK_MONOTONIC is what bpf_ktime_get_ns() returns.
 uint64_t MonotonicNowNs();

@@ -59,6 +59,7 @@ BpfTester::BpfTester(bool frags) {
   bv6_ = Map(XG_MAP_BLOCK_V6);
   av4_ = Map(XG_MAP_ALLOW_V4);
   av6_ = Map(XG_MAP_ALLOW_V6);
+  flows_ = Map(XG_MAP_FLOWS);
   auto b = datapath::PrefixTable<xg_rule>::Create(bv4_.get(), bv6_.get());
   Check(b.status(), "blocklist table");
   block_ = std::make_unique<datapath::PrefixTable<xg_rule>>(*b);
@@ -115,6 +116,18 @@ void BpfTester::SetInterfaceMonitor(uint32_t ifindex, bool on) {
         "set interface monitor");
 }
 
+void BpfTester::SetInterfaceConfig(uint32_t ifindex, const xg_if_config& cfg) {
+  Check(datapath::PutInterfaceConfig({obj_->map_fd(XG_MAP_IFCONFIG), obj_->map_fd(XG_MAP_INFO)},
+                                     ifindex, cfg),
+        "set interface config");
+}
+
+std::vector<flows::FlowRecord> BpfTester::Flows() {
+  auto f = flows::ReadFlows(flows_.get());
+  Check(f.status(), "read flows");
+  return *f;
+}
+
 void BpfTester::Reset() {
   ClearMap(obj_->map_fd(XG_MAP_BLOCK_V4), sizeof(xg_lpm_v4_key));
   ClearMap(obj_->map_fd(XG_MAP_BLOCK_V6), sizeof(xg_lpm_v6_key));
@@ -122,6 +135,8 @@ void BpfTester::Reset() {
   ClearMap(obj_->map_fd(XG_MAP_ALLOW_V6), sizeof(xg_lpm_v6_key));
   ClearMap(obj_->map_fd(XG_MAP_RULE_STATS), sizeof(xg_rule_stats_key));
   ClearMap(obj_->map_fd(XG_MAP_IFCONFIG), sizeof(__u32));
+  ClearMap(obj_->map_fd(XG_MAP_BUCKETS), sizeof(xg_bucket_key));
+  ClearMap(obj_->map_fd(XG_MAP_FLOWS), sizeof(xg_flow_key));
   uint32_t zero = 0;
   xg_info info{};
   bpf_map_update_elem(obj_->map_fd(XG_MAP_INFO), &zero, &info, BPF_ANY);

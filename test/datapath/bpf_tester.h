@@ -11,6 +11,7 @@
 #include "datapath/datapath_object.h"
 #include "datapath/libbpf_map.h"
 #include "datapath/prefix_table.h"
+#include "flows/flow_view.h"
 #include "packet_builder.h"
 
 namespace xdpguard::test {
@@ -28,6 +29,8 @@ class BpfTester {
   datapath::PrefixTable<xg_allow>& allow() { return *allow_; }
   datapath::Counters ReadCounters();
   void SetInterfaceMonitor(uint32_t ifindex, bool on);
+  void SetInterfaceConfig(uint32_t ifindex, const xg_if_config& cfg);
+  std::vector<flows::FlowRecord> Flows();
   void Reset();  // empties every map and zeroes every counter
   int prog_fd();
 
@@ -35,7 +38,7 @@ class BpfTester {
   std::unique_ptr<datapath::LibbpfMap> Map(const char* name);
 
   std::unique_ptr<datapath::DatapathObject> obj_;
-  std::unique_ptr<datapath::LibbpfMap> bv4_, bv6_, av4_, av6_;
+  std::unique_ptr<datapath::LibbpfMap> bv4_, bv6_, av4_, av6_, flows_;
   std::unique_ptr<datapath::PrefixTable<xg_rule>> block_;
   std::unique_ptr<datapath::PrefixTable<xg_allow>> allow_;
 };

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Flow records. What is recorded depends on the interface's tracking mode: "matched"
+ * (default) records only packets that hit a rule, so unmatched traffic pays nothing;
+ * "all" records every IP packet; "off" nothing. Packets that are dropped (blocklist or
+ * rate limit) are sampled: 1 in 2^drop_sample_shift is recorded with its counts scaled by
+ * 2^shift, so a spoofed-source flood costs a fraction of a map insert per packet. Exact
+ * totals per rule are in the per-CPU rule counters; flow figures for dropped traffic are
+ * estimates. Passed packets are recorded exactly. */
+#ifndef XDPGUARD_FLOWS_H
+#define XDPGUARD_FLOWS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "maps.bpf.h"
+#include "parsing.h"
+
+struct flow_update {
+  __u64 bytes;
+  __u8 family;
+  __u8 cls;     /* XG_CLASS_* of the packet */
+  __u8 matched; /* a rule matched: rule/origin valid */
+  __u8 shift;   /* sampling shift for dropped packets */
+  __u16 origin;
+  const struct xg_rule_stats_key *rule;
+};
+
+static __always_inline void record_flow(struct xdp_md *ctx, const struct ip_info *ip,
+                                        const struct flow_update *u) {
+  int dropped = u->cls == XG_CLASS_DROP || u->cls == XG_CLASS_RATELIMIT;
+  __u64 scale = 1;
+  if (dropped && u->shift) {
+    if (bpf_get_prandom_u32() & ((1u << u->shift) - 1)) return;
+    scale = 1ull << u->shift;
+  }
+  struct xg_flow_key key = {.ifindex = ctx->ingress_ifindex,
+                            .family = u->family,
+                            .proto = ip->l4proto};
+  if (ip->ports_known) {
+    key.sport = ip->sport;
+    key.dport = ip->dport;
+  }
+  __builtin_memcpy(key.saddr, ip->saddr, 16);
+  __builtin_memcpy(key.daddr, ip->daddr, 16);
+  /* Coarse clock (jiffy resolution): a fraction of the cost of bpf_ktime_get_ns(), and
+   * enough for first/last seen. */
+  __u64 now = bpf_ktime_get_coarse_ns();
+  __u64 drops = u->cls == XG_CLASS_DROP ? scale : 0;
+  __u64 limited = u->cls == XG_CLASS_RATELIMIT ? scale : 0;
+
+  struct xg_flow *f = bpf_map_lookup_elem(&xg_flows, &key);
+  if (!f) {
+    struct xg_flow fresh = {.first_ns = now, .last_ns = now};
+    if (u->matched) {
+      fresh.rule = *u->rule;
+      fresh.origin = u->origin;
+      fresh.flags = XG_FLOW_MATCHED;
+    }
+    fresh.packets = scale;
+    fresh.bytes = u->bytes * scale;
+    fresh.dropped = drops;
+    fresh.ratelimited = limited;
+    if (bpf_map_update_elem(&xg_flows, &key, &fresh, BPF_NOEXIST) == 0) return;
+    /* Another CPU inserted it first: fall through and add to theirs. */
+    f = bpf_map_lookup_elem(&xg_flows, &key);
+    if (!f) return;
+  }
+  __sync_fetch_and_add(&f->packets, scale);
+  __sync_fetch_and_add(&f->bytes, u->bytes * scale);
+  if (drops) __sync_fetch_and_add(&f->dropped, drops);
+  if (limited) __sync_fetch_and_add(&f->ratelimited, limited);
+  f->last_ns = now;
+  if (u->matched && !(f->flags & XG_FLOW_MATCHED)) {
+    f->rule = *u->rule;
+    f->origin = u->origin;
+    f->flags |= XG_FLOW_MATCHED;
+  }
+}
+
+#endif /* XDPGUARD_FLOWS_H */
