@@ -94,6 +94,7 @@ int RunAttach(const Context& ctx, const Argv& argv) {
       *s.field = *n;
     }
   }
+  // Validate tracking flags before anything is touched (they are applied after attach).
   xg_if_config tracking = datapath::DefaultInterfaceConfig();
   if (absl::Status s = ApplyTrackingFlags(*args, &tracking); !s.ok()) return Fail(s);
   const bool set_tracking = args->Has("flows") || args->Has("drop-sample");
@@ -111,12 +112,17 @@ int RunAttach(const Context& ctx, const Argv& argv) {
     if (!pin_dir_existed) (void)datapath::RemovePinnedState(ctx.pin_dir);
     return Fail(r.status());
   }
-  if (args->Has("monitor")) {
+  if (args->Has("monitor") || set_tracking) {
     absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> maps =
         datapath::PinnedMaps::Open(ctx.pin_dir);
     if (!maps.ok()) return Fail(maps.status());
-    if (absl::Status s = datapath::SetInterfaceMonitor((*maps)->InterfaceConfig(),
-                                                       static_cast<uint32_t>(r->state.ifindex), true); !s.ok())
+    // Only the settings given on this command line change; the rest are kept.
+    xg_if_config cfg = ConfigOf(**maps, r->state.ifindex);
+    if (args->Has("monitor")) cfg.flags |= XG_IF_MONITOR;
+    if (absl::Status s = ApplyTrackingFlags(*args, &cfg); !s.ok()) return Fail(s);
+    if (absl::Status s = datapath::PutInterfaceConfig(
+            (*maps)->InterfaceConfig(), static_cast<uint32_t>(r->state.ifindex), cfg);
+        !s.ok())
       return Fail(s);
   }
   if (!r->note.empty()) spdlog::warn("{}", r->note);

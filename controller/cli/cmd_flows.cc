@@ -58,7 +58,7 @@ int RunFlows(const Context& ctx, const Argv& argv) {
   }
   const char* rate_hdr = interval > 0 ? "PPS" : "";
   if (*group == flows::GroupBy::kFlow) {
-    std::printf("%-7s %-6s %-44s %-44s %10s %10s %10s %8s  %s\n", "IFACE", "PROTO", "SOURCE",
+    std::printf("%-15s %-6s %-44s %-44s %10s %10s %10s %8s  %s\n", "IFACE", "PROTO", "SOURCE",
                 "DESTINATION", "PACKETS", "DROPPED", "LIMITED", rate_hdr, "RULE (ORIGIN)");
   } else {
     std::printf("%-44s %8s %10s %12s %10s %10s %8s  %s\n",
@@ -69,7 +69,7 @@ int RunFlows(const Context& ctx, const Argv& argv) {
     std::string rule = r.rule.empty() ? "-" : absl::StrCat(r.rule, " (", r.origin, ")");
     std::string rate = interval > 0 ? absl::StrCat(static_cast<uint64_t>(r.pps + 0.5)) : "";
     if (*group == flows::GroupBy::kFlow) {
-      std::printf("%-7s %-6s %-44s %-44s %10llu %10llu %10llu %8s  %s\n", r.ifname.c_str(),
+      std::printf("%-15s %-6s %-44s %-44s %10llu %10llu %10llu %8s  %s\n", r.ifname.c_str(),
                   r.proto.c_str(), r.src.c_str(), r.dst.c_str(), (unsigned long long)r.packets,
                   (unsigned long long)r.dropped, (unsigned long long)r.ratelimited, rate.c_str(),
                   rule.c_str());

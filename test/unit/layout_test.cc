@@ -28,6 +28,17 @@ TEST_CASE("kernel/user contract layout") {
   CHECK(sizeof(xg_if_config) == 8);
   CHECK(sizeof(xg_info) == 8);
   CHECK(sizeof(xg_comment) == XG_COMMENT_MAX);
+  CHECK(sizeof(xg_bucket_key) == 36);
+  CHECK(offsetof(xg_bucket_key, src) == 20);
+  CHECK(sizeof(xg_bucket) == 16);
+  CHECK(sizeof(xg_flow_key) == 44);
+  CHECK(offsetof(xg_flow_key, sport) == 6);
+  CHECK(offsetof(xg_flow_key, saddr) == 12);
+  CHECK(offsetof(xg_flow_key, daddr) == 28);
+  CHECK(sizeof(xg_flow) == 72);
+  CHECK(offsetof(xg_flow, rule) == 48);
+  CHECK(offsetof(xg_flow, origin) == 68);
+  CHECK(offsetof(xg_if_config, flow_mode) == 4);
   CHECK(std::is_trivially_copyable_v<xg_rule>);
   CHECK(XG_STATS_ENTRIES == XG_CLASS_MAX * XG_FAM_MAX);
 }
@@ -35,7 +46,8 @@ TEST_CASE("kernel/user contract layout") {
 TEST_CASE("map names fit the kernel's 15-character limit") {
   for (const char* name : {XG_MAP_BLOCK_V4, XG_MAP_BLOCK_V6, XG_MAP_ALLOW_V4, XG_MAP_ALLOW_V6,
                            XG_MAP_STATS, XG_MAP_REASONS, XG_MAP_RULE_STATS, XG_MAP_ORIGIN_STATS,
-                           XG_MAP_IFCONFIG, XG_MAP_INFO, XG_MAP_COMMENTS}) {
+                           XG_MAP_IFCONFIG, XG_MAP_INFO, XG_MAP_COMMENTS, XG_MAP_BUCKETS,
+                           XG_MAP_FLOWS}) {
     INFO(name);
     CHECK(std::char_traits<char>::length(name) <= 15);
   }

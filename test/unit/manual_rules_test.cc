@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <arpa/inet.h>
+
 #include <catch2/catch.hpp>
 
 #include "datapath/fake_map.h"
@@ -49,4 +51,34 @@ TEST_CASE("comments: validated, stored, erased") {
   REQUIRE(store.Erase(c).ok());
   CHECK(store.Get(c).empty());
   CHECK(store.Erase(c).ok());  // absent is fine
+}
+
+TEST_CASE("port lists: strict, distinct, at most 8") {
+  auto p = lists::ParsePortList("80,443");
+  REQUIRE(p.ok());
+  CHECK(*p == std::vector<uint16_t>{80, 443});
+  for (const char* bad : {"", "0", "65536", "80,", "80,80", "http", "1,2,3,4,5,6,7,8,9", "-1", " 80"}) {
+    INFO(bad);
+    CHECK_FALSE(lists::ParsePortList(bad).ok());
+  }
+}
+
+TEST_CASE("rate-limit and scope options land in the rule value") {
+  lists::RuleOptions o;
+  o.action = XG_ACTION_RATELIMIT;
+  o.pps = 10;
+  o.per = XG_RL_PER_RULE;
+  o.ports = {80, 443};
+  o.new_only = true;
+  xg_rule r = lists::MakeManualRule(ParseCidr("198.51.100.0/24")->cidr, o, 0, 0);
+  CHECK(r.rl_pps == 10);
+  CHECK(r.rl_burst == 10);  // default burst: one second's worth
+  CHECK(r.rl_per == XG_RL_PER_RULE);
+  CHECK(r.nports == 2);
+  CHECK(r.ports[0] == htons(80));
+  CHECK((r.flags & XG_RULE_NEW_ONLY));
+  CHECK(lists::DescribeRule(r) == "ratelimit 10/s burst 10 per rule; ports 80,443; new-only");
+  lists::RuleOptions plain;
+  CHECK(lists::DescribeRule(lists::MakeManualRule(ParseCidr("10.0.0.0/8")->cidr, plain, 0, 0)) ==
+        "drop");
 }
