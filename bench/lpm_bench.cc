@@ -3,9 +3,11 @@
 // for a bare LPM-lookup program on the same map type, with 1k, 100k and 1M random
 // prefixes loaded (realistic length mix), hot (one repeated packet) and cold (many
 // different sources). Rounds are interleaved and medians reported, minus an empty
-// XDP_PASS program measured in the same rounds. Needs root. Prints a Markdown table.
+// XDP_PASS program measured in the same rounds. A second table measures flow tracking
+// (off / matched / all) and a rate-limited source. Needs root. Prints Markdown tables.
 //
 // Usage: sudo build/bench/lpm_bench [--rounds N] [--sizes 1000,100000,1000000]
+//                                   [--filter TEXT]  (only scenarios whose name has TEXT)
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <unistd.h>
@@ -21,6 +23,8 @@
 
 #include "bare_lpm_bpf.skel.h"
 #include "datapath/datapath_object.h"
+#include "datapath/interface_config.h"
+#include "lists/manual_rules.h"
 #include "datapath/keys.h"
 #include "datapath/libbpf_map.h"
 #include "datapath/prefix_table.h"
@@ -127,14 +131,71 @@ struct Scenario {
   uint32_t repeat;
 };
 
+// Clears the flow map between runs so "every packet a new flow" stays true.
+void ClearFlows(datapath::DatapathObject& obj) {
+  int fd = obj.map_fd(XG_MAP_FLOWS);
+  xg_flow_key key{};
+  while (bpf_map_get_next_key(fd, nullptr, &key) == 0) bpf_map_delete_elem(fd, &key);
+}
+
+// ns/packet for one scenario with the flow tracking mode of ifindex 1 (BPF_PROG_TEST_RUN
+// without a context runs on the loopback device's queue) set to each mode in turn.
+std::string MeasureTracking(datapath::DatapathObject& obj, datapath::PrefixTable<xg_rule>& block,
+                            const std::vector<net::Cidr>& v4, size_t n, size_t n6, int rounds,
+                            int empty_fd, std::mt19937& rng) {
+  int ifconfig_fd = obj.map_fd(XG_MAP_IFCONFIG);
+  // A rate-limited /24 next to the random prefixes, for the rate-limit rows.
+  lists::RuleOptions rl;
+  rl.action = XG_ACTION_RATELIMIT;
+  rl.pps = 1000;
+  net::Cidr rl_net = net::ParseCidr("101.1.1.0/24")->cidr;  // outside the random range
+  (void)block.Upsert({{rl_net, lists::MakeManualRule(rl_net, rl, 0, 0)}});
+  std::uniform_int_distribution<uint32_t> miss4(0x64400000u, 0x647fffffu);
+  std::vector<Bytes> flood;  // every packet a new source inside a blocked prefix
+  for (int i = 0; i < 100000; i++)
+    flood.push_back(PacketBuilder().Eth().Ipv4(Inside(v4[rng() % v4.size()], rng), "10.0.0.1").Udp().Build());
+  std::vector<Scenario> scenarios = {
+      {"IPv4 drop (hot)", {PacketBuilder().Eth().Ipv4(Inside(v4[2], rng), "10.0.0.1").Udp().Build()}, 200000},
+      {"IPv4 pass, no rule (hot)", {PacketBuilder().Eth().Ipv4("100.64.1.2", "10.0.0.1").Udp().Build()}, 200000},
+      {"IPv4 rate-limited, over limit (hot)", {PacketBuilder().Eth().Ipv4("101.1.1.7", "10.0.0.1").Udp().Build()}, 200000},
+      {"random-source flood, dropped (100k new flows)", flood, 1},
+  };
+  int fd = bpf_program__fd(obj.program());
+  std::string out;
+  for (const Scenario& s : scenarios) {
+    double med[3];
+    const uint8_t modes[3] = {XG_FLOWS_OFF, XG_FLOWS_MATCHED, XG_FLOWS_ALL};
+    std::vector<double> samples[3];
+    for (int r = 0; r < rounds; r++) {
+      for (int m = 0; m < 3; m++) {  // interleaved: every mode in every round
+        datapath::InterfaceSettings c;
+        c.flow_mode = modes[m];
+        (void)datapath::PutInterfaceSettings(ifconfig_fd, 1, c);
+        ClearFlows(obj);
+        double e = RunNs(empty_fd, s.frames, s.repeat);
+        samples[m].push_back(RunNs(fd, s.frames, s.repeat) - e);
+      }
+    }
+    for (int m = 0; m < 3; m++) med[m] = Median(samples[m]);
+    char line[256];
+    snprintf(line, sizeof(line), "| %zu + %zu | %s | %.1f | %.1f | %.1f | %+.0f%% |\n", n, n6,
+             s.name.c_str(), med[0], med[1], med[2], med[0] > 0 ? 100 * (med[1] - med[0]) / med[0] : 0);
+    out += line;
+  }
+  (void)datapath::ResetInterfaceSettings(ifconfig_fd, 1);
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   libbpf_set_print(QuietLibbpf);
   int rounds = 5;
   std::vector<size_t> sizes = {1000, 100000, 1000000};
+  std::string filter;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!strcmp(argv[i], "--rounds")) rounds = atoi(argv[i + 1]);
+    if (!strcmp(argv[i], "--filter")) filter = argv[i + 1];
     if (!strcmp(argv[i], "--sizes")) {
       sizes.clear();
       for (char* tok = strtok(argv[i + 1], ","); tok; tok = strtok(nullptr, ","))
@@ -143,6 +204,7 @@ int main(int argc, char** argv) {
   }
   std::mt19937 rng(42);
 
+  std::vector<std::string> tracking_rows;
   printf("| prefixes (v4 + v6) | scenario | xdpguard ns/pkt | bare LPM ns/pkt | xdpguard - bare |\n");
   printf("|---|---|---|---|---|\n");
   for (size_t n : sizes) {
@@ -207,6 +269,7 @@ int main(int argc, char** argv) {
     int bare_fd = bpf_program__fd(bare->progs.bare_lpm);
     int empty_fd = bpf_program__fd(bare->progs.empty_pass);
     for (const Scenario& s : scenarios) {
+      if (!filter.empty() && s.name.find(filter) == std::string::npos) continue;
       std::vector<double> xg, br;
       for (int r = 0; r < rounds; r++) {  // interleaved: empty, xdpguard, bare in each round
         double e = RunNs(empty_fd, s.frames, s.repeat);
@@ -221,8 +284,12 @@ int main(int argc, char** argv) {
     }
     printf("| %zu + %zu | load into xdpguard maps (PrefixTable::Upsert, batched) | %.2f s | | |\n", n,
            n6, load_s);
+    if (filter.empty()) tracking_rows.push_back(MeasureTracking(**obj, xg_block, v4, n, n6, rounds, empty_fd, rng));
     fflush(stdout);
     bare_lpm_bpf__destroy(bare);
   }
+  printf("\n| prefixes (v4 + v6) | scenario | tracking off | matched | all | matched vs off |\n");
+  printf("|---|---|---|---|---|---|\n");
+  for (const std::string& row : tracking_rows) printf("%s", row.c_str());
   return 0;
 }

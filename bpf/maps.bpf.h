@@ -94,16 +94,15 @@ struct {
   __type(value, struct xg_flow);
 } xg_flows SEC(".maps");
 
-/* Per-interface switches, keyed by ifindex; read only when xg_info says an interface has a
- * non-default configuration. */
+/* Per-interface settings, indexed by ifindex (all-zero = defaults). */
 struct {
-  __uint(type, BPF_MAP_TYPE_HASH);
-  __uint(max_entries, XG_MAX_IFACES);
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, XG_MAX_IFINDEX);
   __type(key, __u32);
   __type(value, struct xg_if_config);
 } xg_ifconfig SEC(".maps");
 
-/* Describes the pinned state (ABI version) and global switches read on the drop path. */
+/* Describes the pinned state (ABI version); never read by the datapath. */
 struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);
   __uint(max_entries, 1);

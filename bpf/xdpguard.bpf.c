@@ -37,28 +37,24 @@ struct verdict {
   struct xg_rule_stats_key rk;
 };
 
-/* The interface's configuration, or the defaults when no interface has a non-default one
- * (then the xg_ifconfig hash is never consulted). Resolved at most once per packet. */
+/* The interface's settings, decoded from xg_ifconfig (all-zero entry = defaults). */
 struct if_cfg {
   __u32 flags;
   __u8 flow_mode;
   __u8 drop_sample_shift;
-  __u8 resolved;
 };
 
-static __always_inline void resolve_if_cfg(struct xdp_md *ctx, const struct xg_info *info,
-                                           struct if_cfg *cfg) {
-  if (cfg->resolved) return;
-  cfg->resolved = 1;
+static __always_inline void load_if_cfg(struct xdp_md *ctx, struct if_cfg *cfg) {
+  __u32 ifindex = ctx->ingress_ifindex;
+  /* An array lookup, inlined by the verifier: about one nanosecond per packet. */
+  struct xg_if_config *c = bpf_map_lookup_elem(&xg_ifconfig, &ifindex);
+  cfg->flags = 0;
   cfg->flow_mode = XG_FLOWS_MATCHED;
   cfg->drop_sample_shift = XG_DEFAULT_DROP_SAMPLE_SHIFT;
-  if (!info || !(info->flags & XG_INFO_IFCONFIG_USED)) return;
-  __u32 ifindex = ctx->ingress_ifindex;
-  struct xg_if_config *c = bpf_map_lookup_elem(&xg_ifconfig, &ifindex);
-  if (!c) return;
+  if (!c) return; /* ifindex beyond the array: defaults */
   cfg->flags = c->flags;
   cfg->flow_mode = c->flow_mode;
-  cfg->drop_sample_shift = c->drop_sample_shift;
+  if (c->drop_sample_code) cfg->drop_sample_shift = c->drop_sample_code - 1;
 }
 
 /* Applies a matched rule. Monitor (rule or interface) turns what would be dropped into a
@@ -87,8 +83,8 @@ static __always_inline void apply_rule(struct verdict *v, const struct xg_rule *
 }
 
 /* Allowlist, then blocklist, for a source address already known to be present. */
-static __always_inline void decide(struct xdp_md *ctx, struct verdict *v, const struct xg_info *info,
-                                   struct if_cfg *cfg, const struct ip_info *ip, __u64 bytes) {
+static __always_inline void decide(struct verdict *v, const struct if_cfg *cfg,
+                                   const struct ip_info *ip, __u64 bytes) {
   struct xg_rule *rule;
   if (v->family == XG_FAM_IPV4) {
     if (match_allow_v4(ip->saddr[0])) {
@@ -107,7 +103,6 @@ static __always_inline void decide(struct xdp_md *ctx, struct verdict *v, const 
   v->matched = 1;
   v->origin = rule->origin;
   rule_key(&v->rk, rule, v->family, ip->saddr);
-  resolve_if_cfg(ctx, info, cfg);
   apply_rule(v, rule, cfg, ip, bytes);
   count_rule_hit(&v->rk, v->origin, bytes);
 }
@@ -119,13 +114,12 @@ static __always_inline int xdpguard_run(struct xdp_md *ctx, int frags) {
   void *data_end = (void *)(long)ctx->data_end;
   struct cursor c = {.pos = data, .end = data_end};
   struct verdict v = {.action = XDP_PASS, .cls = XG_CLASS_PASS, .family = XG_FAM_OTHER};
-  struct if_cfg cfg = {};
+  struct if_cfg cfg;
   struct ip_info ip = {};
   __u64 frame_len = frags ? bpf_xdp_get_buff_len(ctx) : (__u64)(data_end - data);
-  __u32 zero = 0;
-  /* An array lookup, inlined by the verifier: global switches at almost no cost. */
-  struct xg_info *info = bpf_map_lookup_elem(&xg_info, &zero);
   __be16 proto;
+
+  load_if_cfg(ctx, &cfg);
 
   if (parse_eth(&c, &proto, &v.reason) < 0) goto out;
 
@@ -150,12 +144,11 @@ static __always_inline int xdpguard_run(struct xdp_md *ctx, int frags) {
     v.reason = XG_REASON_ND;
     goto out;
   }
-  if (ip.saddr_present) decide(ctx, &v, info, &cfg, &ip, frame_len);
+  if (ip.saddr_present) decide(&v, &cfg, &ip, frame_len);
 
-  /* Flow records: for matched packets (default mode) or, where some interface tracks all
-   * flows, for every IP packet with a complete header. */
-  if (ip.daddr_present && (v.matched || (info && (info->flags & XG_INFO_ANY_FLOWS_ALL)))) {
-    resolve_if_cfg(ctx, info, &cfg);
+  /* Flow records: packets that matched a rule ("matched", the default), or every IP packet
+   * with a complete header ("all"). */
+  if (ip.daddr_present) {
     if (cfg.flow_mode == XG_FLOWS_ALL || (cfg.flow_mode == XG_FLOWS_MATCHED && v.matched)) {
       struct flow_update u = {.bytes = frame_len,
                               .family = v.family,

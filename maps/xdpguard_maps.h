@@ -48,7 +48,7 @@
 #define XG_DEFAULT_FLOW_ENTRIES 65536
 #define XG_MAX_MAP_ENTRIES (1u << 28)
 #define XG_MAX_ORIGINS 256 /* origin 0 = manual (CLI), 1..255 = feeds */
-#define XG_MAX_IFACES 256
+#define XG_MAX_IFINDEX 65536 /* xg_ifconfig is an array indexed by ifindex (see below) */
 #define XG_MAX_VLAN_DEPTH 2 /* 802.1ad + 802.1Q (QinQ) */
 #define XG_MAX_IPV6_EXTHDRS 8
 #define XG_MAX_RULE_RETRIES 4 /* covering prefixes tried when the best match expired or
@@ -183,8 +183,11 @@ struct xg_comment {
   __u8 text[XG_COMMENT_MAX];
 };
 
-/* Per-interface configuration, keyed by ifindex (__u32). An interface without an entry
- * uses the defaults: no monitor, flow tracking "matched", XG_DEFAULT_DROP_SAMPLE_SHIFT. */
+/* Per-interface configuration: an array indexed by ifindex, so the datapath reads it with
+ * an inlined array lookup on every packet (a hash lookup cost more than everything flow
+ * tracking adds). All-zero means the defaults: no monitor, flow tracking "matched", dropped
+ * packets sampled 1 in 2^XG_DEFAULT_DROP_SAMPLE_SHIFT. Interfaces with an ifindex of
+ * XG_MAX_IFINDEX or more always use the defaults (the controller refuses other settings). */
 #define XG_IF_MONITOR (1u << 0) /* whole interface in monitor mode: nothing is dropped */
 #define XG_FLOWS_MATCHED 0      /* record flows that hit a rule (default) */
 #define XG_FLOWS_OFF 1          /* record nothing */
@@ -193,8 +196,8 @@ struct xg_comment {
 #define XG_MAX_DROP_SAMPLE_SHIFT 10
 struct xg_if_config {
   __u32 flags;
-  __u8 flow_mode;         /* XG_FLOWS_* */
-  __u8 drop_sample_shift; /* record 1 in 2^shift dropped packets in the flow table */
+  __u8 flow_mode;        /* XG_FLOWS_* */
+  __u8 drop_sample_code; /* 0 = default shift, else shift + 1: record 1 in 2^shift drops */
   __u16 reserved;
 };
 
@@ -237,14 +240,10 @@ struct xg_flow {
   __u8 pad;
 };
 
-/* Single-entry array describing the pinned state, so a different build can recognise it,
- * plus switches the datapath reads on the drop path (an array lookup the verifier inlines,
- * so a drop does not pay for the xg_ifconfig hash lookup unless some interface needs it). */
-#define XG_INFO_IFCONFIG_USED (1u << 0) /* some xg_ifconfig entry differs from the defaults */
-#define XG_INFO_ANY_FLOWS_ALL (1u << 1) /* some interface tracks all flows */
+/* Single-entry array describing the pinned state, so a different build can recognise it. */
 struct xg_info {
   __u32 abi_version;
-  __u32 flags; /* XG_INFO_* */
+  __u32 reserved;
 };
 
 XG_STATIC_ASSERT(sizeof(struct xg_lpm_v4_key) == 8, "xg_lpm_v4_key layout");

@@ -21,18 +21,14 @@ namespace {
 
 using datapath::InterfaceXdpState;
 
-xg_if_config ConfigOf(const datapath::PinnedMaps& maps, int ifindex) {
-  absl::StatusOr<xg_if_config> cfg =
-      datapath::GetInterfaceConfig(maps.InterfaceConfig(), static_cast<uint32_t>(ifindex));
-  return cfg.ok() ? *cfg : datapath::DefaultInterfaceConfig();
-}
-
-bool MonitorOn(const datapath::PinnedMaps& maps, int ifindex) {
-  return (ConfigOf(maps, ifindex).flags & XG_IF_MONITOR) != 0;
+datapath::InterfaceSettings SettingsOf(const datapath::PinnedMaps& maps, int ifindex) {
+  absl::StatusOr<datapath::InterfaceSettings> s =
+      datapath::GetInterfaceSettings(maps.ifconfig_fd(), static_cast<uint32_t>(ifindex));
+  return s.ok() ? *s : datapath::InterfaceSettings{};
 }
 
 // Applies --flows MODE and --drop-sample N (either may be absent) to cfg.
-absl::Status ApplyTrackingFlags(const Args& args, xg_if_config* cfg) {
+absl::Status ApplyTrackingFlags(const Args& args, datapath::InterfaceSettings* cfg) {
   if (auto m = args.Value("flows")) {
     absl::StatusOr<uint8_t> mode = datapath::ParseFlowMode(*m);
     if (!mode.ok()) return mode.status();
@@ -95,7 +91,7 @@ int RunAttach(const Context& ctx, const Argv& argv) {
     }
   }
   // Validate tracking flags before anything is touched (they are applied after attach).
-  xg_if_config tracking = datapath::DefaultInterfaceConfig();
+  datapath::InterfaceSettings tracking;
   if (absl::Status s = ApplyTrackingFlags(*args, &tracking); !s.ok()) return Fail(s);
   const bool set_tracking = args->Has("flows") || args->Has("drop-sample");
   if (absl::StatusOr<int> idx = datapath::InterfaceIndex(opts.ifname); !idx.ok())
@@ -117,11 +113,11 @@ int RunAttach(const Context& ctx, const Argv& argv) {
         datapath::PinnedMaps::Open(ctx.pin_dir);
     if (!maps.ok()) return Fail(maps.status());
     // Only the settings given on this command line change; the rest are kept.
-    xg_if_config cfg = ConfigOf(**maps, r->state.ifindex);
-    if (args->Has("monitor")) cfg.flags |= XG_IF_MONITOR;
+    datapath::InterfaceSettings cfg = SettingsOf(**maps, r->state.ifindex);
+    if (args->Has("monitor")) cfg.monitor = true;
     if (absl::Status s = ApplyTrackingFlags(*args, &cfg); !s.ok()) return Fail(s);
-    if (absl::Status s = datapath::PutInterfaceConfig(
-            (*maps)->InterfaceConfig(), static_cast<uint32_t>(r->state.ifindex), cfg);
+    if (absl::Status s = datapath::PutInterfaceSettings(
+            (*maps)->ifconfig_fd(), static_cast<uint32_t>(r->state.ifindex), cfg);
         !s.ok())
       return Fail(s);
   }
@@ -163,8 +159,8 @@ int RunDetach(const Context& ctx, const Argv& argv) {
   if (absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> maps =
           datapath::PinnedMaps::Open(ctx.pin_dir);
       maps.ok()) {
-    if (absl::Status s = datapath::RemoveInterfaceConfig((*maps)->InterfaceConfig(),
-                                                         static_cast<uint32_t>(*ifindex));
+    if (absl::Status s = datapath::ResetInterfaceSettings((*maps)->ifconfig_fd(),
+                                                          static_cast<uint32_t>(*ifindex));
         !s.ok())
       spdlog::warn("could not forget the settings of {}: {}", ifname, std::string(s.message()));
   }
@@ -194,8 +190,11 @@ int RunMonitor(const Context& ctx, const Argv& argv) {
   if (!ifindex.ok()) return Fail(absl::InvalidArgumentError(ifindex.status().message()));
   absl::StatusOr<WriteSession> session = OpenForWrite(ctx);
   if (!session.ok()) return Fail(session.status());
-  if (absl::Status s = datapath::SetInterfaceMonitor(session->maps->InterfaceConfig(),
-                                                       static_cast<uint32_t>(*ifindex), pos[1] == "on"); !s.ok())
+  datapath::InterfaceSettings cfg = SettingsOf(*session->maps, *ifindex);
+  cfg.monitor = pos[1] == "on";
+  if (absl::Status s = datapath::PutInterfaceSettings(session->maps->ifconfig_fd(),
+                                                      static_cast<uint32_t>(*ifindex), cfg);
+      !s.ok())
     return Fail(s);
   std::cout << "monitor mode " << pos[1] << " for " << pos[0]
             << (pos[1] == "on" ? ": matches are counted as would-drop and passed" : "") << "\n";
@@ -214,15 +213,15 @@ int RunTrack(const Context& ctx, const Argv& argv) {
   if (!ifindex.ok()) return Fail(absl::InvalidArgumentError(ifindex.status().message()));
   absl::StatusOr<WriteSession> session = OpenForWrite(ctx);
   if (!session.ok()) return Fail(session.status());
-  xg_if_config cfg = ConfigOf(*session->maps, *ifindex);
+  datapath::InterfaceSettings cfg = SettingsOf(*session->maps, *ifindex);
   cfg.flow_mode = *mode;
   if (absl::Status s = ApplyTrackingFlags(*args, &cfg); !s.ok()) return Fail(s);
-  if (absl::Status s = datapath::PutInterfaceConfig(session->maps->InterfaceConfig(),
-                                                    static_cast<uint32_t>(*ifindex), cfg);
+  if (absl::Status s = datapath::PutInterfaceSettings(session->maps->ifconfig_fd(),
+                                                      static_cast<uint32_t>(*ifindex), cfg);
       !s.ok())
     return Fail(s);
   std::cout << "flow tracking " << pos[1] << " on " << pos[0] << " (dropped packets sampled 1 in "
-            << (1u << cfg.drop_sample_shift) << ")\n";
+            << cfg.drop_sample() << ")\n";
   return kExitOk;
 }
 
@@ -241,6 +240,8 @@ int RunStatus(const Context& ctx, const Argv& argv) {
   j["interfaces"] = nlohmann::json::array();
   for (const auto& st : *ifaces) {
     const auto* ours = st.Ours();
+    datapath::InterfaceSettings settings =
+        maps.ok() ? SettingsOf(**maps, st.ifindex) : datapath::InterfaceSettings{};
     j["interfaces"].push_back({{"name", st.ifname},
                                {"ifindex", st.ifindex},
                                {"mode", st.mode},
@@ -249,9 +250,9 @@ int RunStatus(const Context& ctx, const Argv& argv) {
                                {"frags", st.frags},
                                {"libxdp_dispatcher", st.multiprog},
                                {"programs_on_interface", st.programs.size()},
-                               {"monitor", maps.ok() && MonitorOn(**maps, st.ifindex)},
-                               {"flow_tracking", maps.ok() ? datapath::FlowModeName(ConfigOf(**maps, st.ifindex).flow_mode) : "unknown"},
-                               {"drop_sample", maps.ok() ? 1u << ConfigOf(**maps, st.ifindex).drop_sample_shift : 0u}});
+                               {"monitor", settings.monitor},
+                               {"flow_tracking", datapath::FlowModeName(settings.flow_mode)},
+                               {"drop_sample", settings.drop_sample()}});
   }
   if (maps.ok()) {
     for (const char* name : {XG_MAP_BLOCK_V4, XG_MAP_BLOCK_V6, XG_MAP_ALLOW_V4, XG_MAP_ALLOW_V6,
@@ -275,11 +276,11 @@ int RunStatus(const Context& ctx, const Argv& argv) {
   std::cout << "pinned state: " << ctx.pin_dir << "\n";
   if (ifaces->empty()) std::cout << "attached: none (lists kept, nothing enforcing them)\n";
   for (const auto& st : *ifaces) {
-    xg_if_config cfg = ConfigOf(**maps, st.ifindex);
+    datapath::InterfaceSettings cfg = SettingsOf(**maps, st.ifindex);
     std::cout << "attached " << Describe(st)
-              << (cfg.flags & XG_IF_MONITOR ? ", MONITOR MODE (nothing dropped)" : "")
+              << (cfg.monitor ? ", MONITOR MODE (nothing dropped)" : "")
               << ", flow tracking " << datapath::FlowModeName(cfg.flow_mode)
-              << " (dropped packets sampled 1 in " << (1u << cfg.drop_sample_shift) << ")\n";
+              << " (dropped packets sampled 1 in " << cfg.drop_sample() << ")\n";
   }
   for (auto& [name, v] : j["maps"].items())
     std::cout << "  " << name << ": " << v["entries"] << " / " << v["capacity"] << " entries\n";

@@ -9,94 +9,59 @@
 #include "common/errno_status.h"
 
 namespace xdpguard::datapath {
-namespace {
 
-absl::StatusOr<xg_info> ReadInfo(int info_fd) {
-  uint32_t key = 0;
-  xg_info info{};
-  if (bpf_map_lookup_elem(info_fd, &key, &info) != 0) return ErrnoToStatus(errno, "read xg_info");
-  return info;
-}
-
-absl::Status WriteInfo(int info_fd, const xg_info& info) {
-  uint32_t key = 0;
-  if (bpf_map_update_elem(info_fd, &key, &info, BPF_ANY) != 0)
-    return ErrnoToStatus(errno, "update xg_info");
-  return absl::OkStatus();
-}
-
-bool IsDefault(const xg_if_config& c) {
-  xg_if_config d = DefaultInterfaceConfig();
-  return c.flags == d.flags && c.flow_mode == d.flow_mode &&
-         c.drop_sample_shift == d.drop_sample_shift;
-}
-
-// Recomputes the xg_info summary bits from every xg_ifconfig entry.
-absl::Status RefreshSummary(const InterfaceConfigMaps& maps) {
-  bool used = false, all = false;
-  uint32_t key = 0, next = 0;
-  xg_if_config cfg{};
-  int err = bpf_map_get_next_key(maps.ifconfig_fd, nullptr, &next);
-  while (err == 0) {
-    key = next;
-    if (bpf_map_lookup_elem(maps.ifconfig_fd, &key, &cfg) == 0) {
-      used = used || !IsDefault(cfg);
-      all = all || cfg.flow_mode == XG_FLOWS_ALL;
-    }
-    err = bpf_map_get_next_key(maps.ifconfig_fd, &key, &next);
-  }
-  absl::StatusOr<xg_info> info = ReadInfo(maps.info_fd);
-  if (!info.ok()) return info.status();
-  info->flags &= ~(XG_INFO_IFCONFIG_USED | XG_INFO_ANY_FLOWS_ALL);
-  if (used) info->flags |= XG_INFO_IFCONFIG_USED;
-  if (all) info->flags |= XG_INFO_ANY_FLOWS_ALL;
-  return WriteInfo(maps.info_fd, *info);
-}
-
-}  // namespace
-
-xg_if_config DefaultInterfaceConfig() {
+xg_if_config EncodeSettings(const InterfaceSettings& s) {
   xg_if_config c{};
-  c.flow_mode = XG_FLOWS_MATCHED;
-  c.drop_sample_shift = XG_DEFAULT_DROP_SAMPLE_SHIFT;
+  c.flags = s.monitor ? XG_IF_MONITOR : 0;
+  c.flow_mode = s.flow_mode;
+  // 0 means "default", so a zeroed array slot is a fully default interface.
+  c.drop_sample_code = s.drop_sample_shift == XG_DEFAULT_DROP_SAMPLE_SHIFT
+                           ? 0
+                           : static_cast<uint8_t>(s.drop_sample_shift + 1);
   return c;
 }
 
-absl::StatusOr<xg_if_config> GetInterfaceConfig(const InterfaceConfigMaps& maps,
-                                                uint32_t ifindex) {
-  xg_if_config cfg{};
-  if (bpf_map_lookup_elem(maps.ifconfig_fd, &ifindex, &cfg) == 0) return cfg;
-  if (errno == ENOENT) return DefaultInterfaceConfig();
-  return ErrnoToStatus(errno, "read xg_ifconfig");
+InterfaceSettings DecodeSettings(const xg_if_config& c) {
+  InterfaceSettings s;
+  s.monitor = c.flags & XG_IF_MONITOR;
+  s.flow_mode = c.flow_mode;
+  if (c.drop_sample_code) s.drop_sample_shift = static_cast<uint8_t>(c.drop_sample_code - 1);
+  return s;
 }
 
-absl::Status PutInterfaceConfig(const InterfaceConfigMaps& maps, uint32_t ifindex,
-                                const xg_if_config& cfg) {
-  if (IsDefault(cfg)) {
-    if (bpf_map_delete_elem(maps.ifconfig_fd, &ifindex) != 0 && errno != ENOENT)
-      return ErrnoToStatus(errno, "delete from xg_ifconfig");
-  } else if (bpf_map_update_elem(maps.ifconfig_fd, &ifindex, &cfg, BPF_ANY) != 0) {
-    return ErrnoToStatus(errno, "update xg_ifconfig");
+absl::StatusOr<InterfaceSettings> GetInterfaceSettings(int ifconfig_fd, uint32_t ifindex) {
+  if (ifindex >= XG_MAX_IFINDEX) return InterfaceSettings{};
+  xg_if_config c{};
+  if (bpf_map_lookup_elem(ifconfig_fd, &ifindex, &c) != 0)
+    return ErrnoToStatus(errno, "read xg_ifconfig");
+  return DecodeSettings(c);
+}
+
+absl::Status PutInterfaceSettings(int ifconfig_fd, uint32_t ifindex, const InterfaceSettings& s) {
+  xg_if_config c = EncodeSettings(s);
+  if (ifindex >= XG_MAX_IFINDEX) {
+    if (c.flags == 0 && c.flow_mode == 0 && c.drop_sample_code == 0) return absl::OkStatus();
+    return absl::FailedPreconditionError(absl::StrCat(
+        "interface index ", ifindex, " is beyond ", XG_MAX_IFINDEX - 1,
+        ": such interfaces always use the default settings (no monitor, flow tracking "
+        "matched, drop sample 1 in ", 1u << XG_DEFAULT_DROP_SAMPLE_SHIFT, ")"));
   }
-  return RefreshSummary(maps);
+  if (bpf_map_update_elem(ifconfig_fd, &ifindex, &c, BPF_ANY) != 0)
+    return ErrnoToStatus(errno, "update xg_ifconfig");
+  return absl::OkStatus();
 }
 
-absl::Status SetInterfaceMonitor(const InterfaceConfigMaps& maps, uint32_t ifindex, bool on) {
-  absl::StatusOr<xg_if_config> cfg = GetInterfaceConfig(maps, ifindex);
-  if (!cfg.ok()) return cfg.status();
-  cfg->flags = on ? (cfg->flags | XG_IF_MONITOR) : (cfg->flags & ~XG_IF_MONITOR);
-  return PutInterfaceConfig(maps, ifindex, *cfg);
-}
-
-absl::Status RemoveInterfaceConfig(const InterfaceConfigMaps& maps, uint32_t ifindex) {
-  return PutInterfaceConfig(maps, ifindex, DefaultInterfaceConfig());
+absl::Status ResetInterfaceSettings(int ifconfig_fd, uint32_t ifindex) {
+  return PutInterfaceSettings(ifconfig_fd, ifindex, InterfaceSettings{});
 }
 
 absl::Status StampAbiVersion(int info_fd) {
-  absl::StatusOr<xg_info> info = ReadInfo(info_fd);
-  if (!info.ok()) return info.status();
-  info->abi_version = XG_ABI_VERSION;
-  return WriteInfo(info_fd, *info);
+  uint32_t key = 0;
+  xg_info info{};
+  info.abi_version = XG_ABI_VERSION;
+  if (bpf_map_update_elem(info_fd, &key, &info, BPF_ANY) != 0)
+    return ErrnoToStatus(errno, "update xg_info");
+  return absl::OkStatus();
 }
 
 absl::StatusOr<uint8_t> ParseFlowMode(absl::string_view text) {

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-// Per-interface settings (xg_ifconfig, keyed by ifindex): monitor mode, flow tracking mode
-// and the sampling of dropped packets in the flow table. The global summary bits in
-// xg_info let the datapath skip the per-interface hash lookup when every interface uses
-// the defaults. Every change goes through here so the two never disagree.
+// Per-interface settings (xg_ifconfig, an array indexed by ifindex): monitor mode, flow
+// tracking mode and the sampling of dropped packets in the flow table. An all-zero entry
+// means the defaults; this file is the only place that encodes or decodes entries.
 #ifndef XDPGUARD_DATAPATH_INTERFACE_CONFIG_H_
 #define XDPGUARD_DATAPATH_INTERFACE_CONFIG_H_
 
@@ -15,25 +14,24 @@
 
 namespace xdpguard::datapath {
 
-// Map fds: xg_ifconfig and xg_info.
-struct InterfaceConfigMaps {
-  int ifconfig_fd;
-  int info_fd;
+struct InterfaceSettings {
+  bool monitor = false;
+  uint8_t flow_mode = XG_FLOWS_MATCHED;
+  uint8_t drop_sample_shift = XG_DEFAULT_DROP_SAMPLE_SHIFT;  // record 1 in 2^shift drops
+
+  uint32_t drop_sample() const { return 1u << drop_sample_shift; }
 };
 
-// The configuration an interface without an entry gets (mirrors the datapath).
-xg_if_config DefaultInterfaceConfig();
+xg_if_config EncodeSettings(const InterfaceSettings& s);
+InterfaceSettings DecodeSettings(const xg_if_config& c);
 
-absl::StatusOr<xg_if_config> GetInterfaceConfig(const InterfaceConfigMaps& maps,
-                                                uint32_t ifindex);
-// Writes an interface's configuration (an entry equal to the defaults is removed) and
-// refreshes the summary bits.
-absl::Status PutInterfaceConfig(const InterfaceConfigMaps& maps, uint32_t ifindex,
-                                const xg_if_config& cfg);
-absl::Status SetInterfaceMonitor(const InterfaceConfigMaps& maps, uint32_t ifindex, bool on);
-// Forgets an interface (on detach); absent is fine.
-absl::Status RemoveInterfaceConfig(const InterfaceConfigMaps& maps, uint32_t ifindex);
-// Stamps this build's ABI version into xg_info, keeping its flags.
+// fd of xg_ifconfig.
+absl::StatusOr<InterfaceSettings> GetInterfaceSettings(int ifconfig_fd, uint32_t ifindex);
+// FailedPrecondition for non-default settings on an ifindex beyond the array.
+absl::Status PutInterfaceSettings(int ifconfig_fd, uint32_t ifindex, const InterfaceSettings& s);
+// Back to the defaults (on detach).
+absl::Status ResetInterfaceSettings(int ifconfig_fd, uint32_t ifindex);
+// Stamps this build's ABI version into xg_info.
 absl::Status StampAbiVersion(int info_fd);
 
 // "off" / "matched" / "all" <-> XG_FLOWS_*.

@@ -29,9 +29,7 @@ class PinnedMaps {
   LibbpfMap* map(const std::string& name) const { return maps_.at(name).get(); }
   PrefixTable<xg_rule> Blocklist() const;
   PrefixTable<xg_allow> Allowlist() const;
-  InterfaceConfigMaps InterfaceConfig() const {
-    return {map(XG_MAP_IFCONFIG)->fd(), map(XG_MAP_INFO)->fd()};
-  }
+  int ifconfig_fd() const { return map(XG_MAP_IFCONFIG)->fd(); }
   const std::string& pin_dir() const { return pin_dir_; }
 
  private:

@@ -111,15 +111,14 @@ datapath::Counters BpfTester::ReadCounters() {
 }
 
 void BpfTester::SetInterfaceMonitor(uint32_t ifindex, bool on) {
-  Check(datapath::SetInterfaceMonitor(
-            {obj_->map_fd(XG_MAP_IFCONFIG), obj_->map_fd(XG_MAP_INFO)}, ifindex, on),
-        "set interface monitor");
+  datapath::InterfaceSettings s;
+  s.monitor = on;
+  SetInterfaceSettings(ifindex, s);
 }
 
-void BpfTester::SetInterfaceConfig(uint32_t ifindex, const xg_if_config& cfg) {
-  Check(datapath::PutInterfaceConfig({obj_->map_fd(XG_MAP_IFCONFIG), obj_->map_fd(XG_MAP_INFO)},
-                                     ifindex, cfg),
-        "set interface config");
+void BpfTester::SetInterfaceSettings(uint32_t ifindex, const datapath::InterfaceSettings& s) {
+  Check(datapath::PutInterfaceSettings(obj_->map_fd(XG_MAP_IFCONFIG), ifindex, s),
+        "set interface settings");
 }
 
 std::vector<flows::FlowRecord> BpfTester::Flows() {
@@ -134,12 +133,9 @@ void BpfTester::Reset() {
   ClearMap(obj_->map_fd(XG_MAP_ALLOW_V4), sizeof(xg_lpm_v4_key));
   ClearMap(obj_->map_fd(XG_MAP_ALLOW_V6), sizeof(xg_lpm_v6_key));
   ClearMap(obj_->map_fd(XG_MAP_RULE_STATS), sizeof(xg_rule_stats_key));
-  ClearMap(obj_->map_fd(XG_MAP_IFCONFIG), sizeof(__u32));
   ClearMap(obj_->map_fd(XG_MAP_BUCKETS), sizeof(xg_bucket_key));
   ClearMap(obj_->map_fd(XG_MAP_FLOWS), sizeof(xg_flow_key));
-  uint32_t zero = 0;
-  xg_info info{};
-  bpf_map_update_elem(obj_->map_fd(XG_MAP_INFO), &zero, &info, BPF_ANY);
+  for (uint32_t ifindex : {0u, 1u}) SetInterfaceSettings(ifindex, {});  // the ones tests use
   ZeroPerCpuArray(obj_->map_fd(XG_MAP_STATS), XG_STATS_ENTRIES, sizeof(xg_counter));
   ZeroPerCpuArray(obj_->map_fd(XG_MAP_REASONS), XG_REASON_MAX, sizeof(__u64));
   ZeroPerCpuArray(obj_->map_fd(XG_MAP_ORIGIN_STATS), XG_MAX_ORIGINS, sizeof(xg_counter));

@@ -9,6 +9,7 @@
 
 #include "datapath/counters.h"
 #include "datapath/datapath_object.h"
+#include "datapath/interface_config.h"
 #include "datapath/libbpf_map.h"
 #include "datapath/prefix_table.h"
 #include "flows/flow_view.h"
@@ -29,7 +30,7 @@ class BpfTester {
   datapath::PrefixTable<xg_allow>& allow() { return *allow_; }
   datapath::Counters ReadCounters();
   void SetInterfaceMonitor(uint32_t ifindex, bool on);
-  void SetInterfaceConfig(uint32_t ifindex, const xg_if_config& cfg);
+  void SetInterfaceSettings(uint32_t ifindex, const datapath::InterfaceSettings& s);
   std::vector<flows::FlowRecord> Flows();
   void Reset();  // empties every map and zeroes every counter
   int prog_fd();

@@ -215,9 +215,9 @@ TEST_CASE("flows: matched mode records rule hits exactly, ignores unmatched traf
 TEST_CASE("flows: all mode records unmatched traffic, off records nothing", "[flows]") {
   auto& t = Tester();
   t.Reset();
-  xg_if_config cfg = datapath::DefaultInterfaceConfig();
+  datapath::InterfaceSettings cfg;
   cfg.flow_mode = XG_FLOWS_ALL;
-  t.SetInterfaceConfig(1, cfg);
+  t.SetInterfaceSettings(1, cfg);
   for (int i = 0; i < 4; i++) t.Run(Udp4("10.9.9.9"), 1);
   auto flows = t.Flows();
   REQUIRE(flows.size() == 1);
@@ -226,7 +226,7 @@ TEST_CASE("flows: all mode records unmatched traffic, off records nothing", "[fl
   CHECK(flows[0].key.ifindex == 1);
   t.Reset();
   cfg.flow_mode = XG_FLOWS_OFF;
-  t.SetInterfaceConfig(1, cfg);
+  t.SetInterfaceSettings(1, cfg);
   REQUIRE(t.block().Upsert({{C("198.51.100.0/24"), test::DropRule()}}).ok());
   for (int i = 0; i < 4; i++) t.Run(Udp4("198.51.100.1"), 1);
   CHECK(t.Flows().empty());
@@ -249,9 +249,9 @@ TEST_CASE("flows: dropped packets are sampled and scaled; sample 1 is exact", "[
   CHECK(flows[0].value.dropped < 18400);
   t.Reset();
   REQUIRE(t.block().Upsert({{C("198.51.100.0/24"), test::DropRule()}}).ok());
-  xg_if_config exact = datapath::DefaultInterfaceConfig();
+  datapath::InterfaceSettings exact;
   exact.drop_sample_shift = 0;
-  t.SetInterfaceConfig(1, exact);
+  t.SetInterfaceSettings(1, exact);
   for (int i = 0; i < 100; i++) t.Run(f, 1);
   flows = t.Flows();
   REQUIRE(flows.size() == 1);

@@ -16,8 +16,23 @@ TEST_CASE("flow modes and sample rates") {
   CHECK(*SampleRateToShift(1024) == 10);
   CHECK_FALSE(SampleRateToShift(3).ok());
   CHECK_FALSE(SampleRateToShift(2048).ok());
-  xg_if_config d = DefaultInterfaceConfig();
+}
+
+TEST_CASE("defaults encode to an all-zero array slot; settings round-trip") {
+  xg_if_config zero = EncodeSettings(InterfaceSettings{});
+  CHECK(zero.flags == 0);
+  CHECK(zero.flow_mode == 0);
+  CHECK(zero.drop_sample_code == 0);
+  InterfaceSettings d = DecodeSettings(xg_if_config{});
+  CHECK_FALSE(d.monitor);
   CHECK(d.flow_mode == XG_FLOWS_MATCHED);
-  CHECK(d.drop_sample_shift == XG_DEFAULT_DROP_SAMPLE_SHIFT);
-  CHECK(d.flags == 0);
+  CHECK(d.drop_sample() == 16);
+  InterfaceSettings s;
+  s.monitor = true;
+  s.flow_mode = XG_FLOWS_ALL;
+  s.drop_sample_shift = 0;
+  InterfaceSettings back = DecodeSettings(EncodeSettings(s));
+  CHECK(back.monitor);
+  CHECK(back.flow_mode == XG_FLOWS_ALL);
+  CHECK(back.drop_sample() == 1);
 }
