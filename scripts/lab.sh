@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # xdpguard quickstart lab: builds xdpguard, creates two network namespaces joined by a
 # veth pair (a protected host and "the internet"), attaches xdpguard to the host's
-# interface, loads a lab blocklist and a real Spamhaus DROP sample, sends bounded traffic
-# from blocked, allowlisted, monitored and ordinary sources, and prints what happened.
+# interface, loads a lab blocklist and a real Spamhaus DROP sample, adds a rate-limited
+# crawler and a "cloud range" limited to new inbound connections, sends bounded traffic
+# from every kind of source, and prints verdict counters, per-rule hits and flow stats.
 # Everything lives in namespaces and a pin directory this script creates, and is torn
 # down on exit, even on failure. Needs root. Usage: sudo scripts/lab.sh
 set -euo pipefail
@@ -43,7 +44,8 @@ in_host ip addr add 10.77.0.1/24 dev "$IF_HOST"
 in_host ip addr add fd00:77::1/64 dev "$IF_HOST" nodad
 in_net ip addr add 10.77.0.2/24 dev "$IF_NET"
 in_net ip addr add fd00:77::2/64 dev "$IF_NET" nodad
-for a in 10.77.0.20/32 198.51.100.10/32 198.51.100.53/32 203.0.113.66/32 192.0.2.5/32; do
+for a in 10.77.0.20/32 198.51.100.10/32 198.51.100.53/32 203.0.113.66/32 192.0.2.5/32 \
+         100.70.0.9/32 100.80.0.7/32; do
   in_net ip addr add "$a" dev "$IF_NET"
 done
 in_net ip addr add 2001:db8:bad::7/128 dev "$IF_NET" nodad
@@ -53,11 +55,14 @@ in_net ip route add 10.77.0.0/24 dev "$IF_NET" 2>/dev/null || true
 in_host ip route add 198.51.100.0/24 via 10.77.0.2
 in_host ip route add 203.0.113.0/24 via 10.77.0.2
 in_host ip route add 192.0.2.0/24 via 10.77.0.2
+in_host ip route add 100.64.0.0/10 via 10.77.0.2
 in_host ip -6 route add 2001:db8:bad::/48 via fd00:77::2
 in_net ping -c1 -W2 10.77.0.1 >/dev/null
 
 step "attach xdpguard to the host interface"
-xg attach "$IF_HOST" --mode auto
+# Drop sampling 1 in 1: the lab sends few packets, so flow figures are shown exact (the
+# default, 1 in 16, keeps a spoofed-source flood cheap and estimates its counts).
+xg attach "$IF_HOST" --mode auto --drop-sample 1
 
 step "load blocklists: the lab list and a real Spamhaus DROP sample (FireHOL netset)"
 xg block load "$root/scripts/lab/lab-blocklist.txt"
@@ -65,6 +70,8 @@ xg block load "$root/scripts/lab/spamhaus_drop.netset" 2>&1 | tail -1
 xg block add 192.0.2.0/24 --monitor --comment "new list on trial (dry run)"
 xg block add 198.51.100.0/25 --ttl 1h --comment "extra hour for the crawler fleet"
 xg allow add 198.51.100.53 # a verified crawler address inside the blocked fleet
+xg block add 100.70.0.0/16 --action ratelimit --pps 5 --burst 5 --comment "polite crawler: 5/s"
+xg block add 100.80.0.0/16 --new-only --comment "cloud range: no inbound connections"
 
 step "traffic (20 pings each)"
 printf '  %-34s %s\n' "ordinary client 10.77.0.20:" "$(pings 10.77.0.20 10.77.0.1 20)"
@@ -73,11 +80,22 @@ printf '  %-34s %s\n' "allowlisted crawler 198.51.100.53:" "$(pings 198.51.100.5
 printf '  %-34s %s\n' "abuser 203.0.113.66:" "$(pings 203.0.113.66 10.77.0.1 20)"
 printf '  %-34s %s\n' "IPv6 abuser 2001:db8:bad::7:" "$(pings 2001:db8:bad::7 fd00:77::1 20)"
 printf '  %-34s %s\n' "monitored 192.0.2.5 (dry run):" "$(pings 192.0.2.5 10.77.0.1 20)"
+printf '  %-34s %s\n' "rate-limited crawler 100.70.0.9:" "$(pings 100.70.0.9 10.77.0.1 20)"
+
+step "cloud range 100.80.0.0/16 with --new-only: inbound connection blocked, outbound works"
+in_host timeout 10 nc -l 10.77.0.1 8080 >/dev/null 2>&1 &
+sleep 0.3
+if in_net timeout 3 nc -z -w 2 -s 100.80.0.7 10.77.0.1 8080; then echo "  inbound from 100.80.0.7: connected (unexpected)"; else echo "  inbound from 100.80.0.7: blocked (SYN dropped)"; fi
+in_net timeout 10 nc -l 100.80.0.7 8081 >/dev/null 2>&1 &
+sleep 0.3
+if echo hi | in_host timeout 3 nc -N -w 2 100.80.0.7 8081; then echo "  outbound to 100.80.0.7: connected"; else echo "  outbound to 100.80.0.7: failed (unexpected)"; fi
 
 step "xdpguard stats"
 xg stats --top 5
 step "xdpguard block list (entries with hits)"
 xg block list | awk 'NR == 1 || ($5 + 0) > 0 || /entries/'
+step "xdpguard flows --by source"
+xg flows --by source --interval 0
 step "xdpguard status"
 xg status
 step "detach (the lab removes everything on exit)"
