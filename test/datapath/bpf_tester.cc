@@ -40,6 +40,13 @@ xg_rule DropRule() {
   return r;
 }
 
+BpfTester& Tester() {
+  static BpfTester t;
+  return t;
+}
+
+net::Cidr C(const char* text) { return net::ParseCidr(text)->cidr; }
+
 xg_rule PassRule() {
   xg_rule r{};
   r.action = XG_ACTION_PASS;

@@ -13,6 +13,7 @@
 #include "datapath/libbpf_map.h"
 #include "datapath/prefix_table.h"
 #include "flows/flow_view.h"
+#include "net/cidr.h"
 #include "packet_builder.h"
 
 namespace xdpguard::test {
@@ -46,6 +47,11 @@ class BpfTester {
 
 xg_rule DropRule();
 xg_rule PassRule();
+
+// The tester shared by all datapath test cases (one loaded object; cases call Reset()).
+BpfTester& Tester();
+// A CIDR from text the test knows is valid.
+net::Cidr C(const char* text);
 
 }  // namespace xdpguard::test
 

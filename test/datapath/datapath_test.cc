@@ -13,14 +13,10 @@ using namespace xdpguard;
 using test::Bytes;
 using test::PacketBuilder;
 
+using test::C;
+using test::Tester;
+
 namespace {
-
-net::Cidr C(const char* s) { return net::ParseCidr(s)->cidr; }
-
-test::BpfTester& Tester() {
-  static test::BpfTester t;
-  return t;
-}
 
 uint64_t TotalPackets(const datapath::Counters& c) {
   uint64_t n = 0;

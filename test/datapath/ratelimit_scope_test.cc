@@ -20,14 +20,10 @@ using namespace xdpguard;
 using test::Bytes;
 using test::PacketBuilder;
 
+using test::C;
+using test::Tester;
+
 namespace {
-
-net::Cidr C(const char* s) { return net::ParseCidr(s)->cidr; }
-
-test::BpfTester& Tester() {
-  static test::BpfTester t;
-  return t;
-}
 
 xg_rule Rule(const lists::RuleOptions& o, const char* cidr) {
   return lists::MakeManualRule(C(cidr), o, 0, 0);
@@ -116,7 +112,7 @@ TEST_CASE("rate limit in monitor mode counts would-drops and passes", "[ratelimi
   CHECK(c.verdicts[XG_CLASS_MONITOR][XG_FAM_IPV4].packets == 4);
 }
 
-TEST_CASE("port scope: only listed destination ports match; others fall to a covering rule",
+TEST_CASE("port scope: only listed destination ports match, others fall to a covering rule",
           "[scope]") {
   auto& t = Tester();
   t.Reset();
@@ -233,7 +229,7 @@ TEST_CASE("flows: all mode records unmatched traffic, off records nothing", "[fl
   CHECK(t.ReadCounters().rules.at(0).counter.packets == 4);  // rule totals stay exact
 }
 
-TEST_CASE("flows: dropped packets are sampled and scaled; sample 1 is exact", "[flows]") {
+TEST_CASE("flows: dropped packets are sampled and scaled, and exact with sample 1", "[flows]") {
   auto& t = Tester();
   t.Reset();
   REQUIRE(t.block().Upsert({{C("198.51.100.0/24"), test::DropRule()}}).ok());

@@ -72,7 +72,7 @@ TEST_CASE("an empty or comment-only list is valid and empty") {
   CHECK(list->entries.empty());
 }
 
-TEST_CASE("files: missing file is NotFound naming the path; real file loads") {
+TEST_CASE("files: missing file is NotFound naming the path, a real file loads") {
   auto missing = LoadCidrListFile("/nonexistent/xdpguard-list.txt");
   REQUIRE_FALSE(missing.ok());
   CHECK(absl::IsNotFound(missing.status()));

@@ -18,7 +18,7 @@ TEST_CASE("flow modes and sample rates") {
   CHECK_FALSE(SampleRateToShift(2048).ok());
 }
 
-TEST_CASE("defaults encode to an all-zero array slot; settings round-trip") {
+TEST_CASE("defaults encode to an all-zero array slot and settings round-trip") {
   xg_if_config zero = EncodeSettings(InterfaceSettings{});
   CHECK(zero.flags == 0);
   CHECK(zero.flow_mode == 0);
