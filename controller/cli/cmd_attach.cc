@@ -90,10 +90,12 @@ int RunAttach(const Context& ctx, const Argv& argv) {
       *s.field = *n;
     }
   }
-  // Validate tracking flags before anything is touched (they are applied after attach).
+  // Settings are validated here and written by Attach() before the program goes live.
   datapath::InterfaceSettings tracking;
   if (absl::Status s = ApplyTrackingFlags(*args, &tracking); !s.ok()) return Fail(s);
-  const bool set_tracking = args->Has("flows") || args->Has("drop-sample");
+  opts.monitor = args->Has("monitor");
+  if (args->Has("flows")) opts.flow_mode = tracking.flow_mode;
+  if (args->Has("drop-sample")) opts.drop_sample_shift = tracking.drop_sample_shift;
   if (absl::StatusOr<int> idx = datapath::InterfaceIndex(opts.ifname); !idx.ok())
     return Fail(absl::InvalidArgumentError(idx.status().message()));
   if (absl::Status s = CheckPrivileges(true); !s.ok()) return Fail(s);
@@ -107,19 +109,6 @@ int RunAttach(const Context& ctx, const Argv& argv) {
     // A refused or failed first attach leaves nothing behind (not even an empty dir).
     if (!pin_dir_existed) (void)datapath::RemovePinnedState(ctx.pin_dir);
     return Fail(r.status());
-  }
-  if (args->Has("monitor") || set_tracking) {
-    absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> maps =
-        datapath::PinnedMaps::Open(ctx.pin_dir);
-    if (!maps.ok()) return Fail(maps.status());
-    // Only the settings given on this command line change; the rest are kept.
-    datapath::InterfaceSettings cfg = SettingsOf(**maps, r->state.ifindex);
-    if (args->Has("monitor")) cfg.monitor = true;
-    if (absl::Status s = ApplyTrackingFlags(*args, &cfg); !s.ok()) return Fail(s);
-    if (absl::Status s = datapath::PutInterfaceSettings(
-            (*maps)->ifconfig_fd(), static_cast<uint32_t>(r->state.ifindex), cfg);
-        !s.ok())
-      return Fail(s);
   }
   if (!r->note.empty()) spdlog::warn("{}", r->note);
   std::cout << r->action << " " << Describe(r->state)

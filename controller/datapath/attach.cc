@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/errno_status.h"
 #include "common/unique_fd.h"
+#include "datapath/interface_config.h"
 
 namespace xdpguard::datapath {
 namespace {
@@ -112,6 +113,32 @@ absl::Status AttachWithLibxdp(const AttachOptions& options, int ifindex, bool fr
   return (*obj)->FinishPinning();
 }
 
+bool ChangesSettings(const AttachOptions& o) {
+  return o.monitor || o.flow_mode || o.drop_sample_shift;
+}
+
+// Writes the requested interface settings into the pinned xg_ifconfig, creating the pinned
+// maps first if this is the first attach (a plain load pins them; libxdp's load then
+// reuses them).
+absl::Status ApplySettingsBeforeAttach(const AttachOptions& options, int ifindex, bool frags) {
+  if (PinnedStatsMapId(options.pin_dir) == 0) {
+    absl::StatusOr<std::unique_ptr<DatapathObject>> obj =
+        DatapathObject::Open({options.pin_dir, options.sizes, frags});
+    if (!obj.ok()) return obj.status();
+    if (absl::Status s = (*obj)->Load(); !s.ok()) return s;
+    if (absl::Status s = (*obj)->FinishPinning(); !s.ok()) return s;
+  }
+  int fd = bpf_obj_get(absl::StrCat(options.pin_dir, "/", XG_MAP_IFCONFIG).c_str());
+  if (fd < 0) return ErrnoToStatus(errno, "open pinned xg_ifconfig");
+  UniqueFd owned(fd);
+  absl::StatusOr<InterfaceSettings> cur = GetInterfaceSettings(fd, static_cast<uint32_t>(ifindex));
+  if (!cur.ok()) return cur.status();
+  if (options.monitor) cur->monitor = true;
+  if (options.flow_mode) cur->flow_mode = *options.flow_mode;
+  if (options.drop_sample_shift) cur->drop_sample_shift = *options.drop_sample_shift;
+  return PutInterfaceSettings(fd, static_cast<uint32_t>(ifindex), *cur);
+}
+
 }  // namespace
 
 absl::StatusOr<AttachMode> ParseAttachMode(absl::string_view text) {
@@ -138,6 +165,14 @@ absl::StatusOr<AttachResult> Attach(const AttachOptions& options) {
                            ": using the multi-buffer (frags) program")
             : "";
 
+  const bool pins_existed = PinnedStatsMapId(options.pin_dir) != 0;
+  if (ChangesSettings(options) && (!state->attached || state->Ours() || state->multiprog)) {
+    if (absl::Status s = ApplySettingsBeforeAttach(options, state->ifindex, frags); !s.ok()) {
+      if (!pins_existed) (void)RemovePinnedState(options.pin_dir);
+      return s;
+    }
+  }
+
   if (state->attached) {
     if (state->Ours()) {
       absl::StatusOr<AttachResult> r = ReplaceOurs(options, *state, frags);
@@ -160,7 +195,6 @@ absl::StatusOr<AttachResult> Attach(const AttachOptions& options) {
           DatapathObject::Open({options.pin_dir, options.sizes, frags});
       !probe.ok())
     return probe.status();
-  const bool pins_existed = PinnedStatsMapId(options.pin_dir) != 0;
   std::vector<AttachMode> attempts = {options.mode};
   if (options.mode == AttachMode::kAuto) attempts = {AttachMode::kNative, AttachMode::kGeneric};
   absl::Status last;

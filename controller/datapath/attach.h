@@ -6,6 +6,7 @@
 #ifndef XDPGUARD_DATAPATH_ATTACH_H_
 #define XDPGUARD_DATAPATH_ATTACH_H_
 
+#include <optional>
 #include <string>
 #include "absl/strings/string_view.h"
 
@@ -28,6 +29,11 @@ struct AttachOptions {
   MapSizes sizes;
   std::string pin_dir;
   bool force_replace = false;  // replace our program even if identical (upgrade tests)
+  // Interface settings to change, written *before* the program is attached, so that e.g.
+  // `attach --monitor` never drops a packet. Unset fields keep their current value.
+  bool monitor = false;
+  std::optional<uint8_t> flow_mode;
+  std::optional<uint8_t> drop_sample_shift;
 };
 
 struct AttachResult {
