@@ -48,8 +48,10 @@ static __always_inline int is_vlan_proto(__be16 proto) {
 /* Parses Ethernet and up to XG_MAX_VLAN_DEPTH VLAN tags. On success returns 0 and sets
  * *proto to the inner ethertype (network order). On failure returns -1 with *reason set:
  * frame shorter than an Ethernet header, a truncated tag, or more tags than we follow
- * (policy: such frames pass, counted as vlan_too_deep; we never guess at deeper tags). */
-static __always_inline int parse_eth(struct cursor *c, __be16 *proto, __u8 *reason) {
+ * (policy: such frames pass, counted as vlan_too_deep; we never guess at deeper tags).
+ * *vlan_id (host order) is the innermost VLAN id, untouched when there is no tag. */
+static __always_inline int parse_eth(struct cursor *c, __be16 *proto, __u16 *vlan_id,
+                                     __u8 *reason) {
   struct ethhdr *eth = c->pos;
   if ((void *)(eth + 1) > c->end) {
     *reason = XG_REASON_ETH_SHORT;
@@ -68,6 +70,7 @@ static __always_inline int parse_eth(struct cursor *c, __be16 *proto, __u8 *reas
     }
     c->pos = vh + 1;
     p = vh->encap_proto;
+    *vlan_id = bpf_ntohs(vh->tci) & 0x0fff; /* host order; the innermost tag wins */
   }
   if (is_vlan_proto(p)) {
     *reason = XG_REASON_VLAN_TOO_DEEP;

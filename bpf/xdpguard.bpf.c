@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* xdpguard datapath entry. Order per frame: parse (Ethernet, VLAN, IPv4/IPv6, L4 ports)
- * -> ARP/ND always pass -> allowlist (a hit always passes) -> blocklist, longest prefix
+ * -> ARP/ND: gateway guard, never blocklisted -> allowlist (a hit always passes) -> blocklist, longest prefix
  * whose scope covers the packet wins -> action (drop, rate limit, pass-with-count; monitor
  * turns a drop into a counted pass) -> counters and flow record at the single exit.
  * Anything not understood passes and is counted. */
@@ -9,6 +9,7 @@
 #include <xdp/xdp_helpers.h>
 
 #include "flows.h"
+#include "guard.h"
 #include "maps.bpf.h"
 #include "match.h"
 #include "parsing.h"
@@ -118,14 +119,21 @@ static __always_inline int xdpguard_run(struct xdp_md *ctx, int frags) {
   struct ip_info ip = {};
   __u64 frame_len = frags ? bpf_xdp_get_buff_len(ctx) : (__u64)(data_end - data);
   __be16 proto;
+  __u16 vlan_id = 0;
 
   load_if_cfg(ctx, &cfg);
 
-  if (parse_eth(&c, &proto, &v.reason) < 0) goto out;
+  if (parse_eth(&c, &proto, &vlan_id, &v.reason) < 0) goto out;
+  __u32 l3_off = (__u32)(c.pos - data);
 
   if (proto == bpf_htons(ETH_P_ARP)) {
-    /* ARP is never blocklisted: a blocked neighbour must not cut us off the LAN. */
+    /* ARP is never blocklisted (a blocked neighbour must not cut us off the LAN); the
+     * gateway guard may drop a spoofed one. */
     v.reason = XG_REASON_ARP;
+    if (xg_guard_arp(ctx, l3_off, vlan_id)) {
+      v.cls = XG_CLASS_DROP;
+      v.action = XDP_DROP;
+    }
     goto out;
   }
 
@@ -142,6 +150,11 @@ static __always_inline int xdpguard_run(struct xdp_md *ctx, int frags) {
   v.reason = ip.reason;
   if (ip.is_nd) {
     v.reason = XG_REASON_ND;
+    if (xg_guard_nd(ctx, l3_off, (__u32)(c.pos - data), vlan_id,
+                    ip.reason == XG_REASON_IPV6_FRAGMENT)) {
+      v.cls = XG_CLASS_DROP;
+      v.action = XDP_DROP;
+    }
     goto out;
   }
   if (ip.saddr_present) decide(&v, &cfg, &ip, frame_len);

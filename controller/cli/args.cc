@@ -31,12 +31,12 @@ absl::StatusOr<Args> Args::Parse(const std::vector<std::string>& argv, const Fla
     if (spec.booleans.count(name)) {
       if (inline_value)
         return absl::InvalidArgumentError(absl::StrCat("--", name, " takes no value"));
-      out.flags_[name] = "";
+      out.flags_[name].push_back("");
     } else if (spec.with_values.count(name)) {
       if (inline_value) {
-        out.flags_[name] = *inline_value;
+        out.flags_[name].push_back(*inline_value);
       } else if (i + 1 < argv.size()) {
-        out.flags_[name] = argv[++i];
+        out.flags_[name].push_back(argv[++i]);
       } else {
         return absl::InvalidArgumentError(absl::StrCat("--", name, " needs a value"));
       }
@@ -49,8 +49,13 @@ absl::StatusOr<Args> Args::Parse(const std::vector<std::string>& argv, const Fla
 
 std::optional<std::string> Args::Value(const std::string& flag) const {
   auto it = flags_.find(flag);
-  if (it == flags_.end()) return std::nullopt;
-  return it->second;
+  if (it == flags_.end() || it->second.empty()) return std::nullopt;
+  return it->second.back();
+}
+
+std::vector<std::string> Args::Values(const std::string& flag) const {
+  auto it = flags_.find(flag);
+  return it == flags_.end() ? std::vector<std::string>{} : it->second;
 }
 
 absl::StatusOr<uint32_t> ParseCount(const std::string& flag, const std::string& text,

@@ -26,11 +26,14 @@ class Args {
 
   const std::vector<std::string>& positionals() const { return positionals_; }
   bool Has(const std::string& flag) const { return flags_.count(flag) > 0; }
+  // The last value given for a flag.
   std::optional<std::string> Value(const std::string& flag) const;
+  // Every value given for a repeatable flag, in order (e.g. --mac A --mac B).
+  std::vector<std::string> Values(const std::string& flag) const;
 
  private:
   std::vector<std::string> positionals_;
-  std::map<std::string, std::string> flags_;
+  std::map<std::string, std::vector<std::string>> flags_;
 };
 
 // Strictly parses an unsigned decimal in [min, max]; names the flag on error.

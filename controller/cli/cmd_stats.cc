@@ -49,6 +49,7 @@ int RunStats(const Context& ctx, const Argv& argv) {
                           {"packets", c->rules[i].counter.packets},
                           {"bytes", c->rules[i].counter.bytes}});
   j["rules_with_hits"] = c->rules.size();
+  for (int g = 0; g < XG_GSTAT_MAX; g++) j["guard"][datapath::GuardStatName(g)] = c->guard[g];
 
   if (args->Has("json")) {
     std::cout << j.dump(2) << "\n";
@@ -72,6 +73,12 @@ int RunStats(const Context& ctx, const Argv& argv) {
     std::printf("  %-10s %14llu packets %16llu bytes\n", name.c_str(),
                 (unsigned long long)v["packets"].get<uint64_t>(),
                 (unsigned long long)v["bytes"].get<uint64_t>());
+  bool any_guard = false;
+  for (int g = 0; g < XG_GSTAT_MAX; g++) any_guard = any_guard || c->guard[g];
+  if (any_guard) std::printf("\ngateway guard:\n");
+  for (int g = 0; g < XG_GSTAT_MAX; g++)
+    if (c->guard[g])
+      std::printf("  %-24s %llu\n", datapath::GuardStatName(g), (unsigned long long)c->guard[g]);
   if (!c->rules.empty()) std::printf("\ntop rules (of %zu with hits):\n", c->rules.size());
   for (const auto& r : j["rules"])
     std::printf("  %-43s %14llu packets %16llu bytes\n", r["cidr"].get<std::string>().c_str(),

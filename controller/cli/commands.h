@@ -30,6 +30,7 @@ int RunStatus(const Context& ctx, const Argv& args);
 int RunMonitor(const Context& ctx, const Argv& args);
 int RunTrack(const Context& ctx, const Argv& args);
 int RunFlows(const Context& ctx, const Argv& args);
+int RunGuard(const Context& ctx, const Argv& args);
 int RunBlock(const Context& ctx, const Argv& args);
 int RunAllow(const Context& ctx, const Argv& args);
 int RunStats(const Context& ctx, const Argv& args);

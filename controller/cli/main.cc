@@ -34,6 +34,12 @@ Attach and inspect:
   flows [--top N] [--sort packets|bytes|drops|last] [--by flow|source|rule]
         [--interval SECONDS] [--json]
 
+Gateway guard (spoofed ARP / IPv6 NA / rogue RA for the gateway):
+  guard add IFACE --gateway IP --mac MAC [--mac MAC ...] [--drop]
+  guard del IFACE --gateway IP
+  guard list [--json]
+  guard watch [--on-alert COMMAND] [--count N] [--timeout SECONDS]
+
 Blocklist and allowlist:
   block add CIDR [RULE OPTIONS] [--comment TEXT]
   block del CIDR
@@ -126,6 +132,7 @@ int main(int argc, char** argv) {
   if (verb == "monitor") return RunMonitor(ctx, rest);
   if (verb == "track") return RunTrack(ctx, rest);
   if (verb == "flows") return RunFlows(ctx, rest);
+  if (verb == "guard") return RunGuard(ctx, rest);
   if (verb == "block") return RunBlock(ctx, rest);
   if (verb == "allow") return RunAllow(ctx, rest);
   if (verb == "stats") return RunStats(ctx, rest);

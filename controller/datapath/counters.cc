@@ -93,8 +93,17 @@ const char* ReasonName(int reason) {
   return reason >= 0 && reason < XG_REASON_MAX ? kNames[reason] : "unknown";
 }
 
+const char* GuardStatName(int idx) {
+  static const char* kNames[XG_GSTAT_MAX] = {
+      "arp_spoof",       "arp_sender_mismatch", "na_spoof",         "rogue_router",
+      "gratuitous",      "gateway_ok",          "arp_malformed",    "nd_malformed",
+      "nd_unverifiable", "nd_hop_limit",        "events",           "events_deduplicated",
+      "ringbuf_full",    "dropped"};
+  return idx >= 0 && idx < XG_GSTAT_MAX ? kNames[idx] : "unknown";
+}
+
 absl::StatusOr<Counters> ReadCountersFromFds(int stats_fd, int reasons_fd, int origin_fd,
-                                             int rule_stats_fd) {
+                                             int rule_stats_fd, int guard_stats_fd) {
   Counters c;
   for (int cls = 0; cls < XG_CLASS_MAX; cls++) {
     for (int fam = 0; fam < XG_FAM_MAX; fam++) {
@@ -111,13 +120,18 @@ absl::StatusOr<Counters> ReadCountersFromFds(int stats_fd, int reasons_fd, int o
   if (rule_stats_fd >= 0) {
     if (absl::Status s = ReadRuleCounters(rule_stats_fd, &c.rules); !s.ok()) return s;
   }
+  if (guard_stats_fd >= 0) {
+    for (int g = 0; g < XG_GSTAT_MAX; g++)
+      if (absl::Status s = SumArrayElem(guard_stats_fd, g, &c.guard[g]); !s.ok()) return s;
+  }
   return c;
 }
 
 absl::StatusOr<Counters> ReadCounters(const PinnedMaps& maps, bool with_rules) {
   return ReadCountersFromFds(maps.map(XG_MAP_STATS)->fd(), maps.map(XG_MAP_REASONS)->fd(),
                              maps.map(XG_MAP_ORIGIN_STATS)->fd(),
-                             with_rules ? maps.map(XG_MAP_RULE_STATS)->fd() : -1);
+                             with_rules ? maps.map(XG_MAP_RULE_STATS)->fd() : -1,
+                             maps.map(XG_MAP_GUARD_STATS)->fd());
 }
 
 }  // namespace xdpguard::datapath

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "datapath/pinned_maps.h"
 #include "net/cidr.h"
+#include "xdpguard_guard.h"
 #include "xdpguard_maps.h"
 
 namespace xdpguard::datapath {
@@ -22,6 +23,7 @@ struct RuleCounter {
 
 struct Counters {
   std::array<std::array<xg_counter, XG_FAM_MAX>, XG_CLASS_MAX> verdicts{};
+  std::array<uint64_t, XG_GSTAT_MAX> guard{};  // XG_GSTAT_*
   std::array<uint64_t, XG_REASON_MAX> reasons{};
   std::array<xg_counter, XG_MAX_ORIGINS> origins{};
   std::vector<RuleCounter> rules;  // rules with at least one hit, most packets first
@@ -31,13 +33,14 @@ struct Counters {
 const char* ClassName(int cls);
 const char* FamilyName(int family);
 const char* ReasonName(int reason);
+const char* GuardStatName(int idx);
 
 // Sums every counter map (with_rules: also reads the per-rule counters).
 absl::StatusOr<Counters> ReadCounters(const PinnedMaps& maps, bool with_rules);
 
 // The same for an unpinned object (datapath tests, benchmarks): fds of the maps.
 absl::StatusOr<Counters> ReadCountersFromFds(int stats_fd, int reasons_fd, int origin_fd,
-                                             int rule_stats_fd);
+                                             int rule_stats_fd, int guard_stats_fd = -1);
 
 }  // namespace xdpguard::datapath
 

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/errno_status.h"
+#include "xdpguard_guard.h"
 
 namespace xdpguard::datapath {
 namespace {
@@ -35,6 +36,12 @@ constexpr MapSpec kSpecs[] = {
     {XG_MAP_COMMENTS, BPF_MAP_TYPE_HASH, sizeof(xg_rule_stats_key), sizeof(xg_comment)},
     {XG_MAP_BUCKETS, BPF_MAP_TYPE_LRU_HASH, sizeof(xg_bucket_key), sizeof(xg_bucket)},
     {XG_MAP_FLOWS, BPF_MAP_TYPE_LRU_HASH, sizeof(xg_flow_key), sizeof(xg_flow)},
+    {XG_MAP_GUARDS, BPF_MAP_TYPE_HASH, sizeof(xg_guard_key), sizeof(xg_guard)},
+    {XG_MAP_GUARD_IF, BPF_MAP_TYPE_HASH, sizeof(__u32), sizeof(xg_guard_if)},
+    {XG_MAP_GUARD_EVENTS, BPF_MAP_TYPE_RINGBUF, 0, 0},
+    {XG_MAP_GUARD_DEDUP, BPF_MAP_TYPE_LRU_HASH, sizeof(xg_guard_dedup_key),
+     sizeof(xg_guard_dedup)},
+    {XG_MAP_GUARD_STATS, BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(__u64)},
 };
 
 }  // namespace

@@ -67,6 +67,9 @@ BpfTester::BpfTester(bool frags) {
   av4_ = Map(XG_MAP_ALLOW_V4);
   av6_ = Map(XG_MAP_ALLOW_V6);
   flows_ = Map(XG_MAP_FLOWS);
+  guard_map_ = Map(XG_MAP_GUARDS);
+  guard_if_ = Map(XG_MAP_GUARD_IF);
+  guards_ = std::make_unique<guard::GuardStore>(guard_map_.get(), guard_if_.get());
   auto b = datapath::PrefixTable<xg_rule>::Create(bv4_.get(), bv6_.get());
   Check(b.status(), "blocklist table");
   block_ = std::make_unique<datapath::PrefixTable<xg_rule>>(*b);
@@ -112,7 +115,8 @@ double BpfTester::TimeNs(const Bytes& frame, uint32_t repeat) {
 datapath::Counters BpfTester::ReadCounters() {
   auto c = datapath::ReadCountersFromFds(obj_->map_fd(XG_MAP_STATS), obj_->map_fd(XG_MAP_REASONS),
                                          obj_->map_fd(XG_MAP_ORIGIN_STATS),
-                                         obj_->map_fd(XG_MAP_RULE_STATS));
+                                         obj_->map_fd(XG_MAP_RULE_STATS),
+                                         obj_->map_fd(XG_MAP_GUARD_STATS));
   Check(c.status(), "read counters");
   return *c;
 }
@@ -134,6 +138,23 @@ std::vector<flows::FlowRecord> BpfTester::Flows() {
   return *f;
 }
 
+std::vector<xg_guard_event> BpfTester::DrainGuardEvents() {
+  std::vector<xg_guard_event> out;
+  auto on_event = [](void* ctx, void* data, size_t size) -> int {
+    if (size >= sizeof(xg_guard_event)) {
+      xg_guard_event ev;
+      std::memcpy(&ev, data, sizeof(ev));
+      static_cast<std::vector<xg_guard_event>*>(ctx)->push_back(ev);
+    }
+    return 0;
+  };
+  ring_buffer* rb = ring_buffer__new(obj_->map_fd(XG_MAP_GUARD_EVENTS), on_event, &out, nullptr);
+  if (!rb) throw std::runtime_error("open guard ring buffer");
+  ring_buffer__consume(rb);
+  ring_buffer__free(rb);
+  return out;
+}
+
 void BpfTester::Reset() {
   ClearMap(obj_->map_fd(XG_MAP_BLOCK_V4), sizeof(xg_lpm_v4_key));
   ClearMap(obj_->map_fd(XG_MAP_BLOCK_V6), sizeof(xg_lpm_v6_key));
@@ -146,6 +167,11 @@ void BpfTester::Reset() {
   ZeroPerCpuArray(obj_->map_fd(XG_MAP_STATS), XG_STATS_ENTRIES, sizeof(xg_counter));
   ZeroPerCpuArray(obj_->map_fd(XG_MAP_REASONS), XG_REASON_MAX, sizeof(__u64));
   ZeroPerCpuArray(obj_->map_fd(XG_MAP_ORIGIN_STATS), XG_MAX_ORIGINS, sizeof(xg_counter));
+  ZeroPerCpuArray(obj_->map_fd(XG_MAP_GUARD_STATS), XG_GSTAT_MAX, sizeof(__u64));
+  ClearMap(obj_->map_fd(XG_MAP_GUARDS), sizeof(xg_guard_key));
+  ClearMap(obj_->map_fd(XG_MAP_GUARD_IF), sizeof(__u32));
+  ClearMap(obj_->map_fd(XG_MAP_GUARD_DEDUP), sizeof(xg_guard_dedup_key));
+  DrainGuardEvents();
 }
 
 }  // namespace xdpguard::test

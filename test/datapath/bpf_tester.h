@@ -13,6 +13,7 @@
 #include "datapath/libbpf_map.h"
 #include "datapath/prefix_table.h"
 #include "flows/flow_view.h"
+#include "guard/guard_store.h"
 #include "net/cidr.h"
 #include "packet_builder.h"
 
@@ -33,6 +34,9 @@ class BpfTester {
   void SetInterfaceMonitor(uint32_t ifindex, bool on);
   void SetInterfaceSettings(uint32_t ifindex, const datapath::InterfaceSettings& s);
   std::vector<flows::FlowRecord> Flows();
+  guard::GuardStore& guards() { return *guards_; }
+  // Every gateway-guard event the ring buffer holds now.
+  std::vector<xg_guard_event> DrainGuardEvents();
   void Reset();  // empties every map and zeroes every counter
   int prog_fd();
 
@@ -40,7 +44,8 @@ class BpfTester {
   std::unique_ptr<datapath::LibbpfMap> Map(const char* name);
 
   std::unique_ptr<datapath::DatapathObject> obj_;
-  std::unique_ptr<datapath::LibbpfMap> bv4_, bv6_, av4_, av6_, flows_;
+  std::unique_ptr<datapath::LibbpfMap> bv4_, bv6_, av4_, av6_, flows_, guard_map_, guard_if_;
+  std::unique_ptr<guard::GuardStore> guards_;
   std::unique_ptr<datapath::PrefixTable<xg_rule>> block_;
   std::unique_ptr<datapath::PrefixTable<xg_allow>> allow_;
 };

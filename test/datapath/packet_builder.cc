@@ -74,7 +74,7 @@ PacketBuilder& PacketBuilder::Ipv4(const std::string& src, const std::string& ds
 }
 
 PacketBuilder& PacketBuilder::Ipv6(const std::string& src, const std::string& dst,
-                                   uint8_t next_header) {
+                                   uint8_t next_header, uint8_t hop_limit) {
   SetEthertype(0x86dd);
   ipv6_at_ = b_.size() + 1;
   Put8(0x60);
@@ -82,7 +82,7 @@ PacketBuilder& PacketBuilder::Ipv6(const std::string& src, const std::string& ds
   Put16(0);
   Put16(0);  // payload_len, fixed in Build()
   Put8(next_header);
-  Put8(255);  // hop limit
+  Put8(hop_limit);
   PutAddr(AF_INET6, src);
   PutAddr(AF_INET6, dst);
   return *this;
@@ -145,6 +145,37 @@ PacketBuilder& PacketBuilder::Arp(uint16_t op, const std::string& sender_mac,
   PutAddr(AF_INET, sender_ip);
   PutMac("00:00:00:00:00:00");
   PutAddr(AF_INET, target_ip);
+  return *this;
+}
+
+void PacketBuilder::PutLinkLayerOption(uint8_t type, const std::string& mac) {
+  Put8(type);
+  Put8(1);  // length in 8-byte units
+  PutMac(mac);
+}
+
+PacketBuilder& PacketBuilder::NeighborAdvert(const std::string& target, bool solicited,
+                                             const std::string& tlla) {
+  Put8(136);
+  Put8(0);
+  Put16(0);                                // checksum (not checked by the datapath)
+  Put8(solicited ? 0x60 : 0x20);           // R=0, S, O=1
+  Put8(0), Put8(0), Put8(0);
+  PutAddr(AF_INET6, target);
+  if (!tlla.empty()) PutLinkLayerOption(2, tlla);
+  return *this;
+}
+
+PacketBuilder& PacketBuilder::RouterAdvert(const std::string& slla) {
+  Put8(134);
+  Put8(0);
+  Put16(0);
+  Put8(64);     // cur hop limit
+  Put8(0);      // flags
+  Put16(1800);  // router lifetime
+  Put16(0), Put16(0);  // reachable time
+  Put16(0), Put16(0);  // retrans timer
+  if (!slla.empty()) PutLinkLayerOption(1, slla);
   return *this;
 }
 

@@ -22,7 +22,8 @@ class PacketBuilder {
   // IPv4 with ihl = 5 + options_words; frag_field is the raw flags+offset (host order).
   PacketBuilder& Ipv4(const std::string& src, const std::string& dst, uint8_t proto = 17,
                       int options_words = 0, uint16_t frag_field = 0);
-  PacketBuilder& Ipv6(const std::string& src, const std::string& dst, uint8_t next_header = 17);
+  PacketBuilder& Ipv6(const std::string& src, const std::string& dst, uint8_t next_header = 17,
+                      uint8_t hop_limit = 255);
   // Generic 8-byte-unit extension header (HBH 0, Routing 43, DstOpts 60).
   PacketBuilder& Ipv6Ext(uint8_t next_header, uint8_t hdr_len_units = 0);
   PacketBuilder& Ipv6Frag(uint8_t next_header, uint16_t offset_units, bool more);
@@ -31,6 +32,11 @@ class PacketBuilder {
   PacketBuilder& Icmp6(uint8_t type, uint8_t code = 0);
   PacketBuilder& Arp(uint16_t op, const std::string& sender_mac, const std::string& sender_ip,
                      const std::string& target_ip);
+  // ICMPv6 neighbour advertisement for target; tlla empty = no target link-layer option.
+  PacketBuilder& NeighborAdvert(const std::string& target, bool solicited,
+                                const std::string& tlla);
+  // ICMPv6 router advertisement; slla empty = no source link-layer option.
+  PacketBuilder& RouterAdvert(const std::string& slla);
   PacketBuilder& Payload(size_t n, uint8_t fill = 0xab);
 
   // Fixes IPv4 tot_len / IPv6 payload_len to the bytes that follow, then returns the frame.
@@ -41,6 +47,7 @@ class PacketBuilder {
   void Put16(uint16_t v);
   void PutAddr(int family, const std::string& text);
   void PutMac(const std::string& text);
+  void PutLinkLayerOption(uint8_t type, const std::string& mac);
   void SetEthertype(uint16_t type);
 
   Bytes b_;

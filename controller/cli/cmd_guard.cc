@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0
+// guard add | del | list | watch: the gateway guard's configuration (pinned maps, so the
+// datapath keeps guarding without a controller) and its live event stream.
+#include <bpf/libbpf.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <cstring>
+#include <map>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "cli/session.h"
+#include "datapath/xdp_query.h"
+#include "guard/event_format.h"
+#include "guard/guard_store.h"
+#include "nlohmann/json.hpp"
+#include "spdlog/spdlog.h"
+
+namespace xdpguard::cli {
+namespace {
+
+guard::GuardStore Store(const datapath::PinnedMaps& maps) {
+  return guard::GuardStore(maps.map(XG_MAP_GUARDS), maps.map(XG_MAP_GUARD_IF));
+}
+
+std::string IfName(uint32_t ifindex) {
+  char buf[IF_NAMESIZE] = {};
+  return if_indextoname(ifindex, buf) ? buf : absl::StrCat("if", ifindex);
+}
+
+absl::StatusOr<net::Cidr> GatewayArg(const Args& args) {
+  auto gw = args.Value("gateway");
+  if (!gw) return absl::InvalidArgumentError("--gateway IP is required");
+  absl::StatusOr<net::ParsedCidr> p = net::ParseCidr(*gw);
+  if (!p.ok()) return p.status();
+  if (gw->find('/') != std::string::npos)
+    return absl::InvalidArgumentError("--gateway takes an address, not a prefix");
+  return p->cidr;
+}
+
+int GuardAdd(const Context& ctx, const Args& args) {
+  if (args.positionals().size() != 2)
+    return Fail(absl::InvalidArgumentError("usage: guard add IFACE --gateway IP --mac MAC ... [--drop]"));
+  absl::StatusOr<int> ifindex = datapath::InterfaceIndex(args.positionals()[1]);
+  if (!ifindex.ok()) return Fail(absl::InvalidArgumentError(ifindex.status().message()));
+  absl::StatusOr<net::Cidr> gw = GatewayArg(args);
+  if (!gw.ok()) return Fail(gw.status());
+  guard::GuardEntry e;
+  e.ifindex = static_cast<uint32_t>(*ifindex);
+  e.gateway = *gw;
+  e.drop = args.Has("drop");
+  for (const std::string& text : args.Values("mac")) {
+    absl::StatusOr<guard::Mac> mac = guard::ParseMac(text);
+    if (!mac.ok()) return Fail(mac.status());
+    e.macs.push_back({*mac, false});
+  }
+  if (e.macs.empty())
+    return Fail(absl::InvalidArgumentError(
+        "--mac MAC is required: learning the gateway's MAC from the neighbour table is not "
+        "implemented yet (give every MAC allowed to answer for the gateway)"));
+  absl::StatusOr<WriteSession> session = OpenForWrite(ctx);
+  if (!session.ok()) return Fail(session.status());
+  if (absl::Status s = Store(*session->maps).Add(e); !s.ok()) return Fail(s);
+  std::cout << "guarding " << gw->ToString() << " on " << args.positionals()[1] << " ("
+            << e.macs.size() << " allowed MAC(s), " << (e.drop ? "drop" : "alert") << " mode)\n";
+  return kExitOk;
+}
+
+int GuardDel(const Context& ctx, const Args& args) {
+  if (args.positionals().size() != 2)
+    return Fail(absl::InvalidArgumentError("usage: guard del IFACE --gateway IP"));
+  absl::StatusOr<int> ifindex = datapath::InterfaceIndex(args.positionals()[1]);
+  if (!ifindex.ok()) return Fail(absl::InvalidArgumentError(ifindex.status().message()));
+  absl::StatusOr<net::Cidr> gw = GatewayArg(args);
+  if (!gw.ok()) return Fail(gw.status());
+  absl::StatusOr<WriteSession> session = OpenForWrite(ctx);
+  if (!session.ok()) return Fail(session.status());
+  if (absl::Status s = Store(*session->maps).Del(static_cast<uint32_t>(*ifindex), *gw); !s.ok())
+    return Fail(s);
+  std::cout << "no longer guarding " << gw->ToString() << " on " << args.positionals()[1] << "\n";
+  return kExitOk;
+}
+
+int GuardList(const Context& ctx, const Args& args) {
+  absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> maps = OpenForRead(ctx);
+  if (!maps.ok()) return Fail(maps.status());
+  absl::StatusOr<std::vector<guard::GuardEntry>> all = Store(**maps).List();
+  if (!all.ok()) return Fail(all.status());
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& e : *all) {
+    nlohmann::json macs = nlohmann::json::array();
+    for (const auto& m : e.macs)
+      macs.push_back({{"mac", guard::FormatMac(m.mac.data())},
+                      {"source", m.learned ? "learned" : "configured"}});
+    std::string gw = e.gateway.ToString();
+    out.push_back({{"interface", IfName(e.ifindex)},
+                   {"gateway", gw.substr(0, gw.find('/'))},
+                   {"mode", e.drop ? "drop" : "alert"},
+                   {"macs", macs}});
+  }
+  if (args.Has("json")) {
+    std::cout << out.dump(2) << "\n";
+    return kExitOk;
+  }
+  for (const auto& g : out) {
+    std::cout << g["interface"].get<std::string>() << "  " << g["gateway"].get<std::string>()
+              << "  " << g["mode"].get<std::string>() << " ";
+    for (const auto& m : g["macs"])
+      std::cout << " " << m["mac"].get<std::string>() << " (" << m["source"].get<std::string>()
+                << ")";
+    std::cout << "\n";
+  }
+  std::cout << out.size() << " guarded gateway(s)\n";
+  return kExitOk;
+}
+
+// --- watch -----------------------------------------------------------------------------
+
+volatile sig_atomic_t g_stop = 0;
+void OnSignal(int) { g_stop = 1; }
+
+uint64_t ClockNs(clockid_t id) {
+  timespec ts{};
+  clock_gettime(id, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+struct WatchState {
+  const datapath::PinnedMaps* maps;
+  std::string on_alert;
+  uint64_t seen = 0;
+  int running_alerts = 0;
+  uint64_t skipped_alerts = 0;
+};
+
+constexpr int kMaxConcurrentAlerts = 8;
+
+// Runs `sh -c CMD` with the event JSON on stdin, without waiting for it (reaped later).
+void RunAlert(WatchState* w, const std::string& line) {
+  if (w->running_alerts >= kMaxConcurrentAlerts) {
+    w->skipped_alerts++;
+    spdlog::warn("--on-alert: {} commands still running, alert not run", w->running_alerts);
+    return;
+  }
+  int pipefd[2];
+  if (pipe2(pipefd, O_CLOEXEC) != 0) return;
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(pipefd[0], STDIN_FILENO);
+    execl("/bin/sh", "sh", "-c", w->on_alert.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(pipefd[0]);
+  if (pid > 0) {
+    w->running_alerts++;
+    std::string data = line + "\n";
+    (void)!write(pipefd[1], data.data(), data.size());
+  }
+  close(pipefd[1]);
+}
+
+std::vector<guard::Mac> AllowedFor(const datapath::PinnedMaps& maps, const xg_guard_event& ev) {
+  std::vector<guard::Mac> out;
+  if (ev.kind == XG_GUARD_ROGUE_RA) {
+    xg_guard_if gi{};
+    uint32_t ifindex = ev.ifindex;
+    if (absl::StatusOr<bool> f = maps.map(XG_MAP_GUARD_IF)->Lookup(&ifindex, &gi); f.ok() && *f)
+      for (int i = 0; i < gi.nmacs && i < XG_GUARD_IF_MAX_MACS; i++)
+        out.push_back({gi.macs[i][0], gi.macs[i][1], gi.macs[i][2], gi.macs[i][3], gi.macs[i][4],
+                       gi.macs[i][5]});
+    return out;
+  }
+  xg_guard_key key{};
+  key.ifindex = ev.ifindex;
+  key.family = ev.family;
+  std::memcpy(key.addr, ev.gateway, 16);
+  xg_guard g{};
+  if (absl::StatusOr<bool> f = maps.map(XG_MAP_GUARDS)->Lookup(&key, &g); f.ok() && *f)
+    for (int i = 0; i < g.nmacs && i < XG_GUARD_MAX_MACS; i++)
+      out.push_back({g.macs[i][0], g.macs[i][1], g.macs[i][2], g.macs[i][3], g.macs[i][4],
+                     g.macs[i][5]});
+  return out;
+}
+
+int OnEvent(void* ctx, void* data, size_t size) {
+  auto* w = static_cast<WatchState*>(ctx);
+  if (size < sizeof(xg_guard_event)) {  // check each record's size before reading it
+    spdlog::warn("short guard event ({} bytes) ignored", size);
+    return 0;
+  }
+  xg_guard_event ev;
+  std::memcpy(&ev, data, sizeof(ev));
+  std::string line = guard::EventToJson(ev, IfName(ev.ifindex), AllowedFor(*w->maps, ev),
+                                        ClockNs(CLOCK_MONOTONIC), ClockNs(CLOCK_REALTIME))
+                         .dump();
+  std::cout << line << std::endl;
+  if (!w->on_alert.empty()) RunAlert(w, line);
+  w->seen++;
+  return 0;
+}
+
+int GuardWatch(const Context& ctx, const Args& args) {
+  uint64_t max_events = 0;
+  double timeout_s = 0;
+  if (auto c = args.Value("count")) {
+    absl::StatusOr<uint32_t> n = ParseCount("count", *c, 1, 1u << 30);
+    if (!n.ok()) return Fail(n.status());
+    max_events = *n;
+  }
+  if (auto t = args.Value("timeout")) {
+    if (!absl::SimpleAtod(*t, &timeout_s) || !(timeout_s > 0))
+      return Fail(absl::InvalidArgumentError("--timeout must be a positive number of seconds"));
+  }
+  absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> maps = OpenForRead(ctx);
+  if (!maps.ok()) return Fail(maps.status());
+  WatchState w{maps->get(), args.Value("on-alert").value_or("")};
+  ring_buffer* rb = ring_buffer__new((*maps)->map(XG_MAP_GUARD_EVENTS)->fd(), OnEvent, &w, nullptr);
+  if (!rb) return Fail(absl::InternalError("cannot open the guard event ring buffer"));
+  signal(SIGINT, OnSignal);
+  signal(SIGTERM, OnSignal);
+  auto start = std::chrono::steady_clock::now();
+  spdlog::info("watching gateway-guard events (Ctrl-C to stop)");
+  while (!g_stop) {
+    int n = ring_buffer__poll(rb, 100);
+    if (n < 0 && n != -EINTR) {
+      ring_buffer__free(rb);
+      return Fail(absl::InternalError(absl::StrCat("ring buffer poll failed: ", n)));
+    }
+    while (w.running_alerts > 0 && waitpid(-1, nullptr, WNOHANG) > 0) w.running_alerts--;
+    if (max_events && w.seen >= max_events) break;
+    if (timeout_s > 0 &&
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >= timeout_s)
+      break;
+  }
+  ring_buffer__free(rb);
+  while (w.running_alerts > 0 && waitpid(-1, nullptr, 0) > 0) w.running_alerts--;
+  return kExitOk;
+}
+
+}  // namespace
+
+int RunGuard(const Context& ctx, const Argv& argv) {
+  FlagSpec spec{{"drop", "json"}, {"gateway", "mac", "on-alert", "count", "timeout"}};
+  absl::StatusOr<Args> args = Args::Parse(argv, spec);
+  if (!args.ok()) return Fail(args.status());
+  const std::string sub = args->positionals().empty() ? "" : args->positionals()[0];
+  if (sub == "add") return GuardAdd(ctx, *args);
+  if (sub == "del") return GuardDel(ctx, *args);
+  if (sub == "list") return GuardList(ctx, *args);
+  if (sub == "watch") return GuardWatch(ctx, *args);
+  return Fail(absl::InvalidArgumentError("usage: guard add|del|list|watch ..."));
+}
+
+}  // namespace xdpguard::cli
