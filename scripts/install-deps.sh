@@ -20,6 +20,8 @@ packages=(
   libabsl-dev nlohmann-json3-dev catch2 libspdlog-dev libfmt-dev
   # integration tests and lab
   iproute2 iputils-ping netcat-openbsd tcpdump procps util-linux
+  # gateway-guard integration: real attack tools, and arpwatch to compare against
+  dsniff thc-ipv6 arpwatch arping
   # benchmarks: the filters we compare against
   iptables ipset nftables
 )

@@ -28,10 +28,15 @@ for p in "${BPFFS_TOOL_PINS[@]}"; do
   [[ -e /sys/fs/bpf/$p || -L /sys/fs/bpf/$p ]] && PREEXISTING_PINS+=("$p")
 done
 
+BG_PIDS=()
+EXTRA_NS=()  # further namespaces a test creates (deleted on exit too)
 cleanup() {
   local rc=$?
+  # Background helpers this test started, by PID (never anything else).
+  for pid in "${BG_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   ip netns del "$NS_SRC" 2>/dev/null || true
   ip netns del "$NS_DST" 2>/dev/null || true
+  for ns in "${EXTRA_NS[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
   # Pins outlive namespaces; remove this test's directory only.
   if [[ -d $XDPGUARD_PIN_DIR ]]; then rm -rf "$XDPGUARD_PIN_DIR"; fi
   for p in "${BPFFS_TOOL_PINS[@]}"; do
