@@ -23,6 +23,7 @@
 #include "datapath/xdp_query.h"
 #include "guard/event_format.h"
 #include "guard/guard_store.h"
+#include "guard/neighbor_table.h"
 #include "nlohmann/json.hpp"
 #include "spdlog/spdlog.h"
 
@@ -50,7 +51,7 @@ absl::StatusOr<net::Cidr> GatewayArg(const Args& args) {
 
 int GuardAdd(const Context& ctx, const Args& args) {
   if (args.positionals().size() != 2)
-    return Fail(absl::InvalidArgumentError("usage: guard add IFACE --gateway IP --mac MAC ... [--drop]"));
+    return Fail(absl::InvalidArgumentError("usage: guard add IFACE --gateway IP [--mac MAC ...] [--drop]"));
   absl::StatusOr<int> ifindex = datapath::InterfaceIndex(args.positionals()[1]);
   if (!ifindex.ok()) return Fail(absl::InvalidArgumentError(ifindex.status().message()));
   absl::StatusOr<net::Cidr> gw = GatewayArg(args);
@@ -64,10 +65,14 @@ int GuardAdd(const Context& ctx, const Args& args) {
     if (!mac.ok()) return Fail(mac.status());
     e.macs.push_back({*mac, false});
   }
-  if (e.macs.empty())
-    return Fail(absl::InvalidArgumentError(
-        "--mac MAC is required: learning the gateway's MAC from the neighbour table is not "
-        "implemented yet (give every MAC allowed to answer for the gateway)"));
+  if (e.macs.empty()) {
+    // No MAC given: learn the one the kernel knows now, and say so.
+    absl::StatusOr<guard::Neighbor> nb = guard::LookupNeighbor(*ifindex, *gw);
+    if (!nb.ok()) return Fail(nb.status());
+    e.macs.push_back({nb->mac, true});
+    spdlog::info("learned {} for {} from the neighbour table ({})", guard::FormatMac(nb->mac.data()),
+                 gw->ToString(), nb->StateName());
+  }
   absl::StatusOr<WriteSession> session = OpenForWrite(ctx);
   if (!session.ok()) return Fail(session.status());
   if (absl::Status s = Store(*session->maps).Add(e); !s.ok()) return Fail(s);

@@ -35,7 +35,8 @@ Attach and inspect:
         [--interval SECONDS] [--json]
 
 Gateway guard (spoofed ARP / IPv6 NA / rogue RA for the gateway):
-  guard add IFACE --gateway IP --mac MAC [--mac MAC ...] [--drop]
+  guard add IFACE --gateway IP [--mac MAC ...] [--drop]   (no --mac: learned from
+                                                          the neighbour table)
   guard del IFACE --gateway IP
   guard list [--json]
   guard watch [--on-alert COMMAND] [--count N] [--timeout SECONDS]

@@ -138,7 +138,16 @@ vrrp_alarms=$(grep -c "ethernet address: $MAC_VRRP" "/tmp/xg-arpwatch-$ID.log" |
 log "xdpguard: no event for the VRRP MAC; arpwatch report lines naming it: $vrrp_alarms"
 
 log "IPv6: atk6-fake_advertise6 claims the gateway's link-local address $GW_LL"
-xg guard add "$IF_HOST" --gateway "$GW_LL" --mac "$MAC_GW"
+# No --mac: the MAC is learned from the host's neighbour table (after one ping).
+set +e; out=$(xg guard add "$IF_HOST" --gateway 10.88.0.99 2>&1); rc=$?; set -e
+[[ $rc == 1 ]] && grep -q "no neighbour entry" <<<"$out" || fail "guard add without an entry: rc $rc: $out"
+in_host ping -6 -c1 -W2 "$GW_LL%$IF_HOST" >/dev/null || fail "gateway link-local unreachable"
+xg guard add "$IF_HOST" --gateway "$GW_LL"
+xg guard list --json | python3 -c "
+import json, sys
+g = [x for x in json.load(sys.stdin) if x['gateway'] == '$GW_LL'][0]
+assert g['macs'] == [{'mac': '$MAC_GW', 'source': 'learned'}], g
+" || fail "learned MAC not shown as learned"
 # The ring buffer still holds the earlier ARP events (nothing is lost while no watcher
 # runs), so this watcher reads for a while and the test looks for the NA event among them.
 xg guard watch --timeout 6 > "/tmp/xg-events6-$ID" &
