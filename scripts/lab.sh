@@ -4,7 +4,8 @@
 # veth pair (a protected host and "the internet"), attaches xdpguard to the host's
 # interface, loads a lab blocklist and a real Spamhaus DROP sample, adds a rate-limited
 # crawler and a "cloud range" limited to new inbound connections, sends bounded traffic
-# from every kind of source, and prints verdict counters, per-rule hits and flow stats.
+# from every kind of source, spoofs ARP for the gateway to raise a gateway-guard alert, and
+# prints verdict counters, per-rule hits and flow stats.
 # Everything lives in namespaces and a pin directory this script creates, and is torn
 # down on exit, even on failure. Needs root. Usage: sudo scripts/lab.sh
 set -euo pipefail
@@ -89,6 +90,15 @@ if in_net timeout 3 nc -z -w 2 -s 100.80.0.7 10.77.0.1 8080; then echo "  inboun
 in_net timeout 10 nc -l 100.80.0.7 8081 >/dev/null 2>&1 &
 sleep 0.3
 if echo hi | in_host timeout 3 nc -N -w 2 100.80.0.7 8081; then echo "  outbound to 100.80.0.7: connected"; else echo "  outbound to 100.80.0.7: failed (unexpected)"; fi
+
+step "gateway guard: a neighbour claims the gateway 10.77.0.2 from another MAC"
+xg guard add "$IF_HOST" --gateway 10.77.0.2      # MAC learned from the neighbour table
+xg guard watch --count 1 --timeout 5 &
+watch_pid=$!
+sleep 0.5
+host_mac=$(in_host ip -j link show "$IF_HOST" | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['address'])")
+in_net python3 "$root/scripts/arp_send.py" "$IF_NET" 02:de:ad:be:ef:01 10.77.0.2 "$host_mac" 10.77.0.1 3
+wait "$watch_pid" || true
 
 step "xdpguard stats"
 xg stats --top 5

@@ -128,7 +128,7 @@ log "the real gateway's gratuitous ARP and its VRRP MAC raise no alarm"
 events_before=$(xg stats --json | json_get "['guard']['events']")
 grat_before=$(xg stats --json | json_get "['guard']['gratuitous']")
 in_gw arping -q -U -c 2 -w 3 -I "$IF_GW" 10.88.0.1 || true
-in_gw python3 "$(dirname "$0")/arp_send.py" "$IF_GW" "$MAC_VRRP" 10.88.0.1 "$MAC_HOST" 10.88.0.2 3
+in_gw python3 "$(dirname "$0")/../../scripts/arp_send.py" "$IF_GW" "$MAC_VRRP" 10.88.0.1 "$MAC_HOST" 10.88.0.2 3
 sleep 0.3
 stats=$(xg stats --json)
 [[ $(echo "$stats" | json_get "['guard']['events']") == "$events_before" ]] || fail "legitimate ARP raised an event"
