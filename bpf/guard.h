@@ -16,40 +16,6 @@
 #include "parsing.h"
 #include "xdpguard_guard.h"
 
-struct {
-  __uint(type, BPF_MAP_TYPE_HASH);
-  __uint(map_flags, BPF_F_NO_PREALLOC);
-  __uint(max_entries, XG_MAX_GUARDS);
-  __type(key, struct xg_guard_key);
-  __type(value, struct xg_guard);
-} xg_guards SEC(".maps");
-
-struct {
-  __uint(type, BPF_MAP_TYPE_HASH);
-  __uint(max_entries, XG_MAX_GUARDS);
-  __type(key, __u32);
-  __type(value, struct xg_guard_if);
-} xg_guard_if SEC(".maps");
-
-struct {
-  __uint(type, BPF_MAP_TYPE_RINGBUF);
-  __uint(max_entries, XG_GUARD_EVENTS_BYTES);
-} xg_guard_events SEC(".maps");
-
-struct {
-  __uint(type, BPF_MAP_TYPE_LRU_HASH);
-  __uint(max_entries, XG_GUARD_DEDUP_ENTRIES);
-  __type(key, struct xg_guard_dedup_key);
-  __type(value, struct xg_guard_dedup);
-} xg_guard_dedup SEC(".maps");
-
-struct {
-  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-  __uint(max_entries, XG_GSTAT_MAX);
-  __type(key, __u32);
-  __type(value, __u64);
-} xg_guard_stats SEC(".maps");
-
 static __always_inline void guard_count(__u32 idx) {
   __u64 *c = bpf_map_lookup_elem(&xg_guard_stats, &idx);
   if (c) (*c)++;

@@ -8,6 +8,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
+#include "xdpguard_guard.h"
 #include "xdpguard_maps.h"
 
 /* LPM tries must be created with BPF_F_NO_PREALLOC (kernel requirement). */
@@ -118,5 +119,41 @@ struct {
   __type(key, struct xg_rule_stats_key);
   __type(value, struct xg_comment);
 } xg_comments SEC(".maps");
+
+/* Gateway guard: guarded gateways, the per-interface router MAC union, the event ring
+ * buffer, per-(gateway, MAC) dedup state and counters (see guard.h). */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __uint(max_entries, XG_MAX_GUARDS);
+  __type(key, struct xg_guard_key);
+  __type(value, struct xg_guard);
+} xg_guards SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, XG_MAX_GUARDS);
+  __type(key, __u32);
+  __type(value, struct xg_guard_if);
+} xg_guard_if SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_RINGBUF);
+  __uint(max_entries, XG_GUARD_EVENTS_BYTES);
+} xg_guard_events SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, XG_GUARD_DEDUP_ENTRIES);
+  __type(key, struct xg_guard_dedup_key);
+  __type(value, struct xg_guard_dedup);
+} xg_guard_dedup SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, XG_GSTAT_MAX);
+  __type(key, __u32);
+  __type(value, __u64);
+} xg_guard_stats SEC(".maps");
 
 #endif /* XDPGUARD_MAPS_BPF_H */

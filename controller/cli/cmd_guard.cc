@@ -39,6 +39,11 @@ std::string IfName(uint32_t ifindex) {
   return if_indextoname(ifindex, buf) ? buf : absl::StrCat("if", ifindex);
 }
 
+struct GuardTarget {
+  int ifindex;
+  net::Cidr gateway;
+};
+
 absl::StatusOr<net::Cidr> GatewayArg(const Args& args) {
   auto gw = args.Value("gateway");
   if (!gw) return absl::InvalidArgumentError("--gateway IP is required");
@@ -49,16 +54,24 @@ absl::StatusOr<net::Cidr> GatewayArg(const Args& args) {
   return p->cidr;
 }
 
-int GuardAdd(const Context& ctx, const Args& args) {
-  if (args.positionals().size() != 2)
-    return Fail(absl::InvalidArgumentError("usage: guard add IFACE --gateway IP [--mac MAC ...] [--drop]"));
+// "guard add|del IFACE --gateway IP": the interface and the gateway address.
+absl::StatusOr<GuardTarget> TargetArgs(const Args& args, const char* usage) {
+  if (args.positionals().size() != 2) return absl::InvalidArgumentError(usage);
   absl::StatusOr<int> ifindex = datapath::InterfaceIndex(args.positionals()[1]);
-  if (!ifindex.ok()) return Fail(absl::InvalidArgumentError(ifindex.status().message()));
+  if (!ifindex.ok()) return absl::InvalidArgumentError(ifindex.status().message());
   absl::StatusOr<net::Cidr> gw = GatewayArg(args);
-  if (!gw.ok()) return Fail(gw.status());
+  if (!gw.ok()) return gw.status();
+  return GuardTarget{*ifindex, *gw};
+}
+
+int GuardAdd(const Context& ctx, const Args& args) {
+  absl::StatusOr<GuardTarget> target =
+      TargetArgs(args, "usage: guard add IFACE --gateway IP [--mac MAC ...] [--drop]");
+  if (!target.ok()) return Fail(target.status());
+  const net::Cidr& gw = target->gateway;
   guard::GuardEntry e;
-  e.ifindex = static_cast<uint32_t>(*ifindex);
-  e.gateway = *gw;
+  e.ifindex = static_cast<uint32_t>(target->ifindex);
+  e.gateway = gw;
   e.drop = args.Has("drop");
   for (const std::string& text : args.Values("mac")) {
     absl::StatusOr<guard::Mac> mac = guard::ParseMac(text);
@@ -67,32 +80,31 @@ int GuardAdd(const Context& ctx, const Args& args) {
   }
   if (e.macs.empty()) {
     // No MAC given: learn the one the kernel knows now, and say so.
-    absl::StatusOr<guard::Neighbor> nb = guard::LookupNeighbor(*ifindex, *gw);
+    absl::StatusOr<guard::Neighbor> nb = guard::LookupNeighbor(target->ifindex, gw);
     if (!nb.ok()) return Fail(nb.status());
     e.macs.push_back({nb->mac, true});
     spdlog::info("learned {} for {} from the neighbour table ({})", guard::FormatMac(nb->mac.data()),
-                 gw->ToString(), nb->StateName());
+                 gw.ToString(), nb->StateName());
   }
   absl::StatusOr<WriteSession> session = OpenForWrite(ctx);
   if (!session.ok()) return Fail(session.status());
   if (absl::Status s = Store(*session->maps).Add(e); !s.ok()) return Fail(s);
-  std::cout << "guarding " << gw->ToString() << " on " << args.positionals()[1] << " ("
+  std::cout << "guarding " << gw.ToString() << " on " << args.positionals()[1] << " ("
             << e.macs.size() << " allowed MAC(s), " << (e.drop ? "drop" : "alert") << " mode)\n";
   return kExitOk;
 }
 
 int GuardDel(const Context& ctx, const Args& args) {
-  if (args.positionals().size() != 2)
-    return Fail(absl::InvalidArgumentError("usage: guard del IFACE --gateway IP"));
-  absl::StatusOr<int> ifindex = datapath::InterfaceIndex(args.positionals()[1]);
-  if (!ifindex.ok()) return Fail(absl::InvalidArgumentError(ifindex.status().message()));
-  absl::StatusOr<net::Cidr> gw = GatewayArg(args);
-  if (!gw.ok()) return Fail(gw.status());
+  absl::StatusOr<GuardTarget> target = TargetArgs(args, "usage: guard del IFACE --gateway IP");
+  if (!target.ok()) return Fail(target.status());
   absl::StatusOr<WriteSession> session = OpenForWrite(ctx);
   if (!session.ok()) return Fail(session.status());
-  if (absl::Status s = Store(*session->maps).Del(static_cast<uint32_t>(*ifindex), *gw); !s.ok())
+  if (absl::Status s = Store(*session->maps).Del(static_cast<uint32_t>(target->ifindex),
+                                                 target->gateway);
+      !s.ok())
     return Fail(s);
-  std::cout << "no longer guarding " << gw->ToString() << " on " << args.positionals()[1] << "\n";
+  std::cout << "no longer guarding " << target->gateway.ToString() << " on "
+            << args.positionals()[1] << "\n";
   return kExitOk;
 }
 
