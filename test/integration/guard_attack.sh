@@ -150,13 +150,17 @@ assert g['macs'] == [{'mac': '$MAC_GW', 'source': 'learned'}], g
 " || fail "learned MAC not shown as learned"
 # The ring buffer still holds the earlier ARP events (nothing is lost while no watcher
 # runs), so this watcher reads for a while and the test looks for the NA event among them.
-xg guard watch --timeout 6 > "/tmp/xg-events6-$ID" &
+xg guard watch --timeout 6 --on-alert "cat >> /tmp/xg-alert-$ID" > "/tmp/xg-events6-$ID" &
 watch_pid=$!
 BG_PIDS+=($watch_pid)
 sleep 0.5
 in_atk timeout 5 atk6-fake_advertise6 -n 2 -w 1 "$IF_ATK" "$GW_LL" >/dev/null 2>&1 || true
 wait "$watch_pid" || true
 grep '"kind":"na_spoof"' "/tmp/xg-events6-$ID" || fail "no na_spoof event: $(cat "/tmp/xg-events6-$ID")"
+# --on-alert got every event line on its stdin.
+[[ $(wc -l < "/tmp/xg-alert-$ID") == $(wc -l < "/tmp/xg-events6-$ID") ]] ||
+  fail "--on-alert saw $(wc -l < "/tmp/xg-alert-$ID") of $(wc -l < "/tmp/xg-events6-$ID") events"
+grep -q '"kind":"na_spoof"' "/tmp/xg-alert-$ID" || fail "--on-alert did not get the NA event"
 xg stats | sed -n '/gateway guard/,/^$/p'
 rm -f /tmp/xg-*-"$ID"
 log "PASS"
