@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <iostream>
 #include <cstring>
+#include <deque>
 #include <map>
 
 #include "absl/strings/numbers.h"
@@ -157,18 +158,17 @@ struct WatchState {
   std::string on_alert;
   uint64_t seen = 0;
   int running_alerts = 0;
+  std::deque<std::string> queued_alerts;  // waiting for a free slot
   uint64_t skipped_alerts = 0;
 };
 
+// At most this many alert commands run at once; further events wait in a bounded queue,
+// so a burst (e.g. the backlog a new watcher reads) is delivered in order, not dropped.
 constexpr int kMaxConcurrentAlerts = 8;
+constexpr size_t kMaxQueuedAlerts = 4096;
 
 // Runs `sh -c CMD` with the event JSON on stdin, without waiting for it (reaped later).
-void RunAlert(WatchState* w, const std::string& line) {
-  if (w->running_alerts >= kMaxConcurrentAlerts) {
-    w->skipped_alerts++;
-    spdlog::warn("--on-alert: {} commands still running, alert not run", w->running_alerts);
-    return;
-  }
+void StartAlert(WatchState* w, const std::string& line) {
   int pipefd[2];
   if (pipe2(pipefd, O_CLOEXEC) != 0) return;
   pid_t pid = fork();
@@ -184,6 +184,25 @@ void RunAlert(WatchState* w, const std::string& line) {
     (void)!write(pipefd[1], data.data(), data.size());
   }
   close(pipefd[1]);
+}
+
+void QueueAlert(WatchState* w, std::string line) {
+  if (w->queued_alerts.size() >= kMaxQueuedAlerts) {
+    w->skipped_alerts++;
+    spdlog::warn("--on-alert: {} alerts queued, this one is not run ({} skipped so far)",
+                 w->queued_alerts.size(), w->skipped_alerts);
+    return;
+  }
+  w->queued_alerts.push_back(std::move(line));
+}
+
+// Reaps finished alert commands and starts queued ones in the free slots.
+void PumpAlerts(WatchState* w) {
+  while (w->running_alerts > 0 && waitpid(-1, nullptr, WNOHANG) > 0) w->running_alerts--;
+  while (w->running_alerts < kMaxConcurrentAlerts && !w->queued_alerts.empty()) {
+    StartAlert(w, w->queued_alerts.front());
+    w->queued_alerts.pop_front();
+  }
 }
 
 std::vector<guard::Mac> AllowedFor(const datapath::PinnedMaps& maps, const xg_guard_event& ev) {
@@ -221,7 +240,10 @@ int OnEvent(void* ctx, void* data, size_t size) {
                                         ClockNs(CLOCK_MONOTONIC), ClockNs(CLOCK_REALTIME))
                          .dump();
   std::cout << line << std::endl;
-  if (!w->on_alert.empty()) RunAlert(w, line);
+  if (!w->on_alert.empty()) {
+    QueueAlert(w, line);
+    PumpAlerts(w);
+  }
   w->seen++;
   return 0;
 }
@@ -253,13 +275,19 @@ int GuardWatch(const Context& ctx, const Args& args) {
       ring_buffer__free(rb);
       return Fail(absl::InternalError(absl::StrCat("ring buffer poll failed: ", n)));
     }
-    while (w.running_alerts > 0 && waitpid(-1, nullptr, WNOHANG) > 0) w.running_alerts--;
+    PumpAlerts(&w);
     if (max_events && w.seen >= max_events) break;
     if (timeout_s > 0 &&
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >= timeout_s)
       break;
   }
   ring_buffer__free(rb);
+  // Deliver what is queued before exiting, then wait for the last commands.
+  while (!w.queued_alerts.empty()) {
+    if (w.running_alerts >= kMaxConcurrentAlerts && waitpid(-1, nullptr, 0) > 0)
+      w.running_alerts--;
+    PumpAlerts(&w);
+  }
   while (w.running_alerts > 0 && waitpid(-1, nullptr, 0) > 0) w.running_alerts--;
   return kExitOk;
 }
