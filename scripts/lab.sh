@@ -23,10 +23,15 @@ mount | grep -q ' /sys/fs/bpf type bpf' || mount -t bpf bpf /sys/fs/bpf
 id=$$
 HOST="xglab-host-$id"; NET="xglab-net-$id"; IF_HOST="xglh$id"; IF_NET="xgln$id"
 export XDPGUARD_PIN_DIR="/sys/fs/bpf/xdpguard-lab-$id"   # never touches a real install
+# libxdp keeps state in /sys/fs/bpf/xdp when it tries its dispatcher; remove it only if
+# this lab created it.
+libxdp_dir_existed=0
+[[ -e /sys/fs/bpf/xdp ]] && libxdp_dir_existed=1
 cleanup() {
   ip netns del "$HOST" 2>/dev/null || true
   ip netns del "$NET" 2>/dev/null || true
   rm -rf "$XDPGUARD_PIN_DIR"
+  [[ $libxdp_dir_existed == 1 ]] || rm -rf /sys/fs/bpf/xdp
 }
 trap cleanup EXIT
 in_host() { nsenter --net="/run/netns/$HOST" "$@"; }
