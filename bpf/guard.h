@@ -49,7 +49,7 @@ struct guard_frame {
  * own, instead of once per caller state. (As static subprograms, their MAC loops and option
  * walk multiplied the main program's states past the 1M-instruction budget.) The price is
  * that they take offsets, not packet pointers, and re-check bounds themselves. */
-#define XG_GUARD_MAX_OFFSET 256 /* Ethernet + 2 VLAN tags + IPv6 + 8 extension headers fit */
+#define XG_GUARD_MAX_OFFSET 512 /* ND further into the frame is counted as unverifiable */
 
 /* Reports (or folds into a pending report) one spoofed frame. */
 static __always_inline void guard_report(const struct guard_frame *f, __u8 kind,
@@ -170,8 +170,11 @@ __noinline int xg_guard_nd(struct xdp_md *ctx, __u32 ip6_off, __u32 icmp_off, __
                            __u32 fragmented) {
   void *data = (void *)(long)ctx->data;
   void *end = (void *)(long)ctx->data_end;
-  if (ip6_off > XG_GUARD_MAX_OFFSET || icmp_off > XG_GUARD_MAX_OFFSET || data + ETH_HLEN > end)
+  if (data + ETH_HLEN > end) return 0;
+  if (ip6_off > XG_GUARD_MAX_OFFSET || icmp_off > XG_GUARD_MAX_OFFSET) {
+    guard_count(XG_GSTAT_ND_UNVERIFIABLE); /* behind very long extension headers */
     return 0;
+  }
   struct ipv6hdr *ip6 = data + ip6_off;
   if ((void *)(ip6 + 1) > end) return 0;
   __u8 hop_limit = ip6->hop_limit;

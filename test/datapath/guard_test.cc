@@ -193,6 +193,12 @@ TEST_CASE("IPv6: the real gateway's NA, hop limit and fragment policies", "[guar
                    .Ipv6Frag(58, 0, true).NeighborAdvert("fe80::1", false, kBadMac).Build();
   CHECK(t.Run(frag, kIf) == XDP_PASS);
   CHECK(G(XG_GSTAT_ND_UNVERIFIABLE) == 1);
+  // Behind more than 512 bytes of extension headers: not verified, but counted.
+  Bytes deep = PacketBuilder().Eth(kBadMac, kHostMac).Ipv6("fe80::66", "fe80::1", 60)
+                   .Ipv6Ext(60, 24).Ipv6Ext(60, 24).Ipv6Ext(58, 24)
+                   .NeighborAdvert("fe80::1", false, kBadMac).Build();
+  CHECK(t.Run(deep, kIf) == XDP_PASS);
+  CHECK(G(XG_GSTAT_ND_UNVERIFIABLE) == 2);
   // Truncated NA (target cut): counted as malformed ND, passed.
   Bytes cut = Na(kBadMac, "fe80::1", false, kBadMac);
   cut.resize(14 + 40 + 12);
