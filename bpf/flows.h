@@ -3,9 +3,10 @@
  * (default) records only packets that hit a rule, so unmatched traffic pays nothing;
  * "all" records every IP packet; "off" nothing. Packets that are dropped (blocklist or
  * rate limit) are sampled: 1 in 2^drop_sample_shift is recorded with its counts scaled by
- * 2^shift, so a spoofed-source flood costs a fraction of a map insert per packet. Exact
- * totals per rule are in the per-CPU rule counters; flow figures for dropped traffic are
- * estimates. Passed packets are recorded exactly. */
+ * 2^shift, so a spoofed-source flood costs a fraction of a map insert per packet. In "all"
+ * mode, packets that matched no rule are sampled the same way (1 in 2^pass_sample_shift, 8 by default),
+ * because a hash lookup per passed packet would double its cost. Packets that matched a
+ * rule and passed are recorded exactly. Exact totals per rule are in the rule counters. */
 #ifndef XDPGUARD_FLOWS_H
 #define XDPGUARD_FLOWS_H
 
@@ -20,7 +21,8 @@ struct flow_update {
   __u8 family;
   __u8 cls;     /* XG_CLASS_* of the packet */
   __u8 matched; /* a rule matched: rule/origin valid */
-  __u8 shift;   /* sampling shift for dropped packets */
+  __u8 shift;      /* sampling shift for dropped packets */
+  __u8 pass_shift; /* sampling shift for passed packets that matched no rule */
   __u16 origin;
   const struct xg_rule_stats_key *rule;
 };
@@ -28,10 +30,11 @@ struct flow_update {
 static __noinline void record_flow(struct xdp_md *ctx, const struct ip_info *ip,
                                         const struct flow_update *u) {
   int dropped = u->cls == XG_CLASS_DROP || u->cls == XG_CLASS_RATELIMIT;
+  __u8 shift = dropped ? u->shift : (u->matched ? 0 : u->pass_shift);
   __u64 scale = 1;
-  if (dropped && u->shift) {
-    if (bpf_get_prandom_u32() & ((1u << u->shift) - 1)) return;
-    scale = 1ull << u->shift;
+  if (shift) {
+    if (bpf_get_prandom_u32() & ((1u << shift) - 1)) return;
+    scale = 1ull << shift;
   }
   struct xg_flow_key key = {.ifindex = ctx->ingress_ifindex,
                             .family = u->family,

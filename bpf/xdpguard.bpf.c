@@ -43,6 +43,7 @@ struct if_cfg {
   __u32 flags;
   __u8 flow_mode;
   __u8 drop_sample_shift;
+  __u8 pass_sample_shift;
 };
 
 static __always_inline void load_if_cfg(struct xdp_md *ctx, struct if_cfg *cfg) {
@@ -52,10 +53,12 @@ static __always_inline void load_if_cfg(struct xdp_md *ctx, struct if_cfg *cfg) 
   cfg->flags = 0;
   cfg->flow_mode = XG_FLOWS_MATCHED;
   cfg->drop_sample_shift = XG_DEFAULT_DROP_SAMPLE_SHIFT;
+  cfg->pass_sample_shift = XG_DEFAULT_PASS_SAMPLE_SHIFT;
   if (!c) return; /* ifindex beyond the array: defaults */
   cfg->flags = c->flags;
   cfg->flow_mode = c->flow_mode;
   if (c->drop_sample_code) cfg->drop_sample_shift = c->drop_sample_code - 1;
+  if (c->pass_sample_code) cfg->pass_sample_shift = c->pass_sample_code - 1;
 }
 
 /* Applies a matched rule. Monitor (rule or interface) turns what would be dropped into a
@@ -168,6 +171,7 @@ static __always_inline int xdpguard_run(struct xdp_md *ctx, int frags) {
                               .cls = v.cls,
                               .matched = v.matched,
                               .shift = cfg.drop_sample_shift,
+                              .pass_shift = cfg.pass_sample_shift,
                               .origin = v.origin,
                               .rule = &v.rk};
       record_flow(ctx, &ip, &u);

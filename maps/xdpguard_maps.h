@@ -186,19 +186,22 @@ struct xg_comment {
 /* Per-interface configuration: an array indexed by ifindex, so the datapath reads it with
  * an inlined array lookup on every packet (a hash lookup cost more than everything flow
  * tracking adds). All-zero means the defaults: no monitor, flow tracking "matched", dropped
- * packets sampled 1 in 2^XG_DEFAULT_DROP_SAMPLE_SHIFT. Interfaces with an ifindex of
+ * packets sampled 1 in 2^XG_DEFAULT_DROP_SAMPLE_SHIFT, and in "all" mode packets that matched no
+ * rule sampled 1 in 2^XG_DEFAULT_PASS_SAMPLE_SHIFT. Interfaces with an ifindex of
  * XG_MAX_IFINDEX or more always use the defaults (the controller refuses other settings). */
 #define XG_IF_MONITOR (1u << 0) /* whole interface in monitor mode: nothing is dropped */
 #define XG_FLOWS_MATCHED 0      /* record flows that hit a rule (default) */
 #define XG_FLOWS_OFF 1          /* record nothing */
 #define XG_FLOWS_ALL 2          /* record every IP flow */
 #define XG_DEFAULT_DROP_SAMPLE_SHIFT 4 /* dropped packets recorded 1 in 2^4, scaled by 16 */
-#define XG_MAX_DROP_SAMPLE_SHIFT 10
+#define XG_DEFAULT_PASS_SAMPLE_SHIFT 3 /* "all" mode: unmatched passed packets 1 in 8 */
+#define XG_MAX_DROP_SAMPLE_SHIFT 10 /* also the maximum pass sample shift */
 struct xg_if_config {
   __u32 flags;
   __u8 flow_mode;        /* XG_FLOWS_* */
   __u8 drop_sample_code; /* 0 = default shift, else shift + 1: record 1 in 2^shift drops */
-  __u16 reserved;
+  __u8 pass_sample_code; /* same encoding, for packets that matched no rule ("all" mode) */
+  __u8 reserved;
 };
 
 /* Token-bucket state, keyed by rule (+ source address for per-source limits). GCRA: tat is

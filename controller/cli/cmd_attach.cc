@@ -34,12 +34,18 @@ absl::Status ApplyTrackingFlags(const Args& args, datapath::InterfaceSettings* c
     if (!mode.ok()) return mode.status();
     cfg->flow_mode = *mode;
   }
-  if (auto n = args.Value("drop-sample")) {
-    absl::StatusOr<uint32_t> rate = ParseCount("drop-sample", *n, 1, 1u << XG_MAX_DROP_SAMPLE_SHIFT);
-    if (!rate.ok()) return rate.status();
-    absl::StatusOr<uint8_t> shift = datapath::SampleRateToShift(*rate);
-    if (!shift.ok()) return shift.status();
-    cfg->drop_sample_shift = *shift;
+  struct {
+    const char* flag;
+    uint8_t* field;
+  } samples[] = {{"drop-sample", &cfg->drop_sample_shift}, {"pass-sample", &cfg->pass_sample_shift}};
+  for (auto& s : samples) {
+    if (auto n = args.Value(s.flag)) {
+      absl::StatusOr<uint32_t> rate = ParseCount(s.flag, *n, 1, 1u << XG_MAX_DROP_SAMPLE_SHIFT);
+      if (!rate.ok()) return rate.status();
+      absl::StatusOr<uint8_t> shift = datapath::SampleRateToShift(*rate, s.flag);
+      if (!shift.ok()) return shift.status();
+      *s.field = *shift;
+    }
   }
   return absl::OkStatus();
 }
@@ -59,7 +65,7 @@ int RunAttach(const Context& ctx, const Argv& argv) {
   FlagSpec spec{{"monitor", "replace"},
                 {"mode", "block-v4-entries", "block-v6-entries", "allow-v4-entries",
                  "allow-v6-entries", "rule-stats-entries", "bucket-entries", "flow-entries",
-                 "flows", "drop-sample"}};
+                 "flows", "drop-sample", "pass-sample"}};
   absl::StatusOr<Args> args = Args::Parse(argv, spec);
   if (!args.ok()) return Fail(args.status());
   if (args->positionals().size() != 1)
@@ -96,6 +102,7 @@ int RunAttach(const Context& ctx, const Argv& argv) {
   opts.monitor = args->Has("monitor");
   if (args->Has("flows")) opts.flow_mode = tracking.flow_mode;
   if (args->Has("drop-sample")) opts.drop_sample_shift = tracking.drop_sample_shift;
+  if (args->Has("pass-sample")) opts.pass_sample_shift = tracking.pass_sample_shift;
   if (absl::StatusOr<int> idx = datapath::InterfaceIndex(opts.ifname); !idx.ok())
     return Fail(absl::InvalidArgumentError(idx.status().message()));
   if (absl::Status s = CheckPrivileges(true); !s.ok()) return Fail(s);
@@ -191,11 +198,12 @@ int RunMonitor(const Context& ctx, const Argv& argv) {
 }
 
 int RunTrack(const Context& ctx, const Argv& argv) {
-  absl::StatusOr<Args> args = Args::Parse(argv, {{}, {"drop-sample"}});
+  absl::StatusOr<Args> args = Args::Parse(argv, {{}, {"drop-sample", "pass-sample"}});
   if (!args.ok()) return Fail(args.status());
   const auto& pos = args->positionals();
   if (pos.size() != 2)
-    return Fail(absl::InvalidArgumentError("usage: track IFACE off|matched|all [--drop-sample N]"));
+    return Fail(absl::InvalidArgumentError(
+        "usage: track IFACE off|matched|all [--drop-sample N] [--pass-sample N]"));
   absl::StatusOr<uint8_t> mode = datapath::ParseFlowMode(pos[1]);
   if (!mode.ok()) return Fail(mode.status());
   absl::StatusOr<int> ifindex = datapath::InterfaceIndex(pos[0]);
@@ -210,7 +218,8 @@ int RunTrack(const Context& ctx, const Argv& argv) {
       !s.ok())
     return Fail(s);
   std::cout << "flow tracking " << pos[1] << " on " << pos[0] << " (dropped packets sampled 1 in "
-            << cfg.drop_sample() << ")\n";
+            << cfg.drop_sample() << ", unmatched packets in all mode 1 in " << cfg.pass_sample()
+            << ")\n";
   return kExitOk;
 }
 
@@ -241,7 +250,8 @@ int RunStatus(const Context& ctx, const Argv& argv) {
                                {"programs_on_interface", st.programs.size()},
                                {"monitor", settings.monitor},
                                {"flow_tracking", datapath::FlowModeName(settings.flow_mode)},
-                               {"drop_sample", settings.drop_sample()}});
+                               {"drop_sample", settings.drop_sample()},
+                               {"pass_sample", settings.pass_sample()}});
   }
   if (maps.ok()) {
     for (const char* name : {XG_MAP_BLOCK_V4, XG_MAP_BLOCK_V6, XG_MAP_ALLOW_V4, XG_MAP_ALLOW_V6,
@@ -269,7 +279,11 @@ int RunStatus(const Context& ctx, const Argv& argv) {
     std::cout << "attached " << Describe(st)
               << (cfg.monitor ? ", MONITOR MODE (nothing dropped)" : "")
               << ", flow tracking " << datapath::FlowModeName(cfg.flow_mode)
-              << " (dropped packets sampled 1 in " << cfg.drop_sample() << ")\n";
+              << " (dropped packets sampled 1 in " << cfg.drop_sample()
+              << (cfg.flow_mode == XG_FLOWS_ALL
+                      ? absl::StrCat(", unmatched packets 1 in ", cfg.pass_sample())
+                      : "")
+              << ")\n";
   }
   for (auto& [name, v] : j["maps"].items())
     std::cout << "  " << name << ": " << v["entries"] << " / " << v["capacity"] << " entries\n";

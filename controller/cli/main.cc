@@ -22,14 +22,14 @@ constexpr const char* kUsage = R"(usage: xdpguard [--pin-dir DIR] [--verbose] CO
 
 Attach and inspect:
   attach IFACE [--mode native|generic|auto] [--monitor]
-               [--flows off|matched|all] [--drop-sample N]
+               [--flows off|matched|all] [--drop-sample N] [--pass-sample N]
                [--block-v4-entries N] [--block-v6-entries N] [--allow-v4-entries N]
                [--allow-v6-entries N] [--rule-stats-entries N] [--bucket-entries N]
                [--flow-entries N]
   detach IFACE [--keep-maps]
   status [--json]
   monitor IFACE on|off          interface-wide dry run: count "would drop", pass
-  track IFACE off|matched|all [--drop-sample N]   flow tracking mode
+  track IFACE off|matched|all [--drop-sample N] [--pass-sample N]   flow tracking
   stats [--json] [--top N]
   flows [--top N] [--sort packets|bytes|drops|last] [--by flow|source|rule]
         [--interval SECONDS] [--json]

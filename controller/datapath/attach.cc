@@ -114,7 +114,7 @@ absl::Status AttachWithLibxdp(const AttachOptions& options, int ifindex, bool fr
 }
 
 bool ChangesSettings(const AttachOptions& o) {
-  return o.monitor || o.flow_mode || o.drop_sample_shift;
+  return o.monitor || o.flow_mode || o.drop_sample_shift || o.pass_sample_shift;
 }
 
 // Writes the requested interface settings into the pinned xg_ifconfig, creating the pinned
@@ -136,6 +136,7 @@ absl::Status ApplySettingsBeforeAttach(const AttachOptions& options, int ifindex
   if (options.monitor) cur->monitor = true;
   if (options.flow_mode) cur->flow_mode = *options.flow_mode;
   if (options.drop_sample_shift) cur->drop_sample_shift = *options.drop_sample_shift;
+  if (options.pass_sample_shift) cur->pass_sample_shift = *options.pass_sample_shift;
   return PutInterfaceSettings(fd, static_cast<uint32_t>(ifindex), *cur);
 }
 

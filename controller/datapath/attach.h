@@ -34,6 +34,7 @@ struct AttachOptions {
   bool monitor = false;
   std::optional<uint8_t> flow_mode;
   std::optional<uint8_t> drop_sample_shift;
+  std::optional<uint8_t> pass_sample_shift;
 };
 
 struct AttachResult {

@@ -18,6 +18,9 @@ xg_if_config EncodeSettings(const InterfaceSettings& s) {
   c.drop_sample_code = s.drop_sample_shift == XG_DEFAULT_DROP_SAMPLE_SHIFT
                            ? 0
                            : static_cast<uint8_t>(s.drop_sample_shift + 1);
+  c.pass_sample_code = s.pass_sample_shift == XG_DEFAULT_PASS_SAMPLE_SHIFT
+                           ? 0
+                           : static_cast<uint8_t>(s.pass_sample_shift + 1);
   return c;
 }
 
@@ -26,6 +29,7 @@ InterfaceSettings DecodeSettings(const xg_if_config& c) {
   s.monitor = c.flags & XG_IF_MONITOR;
   s.flow_mode = c.flow_mode;
   if (c.drop_sample_code) s.drop_sample_shift = static_cast<uint8_t>(c.drop_sample_code - 1);
+  if (c.pass_sample_code) s.pass_sample_shift = static_cast<uint8_t>(c.pass_sample_code - 1);
   return s;
 }
 
@@ -40,7 +44,8 @@ absl::StatusOr<InterfaceSettings> GetInterfaceSettings(int ifconfig_fd, uint32_t
 absl::Status PutInterfaceSettings(int ifconfig_fd, uint32_t ifindex, const InterfaceSettings& s) {
   xg_if_config c = EncodeSettings(s);
   if (ifindex >= XG_MAX_IFINDEX) {
-    if (c.flags == 0 && c.flow_mode == 0 && c.drop_sample_code == 0) return absl::OkStatus();
+    if (c.flags == 0 && c.flow_mode == 0 && c.drop_sample_code == 0 && c.pass_sample_code == 0)
+      return absl::OkStatus();
     return absl::FailedPreconditionError(absl::StrCat(
         "interface index ", ifindex, " is beyond ", XG_MAX_IFINDEX - 1,
         ": such interfaces always use the default settings (no monitor, flow tracking "
@@ -84,11 +89,11 @@ std::string FlowModeName(uint8_t mode) {
   return "unknown";
 }
 
-absl::StatusOr<uint8_t> SampleRateToShift(uint32_t one_in) {
+absl::StatusOr<uint8_t> SampleRateToShift(uint32_t one_in, absl::string_view flag) {
   for (uint8_t shift = 0; shift <= XG_MAX_DROP_SAMPLE_SHIFT; shift++)
     if ((1u << shift) == one_in) return shift;
   return absl::InvalidArgumentError(absl::StrCat(
-      "--drop-sample must be a power of two from 1 to ", 1u << XG_MAX_DROP_SAMPLE_SHIFT,
+      "--", flag, " must be a power of two from 1 to ", 1u << XG_MAX_DROP_SAMPLE_SHIFT,
       ", got ", one_in));
 }
 

@@ -18,8 +18,10 @@ struct InterfaceSettings {
   bool monitor = false;
   uint8_t flow_mode = XG_FLOWS_MATCHED;
   uint8_t drop_sample_shift = XG_DEFAULT_DROP_SAMPLE_SHIFT;  // record 1 in 2^shift drops
+  uint8_t pass_sample_shift = XG_DEFAULT_PASS_SAMPLE_SHIFT;  // "all" mode, unmatched packets
 
   uint32_t drop_sample() const { return 1u << drop_sample_shift; }
+  uint32_t pass_sample() const { return 1u << pass_sample_shift; }
 };
 
 xg_if_config EncodeSettings(const InterfaceSettings& s);
@@ -37,8 +39,8 @@ absl::Status StampAbiVersion(int info_fd);
 // "off" / "matched" / "all" <-> XG_FLOWS_*.
 absl::StatusOr<uint8_t> ParseFlowMode(absl::string_view text);
 std::string FlowModeName(uint8_t mode);
-// A sampling rate "1 in N" (N a power of two, 1..1024) -> shift.
-absl::StatusOr<uint8_t> SampleRateToShift(uint32_t one_in);
+// A sampling rate "1 in N" (N a power of two, 1..1024) -> shift; flag names the option.
+absl::StatusOr<uint8_t> SampleRateToShift(uint32_t one_in, absl::string_view flag = "drop-sample");
 
 }  // namespace xdpguard::datapath
 

@@ -213,6 +213,7 @@ TEST_CASE("flows: all mode records unmatched traffic, off records nothing", "[fl
   t.Reset();
   datapath::InterfaceSettings cfg;
   cfg.flow_mode = XG_FLOWS_ALL;
+  cfg.pass_sample_shift = 0;  // exact
   t.SetInterfaceSettings(1, cfg);
   for (int i = 0; i < 4; i++) t.Run(Udp4("10.9.9.9"), 1);
   auto flows = t.Flows();
@@ -227,6 +228,22 @@ TEST_CASE("flows: all mode records unmatched traffic, off records nothing", "[fl
   for (int i = 0; i < 4; i++) t.Run(Udp4("198.51.100.1"), 1);
   CHECK(t.Flows().empty());
   CHECK(t.ReadCounters().rules.at(0).counter.packets == 4);  // rule totals stay exact
+}
+
+TEST_CASE("flows: all mode samples unmatched packets 1 in 8 by default, scaled", "[flows]") {
+  auto& t = Tester();
+  t.Reset();
+  datapath::InterfaceSettings cfg;
+  cfg.flow_mode = XG_FLOWS_ALL;
+  t.SetInterfaceSettings(1, cfg);
+  // 8,000 packets give ~1,000 samples (standard error ~3% of the estimate); accept +-15%.
+  for (int i = 0; i < 8000; i++) t.Run(Udp4("10.9.9.9"), 1);
+  auto flows = t.Flows();
+  REQUIRE(flows.size() == 1);
+  INFO("estimated packets " << flows[0].value.packets << " of 8000");
+  CHECK(flows[0].value.packets % 8 == 0);
+  CHECK(flows[0].value.packets > 6800);
+  CHECK(flows[0].value.packets < 9200);
 }
 
 TEST_CASE("flows: dropped packets are sampled and scaled, and exact with sample 1", "[flows]") {

@@ -23,6 +23,7 @@ TEST_CASE("defaults encode to an all-zero array slot and settings round-trip") {
   CHECK(zero.flags == 0);
   CHECK(zero.flow_mode == 0);
   CHECK(zero.drop_sample_code == 0);
+  CHECK(zero.pass_sample_code == 0);
   InterfaceSettings d = DecodeSettings(xg_if_config{});
   CHECK_FALSE(d.monitor);
   CHECK(d.flow_mode == XG_FLOWS_MATCHED);
@@ -31,8 +32,11 @@ TEST_CASE("defaults encode to an all-zero array slot and settings round-trip") {
   s.monitor = true;
   s.flow_mode = XG_FLOWS_ALL;
   s.drop_sample_shift = 0;
+  s.pass_sample_shift = 0;
   InterfaceSettings back = DecodeSettings(EncodeSettings(s));
   CHECK(back.monitor);
   CHECK(back.flow_mode == XG_FLOWS_ALL);
   CHECK(back.drop_sample() == 1);
+  CHECK(back.pass_sample() == 1);
+  CHECK(d.pass_sample() == 8);
 }
