@@ -86,8 +86,8 @@ struct xg_lpm_v6_key {
 #define XG_RL_PER_SOURCE 0
 #define XG_RL_PER_RULE 1
 
-/* Blocklist value (both families). Room for the rate limit and rule scope of later issues
- * is reserved now so adding them does not change the pinned layout. */
+/* Blocklist value (both families): action, monitor and scope flags, origin (manual or which
+ * feed), optional expiry, rate-limit parameters and destination-port scope. */
 struct xg_rule {
   __u8 action;    /* XG_ACTION_* */
   __u8 flags;     /* XG_RULE_* */
