@@ -32,18 +32,6 @@ std::string OriginName(uint16_t origin) {
   return origin == lists::kOriginManual ? "manual" : absl::StrCat("feed:", origin);
 }
 
-std::string ActionName(uint8_t action) {
-  switch (action) {
-    case XG_ACTION_DROP:
-      return "drop";
-    case XG_ACTION_PASS:
-      return "pass";
-    case XG_ACTION_RATELIMIT:
-      return "ratelimit";
-  }
-  return "unknown";
-}
-
 // The JSON fields of a rule's limits and scope (stable names).
 nlohmann::json RuleDetails(const xg_rule& r) {
   nlohmann::json j = {{"new_only", (r.flags & XG_RULE_NEW_ONLY) != 0},
@@ -154,9 +142,9 @@ absl::StatusOr<net::CidrList> ReadList(const std::string& path, bool force) {
 
 std::map<Cidr, xg_counter> RuleHits(const datapath::PinnedMaps& maps) {
   std::map<Cidr, xg_counter> out;
-  absl::StatusOr<datapath::Counters> c = datapath::ReadCounters(maps, true);
-  if (c.ok())
-    for (const auto& r : c->rules) out[r.cidr] = r.counter;
+  absl::StatusOr<std::vector<datapath::RuleCounter>> rules = datapath::ReadRuleCounters(maps);
+  if (rules.ok())
+    for (const auto& r : *rules) out[r.cidr] = r.counter;
   return out;
 }
 
@@ -279,7 +267,7 @@ int BlockList(const Context& ctx, const Args& args) {
     auto comment = comments->find(e.cidr);
     nlohmann::json j = {{"cidr", e.cidr.ToString()},
                         {"family", e.cidr.family == net::Family::kIPv4 ? "ipv4" : "ipv6"},
-                        {"action", ActionName(e.value.action)},
+                        {"action", lists::ActionName(e.value.action)},
                         {"monitor", (e.value.flags & XG_RULE_MONITOR) != 0},
                         {"origin", OriginName(e.value.origin)},
                         {"created", e.value.created_s},

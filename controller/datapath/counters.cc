@@ -21,44 +21,44 @@ int NumCpus() {
   return n > 0 ? n : 1;
 }
 
-// Sums one per-CPU array element of T (xg_counter or __u64).
+void Add(xg_counter* sum, const xg_counter& v) {
+  sum->packets += v.packets;
+  sum->bytes += v.bytes;
+}
+void Add(uint64_t* sum, uint64_t v) { *sum += v; }
+
+// Sums the per-CPU slots of one value of T (xg_counter or __u64) read into buf.
+template <typename T>
+T SumSlots(const std::vector<char>& buf, int cpus) {
+  T sum{};
+  for (int c = 0; c < cpus; c++) {
+    T v;
+    std::memcpy(&v, buf.data() + c * Slot(sizeof(T)), sizeof(T));
+    Add(&sum, v);
+  }
+  return sum;
+}
+
+// Sums one per-CPU array element of T.
 template <typename T>
 absl::Status SumArrayElem(int fd, uint32_t idx, T* out) {
   const int cpus = NumCpus();
   std::vector<char> buf(Slot(sizeof(T)) * cpus);
   if (bpf_map_lookup_elem(fd, &idx, buf.data()) != 0)
     return ErrnoToStatus(errno, "read per-CPU counter");
-  *out = T{};
-  for (int c = 0; c < cpus; c++) {
-    T v;
-    std::memcpy(&v, buf.data() + c * Slot(sizeof(T)), sizeof(T));
-    if constexpr (std::is_same_v<T, xg_counter>) {
-      out->packets += v.packets;
-      out->bytes += v.bytes;
-    } else {
-      *out += v;
-    }
-  }
+  *out = SumSlots<T>(buf, cpus);
   return absl::OkStatus();
 }
 
-absl::Status ReadRuleCounters(int fd, std::vector<RuleCounter>* out) {
+absl::Status ReadRuleCountersFromFd(int fd, std::vector<RuleCounter>* out) {
   const int cpus = NumCpus();
   xg_rule_stats_key key{}, next{};
   std::vector<char> buf(Slot(sizeof(xg_counter)) * cpus);
   int err = bpf_map_get_next_key(fd, nullptr, &next);
   while (err == 0) {
     key = next;
-    if (bpf_map_lookup_elem(fd, &key, buf.data()) == 0) {
-      RuleCounter rc{FromRuleStatsKey(key), {}};
-      for (int c = 0; c < cpus; c++) {
-        xg_counter v;
-        std::memcpy(&v, buf.data() + c * Slot(sizeof(xg_counter)), sizeof(v));
-        rc.counter.packets += v.packets;
-        rc.counter.bytes += v.bytes;
-      }
-      out->push_back(rc);
-    }
+    if (bpf_map_lookup_elem(fd, &key, buf.data()) == 0)
+      out->push_back({FromRuleStatsKey(key), SumSlots<xg_counter>(buf, cpus)});
     err = bpf_map_get_next_key(fd, &key, &next);
   }
   if (errno != ENOENT) return ErrnoToStatus(errno, "iterate per-rule counters");
@@ -118,13 +118,20 @@ absl::StatusOr<Counters> ReadCountersFromFds(int stats_fd, int reasons_fd, int o
     if (absl::Status s = SumArrayElem(origin_fd, o, &c.origins[o]); !s.ok()) return s;
   }
   if (rule_stats_fd >= 0) {
-    if (absl::Status s = ReadRuleCounters(rule_stats_fd, &c.rules); !s.ok()) return s;
+    if (absl::Status s = ReadRuleCountersFromFd(rule_stats_fd, &c.rules); !s.ok()) return s;
   }
   if (guard_stats_fd >= 0) {
     for (int g = 0; g < XG_GSTAT_MAX; g++)
       if (absl::Status s = SumArrayElem(guard_stats_fd, g, &c.guard[g]); !s.ok()) return s;
   }
   return c;
+}
+
+absl::StatusOr<std::vector<RuleCounter>> ReadRuleCounters(const PinnedMaps& maps) {
+  std::vector<RuleCounter> out;
+  if (absl::Status s = ReadRuleCountersFromFd(maps.map(XG_MAP_RULE_STATS)->fd(), &out); !s.ok())
+    return s;
+  return out;
 }
 
 absl::StatusOr<Counters> ReadCounters(const PinnedMaps& maps, bool with_rules) {

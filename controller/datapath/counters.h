@@ -37,6 +37,8 @@ const char* GuardStatName(int idx);
 
 // Sums every counter map (with_rules: also reads the per-rule counters).
 absl::StatusOr<Counters> ReadCounters(const PinnedMaps& maps, bool with_rules);
+// Only the per-rule counters (most packets first), for `block list`.
+absl::StatusOr<std::vector<RuleCounter>> ReadRuleCounters(const PinnedMaps& maps);
 
 // The same for an unpinned object (datapath tests, benchmarks): fds of the maps.
 absl::StatusOr<Counters> ReadCountersFromFds(int stats_fd, int reasons_fd, int origin_fd,

@@ -68,22 +68,24 @@ absl::StatusOr<std::vector<uint16_t>> ParsePortList(absl::string_view text) {
   return ports;
 }
 
-std::string DescribeRule(const xg_rule& rule) {
-  std::string out;
-  switch (rule.action) {
+std::string ActionName(uint8_t action) {
+  switch (action) {
     case XG_ACTION_DROP:
-      out = "drop";
-      break;
+      return "drop";
     case XG_ACTION_PASS:
-      out = "pass";
-      break;
+      return "pass";
     case XG_ACTION_RATELIMIT:
-      out = absl::StrCat("ratelimit ", rule.rl_pps, "/s burst ", rule.rl_burst);
-      if (rule.rl_bps) absl::StrAppend(&out, " ", rule.rl_bps, " B/s");
-      absl::StrAppend(&out, rule.rl_per == XG_RL_PER_RULE ? " per rule" : " per source");
-      break;
-    default:
-      out = "unknown";
+      return "ratelimit";
+  }
+  return "unknown";
+}
+
+std::string DescribeRule(const xg_rule& rule) {
+  std::string out = ActionName(rule.action);
+  if (rule.action == XG_ACTION_RATELIMIT) {
+    absl::StrAppend(&out, " ", rule.rl_pps, "/s burst ", rule.rl_burst);
+    if (rule.rl_bps) absl::StrAppend(&out, " ", rule.rl_bps, " B/s");
+    absl::StrAppend(&out, rule.rl_per == XG_RL_PER_RULE ? " per rule" : " per source");
   }
   if (rule.nports) {
     absl::StrAppend(&out, "; ports ");

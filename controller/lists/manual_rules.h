@@ -44,6 +44,8 @@ inline constexpr uint64_t kMaxBps = 10000000000ull;
 
 // Parses "80,443" (1..XG_MAX_PORTS distinct ports in 1..65535).
 absl::StatusOr<std::vector<uint16_t>> ParsePortList(absl::string_view text);
+// "drop", "pass", "ratelimit" (or "unknown").
+std::string ActionName(uint8_t action);
 // Describes a rule's action, limits and scope for listings, e.g.
 // "ratelimit 10/s burst 20 per source; ports 80,443; new-only".
 std::string DescribeRule(const xg_rule& rule);
