@@ -205,28 +205,6 @@ void PumpAlerts(WatchState* w) {
   }
 }
 
-std::vector<guard::Mac> AllowedFor(const datapath::PinnedMaps& maps, const xg_guard_event& ev) {
-  std::vector<guard::Mac> out;
-  if (ev.kind == XG_GUARD_ROGUE_RA) {
-    xg_guard_if gi{};
-    uint32_t ifindex = ev.ifindex;
-    if (absl::StatusOr<bool> f = maps.map(XG_MAP_GUARD_IF)->Lookup(&ifindex, &gi); f.ok() && *f)
-      for (int i = 0; i < gi.nmacs && i < XG_GUARD_IF_MAX_MACS; i++)
-        out.push_back({gi.macs[i][0], gi.macs[i][1], gi.macs[i][2], gi.macs[i][3], gi.macs[i][4],
-                       gi.macs[i][5]});
-    return out;
-  }
-  xg_guard_key key{};
-  key.ifindex = ev.ifindex;
-  key.family = ev.family;
-  std::memcpy(key.addr, ev.gateway, 16);
-  xg_guard g{};
-  if (absl::StatusOr<bool> f = maps.map(XG_MAP_GUARDS)->Lookup(&key, &g); f.ok() && *f)
-    for (int i = 0; i < g.nmacs && i < XG_GUARD_MAX_MACS; i++)
-      out.push_back({g.macs[i][0], g.macs[i][1], g.macs[i][2], g.macs[i][3], g.macs[i][4],
-                     g.macs[i][5]});
-  return out;
-}
 
 int OnEvent(void* ctx, void* data, size_t size) {
   auto* w = static_cast<WatchState*>(ctx);
@@ -236,7 +214,9 @@ int OnEvent(void* ctx, void* data, size_t size) {
   }
   xg_guard_event ev;
   std::memcpy(&ev, data, sizeof(ev));
-  std::string line = guard::EventToJson(ev, IfName(ev.ifindex), AllowedFor(*w->maps, ev),
+  absl::StatusOr<std::vector<guard::Mac>> allowed = Store(*w->maps).AllowedForEvent(ev);
+  std::string line = guard::EventToJson(ev, IfName(ev.ifindex),
+                                        allowed.ok() ? *allowed : std::vector<guard::Mac>{},
                                         ClockNs(CLOCK_MONOTONIC), ClockNs(CLOCK_REALTIME))
                          .dump();
   std::cout << line << std::endl;

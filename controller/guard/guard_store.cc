@@ -9,6 +9,18 @@
 namespace xdpguard::guard {
 namespace {
 
+// The first n of the 6-byte MACs in a map value.
+template <size_t N>
+std::vector<Mac> Macs(const __u8 (&macs)[N][XG_ETH_ALEN], uint8_t n) {
+  std::vector<Mac> out;
+  for (size_t i = 0; i < n && i < N; i++) {
+    Mac m;
+    std::memcpy(m.data(), macs[i], XG_ETH_ALEN);
+    out.push_back(m);
+  }
+  return out;
+}
+
 GuardEntry Decode(const xg_guard_key& k, const xg_guard& g) {
   GuardEntry e;
   e.ifindex = k.ifindex;
@@ -16,12 +28,8 @@ GuardEntry Decode(const xg_guard_key& k, const xg_guard& g) {
   e.gateway.prefixlen = static_cast<uint8_t>(e.gateway.MaxPrefixLen());
   std::memcpy(e.gateway.addr.data(), k.addr, e.gateway.family == net::Family::kIPv4 ? 4 : 16);
   e.drop = g.flags & XG_GUARD_DROP;
-  for (int i = 0; i < g.nmacs && i < XG_GUARD_MAX_MACS; i++) {
-    AllowedMac m;
-    std::memcpy(m.mac.data(), g.macs[i], 6);
-    m.learned = (g.learned >> i) & 1;
-    e.macs.push_back(m);
-  }
+  std::vector<Mac> macs = Macs(g.macs, g.nmacs);
+  for (size_t i = 0; i < macs.size(); i++) e.macs.push_back({macs[i], ((g.learned >> i) & 1) != 0});
   return e;
 }
 
@@ -92,6 +100,24 @@ absl::StatusOr<std::vector<GuardEntry>> GuardStore::List() const {
     return std::tie(a.ifindex, a.gateway) < std::tie(b.ifindex, b.gateway);
   });
   return out;
+}
+
+absl::StatusOr<std::vector<Mac>> GuardStore::AllowedForEvent(const xg_guard_event& ev) const {
+  if (ev.kind == XG_GUARD_ROGUE_RA) {
+    uint32_t ifindex = ev.ifindex;
+    xg_guard_if gi{};
+    absl::StatusOr<bool> found = guard_if_->Lookup(&ifindex, &gi);
+    if (!found.ok()) return found.status();
+    return *found ? Macs(gi.macs, gi.nmacs) : std::vector<Mac>{};
+  }
+  xg_guard_key key{};
+  key.ifindex = ev.ifindex;
+  key.family = ev.family;
+  std::memcpy(key.addr, ev.gateway, sizeof(key.addr));
+  xg_guard g{};
+  absl::StatusOr<bool> found = guards_->Lookup(&key, &g);
+  if (!found.ok()) return found.status();
+  return *found ? Macs(g.macs, g.nmacs) : std::vector<Mac>{};
 }
 
 absl::Status GuardStore::RebuildInterface(uint32_t ifindex) {

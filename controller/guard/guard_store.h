@@ -40,6 +40,9 @@ class GuardStore {
   // NotFound when no such guard exists.
   absl::Status Del(uint32_t ifindex, const net::Cidr& gateway);
   absl::StatusOr<std::vector<GuardEntry>> List() const;
+  // The MACs allowed for the gateway an event names: for a rogue router advertisement, the
+  // interface's router MACs; otherwise the gateway's own. Empty when none is configured.
+  absl::StatusOr<std::vector<Mac>> AllowedForEvent(const xg_guard_event& ev) const;
 
  private:
   absl::Status RebuildInterface(uint32_t ifindex);

@@ -124,3 +124,26 @@ TEST_CASE("event JSON carries every field the operator needs") {
   CHECK(j["frames"] == 7);
   CHECK(j["dropped"] == false);
 }
+
+TEST_CASE("guard store: allowed MACs for an event (gateway's own, or the router union)") {
+  Maps m;
+  REQUIRE(m.store.Add(Entry(3, "192.0.2.1", {"02:00:00:00:00:aa", "00:00:5e:00:01:07"})).ok());
+  REQUIRE(m.store.Add(Entry(3, "fe80::1", {"02:00:00:00:00:bb"})).ok());
+  xg_guard_event ev{};
+  ev.ifindex = 3;
+  ev.family = XG_FAM_IPV4;
+  ev.kind = XG_GUARD_ARP_SPOOF;
+  ev.gateway[0] = htonl(0xc0000201);
+  auto own = m.store.AllowedForEvent(ev);
+  REQUIRE(own.ok());
+  REQUIRE(own->size() == 2);
+  CHECK(guard::FormatMac((*own)[1].data()) == "00:00:5e:00:01:07");
+  ev.kind = XG_GUARD_ROGUE_RA;
+  auto routers = m.store.AllowedForEvent(ev);
+  REQUIRE(routers.ok());
+  REQUIRE(routers->size() == 1);
+  CHECK(guard::FormatMac((*routers)[0].data()) == "02:00:00:00:00:bb");
+  ev.kind = XG_GUARD_ARP_SPOOF;
+  ev.gateway[0] = htonl(0xc0000209);  // not guarded
+  CHECK(m.store.AllowedForEvent(ev)->empty());
+}
