@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "feeds/parsed_feed.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/printable.h"
+
+namespace xdpguard::feeds {
+namespace {
+
+constexpr size_t kMaxInvalidExamples = 5;
+
+using u128 = unsigned __int128;
+
+u128 ToInt(const net::Cidr& c) {
+  u128 v = 0;
+  int bytes = c.family == net::Family::kIPv4 ? 4 : 16;
+  for (int i = 0; i < bytes; i++) v = (v << 8) | c.addr[i];
+  return v;
+}
+
+net::Cidr FromInt(net::Family family, u128 v, int prefixlen) {
+  net::Cidr c;
+  c.family = family;
+  c.prefixlen = static_cast<uint8_t>(prefixlen);
+  int bytes = family == net::Family::kIPv4 ? 4 : 16;
+  for (int i = bytes - 1; i >= 0; i--) {
+    c.addr[i] = static_cast<uint8_t>(v & 0xff);
+    v >>= 8;
+  }
+  return c;
+}
+
+void CountInvalid(absl::string_view text, ParsedFeed* feed) {
+  feed->invalid++;
+  if (feed->invalid_examples.size() < kMaxInvalidExamples)
+    feed->invalid_examples.push_back(Printable(text, 60));
+}
+
+bool AddRange(absl::string_view first_text, absl::string_view last_text, ParsedFeed* feed) {
+  auto first = net::ParseCidr(first_text);
+  auto last = net::ParseCidr(last_text);
+  if (!first.ok() || !last.ok()) return false;
+  const net::Cidr& a = first->cidr;
+  const net::Cidr& b = last->cidr;
+  if (a.family != b.family || a.prefixlen != a.MaxPrefixLen() ||
+      b.prefixlen != b.MaxPrefixLen() || ToInt(b) < ToInt(a))
+    return false;
+  CoverRange(a, b, &feed->cidrs);
+  return true;
+}
+
+}  // namespace
+
+void CoverRange(const net::Cidr& first, const net::Cidr& last, std::vector<net::Cidr>* out) {
+  const int bits = first.MaxPrefixLen();
+  u128 lo = ToInt(first);
+  const u128 hi = ToInt(last);
+  while (true) {
+    // The largest aligned block starting at lo that does not pass hi.
+    int size_log = 0;
+    while (size_log < bits) {
+      u128 block = static_cast<u128>(1) << (size_log + 1);
+      if ((lo & (block - 1)) != 0) break;
+      u128 end = lo + (block - 1);
+      if (end > hi || end < lo) break;
+      size_log++;
+    }
+    out->push_back(FromInt(first.family, lo, bits - size_log));
+    u128 end = size_log == 128 ? ~static_cast<u128>(0) : lo + ((static_cast<u128>(1) << size_log) - 1);
+    if (end >= hi) return;
+    lo = end + 1;
+  }
+}
+
+bool AddEntry(absl::string_view text, ParsedFeed* feed) {
+  if (size_t dash = text.find('-'); dash != absl::string_view::npos) {
+    if (AddRange(text.substr(0, dash), text.substr(dash + 1), feed)) return true;
+    CountInvalid(text, feed);
+    return false;
+  }
+  auto parsed = net::ParseCidr(text);
+  if (!parsed.ok()) {
+    CountInvalid(text, feed);
+    return false;
+  }
+  if (parsed->host_bits_masked) feed->host_bits_masked++;
+  if (parsed->from_mapped_v4) feed->mapped_v4++;
+  feed->cidrs.push_back(parsed->cidr);
+  return true;
+}
+
+}  // namespace xdpguard::feeds
