@@ -34,6 +34,8 @@ int RunGuard(const Context& ctx, const Argv& args);
 int RunBlock(const Context& ctx, const Argv& args);
 int RunAllow(const Context& ctx, const Argv& args);
 int RunStats(const Context& ctx, const Argv& args);
+int RunFeeds(const Context& ctx, const Argv& args);
+int RunCheck(const Context& ctx, const Argv& args);
 
 // Prints status as an error and returns the exit code for it (InvalidArgument -> 2).
 int Fail(const absl::Status& status);

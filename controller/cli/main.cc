@@ -51,6 +51,14 @@ Blocklist and allowlist:
                   [--ttl DURATION] [--monitor] [--force]
   allow add CIDR [--force] | allow del CIDR | allow list [--json]
 
+Feeds (configured in the JSON config: --config FILE, $XDPGUARD_CONFIG or
+/etc/xdpguard/xdpguard.json):
+  check [--config FILE]                    validate the config; touches nothing
+  feeds apply [--config FILE] [--force]    fetch every feed now and apply the union
+  feeds refresh [NAME...] [--config FILE] [--force]   fetch these feeds now
+  feeds status [--config FILE] [--json]
+    --force: accept a list that shrank beyond max_shrink, and ignore the backoff
+
 Exit codes: 0 ok, 1 failure, 2 usage error, 3 nothing attached (detach), 4 foreign program.
 State is pinned under /sys/fs/bpf/xdpguard (or --pin-dir / $XDPGUARD_PIN_DIR).
 )";
@@ -137,6 +145,8 @@ int main(int argc, char** argv) {
   if (verb == "block") return RunBlock(ctx, rest);
   if (verb == "allow") return RunAllow(ctx, rest);
   if (verb == "stats") return RunStats(ctx, rest);
+  if (verb == "feeds") return RunFeeds(ctx, rest);
+  if (verb == "check") return RunCheck(ctx, rest);
   if (verb == "help") {
     std::cout << kUsage;
     return 0;

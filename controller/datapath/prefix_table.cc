@@ -117,6 +117,13 @@ absl::StatusOr<uint32_t> PrefixTable<V>::Count(Family family) const {
 
 template <typename V>
 absl::Status PrefixTable<V>::Upsert(const std::vector<Entry>& entries) {
+  return UpsertUnless(entries, nullptr, nullptr);
+}
+
+template <typename V>
+absl::Status PrefixTable<V>::UpsertUnless(const std::vector<Entry>& entries,
+                                          const std::function<bool(const V&)>& keep,
+                                          std::vector<net::Cidr>* kept) {
   std::vector<const Entry*> by_family[2];
   for (const Entry& e : entries) by_family[e.cidr.family == Family::kIPv4 ? 0 : 1].push_back(&e);
 
@@ -141,6 +148,12 @@ absl::Status PrefixTable<V>::Upsert(const std::vector<Entry>& entries) {
       if (!found.ok()) {
         if (f == 1) Rollback(v4_, v4_undo);
         return found.status();
+      }
+      if (*found && keep && keep(old)) {
+        keys.resize(keys.size() - ks);
+        values.resize(values.size() - sizeof(V));
+        if (kept) kept->push_back(e->cidr);
+        continue;
       }
       prior.push_back(*found ? std::optional<V>(old) : std::nullopt);
       if (!*found) new_total++;
@@ -207,6 +220,27 @@ absl::Status PrefixTable<V>::Delete(const std::vector<Cidr>& cidrs) {
     }
   }
   return absl::OkStatus();
+}
+
+template <typename V>
+absl::StatusOr<size_t> PrefixTable<V>::DeleteWhere(const std::vector<Cidr>& cidrs,
+                                                   const std::function<bool(const V&)>& pred) {
+  size_t deleted = 0;
+  std::vector<char> key;
+  for (const Cidr& c : cidrs) {
+    key.clear();
+    AppendKey(c, &key);
+    V value{};
+    absl::StatusOr<bool> found = ExactLookup(map(c.family), key.data(), c.prefixlen, &value);
+    if (!found.ok()) return found.status();
+    if (!*found || !pred(value)) continue;
+    uint32_t n = 0;
+    absl::Status st = map(c.family)->DeleteBatch(key.data(), 1, &n);
+    if (absl::IsNotFound(st)) continue;  // removed concurrently: the goal is met
+    if (!st.ok()) return st;
+    deleted++;
+  }
+  return deleted;
 }
 
 template class PrefixTable<xg_rule>;

@@ -7,6 +7,7 @@
 #ifndef XDPGUARD_DATAPATH_PREFIX_TABLE_H_
 #define XDPGUARD_DATAPATH_PREFIX_TABLE_H_
 
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -35,8 +36,19 @@ class PrefixTable {
 
   // Inserts or overwrites entries (cidrs must be unique). All or nothing.
   absl::Status Upsert(const std::vector<Entry>& entries);
+  // Upsert, except that an entry whose exact prefix already holds a value for which
+  // keep(value) is true is left as it is and its prefix appended to *kept (the feed
+  // engine never overwrites the operator's manual entries).
+  absl::Status UpsertUnless(const std::vector<Entry>& entries,
+                            const std::function<bool(const V&)>& keep,
+                            std::vector<net::Cidr>* kept);
   // Deletes cidrs; NotFound (and nothing deleted) if any is absent. All or nothing.
   absl::Status Delete(const std::vector<net::Cidr>& cidrs);
+  // Deletes the cidrs that are present with a value matching pred; absent ones and
+  // non-matching ones are skipped. Stops at the first kernel error (what was deleted
+  // stays deleted: callers use it only for entries that must go anyway).
+  absl::StatusOr<size_t> DeleteWhere(const std::vector<net::Cidr>& cidrs,
+                                     const std::function<bool(const V&)>& pred);
 
  private:
   PrefixTable(MapBackend* v4, MapBackend* v6) : v4_(v4), v6_(v6) {}

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: GPL-2.0
+// Files that must never be half-read: written atomically (temp file in the same
+// directory, fsync, rename, fsync of the directory) and sealed with a one-line JSON
+// header that records the payload's size and CRC-32. A reader gets the whole payload or
+// an error saying why (missing, truncated, checksum mismatch); never a prefix of it.
+#ifndef XDPGUARD_COMMON_SEALED_FILE_H_
+#define XDPGUARD_COMMON_SEALED_FILE_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "nlohmann/json.hpp"
+
+namespace xdpguard {
+
+// Replaces path with data atomically; mode applies to the new file.
+absl::Status WriteFileAtomically(const std::string& path, absl::string_view data, int mode = 0600);
+
+// Reads a whole file, refusing more than max_bytes.
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path, size_t max_bytes);
+
+struct SealedFile {
+  nlohmann::json meta;  // caller's fields (the seal's own are removed)
+  std::string payload;
+};
+
+absl::Status WriteSealedFile(const std::string& path, const std::string& kind,
+                             nlohmann::json meta, absl::string_view payload);
+// NotFound if absent; DataLoss if corrupt or of another kind.
+absl::StatusOr<SealedFile> ReadSealedFile(const std::string& path, const std::string& kind,
+                                          size_t max_bytes);
+
+}  // namespace xdpguard
+
+#endif  // XDPGUARD_COMMON_SEALED_FILE_H_

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "config/config.h"
+
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/sealed_file.h"
+#include "config/json_reader.h"
+
+namespace xdpguard::config {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr uint64_t kDay = 86400;
+constexpr size_t kMaxConfigBytes = 4u << 20;
+
+bool ValidName(const std::string& name) {
+  if (name.empty() || name.size() > 32) return false;
+  for (char ch : name) {
+    if (!absl::ascii_islower(static_cast<unsigned char>(ch)) &&
+        !absl::ascii_isdigit(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_')
+      return false;
+  }
+  return true;
+}
+
+bool ValidCountry(const std::string& cc) {
+  return cc.size() == 2 && absl::ascii_isupper(static_cast<unsigned char>(cc[0])) &&
+         absl::ascii_isupper(static_cast<unsigned char>(cc[1]));
+}
+
+// Query parameters that carry secrets have no place in a URL (logs, proxies, status).
+bool UrlHasSecretParam(const std::string& url) {
+  size_t q = url.find('?');
+  if (q == std::string::npos) return false;
+  std::string query = absl::AsciiStrToLower(url.substr(q + 1));
+  for (const char* name : {"key=", "apikey=", "api_key=", "token="}) {
+    if (absl::StartsWith(query, name) || absl::StrContains(query, absl::StrCat("&", name))) return true;
+  }
+  return false;
+}
+
+void ReadRateLimit(const json& value, const std::string& path, Errors* errors, FeedConfig* f) {
+  ObjectReader l(value, path, errors);
+  f->rule.pps = static_cast<uint32_t>(l.Int("pps", 1, lists::kMaxPps, true).value_or(1));
+  f->rule.burst = static_cast<uint32_t>(l.Int("burst", 1, lists::kMaxBurst).value_or(0));
+  f->rule.bps = static_cast<uint64_t>(l.Int("bps", 1, static_cast<int64_t>(lists::kMaxBps)).value_or(0));
+  std::string per = l.String("per").value_or("source");
+  if (per == "source") {
+    f->rule.per = XG_RL_PER_SOURCE;
+  } else if (per == "rule") {
+    f->rule.per = XG_RL_PER_RULE;
+  } else {
+    l.Error("per", absl::StrCat("expected \"source\" or \"rule\", found \"", per, "\""));
+  }
+}
+
+void ReadFeed(const json& value, const std::string& path, Errors* errors, FeedConfig* f) {
+  ObjectReader r(value, path, errors);
+  f->name = r.String("name", true).value_or("");
+  if (r.Has("name") && !f->name.empty() && !ValidName(f->name))
+    r.Error("name", absl::StrCat("\"", f->name, "\" is not a valid feed name (1-32 of a-z 0-9 - _)"));
+  std::string format = r.String("format", true).value_or("");
+  if (!format.empty()) {
+    absl::StatusOr<feeds::Format> fm = feeds::ParseFormatName(format);
+    if (fm.ok()) {
+      f->format = *fm;
+    } else {
+      r.Error("format", std::string(fm.status().message()));
+    }
+  }
+  f->url = r.String("url").value_or("");
+  f->path = r.String("path").value_or("");
+  if (f->url.empty() == f->path.empty()) {
+    r.Error("url", "exactly one of \"url\" (http/https) and \"path\" (a local file) is required");
+  } else if (!f->url.empty()) {
+    if (!absl::StartsWith(f->url, "https://") && !absl::StartsWith(f->url, "http://"))
+      r.Error("url", absl::StrCat("expected an http:// or https:// URL, found \"", f->url, "\""));
+    if (UrlHasSecretParam(f->url))
+      r.Error("url", "contains a key/token query parameter: put secrets in api_key_env or api_key_file");
+  } else if (f->path[0] != '/') {
+    r.Error("path", absl::StrCat("expected an absolute path, found \"", f->path, "\""));
+  }
+  f->api_key_env = r.String("api_key_env").value_or("");
+  f->api_key_file = r.String("api_key_file").value_or("");
+  if (!f->api_key_env.empty() && !f->api_key_file.empty())
+    r.Error("api_key_env", "give api_key_env or api_key_file, not both");
+  bool is_abuseipdb = f->format == feeds::Format::kAbuseIpdb;
+  if ((!f->api_key_env.empty() || !f->api_key_file.empty()) && !is_abuseipdb)
+    r.Error(f->api_key_env.empty() ? "api_key_file" : "api_key_env", "only the abuseipdb format sends an API key");
+  if (is_abuseipdb && f->api_key_env.empty() && f->api_key_file.empty() && !f->url.empty())
+    r.Error("api_key_env", "missing: the AbuseIPDB API needs a key (api_key_env or api_key_file)");
+
+  if (const json* a = r.Object("abuseipdb")) {
+    ObjectReader ar(*a, r.PathOf("abuseipdb"), errors);
+    if (!is_abuseipdb) r.Error("abuseipdb", "only valid with format \"abuseipdb\"");
+    if (auto v = ar.Int("confidence_minimum", 25, 100)) f->abuseipdb.confidence_minimum = static_cast<int>(*v);
+    if (auto v = ar.Int("limit", 1, 10000000)) f->abuseipdb.limit = static_cast<int>(*v);
+    if (auto v = ar.Int("ip_version", 4, 6)) {
+      if (*v == 5) ar.Error("ip_version", "expected 4 or 6, found 5");
+      else f->abuseipdb.ip_version = static_cast<int>(*v);
+    }
+    for (const char* key : {"only_countries", "except_countries"}) {
+      std::vector<std::string> cc = ar.Strings(key).value_or(std::vector<std::string>{});
+      for (const std::string& c : cc) {
+        if (!ValidCountry(c)) ar.Error(key, absl::StrCat("expected ISO 3166 alpha-2 codes like \"US\", found \"", c, "\""));
+      }
+      (std::string(key) == "only_countries" ? f->abuseipdb.only_countries : f->abuseipdb.except_countries) = cc;
+    }
+    if (!f->abuseipdb.only_countries.empty() && !f->abuseipdb.except_countries.empty())
+      ar.Error("only_countries", "give only_countries or except_countries, not both");
+  }
+  if (const json* a = r.Object("aws")) {
+    ObjectReader ar(*a, r.PathOf("aws"), errors);
+    if (f->format != feeds::Format::kAwsIpRanges) r.Error("aws", "only valid with format \"aws-ip-ranges\"");
+    f->options.aws.services = ar.Strings("services").value_or(std::vector<std::string>{});
+    f->options.aws.regions = ar.Strings("regions").value_or(std::vector<std::string>{});
+    f->options.aws.network_border_groups = ar.Strings("network_border_groups").value_or(std::vector<std::string>{});
+  }
+  if (f->format == feeds::Format::kAwsIpRanges && f->options.aws.services.empty())
+    r.Error("aws", "aws.services is required (e.g. [\"EC2\"]); \"AMAZON\" is the superset of all services and is used only when named");
+  if (const json* p = r.Object("plain")) {
+    ObjectReader pr(*p, r.PathOf("plain"), errors);
+    if (f->format != feeds::Format::kPlain) r.Error("plain", "only valid with format \"plain\"");
+    std::string layout = pr.String("layout").value_or("list");
+    if (layout == "dshield") {
+      f->options.plain.dshield_columns = true;
+    } else if (layout != "list") {
+      pr.Error("layout", absl::StrCat("expected \"list\" or \"dshield\", found \"", layout, "\""));
+    }
+  }
+
+  // AbuseIPDB allows 5 blacklist pulls a day on a free key: default to every 6 hours.
+  uint64_t default_interval = is_abuseipdb ? 6 * 3600 : 3600;
+  f->interval_s = r.Duration("interval", 60, 7 * kDay).value_or(default_interval);
+
+  std::string action = r.String("action").value_or("drop");
+  const json* rl = r.Object("ratelimit");
+  if (action == "drop") {
+    f->rule.action = XG_ACTION_DROP;
+  } else if (action == "monitor") {
+    f->rule.action = XG_ACTION_DROP;
+    f->rule.monitor = true;
+  } else if (action == "ratelimit") {
+    f->rule.action = XG_ACTION_RATELIMIT;
+  } else {
+    r.Error("action", absl::StrCat("expected \"drop\", \"ratelimit\" or \"monitor\", found \"", action, "\""));
+  }
+  if (rl && f->rule.action != XG_ACTION_RATELIMIT) r.Error("ratelimit", "only valid with action \"ratelimit\"");
+  if (!rl && f->rule.action == XG_ACTION_RATELIMIT) r.Error("ratelimit", "missing: action \"ratelimit\" needs {\"pps\": N}");
+  if (rl) ReadRateLimit(*rl, r.PathOf("ratelimit"), errors, f);
+  if (const json* ports = r.Array("ports")) {
+    if (ports->empty() || ports->size() > XG_MAX_PORTS)
+      r.Error("ports", absl::StrCat("expected 1..", XG_MAX_PORTS, " ports, found ", ports->size()));
+    std::set<int64_t> seen;
+    for (size_t i = 0; i < ports->size(); i++) {
+      const json& p = (*ports)[i];
+      if (!p.is_number_integer() || p.get<int64_t>() < 1 || p.get<int64_t>() > 65535 || !seen.insert(p.get<int64_t>()).second) {
+        errors->Add(absl::StrCat(r.PathOf("ports"), "[", i, "]"), absl::StrCat("expected a distinct port 1..65535, found ", Describe(p)));
+        continue;
+      }
+      f->rule.ports.push_back(static_cast<uint16_t>(p.get<int64_t>()));
+    }
+  }
+  f->rule.new_only = r.Bool("new_only").value_or(false);
+
+  f->limits.max_entries = static_cast<size_t>(r.Int("max_entries", 1, 100000000).value_or(1000000));
+  f->limits.min_prefix_v4 = static_cast<int>(r.Int("min_prefix_v4", 1, 32).value_or(net::kMinPrefixV4));
+  f->limits.min_prefix_v6 = static_cast<int>(r.Int("min_prefix_v6", 1, 128).value_or(net::kMinPrefixV6));
+  f->max_shrink = r.Number("max_shrink", 0.0, 1.0).value_or(0.5);
+  f->max_bytes = static_cast<uint64_t>(r.Int("max_bytes", 1024, int64_t{4} << 30).value_or(64 << 20));
+  f->timeout_s = r.Duration("timeout", 1, 3600).value_or(60);
+  f->connect_timeout_s = r.Duration("connect_timeout", 1, 600).value_or(10);
+}
+
+}  // namespace
+
+absl::StatusOr<Config> ParseConfig(const std::string& text, const std::string& source) {
+  json root = json::parse(text, nullptr, false);
+  if (root.is_discarded()) {
+    // Re-parse with exceptions only to get the position for the message.
+    try {
+      (void)json::parse(text);
+    } catch (const json::parse_error& e) {
+      return absl::InvalidArgumentError(absl::StrCat(source, ": not valid JSON: ", e.what()));
+    }
+    return absl::InvalidArgumentError(absl::StrCat(source, ": not valid JSON"));
+  }
+  Config cfg;
+  cfg.source = source;
+  Errors errors;
+  {
+    ObjectReader r(root, "", &errors);
+    cfg.state_dir = r.String("state_dir").value_or(kDefaultStateDir);
+    if (cfg.state_dir.empty() || cfg.state_dir[0] != '/')
+      r.Error("state_dir", absl::StrCat("expected an absolute path, found \"", cfg.state_dir, "\""));
+    if (const json* p = r.Object("protect")) {
+      ObjectReader pr(*p, "protect", &errors);
+      cfg.protect.block_private = pr.Bool("block_private").value_or(false);
+      std::vector<std::string> nb = pr.Strings("never_block").value_or(std::vector<std::string>{});
+      for (size_t i = 0; i < nb.size(); i++) {
+        absl::StatusOr<net::ParsedCidr> c = net::ParseCidr(nb[i]);
+        if (!c.ok()) {
+          errors.Add(absl::StrCat("protect.never_block[", i, "]"), std::string(c.status().message()));
+        } else {
+          cfg.protect.never_block.push_back(c->cidr);
+        }
+      }
+    }
+    if (const json* feeds = r.Array("feeds")) {
+      std::set<std::string> names;
+      for (size_t i = 0; i < feeds->size(); i++) {
+        std::string path = absl::StrCat("feeds[", i, "]");
+        FeedConfig f;
+        ReadFeed((*feeds)[i], path, &errors, &f);
+        if (!f.name.empty() && !names.insert(f.name).second)
+          errors.Add(path + ".name", absl::StrCat("duplicate feed name \"", f.name, "\""));
+        cfg.feeds.push_back(std::move(f));
+      }
+    }
+  }
+  if (!errors.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(source, ": ", errors.messages().size(),
+                                                   errors.messages().size() == 1 ? " error" : " errors",
+                                                   ":\n  ", absl::StrJoin(errors.messages(), "\n  ")));
+  }
+  return cfg;
+}
+
+absl::StatusOr<Config> LoadConfig(const std::string& path) {
+  absl::StatusOr<std::string> text = ReadWholeFile(path, kMaxConfigBytes);
+  if (!text.ok()) return text.status();
+  return ParseConfig(*text, path);
+}
+
+}  // namespace xdpguard::config

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-2.0
+// The one JSON config file (README "Configuration" has the reference and
+// scripts/xdpguard.example.json a complete example). This file covers what exists so far:
+// the state directory, protected ranges and feeds; the daemon issue adds interfaces,
+// static lists, guards and metrics. Parsing never touches the kernel or the network
+// (`xdpguard check`); every error names the file and the JSON path.
+#ifndef XDPGUARD_CONFIG_CONFIG_H_
+#define XDPGUARD_CONFIG_CONFIG_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "feeds/parsers.h"
+#include "feeds/policy.h"
+#include "lists/manual_rules.h"
+#include "net/cidr.h"
+
+namespace xdpguard::config {
+
+inline constexpr const char* kDefaultConfigPath = "/etc/xdpguard/xdpguard.json";
+inline constexpr const char* kDefaultStateDir = "/var/lib/xdpguard";
+
+struct AbuseIpdbParams {
+  std::optional<int> confidence_minimum;  // 25..100
+  std::optional<int> limit;
+  std::optional<int> ip_version;  // 4 or 6
+  std::vector<std::string> only_countries, except_countries;
+};
+
+struct FeedConfig {
+  std::string name;
+  feeds::Format format = feeds::Format::kPlain;
+  std::string url;   // http(s) source, or
+  std::string path;  // a local file (air-gapped sites)
+  // Secret sent as the AbuseIPDB "Key" header: read from an environment variable or a
+  // file at fetch time, never stored in status or logs.
+  std::string api_key_env, api_key_file;
+  AbuseIpdbParams abuseipdb;
+  feeds::FormatOptions options;
+  uint64_t interval_s = 3600;
+  lists::RuleOptions rule;  // action drop (default), ratelimit, or monitor; scope
+  feeds::FeedLimits limits;
+  double max_shrink = 0.5;  // refuse an update that loses more than this fraction
+  uint64_t max_bytes = 64u << 20;
+  uint64_t timeout_s = 60, connect_timeout_s = 10;
+
+  // The request URL with the format's query parameters (AbuseIPDB), no secrets in it.
+  std::string RequestUrl() const;
+  // What the cached entries depend on: a change invalidates the cache and its ETag.
+  std::string SourceFingerprint() const;
+  // For status and logs: the URL without userinfo or query values, or the file path.
+  std::string DisplaySource() const;
+};
+
+struct ProtectConfig {
+  bool block_private = false;             // allow feeds to list RFC 1918 / ULA space
+  std::vector<net::Cidr> never_block;     // the operator's own prefixes, resolvers, ...
+};
+
+struct Config {
+  std::string source;  // the file it came from
+  std::string state_dir = kDefaultStateDir;
+  ProtectConfig protect;
+  std::vector<FeedConfig> feeds;
+
+  const FeedConfig* FindFeed(const std::string& name) const;
+};
+
+// Parses text; source names it in messages. InvalidArgument lists every error found.
+absl::StatusOr<Config> ParseConfig(const std::string& text, const std::string& source);
+absl::StatusOr<Config> LoadConfig(const std::string& path);
+
+}  // namespace xdpguard::config
+
+#endif  // XDPGUARD_CONFIG_CONFIG_H_

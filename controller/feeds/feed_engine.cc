@@ -1,0 +1,396 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "feeds/feed_engine.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <ctime>
+#include <random>
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/printable.h"
+#include "common/sealed_file.h"
+#include "feeds/body.h"
+#include "feeds/parsers.h"
+#include "feeds/protected_ranges.h"
+#include "spdlog/spdlog.h"
+
+namespace xdpguard::feeds {
+namespace {
+
+int64_t NowUnix() { return static_cast<int64_t>(time(nullptr)); }
+
+double Jitter() {
+  static std::mt19937_64 rng{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+}
+
+// The API key, read at fetch time so a rotated key needs no restart. Never logged.
+absl::StatusOr<std::string> ReadApiKey(const config::FeedConfig& feed) {
+  if (!feed.api_key_env.empty()) {
+    const char* v = getenv(feed.api_key_env.c_str());
+    if (!v || !*v)
+      return absl::FailedPreconditionError(
+          absl::StrCat("environment variable ", feed.api_key_env, " (the API key) is not set"));
+    return std::string(absl::StripAsciiWhitespace(v));
+  }
+  absl::StatusOr<std::string> text = ReadWholeFile(feed.api_key_file, 4096);
+  if (!text.ok())
+    return absl::FailedPreconditionError(absl::StrCat("cannot read the API key file: ", text.status().message()));
+  std::string key(absl::StripAsciiWhitespace(*text));
+  if (key.empty()) return absl::FailedPreconditionError(absl::StrCat("API key file ", feed.api_key_file, " is empty"));
+  for (char ch : key) {
+    if (ch < 0x21 || ch > 0x7e)
+      return absl::FailedPreconditionError(absl::StrCat("API key file ", feed.api_key_file, " holds non-printable bytes"));
+  }
+  return key;
+}
+
+bool HasEofConvention(Format f) { return f == Format::kPlain || f == Format::kSpamhausDrop; }
+
+}  // namespace
+
+int64_t BackoffSeconds(uint64_t consecutive_failures, uint64_t interval_s, double jitter01) {
+  double base = 60.0 * std::pow(2.0, static_cast<double>(std::min<uint64_t>(consecutive_failures, 20) - 1));
+  double cap = static_cast<double>(std::min<uint64_t>(std::max<uint64_t>(interval_s, 60), 86400));
+  double d = std::min(base, cap) * (0.8 + 0.4 * jitter01);
+  return static_cast<int64_t>(d);
+}
+
+FeedEngine::FeedEngine(config::Config config, FetchFn fetch)
+    : config_(std::move(config)), fetch_(std::move(fetch)), store_(config_.state_dir) {}
+
+absl::Status FeedEngine::Init() {
+  if (absl::Status s = store_.Init(); !s.ok()) return s;
+  absl::StatusOr<std::map<std::string, uint16_t>> origins = store_.LoadOrigins();
+  if (!origins.ok()) return origins.status();
+  origins_ = *origins;
+  uint16_t next = 1;
+  for (const auto& [name, id] : origins_) next = std::max<uint16_t>(next, static_cast<uint16_t>(id + 1));
+  bool added = false;
+  for (const config::FeedConfig& f : config_.feeds) {
+    if (origins_.count(f.name)) continue;
+    if (next == 0) return absl::ResourceExhaustedError("no feed ids left (65535 used)");
+    origins_[f.name] = next++;
+    added = true;
+  }
+  return added ? store_.SaveOrigins(origins_) : absl::OkStatus();
+}
+
+std::optional<FeedCache> FeedEngine::LoadValidCache(const config::FeedConfig& feed) {
+  absl::StatusOr<FeedCache> cache = store_.LoadCache(feed.name);
+  if (absl::IsNotFound(cache.status())) return std::nullopt;
+  if (!cache.ok()) {
+    spdlog::error("feed {}: {}", feed.name, std::string(cache.status().message()));
+    return std::nullopt;
+  }
+  if (cache->source_fingerprint != feed.SourceFingerprint()) {
+    spdlog::info("feed {}: source, format or filters changed since the cached copy; fetching afresh", feed.name);
+    return std::nullopt;
+  }
+  return std::move(*cache);
+}
+
+void FeedEngine::RecordFailure(const config::FeedConfig& feed, const std::string& reason,
+                               const std::string& error, std::optional<int64_t> retry_at,
+                               Candidate* c) {
+  FeedStatus& s = c->status;
+  s.consecutive_failures++;
+  s.errors_total[reason]++;
+  s.last_error = error;
+  s.last_error_reason = reason;
+  s.last_result = "failed";
+  int64_t backoff = NowUnix() + BackoffSeconds(s.consecutive_failures, feed.interval_s, Jitter());
+  s.retry_not_before = std::max(backoff, retry_at.value_or(0));
+  c->outcome = {feed.name, "failed", error};
+  spdlog::warn("feed {}: {} ({}); keeping {} last good entries", feed.name, error, reason,
+               c->cached ? std::to_string(c->cached->cidrs.size()) : std::string("its applied"));
+}
+
+absl::StatusOr<std::string> FeedEngine::FetchBody(const config::FeedConfig& feed, const FeedCache* cache,
+                                                  Candidate* c, bool* not_modified) {
+  *not_modified = false;
+  if (!feed.path.empty()) return ReadWholeFile(feed.path, feed.max_bytes);
+  FetchRequest req;
+  req.url = feed.RequestUrl();
+  req.max_bytes = feed.max_bytes;
+  req.connect_timeout_s = feed.connect_timeout_s;
+  req.timeout_s = feed.timeout_s;
+  if (cache) {
+    req.etag = cache->etag;
+    req.last_modified = cache->last_modified;
+  }
+  if (feed.format == Format::kAbuseIpdb) {
+    // JSON always: errors are JSON then too, never an HTML page (FORMATS.md 1.1).
+    req.headers.push_back("Accept: application/json");
+    absl::StatusOr<std::string> key = ReadApiKey(feed);
+    if (!key.ok()) return key.status();
+    req.headers.push_back("Key: " + *key);
+  }
+  absl::StatusOr<FetchResponse> resp = fetch_(req);
+  if (!resp.ok()) return resp.status();
+  c->status.http_status = static_cast<int>(resp->http_status);
+  if (resp->http_status == 304) {
+    *not_modified = true;
+    return std::string();
+  }
+  if (resp->http_status == 429 || resp->http_status == 503) {
+    int64_t now = NowUnix();
+    std::optional<int64_t> at;
+    if (resp->retry_after_s) at = now + *resp->retry_after_s;
+    if (resp->ratelimit_reset_s && *resp->ratelimit_reset_s > now) at = std::max(at.value_or(0), *resp->ratelimit_reset_s);
+    // Cap what a server can impose so a bogus header cannot silence a feed for years.
+    if (at) at = std::min(*at, now + 7 * 86400);
+    c->status.retry_not_before = at.value_or(0);
+    return absl::UnavailableError(absl::StrCat("HTTP ", resp->http_status,
+                                               at ? absl::StrCat(", server asks to retry in ", *at - now, " s") : ""));
+  }
+  if (resp->http_status != 200) {
+    std::string hint;
+    char first = FirstNonBlank(resp->body);
+    if (first == '<') hint = " (HTML error page)";
+    if (first == '{') {
+      absl::StatusOr<std::string> checked = PrepareBody(resp->body, feed.max_bytes, true);
+      if (!checked.ok()) hint = absl::StrCat(" (", checked.status().message(), ")");
+    }
+    return absl::UnavailableError(absl::StrCat("HTTP ", resp->http_status, hint));
+  }
+  c->fresh_etag_ = resp->etag;
+  c->fresh_last_modified_ = resp->last_modified;
+  return std::move(resp->body);
+}
+
+void FeedEngine::CollectOne(const config::FeedConfig& feed, bool force, Candidate* c) {
+  c->status = store_.LoadStatus(feed.name);
+  c->status.source = feed.DisplaySource();
+  c->status.format = FormatName(feed.format);
+  c->cached = LoadValidCache(feed);
+  const int64_t now = NowUnix();
+  if (!force && c->status.retry_not_before > now) {
+    c->outcome = {feed.name, "backing-off",
+                  absl::StrCat("next attempt in ", c->status.retry_not_before - now, " s (",
+                               c->status.last_error_reason, ")")};
+    return;
+  }
+  c->status.last_attempt = now;
+  bool not_modified = false;
+  absl::StatusOr<std::string> body = FetchBody(feed, c->cached ? &*c->cached : nullptr, c, &not_modified);
+  if (!body.ok()) {
+    std::string reason = absl::IsResourceExhausted(body.status()) ? "oversize"
+                         : absl::IsDeadlineExceeded(body.status()) ? "timeout"
+                         : absl::IsDataLoss(body.status())         ? "truncated"
+                         : c->status.http_status == 429           ? "rate_limited"
+                         : c->status.http_status >= 400           ? "http"
+                         : absl::IsFailedPrecondition(body.status()) ? "config"
+                                                                   : "fetch";
+    std::optional<int64_t> retry_at;
+    if (c->status.retry_not_before > now) retry_at = c->status.retry_not_before;
+    RecordFailure(feed, reason, std::string(body.status().message()), retry_at, c);
+    return;
+  }
+  if (not_modified) {
+    c->status.last_success = now;
+    c->status.consecutive_failures = 0;
+    c->status.retry_not_before = 0;
+    c->status.last_result = "unchanged";
+    c->outcome = {feed.name, "unchanged", "HTTP 304"};
+    return;
+  }
+  absl::StatusOr<ParsedFeed> parsed = ParseFeedBody(feed.format, std::move(*body), feed.options, feed.max_bytes);
+  if (!parsed.ok()) {
+    RecordFailure(feed, absl::IsResourceExhausted(parsed.status()) ? "oversize"
+                        : absl::IsDataLoss(parsed.status())        ? "truncated"
+                                                                   : "parse",
+                  std::string(parsed.status().message()), std::nullopt, c);
+    return;
+  }
+  if (c->cached && c->cached->eof_seen && HasEofConvention(feed.format) && !parsed->eof_marker) {
+    RecordFailure(feed, "truncated", "the '; EOF' line this feed always had is missing: truncated download",
+                  std::nullopt, c);
+    return;
+  }
+  if (parsed->invalid > 0)
+    spdlog::warn("feed {}: {} invalid entries skipped (e.g. '{}')", feed.name, parsed->invalid,
+                 absl::StrJoin(parsed->invalid_examples, "', '"));
+  if (parsed->host_bits_masked > 0)
+    spdlog::info("feed {}: {} entries had host bits set; masked", feed.name, parsed->host_bits_masked);
+  SortUnique(&parsed->cidrs);
+  if (c->cached && !force) {
+    double kept = static_cast<double>(parsed->cidrs.size());
+    double before = static_cast<double>(c->cached->cidrs.size());
+    if (before > 0 && kept < before * (1.0 - feed.max_shrink)) {
+      RecordFailure(feed, "shrink",
+                    absl::StrCat("the list shrank from ", c->cached->cidrs.size(), " to ", parsed->cidrs.size(),
+                                 " entries, more than max_shrink ", feed.max_shrink,
+                                 " allows (feeds refresh --force accepts it)"),
+                    std::nullopt, c);
+      return;
+    }
+  }
+  FeedCache fresh;
+  fresh.cidrs = std::move(parsed->cidrs);
+  fresh.source_fingerprint = feed.SourceFingerprint();
+  fresh.etag = c->fresh_etag_;
+  fresh.last_modified = c->fresh_last_modified_;
+  fresh.eof_seen = (c->cached && c->cached->eof_seen) || parsed->eof_marker;
+  fresh.fetched_at = now;
+  bool same = c->cached && c->cached->cidrs == fresh.cidrs;
+  c->status.invalid = parsed->invalid;
+  c->status.last_success = now;
+  c->status.consecutive_failures = 0;
+  c->status.retry_not_before = 0;
+  c->status.last_result = same ? "unchanged" : "updated";
+  if (!same) c->status.last_change = now;
+  c->outcome = {feed.name, c->status.last_result, ""};
+  c->fresh = std::move(fresh);
+}
+
+absl::Status FeedEngine::Collect(const RefreshOptions& options) {
+  for (const std::string& name : options.only) {
+    if (!config_.FindFeed(name))
+      return absl::InvalidArgumentError(absl::StrCat("no feed named \"", name, "\" in ", config_.source));
+  }
+  candidates_.clear();
+  for (const config::FeedConfig& feed : config_.feeds) {
+    Candidate& c = candidates_[feed.name];
+    bool selected = options.only.empty() ||
+                    std::find(options.only.begin(), options.only.end(), feed.name) != options.only.end();
+    if (selected) {
+      CollectOne(feed, options.force, &c);
+    } else {
+      c.status = store_.LoadStatus(feed.name);
+      c.cached = LoadValidCache(feed);
+      c.outcome = {feed.name, "cached", ""};
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FeedEngine::CollectFromCache() {
+  candidates_.clear();
+  for (const config::FeedConfig& feed : config_.feeds) {
+    Candidate& c = candidates_[feed.name];
+    c.status = store_.LoadStatus(feed.name);
+    c.cached = LoadValidCache(feed);
+    c.outcome = {feed.name, "cached", ""};
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ApplySummary> FeedEngine::Apply(datapath::PrefixTable<xg_rule>* block,
+                                               const std::vector<net::Cidr>& allowlist,
+                                               SyncOrder order) {
+  absl::StatusOr<std::vector<net::Cidr>> host = HostAddresses();
+  if (!host.ok()) return host.status();
+  RangeList protected_ranges = BuildProtectedRanges(config_.protect, allowlist, *host, DefaultGateways());
+
+  absl::StatusOr<AppliedState> before = store_.LoadApplied();
+  if (!before.ok()) {
+    if (!absl::IsNotFound(before.status())) spdlog::error("{}", std::string(before.status().message()));
+    spdlog::info("rebuilding the applied feed state from the blocklist maps");
+    before = AppliedStateFromMaps(*block);
+    if (!before.ok()) return before.status();
+  }
+
+  // Per feed: its prepared entries, from the fresh list, else the last good copy, else
+  // what is applied for it now (cache lost: keep enforcing, never drop a feed's entries
+  // because a file went bad).
+  std::vector<std::vector<net::Cidr>> prepared(config_.feeds.size());
+  std::vector<lists::RuleOptions> rules;
+  std::map<uint16_t, OriginRule> origin_rules;
+  const uint64_t now_real = static_cast<uint64_t>(NowUnix());
+  for (size_t i = 0; i < config_.feeds.size(); i++) {
+    const config::FeedConfig& feed = config_.feeds[i];
+    Candidate& c = candidates_[feed.name];
+    uint16_t origin = origins_.at(feed.name);
+    rules.push_back(feed.rule);
+    origin_rules[origin] = MakeOriginRule(origin, feed.rule, now_real);
+    bool done = false;
+    for (int pass = 0; pass < 2 && !done; pass++) {
+      const bool from_fresh = pass == 0;
+      FeedCache* source = from_fresh ? (c.fresh ? &*c.fresh : nullptr) : (c.cached ? &*c.cached : nullptr);
+      if (!source) continue;
+      PrepareReport report;
+      absl::StatusOr<std::vector<net::Cidr>> p = PrepareEntries(source->cidrs, feed.limits, protected_ranges, &report);
+      if (!p.ok()) {
+        if (from_fresh) {
+          RecordFailure(feed, "max_entries", std::string(p.status().message()), std::nullopt, &c);
+          c.fresh.reset();
+        }
+        continue;
+      }
+      if (report.protected_rejected + report.too_short > 0)
+        spdlog::warn("feed {}: {} entries refused ({} protected, {} too short), e.g. {}", feed.name,
+                     report.protected_rejected + report.too_short, report.protected_rejected,
+                     report.too_short, absl::StrJoin(report.rejected_examples, "; "));
+      c.status.report = report;
+      prepared[i] = std::move(*p);
+      done = true;
+    }
+    if (!done) {
+      for (const UnionEntry& e : before->entries) {
+        if (e.origin == origin) prepared[i].push_back(e.cidr);
+      }
+      if (!prepared[i].empty())
+        spdlog::warn("feed {}: no usable copy; keeping its {} applied entries", feed.name, prepared[i].size());
+    }
+  }
+
+  std::vector<FeedSet> sets;
+  for (size_t i : StrictestFirst(rules)) sets.push_back({origins_.at(config_.feeds[i].name), &prepared[i]});
+  std::vector<UnionEntry> after = UnionFeeds(sets);
+
+  if (absl::Status s = store_.InvalidateApplied(); !s.ok()) return s;
+  absl::StatusOr<SyncResult> sync = SyncBlocklist(block, *before, after, origin_rules, order);
+  if (!sync.ok()) {
+    for (auto& [name, c] : candidates_) {
+      if (!c.fresh) continue;
+      const config::FeedConfig* feed = config_.FindFeed(name);
+      RecordFailure(*feed, "apply", std::string(sync.status().message()), std::nullopt, &c);
+      (void)store_.SaveStatus(c.status);
+    }
+    return sync.status();
+  }
+
+  AppliedState now_applied;
+  now_applied.entries = after;
+  for (const auto& [origin, r] : origin_rules) now_applied.rule_fingerprints[origin] = r.fingerprint;
+  if (absl::Status s = store_.SaveApplied(now_applied); !s.ok())
+    spdlog::error("could not save the applied state ({}); the next run rebuilds it from the maps",
+                  std::string(s.message()));
+
+  std::map<uint16_t, uint64_t> per_origin;
+  for (const UnionEntry& e : after) per_origin[e.origin]++;
+  ApplySummary summary;
+  summary.sync = *sync;
+  summary.union_entries = after.size();
+  for (const config::FeedConfig& feed : config_.feeds) {
+    Candidate& c = candidates_[feed.name];
+    if (c.fresh && c.outcome.result == "updated") {
+      if (absl::Status s = store_.SaveCache(feed.name, *c.fresh); !s.ok())
+        spdlog::error("feed {}: could not save its last good copy: {}", feed.name, std::string(s.message()));
+    }
+    c.status.name = feed.name;
+    c.status.applied = per_origin[origins_.at(feed.name)];
+    if (absl::Status s = store_.SaveStatus(c.status); !s.ok())
+      spdlog::error("feed {}: could not save status: {}", feed.name, std::string(s.message()));
+    summary.feeds.push_back(c.outcome);
+  }
+  // Feeds gone from the config: their entries were just removed; forget their ids.
+  bool pruned = false;
+  for (auto it = origins_.begin(); it != origins_.end();) {
+    if (!config_.FindFeed(it->first) && !per_origin.count(it->second)) {
+      it = origins_.erase(it);
+      pruned = true;
+    } else {
+      ++it;
+    }
+  }
+  if (pruned) (void)store_.SaveOrigins(origins_);
+  return summary;
+}
+
+}  // namespace xdpguard::feeds

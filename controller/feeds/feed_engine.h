@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0
+// The feed engine: fetch and parse feeds, keep the last good copy of each, and apply the
+// union of all feeds to the blocklist maps. A refresh has two phases so the network never
+// holds the writer lock:
+//   Collect()  fetch + parse + sanity checks for the selected feeds (no lock, no maps)
+//   Apply()    with the pin-directory lock held: policy, union, diff, map writes, state
+// Every failure of a feed (fetch, HTTP status, parse, empty, cap, truncation, shrink,
+// max_entries) keeps that feed's last good entries and is recorded in its status with a
+// reason; other feeds are unaffected.
+#ifndef XDPGUARD_FEEDS_FEED_ENGINE_H_
+#define XDPGUARD_FEEDS_FEED_ENGINE_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "config/config.h"
+#include "datapath/prefix_table.h"
+#include "feeds/blocklist_sync.h"
+#include "feeds/feed_state.h"
+#include "feeds/http_fetch.h"
+
+namespace xdpguard::feeds {
+
+using FetchFn = std::function<absl::StatusOr<FetchResponse>(const FetchRequest&)>;
+
+struct RefreshOptions {
+  std::vector<std::string> only;  // feed names; empty = every configured feed
+  bool force = false;             // accept a shrink beyond max_shrink; ignore backoff
+  SyncOrder order = SyncOrder::kAddsBeforeDeletes;
+};
+
+struct FeedOutcome {
+  std::string name;
+  std::string result;  // updated | unchanged | failed | backing-off | cached
+  std::string error;
+};
+
+struct ApplySummary {
+  std::vector<FeedOutcome> feeds;
+  SyncResult sync;
+  size_t union_entries = 0;
+};
+
+class FeedEngine {
+ public:
+  FeedEngine(config::Config config, FetchFn fetch = HttpFetch);
+
+  // Loads origins and prepares the state directory.
+  absl::Status Init();
+
+  // Phase 1. Unknown names in options.only are an error (InvalidArgument).
+  absl::Status Collect(const RefreshOptions& options);
+  // Phase 1 without the network: every feed from its last good copy (a restart enforces
+  // the cached feeds before the first fetch).
+  absl::Status CollectFromCache();
+
+  // Phase 2: caller holds the writer lock. allowlist: the current allowlist prefixes.
+  absl::StatusOr<ApplySummary> Apply(datapath::PrefixTable<xg_rule>* block,
+                                     const std::vector<net::Cidr>& allowlist,
+                                     SyncOrder order = SyncOrder::kAddsBeforeDeletes);
+
+  const FeedStateStore& store() const { return store_; }
+  // feed name -> origin id (stable across runs).
+  const std::map<std::string, uint16_t>& origins() const { return origins_; }
+
+ private:
+  struct Candidate {
+    std::optional<FeedCache> fresh;   // a newly fetched, accepted list (saved after apply)
+    std::optional<FeedCache> cached;  // the last good copy from the state directory
+    FeedStatus status;
+    FeedOutcome outcome;
+    std::string fresh_etag_, fresh_last_modified_;  // validators of the body being parsed
+  };
+
+  void CollectOne(const config::FeedConfig& feed, bool force, Candidate* c);
+  absl::StatusOr<std::string> FetchBody(const config::FeedConfig& feed, const FeedCache* cache,
+                                        Candidate* c, bool* not_modified);
+  void RecordFailure(const config::FeedConfig& feed, const std::string& reason,
+                     const std::string& error, std::optional<int64_t> retry_at, Candidate* c);
+  std::optional<FeedCache> LoadValidCache(const config::FeedConfig& feed);
+
+  config::Config config_;
+  FetchFn fetch_;
+  FeedStateStore store_;
+  std::map<std::string, uint16_t> origins_;
+  std::map<std::string, Candidate> candidates_;
+};
+
+// Seconds until the next attempt after n consecutive failures: exponential from one
+// minute, capped at the feed's interval (and a day), with +-20% jitter so many hosts
+// behind one feed do not retry in step.
+int64_t BackoffSeconds(uint64_t consecutive_failures, uint64_t interval_s, double jitter01);
+
+}  // namespace xdpguard::feeds
+
+#endif  // XDPGUARD_FEEDS_FEED_ENGINE_H_

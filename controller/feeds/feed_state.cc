@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "feeds/feed_state.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "common/errno_status.h"
+#include "common/sealed_file.h"
+
+namespace xdpguard::feeds {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr size_t kCidrBytes = 18;  // family, prefixlen, 16 address bytes
+constexpr size_t kMaxStateFile = 1u << 30;
+
+void PutCidr(const net::Cidr& c, std::string* out) {
+  out->push_back(static_cast<char>(c.family));
+  out->push_back(static_cast<char>(c.prefixlen));
+  out->append(reinterpret_cast<const char*>(c.addr.data()), 16);
+}
+
+bool GetCidr(const char* p, net::Cidr* c) {
+  auto family = static_cast<net::Family>(static_cast<uint8_t>(p[0]));
+  if (family != net::Family::kIPv4 && family != net::Family::kIPv6) return false;
+  c->family = family;
+  c->prefixlen = static_cast<uint8_t>(p[1]);
+  if (c->prefixlen > c->MaxPrefixLen()) return false;
+  std::memcpy(c->addr.data(), p + 2, 16);
+  return true;
+}
+
+absl::Status MakeDir(const std::string& path) {
+  if (mkdir(path.c_str(), 0700) == 0 || errno == EEXIST) return absl::OkStatus();
+  return ErrnoToStatus(errno, absl::StrCat("create state directory ", path));
+}
+
+json ReportToJson(const PrepareReport& r) {
+  return {{"parsed", r.parsed},     {"duplicates", r.duplicates},
+          {"too_short", r.too_short}, {"protected", r.protected_rejected},
+          {"aggregated", r.aggregated}, {"rejected_examples", r.rejected_examples}};
+}
+
+PrepareReport ReportFromJson(const json& j) {
+  PrepareReport r;
+  r.parsed = j.value("parsed", size_t{0});
+  r.duplicates = j.value("duplicates", size_t{0});
+  r.too_short = j.value("too_short", size_t{0});
+  r.protected_rejected = j.value("protected", size_t{0});
+  r.aggregated = j.value("aggregated", size_t{0});
+  r.rejected_examples = j.value("rejected_examples", std::vector<std::string>{});
+  return r;
+}
+
+}  // namespace
+
+json StatusToJson(const FeedStatus& s) {
+  return {{"name", s.name},
+          {"source", s.source},
+          {"format", s.format},
+          {"last_attempt", s.last_attempt},
+          {"last_success", s.last_success},
+          {"last_change", s.last_change},
+          {"http_status", s.http_status},
+          {"last_result", s.last_result},
+          {"last_error", s.last_error},
+          {"last_error_reason", s.last_error_reason},
+          {"consecutive_failures", s.consecutive_failures},
+          {"retry_not_before", s.retry_not_before},
+          {"entries", ReportToJson(s.report)},
+          {"invalid", s.invalid},
+          {"applied", s.applied},
+          {"errors_total", s.errors_total}};
+}
+
+FeedStatus StatusFromJson(const json& j) {
+  FeedStatus s;
+  s.name = j.value("name", "");
+  s.source = j.value("source", "");
+  s.format = j.value("format", "");
+  s.last_attempt = j.value("last_attempt", int64_t{0});
+  s.last_success = j.value("last_success", int64_t{0});
+  s.last_change = j.value("last_change", int64_t{0});
+  s.http_status = j.value("http_status", 0);
+  s.last_result = j.value("last_result", "");
+  s.last_error = j.value("last_error", "");
+  s.last_error_reason = j.value("last_error_reason", "");
+  s.consecutive_failures = j.value("consecutive_failures", uint64_t{0});
+  s.retry_not_before = j.value("retry_not_before", int64_t{0});
+  if (j.contains("entries") && j["entries"].is_object()) s.report = ReportFromJson(j["entries"]);
+  s.invalid = j.value("invalid", size_t{0});
+  s.applied = j.value("applied", uint64_t{0});
+  s.errors_total = j.value("errors_total", std::map<std::string, uint64_t>{});
+  return s;
+}
+
+std::string FeedStateStore::FeedPath(const std::string& feed, const char* ext) const {
+  return absl::StrCat(dir_, "/feeds/", feed, ext);
+}
+
+absl::Status FeedStateStore::Init() const {
+  if (absl::Status s = MakeDir(dir_); !s.ok()) return s;
+  return MakeDir(absl::StrCat(dir_, "/feeds"));
+}
+
+absl::Status FeedStateStore::SaveCache(const std::string& feed, const FeedCache& cache) const {
+  std::string payload;
+  payload.reserve(cache.cidrs.size() * kCidrBytes);
+  for (const net::Cidr& c : cache.cidrs) PutCidr(c, &payload);
+  json meta = {{"feed", feed},
+               {"entries", cache.cidrs.size()},
+               {"source_fingerprint", cache.source_fingerprint},
+               {"etag", cache.etag},
+               {"last_modified", cache.last_modified},
+               {"eof_seen", cache.eof_seen},
+               {"fetched_at", cache.fetched_at}};
+  return WriteSealedFile(FeedPath(feed, ".cache"), "feed-cache", meta, payload);
+}
+
+absl::StatusOr<FeedCache> FeedStateStore::LoadCache(const std::string& feed) const {
+  absl::StatusOr<SealedFile> f = ReadSealedFile(FeedPath(feed, ".cache"), "feed-cache", kMaxStateFile);
+  if (!f.ok()) return f.status();
+  FeedCache c;
+  size_t n = f->meta.value("entries", size_t{0});
+  if (f->payload.size() != n * kCidrBytes || f->meta.value("feed", "") != feed)
+    return absl::DataLossError(absl::StrCat(FeedPath(feed, ".cache"), " does not match its header; ignoring it"));
+  c.cidrs.resize(n);
+  for (size_t i = 0; i < n; i++) {
+    if (!GetCidr(f->payload.data() + i * kCidrBytes, &c.cidrs[i]))
+      return absl::DataLossError(absl::StrCat(FeedPath(feed, ".cache"), ": bad entry ", i, "; ignoring it"));
+  }
+  c.source_fingerprint = f->meta.value("source_fingerprint", "");
+  c.etag = f->meta.value("etag", "");
+  c.last_modified = f->meta.value("last_modified", "");
+  c.eof_seen = f->meta.value("eof_seen", false);
+  c.fetched_at = f->meta.value("fetched_at", int64_t{0});
+  return c;
+}
+
+absl::Status FeedStateStore::SaveStatus(const FeedStatus& status) const {
+  return WriteFileAtomically(FeedPath(status.name, ".status"), StatusToJson(status).dump(2) + "\n");
+}
+
+FeedStatus FeedStateStore::LoadStatus(const std::string& feed) const {
+  absl::StatusOr<std::string> text = ReadWholeFile(FeedPath(feed, ".status"), 1u << 20);
+  FeedStatus fresh;
+  fresh.name = feed;
+  if (!text.ok()) return fresh;
+  json j = json::parse(*text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return fresh;
+  FeedStatus s = StatusFromJson(j);
+  s.name = feed;
+  return s;
+}
+
+absl::Status FeedStateStore::SaveApplied(const AppliedState& state) const {
+  std::string payload;
+  payload.reserve(state.entries.size() * (kCidrBytes + 2));
+  for (const UnionEntry& e : state.entries) {
+    PutCidr(e.cidr, &payload);
+    payload.append(reinterpret_cast<const char*>(&e.origin), 2);
+  }
+  json rules = json::object();
+  for (const auto& [origin, fp] : state.rule_fingerprints) rules[std::to_string(origin)] = fp;
+  return WriteSealedFile(absl::StrCat(dir_, "/applied.state"), "applied-state",
+                         {{"entries", state.entries.size()}, {"rules", rules}}, payload);
+}
+
+absl::StatusOr<AppliedState> FeedStateStore::LoadApplied() const {
+  std::string path = absl::StrCat(dir_, "/applied.state");
+  absl::StatusOr<SealedFile> f = ReadSealedFile(path, "applied-state", kMaxStateFile);
+  if (!f.ok()) return f.status();
+  AppliedState st;
+  size_t n = f->meta.value("entries", size_t{0});
+  if (f->payload.size() != n * (kCidrBytes + 2))
+    return absl::DataLossError(absl::StrCat(path, " does not match its header"));
+  st.entries.resize(n);
+  for (size_t i = 0; i < n; i++) {
+    const char* p = f->payload.data() + i * (kCidrBytes + 2);
+    if (!GetCidr(p, &st.entries[i].cidr)) return absl::DataLossError(absl::StrCat(path, ": bad entry"));
+    std::memcpy(&st.entries[i].origin, p + kCidrBytes, 2);
+  }
+  if (f->meta.contains("rules") && f->meta["rules"].is_object()) {
+    for (const auto& [k, v] : f->meta["rules"].items()) {
+      if (v.is_string()) st.rule_fingerprints[static_cast<uint16_t>(std::stoul(k))] = v.get<std::string>();
+    }
+  }
+  return st;
+}
+
+absl::Status FeedStateStore::InvalidateApplied() const {
+  std::string path = absl::StrCat(dir_, "/applied.state");
+  if (unlink(path.c_str()) != 0 && errno != ENOENT) return ErrnoToStatus(errno, absl::StrCat("remove ", path));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::map<std::string, uint16_t>> FeedStateStore::LoadOrigins() const {
+  std::string path = absl::StrCat(dir_, "/origins.json");
+  absl::StatusOr<std::string> text = ReadWholeFile(path, 1u << 20);
+  if (absl::IsNotFound(text.status())) return std::map<std::string, uint16_t>{};
+  if (!text.ok()) return text.status();
+  json j = json::parse(*text, nullptr, false);
+  if (j.is_discarded() || !j.is_object())
+    return absl::DataLossError(absl::StrCat(path, " is corrupt: refusing to guess feed ids"));
+  std::map<std::string, uint16_t> out;
+  for (const auto& [k, v] : j.items()) {
+    if (!v.is_number_unsigned() || v.get<uint64_t>() == 0 || v.get<uint64_t>() > 65535)
+      return absl::DataLossError(absl::StrCat(path, ": bad id for ", k));
+    out[k] = v.get<uint16_t>();
+  }
+  return out;
+}
+
+absl::Status FeedStateStore::SaveOrigins(const std::map<std::string, uint16_t>& origins) const {
+  return WriteFileAtomically(absl::StrCat(dir_, "/origins.json"), json(origins).dump(2) + "\n");
+}
+
+}  // namespace xdpguard::feeds

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0
+// What the feed engine keeps in its state directory, all written atomically and sealed
+// (common/sealed_file.h):
+//   feeds/NAME.cache   the last good parsed entries of a feed, with the HTTP validators
+//                      (ETag, Last-Modified) that belong to exactly these entries; a
+//                      restart enforces them before the first fetch
+//   feeds/NAME.status  what `feeds status` shows (last attempt, errors, counts, backoff)
+//   applied.state      the feed entries the engine has written to the blocklist maps, so
+//                      a refresh is a diff, not a rewrite
+//   origins.json       feed name -> datapath origin id, stable across runs
+#ifndef XDPGUARD_FEEDS_FEED_STATE_H_
+#define XDPGUARD_FEEDS_FEED_STATE_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "feeds/policy.h"
+#include "net/cidr.h"
+#include "nlohmann/json.hpp"
+
+namespace xdpguard::feeds {
+
+struct FeedCache {
+  std::vector<net::Cidr> cidrs;    // parsed entries (before policy: protection can change)
+  std::string source_fingerprint;  // URL, format and filters these entries came from
+  std::string etag, last_modified;
+  bool eof_seen = false;  // the feed has shown a "; EOF" marker: require it from now on
+  int64_t fetched_at = 0;  // unix seconds
+};
+
+struct FeedStatus {
+  std::string name, source, format;  // source: URL with secrets masked, or file path
+  int64_t last_attempt = 0, last_success = 0, last_change = 0;  // unix seconds
+  int http_status = 0;
+  std::string last_result;  // "updated", "unchanged", "failed", "cached"
+  std::string last_error, last_error_reason;
+  uint64_t consecutive_failures = 0;
+  int64_t retry_not_before = 0;  // unix seconds: Retry-After / rate-limit reset / backoff
+  PrepareReport report;
+  size_t invalid = 0;       // unparsable entries in the last accepted body
+  uint64_t applied = 0;     // entries of this feed in the datapath (after the union)
+  std::map<std::string, uint64_t> errors_total;  // by reason, since the state dir exists
+};
+
+nlohmann::json StatusToJson(const FeedStatus& s);
+FeedStatus StatusFromJson(const nlohmann::json& j);
+
+struct AppliedState {
+  std::vector<UnionEntry> entries;                  // sorted by prefix
+  std::map<uint16_t, std::string> rule_fingerprints;  // origin -> rule the entries carry
+};
+
+class FeedStateStore {
+ public:
+  explicit FeedStateStore(std::string dir) : dir_(std::move(dir)) {}
+  const std::string& dir() const { return dir_; }
+
+  // Creates the directory tree (0700) if missing.
+  absl::Status Init() const;
+
+  absl::Status SaveCache(const std::string& feed, const FeedCache& cache) const;
+  // NotFound if none; DataLoss if corrupt (the caller logs and ignores it).
+  absl::StatusOr<FeedCache> LoadCache(const std::string& feed) const;
+
+  absl::Status SaveStatus(const FeedStatus& status) const;
+  // A missing or unreadable status starts fresh.
+  FeedStatus LoadStatus(const std::string& feed) const;
+
+  absl::Status SaveApplied(const AppliedState& state) const;
+  absl::StatusOr<AppliedState> LoadApplied() const;
+  // Marks the applied state unknown (before map writes): a crash in between then makes
+  // the next run rebuild it from the maps instead of trusting a stale file.
+  absl::Status InvalidateApplied() const;
+
+  absl::StatusOr<std::map<std::string, uint16_t>> LoadOrigins() const;
+  absl::Status SaveOrigins(const std::map<std::string, uint16_t>& origins) const;
+
+ private:
+  std::string FeedPath(const std::string& feed, const char* ext) const;
+  std::string dir_;
+};
+
+}  // namespace xdpguard::feeds
+
+#endif  // XDPGUARD_FEEDS_FEED_STATE_H_

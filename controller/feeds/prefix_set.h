@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0
+// Set algebra on prefix lists, in sorted-vector form so a million entries cost one sort
+// and linear passes (no per-entry allocation): deduplicate, drop covered prefixes, merge
+// sibling pairs into their parent, and test overlap with a small list of ranges.
+#ifndef XDPGUARD_FEEDS_PREFIX_SET_H_
+#define XDPGUARD_FEEDS_PREFIX_SET_H_
+
+#include <cstddef>
+#include <vector>
+
+#include "net/cidr.h"
+
+namespace xdpguard::feeds {
+
+// Sorts (family, address, length) and removes exact duplicates; returns how many went.
+size_t SortUnique(std::vector<net::Cidr>* cidrs);
+
+// On a SortUnique'd list: removes prefixes inside another one, then merges sibling pairs
+// (a.b.c.0/25 + a.b.c.128/25 -> a.b.c.0/24) repeatedly. Same address space, fewer entries.
+void Aggregate(std::vector<net::Cidr>* cidrs);
+
+// Ranges that overlap-test in a few integer comparisons.
+class RangeList {
+ public:
+  // inside_only: the range conflicts only with prefixes inside it, not with ones that
+  // cover it (the allowlist: the datapath checks it first, so a covering block is fine).
+  void Add(const net::Cidr& cidr, bool inside_only = false);
+  // True if cidr conflicts with a listed range: they share an address (either may
+  // contain the other), or for an inside_only range, cidr lies inside it.
+  bool Overlaps(const net::Cidr& cidr) const;
+  // The first listed prefix overlapping cidr (for messages); only valid if Overlaps.
+  net::Cidr FirstOverlap(const net::Cidr& cidr) const;
+  bool empty() const { return ranges_.empty(); }
+
+ private:
+  const net::Cidr* Find(const net::Cidr& cidr) const;
+  struct Range {
+    net::Family family;
+    unsigned __int128 lo, hi;
+    bool inside_only;
+    net::Cidr cidr;
+  };
+  std::vector<Range> ranges_;
+};
+
+}  // namespace xdpguard::feeds
+
+#endif  // XDPGUARD_FEEDS_PREFIX_SET_H_
