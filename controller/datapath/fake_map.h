@@ -21,6 +21,7 @@ class FakeMap : public MapBackend {
   uint32_t key_size() const override { return key_size_; }
   uint32_t value_size() const override { return value_size_; }
   uint32_t max_entries() const override { return max_entries_; }
+  std::string identity() const override { return "fake:" + std::to_string(instance_); }
 
   absl::StatusOr<bool> Lookup(const void* key, void* value) override;
   absl::Status UpdateBatch(const void* keys, const void* values, uint32_t count,
@@ -39,6 +40,11 @@ class FakeMap : public MapBackend {
   uint32_t key_size_, value_size_, max_entries_;
   std::map<std::string, std::string> entries_;
   int fail_update_after_ = -1;
+  uint64_t instance_ = NextInstance();
+  static uint64_t NextInstance() {
+    static uint64_t next = 0;
+    return ++next;
+  }
 };
 
 }  // namespace xdpguard::datapath

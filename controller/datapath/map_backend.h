@@ -22,6 +22,9 @@ class MapBackend {
   virtual uint32_t key_size() const = 0;
   virtual uint32_t value_size() const = 0;
   virtual uint32_t max_entries() const = 0;
+  // Names this map instance: another map (recreated after a reboot or detach) has another
+  // identity, so state recorded against the old one is not trusted for the new one.
+  virtual std::string identity() const = 0;
 
   // Copies the value for an exact key into value; false when absent.
   virtual absl::StatusOr<bool> Lookup(const void* key, void* value) = 0;

@@ -49,6 +49,12 @@ absl::StatusOr<std::string> ReadApiKey(const config::FeedConfig& feed) {
   return key;
 }
 
+// Boot id + map ids: stable while these maps exist, different after a reboot.
+std::string MapsIdentity(const datapath::PrefixTable<xg_rule>& table) {
+  absl::StatusOr<std::string> boot = ReadWholeFile("/proc/sys/kernel/random/boot_id", 128);
+  return absl::StrCat(boot.ok() ? absl::StripAsciiWhitespace(*boot) : "unknown-boot", "/", table.Identity());
+}
+
 bool HasEofConvention(Format f) { return f == Format::kPlain || f == Format::kSpamhausDrop; }
 
 }  // namespace
@@ -60,8 +66,18 @@ int64_t BackoffSeconds(uint64_t consecutive_failures, uint64_t interval_s, doubl
   return static_cast<int64_t>(d);
 }
 
-FeedEngine::FeedEngine(config::Config config, FetchFn fetch)
-    : config_(std::move(config)), fetch_(std::move(fetch)), store_(config_.state_dir) {}
+absl::StatusOr<std::vector<net::Cidr>> LocalAddresses() {
+  absl::StatusOr<std::vector<net::Cidr>> out = HostAddresses();
+  if (!out.ok()) return out;
+  for (const net::Cidr& gw : DefaultGateways()) out->push_back(gw);
+  return out;
+}
+
+FeedEngine::FeedEngine(config::Config config, FetchFn fetch, LocalAddressesFn local_addresses)
+    : config_(std::move(config)),
+      fetch_(std::move(fetch)),
+      local_addresses_(std::move(local_addresses)),
+      store_(config_.state_dir) {}
 
 absl::Status FeedEngine::Init() {
   if (absl::Status s = store_.Init(); !s.ok()) return s;
@@ -283,11 +299,16 @@ absl::Status FeedEngine::CollectFromCache() {
 absl::StatusOr<ApplySummary> FeedEngine::Apply(datapath::PrefixTable<xg_rule>* block,
                                                const std::vector<net::Cidr>& allowlist,
                                                SyncOrder order) {
-  absl::StatusOr<std::vector<net::Cidr>> host = HostAddresses();
-  if (!host.ok()) return host.status();
-  RangeList protected_ranges = BuildProtectedRanges(config_.protect, allowlist, *host, DefaultGateways());
+  absl::StatusOr<std::vector<net::Cidr>> local = local_addresses_();
+  if (!local.ok()) return local.status();
+  RangeList protected_ranges = BuildProtectedRanges(config_.protect, allowlist, *local, {});
 
+  const std::string identity = MapsIdentity(*block);
   absl::StatusOr<AppliedState> before = store_.LoadApplied();
+  if (before.ok() && before->maps_identity != identity) {
+    spdlog::info("the blocklist maps were re-created since the last apply (reboot or detach)");
+    before = absl::NotFoundError("stale");
+  }
   if (!before.ok()) {
     if (!absl::IsNotFound(before.status())) spdlog::error("{}", std::string(before.status().message()));
     spdlog::info("rebuilding the applied feed state from the blocklist maps");
@@ -357,6 +378,7 @@ absl::StatusOr<ApplySummary> FeedEngine::Apply(datapath::PrefixTable<xg_rule>* b
 
   AppliedState now_applied;
   now_applied.entries = after;
+  now_applied.maps_identity = identity;
   for (const auto& [origin, r] : origin_rules) now_applied.rule_fingerprints[origin] = r.fingerprint;
   if (absl::Status s = store_.SaveApplied(now_applied); !s.ok())
     spdlog::error("could not save the applied state ({}); the next run rebuilds it from the maps",

@@ -27,6 +27,9 @@
 namespace xdpguard::feeds {
 
 using FetchFn = std::function<absl::StatusOr<FetchResponse>(const FetchRequest&)>;
+// The host's own addresses and default gateways (protected from every feed).
+using LocalAddressesFn = std::function<absl::StatusOr<std::vector<net::Cidr>>()>;
+absl::StatusOr<std::vector<net::Cidr>> LocalAddresses();
 
 struct RefreshOptions {
   std::vector<std::string> only;  // feed names; empty = every configured feed
@@ -48,7 +51,8 @@ struct ApplySummary {
 
 class FeedEngine {
  public:
-  FeedEngine(config::Config config, FetchFn fetch = HttpFetch);
+  FeedEngine(config::Config config, FetchFn fetch = HttpFetch,
+             LocalAddressesFn local_addresses = LocalAddresses);
 
   // Loads origins and prepares the state directory.
   absl::Status Init();
@@ -86,6 +90,7 @@ class FeedEngine {
 
   config::Config config_;
   FetchFn fetch_;
+  LocalAddressesFn local_addresses_;
   FeedStateStore store_;
   std::map<std::string, uint16_t> origins_;
   std::map<std::string, Candidate> candidates_;

@@ -168,7 +168,9 @@ absl::Status FeedStateStore::SaveApplied(const AppliedState& state) const {
   json rules = json::object();
   for (const auto& [origin, fp] : state.rule_fingerprints) rules[std::to_string(origin)] = fp;
   return WriteSealedFile(absl::StrCat(dir_, "/applied.state"), "applied-state",
-                         {{"entries", state.entries.size()}, {"rules", rules}}, payload);
+                         {{"entries", state.entries.size()}, {"rules", rules},
+                          {"maps_identity", state.maps_identity}},
+                         payload);
 }
 
 absl::StatusOr<AppliedState> FeedStateStore::LoadApplied() const {
@@ -185,6 +187,7 @@ absl::StatusOr<AppliedState> FeedStateStore::LoadApplied() const {
     if (!GetCidr(p, &st.entries[i].cidr)) return absl::DataLossError(absl::StrCat(path, ": bad entry"));
     std::memcpy(&st.entries[i].origin, p + kCidrBytes, 2);
   }
+  st.maps_identity = f->meta.value("maps_identity", "");
   if (f->meta.contains("rules") && f->meta["rules"].is_object()) {
     for (const auto& [k, v] : f->meta["rules"].items()) {
       if (v.is_string()) st.rule_fingerprints[static_cast<uint16_t>(std::stoul(k))] = v.get<std::string>();

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0
+// Config validation: one row per error path, each with the JSON path and the words the
+// operator needs; plus a complete valid config and the committed example.
+#include <catch2/catch.hpp>
+
+#include "common/sealed_file.h"
+#include "config/config.h"
+
+namespace xdpguard::config {
+namespace {
+
+std::string ErrorOf(const std::string& text) {
+  absl::StatusOr<Config> c = ParseConfig(text, "test.json");
+  REQUIRE_FALSE(c.ok());
+  CHECK(absl::IsInvalidArgument(c.status()));
+  return std::string(c.status().message());
+}
+
+std::string Feed(const std::string& extra) {
+  return R"({"feeds":[{"name":"f","format":"plain","url":"https://example.org/l.txt")" + extra + "}]}";
+}
+
+}  // namespace
+
+TEST_CASE("config: every error names file, JSON path, what was found and expected") {
+  struct Row {
+    std::string text;
+    std::string expected;
+  } rows[] = {
+      {"{", "test.json: not valid JSON"},
+      {"[]", "(top level): expected an object, found an array"},
+      {R"({"stat_dir":"/x"})", "stat_dir: unknown key"},
+      {R"({"state_dir":"rel"})", "state_dir: expected an absolute path"},
+      {R"({"state_dir":5})", "state_dir: expected a string, found the number 5"},
+      {R"({"feeds":{}})", "feeds: expected an array, found an object"},
+      {R"({"feeds":[{"format":"plain","url":"https://a/b"}]})", "feeds[0].name: missing"},
+      {R"({"feeds":[{"name":"Bad Name","format":"plain","url":"https://a/b"}]})", "feeds[0].name: \"Bad Name\" is not a valid feed name"},
+      {R"({"feeds":[{"name":"f","format":"csv","url":"https://a/b"}]})", "feeds[0].format: unknown feed format 'csv'"},
+      {R"({"feeds":[{"name":"f","format":"plain"}]})", "feeds[0].url: exactly one of \"url\""},
+      {R"({"feeds":[{"name":"f","format":"plain","url":"https://a","path":"/b"}]})", "exactly one of"},
+      {R"({"feeds":[{"name":"f","format":"plain","url":"ftp://a/b"}]})", "feeds[0].url: expected an http:// or https:// URL"},
+      {R"({"feeds":[{"name":"f","format":"plain","path":"rel.txt"}]})", "feeds[0].path: expected an absolute path"},
+      {R"({"feeds":[{"name":"f","format":"abuseipdb","url":"https://api.abuseipdb.com/api/v2/blacklist?key=abc"}]})", "feeds[0].url: contains a key/token query parameter"},
+      {R"({"feeds":[{"name":"f","format":"abuseipdb","url":"https://a/b"}]})", "feeds[0].api_key_env: missing"},
+      {Feed(R"(,"api_key_env":"K")"), "only the abuseipdb format sends an API key"},
+      {R"({"feeds":[{"name":"f","format":"abuseipdb","url":"https://a/b","api_key_env":"K","api_key_file":"/k"}]})", "not both"},
+      {R"({"feeds":[{"name":"f","format":"abuseipdb","url":"https://a/b","api_key_env":"K","abuseipdb":{"confidence_minimum":10}}]})", "feeds[0].abuseipdb.confidence_minimum: expected an integer in 25..100, found the number 10"},
+      {R"({"feeds":[{"name":"f","format":"abuseipdb","url":"https://a/b","api_key_env":"K","abuseipdb":{"ip_version":5}}]})", "feeds[0].abuseipdb.ip_version: expected 4 or 6"},
+      {R"({"feeds":[{"name":"f","format":"abuseipdb","url":"https://a/b","api_key_env":"K","abuseipdb":{"only_countries":["usa"]}}]})", "feeds[0].abuseipdb.only_countries: expected ISO 3166"},
+      {R"({"feeds":[{"name":"f","format":"abuseipdb","url":"https://a/b","api_key_env":"K","abuseipdb":{"only_countries":["US"],"except_countries":["CN"]}}]})", "not both"},
+      {R"({"feeds":[{"name":"f","format":"abuseipdb","url":"https://a/b","api_key_env":"K","abuseipdb":{"limt":5}}]})", "feeds[0].abuseipdb.limt: unknown key"},
+      {Feed(R"(,"abuseipdb":{})"), "feeds[0].abuseipdb: only valid with format \"abuseipdb\""},
+      {R"({"feeds":[{"name":"f","format":"aws-ip-ranges","url":"https://a/b"}]})", "aws.services is required"},
+      {R"({"feeds":[{"name":"f","format":"aws-ip-ranges","url":"https://a/b","aws":{"services":"EC2"}}]})", "feeds[0].aws.services: expected an array of strings"},
+      {Feed(R"(,"plain":{"layout":"tsv"})"), "feeds[0].plain.layout: expected \"list\" or \"dshield\""},
+      {Feed(R"(,"interval":"10s")"), "feeds[0].interval: expected a duration between 1m and 7d"},
+      {Feed(R"(,"interval":"soon")"), "feeds[0].interval:"},
+      {Feed(R"(,"action":"block")"), "feeds[0].action: expected \"drop\", \"ratelimit\" or \"monitor\""},
+      {Feed(R"(,"action":"ratelimit")"), "feeds[0].ratelimit: missing"},
+      {Feed(R"(,"ratelimit":{"pps":5})"), "feeds[0].ratelimit: only valid with action \"ratelimit\""},
+      {Feed(R"(,"action":"ratelimit","ratelimit":{"pps":0})"), "feeds[0].ratelimit.pps: expected an integer in 1.."},
+      {Feed(R"(,"action":"ratelimit","ratelimit":{"pps":5,"per":"flow"})"), "feeds[0].ratelimit.per: expected \"source\" or \"rule\""},
+      {Feed(R"(,"ports":[80,80])"), "feeds[0].ports[1]: expected a distinct port"},
+      {Feed(R"(,"ports":[1,2,3,4,5,6,7,8,9])"), "feeds[0].ports: expected 1..8 ports"},
+      {Feed(R"(,"new_only":"yes")"), "feeds[0].new_only: expected true or false"},
+      {Feed(R"(,"max_shrink":1.5)"), "feeds[0].max_shrink: expected a number in 0..1"},
+      {Feed(R"(,"min_prefix_v4":33)"), "feeds[0].min_prefix_v4: expected an integer in 1..32"},
+      {Feed(R"(,"max_bytes":10)"), "feeds[0].max_bytes: expected an integer in 1024.."},
+      {Feed(R"(,"urll":"x")"), "feeds[0].urll: unknown key"},
+      {R"({"feeds":[{"name":"f","format":"plain","url":"https://a/b"},{"name":"f","format":"plain","url":"https://a/c"}]})", "feeds[1].name: duplicate feed name \"f\""},
+      {R"({"protect":{"never_block":["10.0.0.300"]}})", "protect.never_block[0]: invalid CIDR"},
+      {R"({"protect":{"block_private":1}})", "protect.block_private: expected true or false"},
+  };
+  for (const Row& row : rows) {
+    INFO(row.text);
+    std::string err = ErrorOf(row.text);
+    CHECK_THAT(err, Catch::Contains(row.expected));
+    CHECK_THAT(err, Catch::StartsWith("test.json"));
+  }
+}
+
+TEST_CASE("config: all errors of a file are reported together") {
+  std::string err = ErrorOf(R"({"feeds":[{"name":"f","format":"csv","url":"x","bogus":1}]})");
+  CHECK_THAT(err, Catch::Contains("3 errors"));
+  CHECK_THAT(err, Catch::Contains("feeds[0].format"));
+  CHECK_THAT(err, Catch::Contains("feeds[0].url"));
+  CHECK_THAT(err, Catch::Contains("feeds[0].bogus"));
+}
+
+TEST_CASE("config: a complete feed parses with its defaults and request URL") {
+  absl::StatusOr<Config> c = ParseConfig(R"({
+    "state_dir": "/var/lib/xg",
+    "protect": {"block_private": true, "never_block": ["192.0.2.0/24"]},
+    "feeds": [
+      {"name": "abuse", "format": "abuseipdb", "url": "https://api.abuseipdb.com/api/v2/blacklist",
+       "api_key_env": "ABUSEIPDB_KEY",
+       "abuseipdb": {"confidence_minimum": 90, "limit": 10000, "ip_version": 4, "only_countries": ["US", "CN"]}},
+      {"name": "ec2", "format": "aws-ip-ranges", "url": "https://ip-ranges.amazonaws.com/ip-ranges.json",
+       "aws": {"services": ["EC2"], "regions": ["us-east-1"]}, "action": "ratelimit",
+       "ratelimit": {"pps": 50, "burst": 100, "per": "rule"}, "ports": [80, 443], "new_only": true,
+       "interval": "12h", "max_shrink": 0.2}
+    ]})", "x.json");
+  REQUIRE(c.ok());
+  CHECK(c->state_dir == "/var/lib/xg");
+  CHECK(c->protect.block_private);
+  REQUIRE(c->feeds.size() == 2);
+  const FeedConfig& a = c->feeds[0];
+  CHECK(a.interval_s == 6 * 3600);  // AbuseIPDB default
+  CHECK(a.RequestUrl() == "https://api.abuseipdb.com/api/v2/blacklist?confidenceMinimum=90&limit=10000&ipVersion=4&onlyCountries=US,CN");
+  CHECK(a.rule.action == XG_ACTION_DROP);
+  const FeedConfig& e = c->feeds[1];
+  CHECK(e.rule.action == XG_ACTION_RATELIMIT);
+  CHECK(e.rule.pps == 50);
+  CHECK(e.rule.per == XG_RL_PER_RULE);
+  CHECK(e.rule.ports == std::vector<uint16_t>{80, 443});
+  CHECK(e.interval_s == 12 * 3600);
+  CHECK(e.max_shrink == Approx(0.2));
+  CHECK(e.SourceFingerprint() != a.SourceFingerprint());
+}
+
+TEST_CASE("config: the committed example is valid") {
+  absl::StatusOr<Config> c = LoadConfig(std::string(XG_SOURCE_DIR) + "/scripts/xdpguard.example.json");
+  INFO(c.status().ToString());
+  REQUIRE(c.ok());
+  CHECK_FALSE(c->feeds.empty());
+}
+
+}  // namespace xdpguard::config

@@ -1,0 +1,356 @@
+// SPDX-License-Identifier: GPL-2.0
+// The feed engine end to end on in-memory maps with a scripted fetcher: the enforced set
+// is unchanged by every failure mode and the status says why; 304 and validators; the API
+// key stays out of URLs and status; union, removal and manual entries; the last good copy
+// survives a restart and a corrupt copy is ignored, never half-loaded.
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+
+#include "datapath/fake_map.h"
+#include "feed_samples.h"
+#include "feeds/feed_engine.h"
+#include "lists/manual_rules.h"
+
+namespace xdpguard::feeds {
+namespace {
+
+using datapath::FakeMap;
+using datapath::PrefixTable;
+
+net::Cidr C(const char* s) { return net::ParseCidr(s).value().cidr; }
+
+// Hermetic: the test host's own addresses (this one has 192.0.2.x) must not leak in.
+absl::StatusOr<std::vector<net::Cidr>> NoLocalAddresses() { return std::vector<net::Cidr>{}; }
+FetchFn NoFetch() {
+  return [](const FetchRequest&) -> absl::StatusOr<FetchResponse> { return absl::InternalError("no network in this test"); };
+}
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char tmpl[] = "/tmp/xg-feed-test-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~TempDir() { (void)!system(("rm -rf " + path).c_str()); }
+};
+
+struct Maps {
+  FakeMap v4{"xg_block_v4", sizeof(xg_lpm_v4_key), sizeof(xg_rule), 100000};
+  FakeMap v6{"xg_block_v6", sizeof(xg_lpm_v6_key), sizeof(xg_rule), 100000};
+  PrefixTable<xg_rule> table = *PrefixTable<xg_rule>::Create(&v4, &v6);
+
+  // The whole enforced set as text, for byte-for-byte comparisons.
+  std::vector<std::string> Dump() const {
+    std::vector<std::string> out;
+    // Keep the list alive: a range-for over List().value() would dangle.
+    const std::vector<PrefixTable<xg_rule>::Entry> entries = table.List().value();
+    for (const auto& e : entries)
+      out.push_back(e.cidr.ToString() + " o" + std::to_string(e.value.origin) + " a" +
+                    std::to_string(e.value.action) + " f" + std::to_string(e.value.flags) +
+                    " p" + std::to_string(e.value.rl_pps));
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+};
+
+// A scripted server: the next response (or transport error) and the last request seen.
+struct Server {
+  absl::StatusOr<FetchResponse> next = absl::UnavailableError("not scripted");
+  FetchRequest last;
+  int calls = 0;
+  FetchFn Fn() {
+    return [this](const FetchRequest& r) {
+      last = r;
+      calls++;
+      return next;
+    };
+  }
+  void Reply(long status, std::string body, std::string etag = "") {
+    FetchResponse r;
+    r.http_status = status;
+    r.body = std::move(body);
+    r.etag = std::move(etag);
+    next = r;
+  }
+};
+
+config::Config OneFeed(const std::string& state_dir, const std::string& extra = "") {
+  return config::ParseConfig(R"({"state_dir":")" + state_dir + R"(","feeds":[{"name":"list",
+      "format":"plain","url":"https://feeds.example/list.txt")" + extra + "}]}",
+                             "t.json").value();
+}
+
+absl::StatusOr<ApplySummary> Refresh(FeedEngine& e, Maps& m, RefreshOptions o = {}) {
+  if (absl::Status s = e.Collect(o); !s.ok()) return s;
+  return e.Apply(&m.table, {});
+}
+
+const char* kList = "198.51.100.0/24\n203.0.113.0/25\n203.0.113.128/25\n2001:db8::/32\n";
+
+}  // namespace
+
+TEST_CASE("engine: a 200 body is applied with the feed's origin and aggregated") {
+  TempDir dir;
+  Server server;
+  Maps m;
+  FeedEngine e(OneFeed(dir.path), server.Fn(), NoLocalAddresses);
+  REQUIRE(e.Init().ok());
+  server.Reply(200, kList, "\"v1\"");
+  auto sum = Refresh(e, m);
+  REQUIRE(sum.ok());
+  CHECK(sum->feeds[0].result == "updated");
+  CHECK(sum->sync.added == 3);
+  CHECK(m.Dump() == std::vector<std::string>{"198.51.100.0/24 o1 a0 f0 p0", "2001:db8::/32 o1 a0 f0 p0",
+                                             "203.0.113.0/24 o1 a0 f0 p0"});
+  FeedStatus st = e.store().LoadStatus("list");
+  CHECK(st.report.parsed == 4);
+  CHECK(st.report.aggregated == 3);
+  CHECK(st.applied == 3);
+}
+
+TEST_CASE("engine: every failure mode keeps the enforced set byte for byte and says why") {
+  TempDir dir;
+  Server server;
+  Maps m;
+  FeedEngine e(OneFeed(dir.path, R"(,"max_bytes":4096)"), server.Fn(), NoLocalAddresses);
+  REQUIRE(e.Init().ok());
+  server.Reply(200, kList);
+  REQUIRE(Refresh(e, m).ok());
+  const std::vector<std::string> good = m.Dump();
+
+  struct Mode {
+    const char* what;
+    std::function<void()> script;
+    const char* reason;
+    const char* words;
+  } modes[] = {
+      {"500 HTML", [&] { server.Reply(500, "<html><body>Internal error</body></html>"); }, "http", "HTTP 500 (HTML"},
+      {"401 JSON", [&] { server.Reply(401, testing::ReadSample("abuseipdb/error_401_authentication_failed.json")); }, "http", "Authentication failed"},
+      {"429", [&] { FetchResponse r; r.http_status = 429; r.retry_after_s = 3600; server.next = r; }, "rate_limited", "retry in 3600"},
+      {"503", [&] { FetchResponse r; r.http_status = 503; server.next = r; }, "http", "HTTP 503"},
+      {"HTML with 200", [&] { server.Reply(200, "<!DOCTYPE html><title>Just a moment</title>"); }, "parse", "HTML"},
+      {"error JSON with 200", [&] { server.Reply(200, testing::ReadSample("abuseipdb/error_429_daily_rate_limit.json")); }, "parse", "error object"},
+      {"empty body", [&] { server.Reply(200, ""); }, "parse", "empty"},
+      {"all invalid", [&] { server.Reply(200, "bogus\n999.1.1.1\n"); }, "parse", "all 2 entries are invalid"},
+      {"shrink", [&] { server.Reply(200, "198.51.100.0/24\n"); }, "shrink", "shrank from 4 to 1"},
+      {"timeout", [&] { server.next = absl::DeadlineExceededError("Timeout was reached"); }, "timeout", "Timeout"},
+      {"truncated", [&] { server.next = absl::DataLossError("truncated body"); }, "truncated", "truncated"},
+      {"oversize", [&] { server.next = absl::ResourceExhaustedError("the body exceeds the feed's cap"); }, "oversize", "cap"},
+      {"redirect loop", [&] { server.next = absl::FailedPreconditionError("Number of redirects hit maximum amount"); }, "config", "redirects"},
+      {"unreachable", [&] { server.next = absl::UnavailableError("Could not connect"); }, "fetch", "connect"},
+  };
+  uint64_t failures = 0;
+  for (const Mode& mode : modes) {
+    INFO(mode.what);
+    mode.script();
+    RefreshOptions force;
+    force.force = false;
+    // Failures set a backoff; clear it so each mode really reaches the server.
+    FeedStatus st = e.store().LoadStatus("list");
+    st.retry_not_before = 0;
+    REQUIRE(e.store().SaveStatus(st).ok());
+    auto sum = Refresh(e, m, force);
+    REQUIRE(sum.ok());
+    CHECK(sum->feeds[0].result == "failed");
+    CHECK_THAT(sum->feeds[0].error, Catch::Contains(mode.words));
+    CHECK(m.Dump() == good);
+    FeedStatus after = e.store().LoadStatus("list");
+    CHECK(after.last_error_reason == mode.reason);
+    CHECK(after.consecutive_failures == ++failures);
+    CHECK(after.retry_not_before > 0);
+    CHECK(after.errors_total[mode.reason] >= 1);
+  }
+  // While backing off the server is not asked at all.
+  int calls = server.calls;
+  auto sum = Refresh(e, m);
+  REQUIRE(sum.ok());
+  CHECK(sum->feeds[0].result == "backing-off");
+  CHECK(server.calls == calls);
+  // --force overrides the backoff and the shrink limit.
+  server.Reply(200, "198.51.100.0/24\n");
+  RefreshOptions force;
+  force.force = true;
+  sum = Refresh(e, m, force);
+  REQUIRE(sum.ok());
+  CHECK(sum->feeds[0].result == "updated");
+  CHECK(m.Dump() == std::vector<std::string>{"198.51.100.0/24 o1 a0 f0 p0"});
+  CHECK(e.store().LoadStatus("list").consecutive_failures == 0);
+}
+
+TEST_CASE("engine: 429 honours Retry-After and X-RateLimit-Reset") {
+  TempDir dir;
+  Server server;
+  Maps m;
+  FeedEngine e(OneFeed(dir.path), server.Fn(), NoLocalAddresses);
+  REQUIRE(e.Init().ok());
+  FetchResponse r;
+  r.http_status = 429;
+  int64_t reset = static_cast<int64_t>(time(nullptr)) + 5 * 3600;
+  r.ratelimit_reset_s = reset;
+  server.next = r;
+  REQUIRE(Refresh(e, m).ok());
+  CHECK(e.store().LoadStatus("list").retry_not_before >= reset);
+  CHECK(m.Dump().empty());
+}
+
+TEST_CASE("engine: 304 keeps the set; validators come from the last good copy") {
+  TempDir dir;
+  Server server;
+  Maps m;
+  FeedEngine e(OneFeed(dir.path), server.Fn(), NoLocalAddresses);
+  REQUIRE(e.Init().ok());
+  server.Reply(200, kList, "\"abc\"");
+  REQUIRE(Refresh(e, m).ok());
+  CHECK(server.last.etag.empty());
+  FetchResponse r;
+  r.http_status = 304;
+  server.next = r;
+  auto sum = Refresh(e, m);
+  REQUIRE(sum.ok());
+  CHECK(server.last.etag == "\"abc\"");
+  CHECK(sum->feeds[0].result == "unchanged");
+  CHECK(sum->sync.unchanged == 3);
+  CHECK(m.Dump().size() == 3);
+}
+
+TEST_CASE("engine: the AbuseIPDB key goes in a header only, never the URL or status") {
+  TempDir dir;
+  Server server;
+  Maps m;
+  setenv("XG_TEST_ABUSE_KEY", "s3cr3tkey0123456789", 1);
+  config::Config cfg = config::ParseConfig(R"({"state_dir":")" + dir.path + R"(","feeds":[{"name":"abuse",
+      "format":"abuseipdb","url":"https://api.abuseipdb.com/api/v2/blacklist","api_key_env":"XG_TEST_ABUSE_KEY",
+      "abuseipdb":{"confidence_minimum":90}}]})", "t.json").value();
+  FeedEngine e(cfg, server.Fn(), NoLocalAddresses);
+  REQUIRE(e.Init().ok());
+  server.Reply(200, testing::ReadSample("abuseipdb/blacklist_v2_confidence100_limit10000.json"));
+  auto sum = Refresh(e, m);
+  REQUIRE(sum.ok());
+  CHECK(server.last.url == "https://api.abuseipdb.com/api/v2/blacklist?confidenceMinimum=90");
+  CHECK(std::find(server.last.headers.begin(), server.last.headers.end(), "Key: s3cr3tkey0123456789") !=
+        server.last.headers.end());
+  CHECK(std::find(server.last.headers.begin(), server.last.headers.end(), "Accept: application/json") !=
+        server.last.headers.end());
+  CHECK(StatusToJson(e.store().LoadStatus("abuse")).dump().find("s3cr3t") == std::string::npos);
+  FeedStatus applied = e.store().LoadStatus("abuse");
+  CHECK(applied.report.parsed == 10000);
+  const size_t enforced = m.Dump().size();
+  CHECK(enforced == applied.report.aggregated);  // adjacent hosts merged
+  CHECK(enforced > 9000);
+  unsetenv("XG_TEST_ABUSE_KEY");
+  server.calls = 0;
+  FeedStatus st = e.store().LoadStatus("abuse");
+  st.retry_not_before = 0;
+  REQUIRE(e.store().SaveStatus(st).ok());
+  sum = Refresh(e, m);
+  REQUIRE(sum.ok());
+  CHECK(server.calls == 0);  // no key, no request
+  CHECK_THAT(sum->feeds[0].error, Catch::Contains("XG_TEST_ABUSE_KEY"));
+  CHECK(m.Dump().size() == enforced);
+}
+
+TEST_CASE("engine: union of feeds, strictest wins, removal keeps what others list, manual untouched") {
+  TempDir dir;
+  Maps m;
+  auto file = [&](const std::string& name, const std::string& body) {
+    std::ofstream(dir.path + "/" + name) << body;
+    return dir.path + "/" + name;
+  };
+  std::string a = file("a.txt", "198.51.100.0/24\n192.0.2.0/24\n");
+  std::string b = file("b.txt", "198.51.100.0/24\n203.0.113.0/24\n");
+  auto cfg_with = [&](bool with_a) {
+    std::string feeds = R"({"name":"b","format":"plain","path":")" + b + R"(","action":"ratelimit","ratelimit":{"pps":5}})";
+    if (with_a) feeds = R"({"name":"a","format":"plain","path":")" + a + R"("},)" + feeds;
+    return config::ParseConfig(R"({"state_dir":")" + dir.path + R"(/state","feeds":[)" + feeds + "]}", "t.json").value();
+  };
+  // The operator's own entry for a prefix feed b lists too.
+  REQUIRE(m.table.Upsert({{C("203.0.113.0/24"), lists::MakeManualRule(C("203.0.113.0/24"), {}, 0, 0)}}).ok());
+  {
+    FeedEngine e(cfg_with(true), NoFetch(), NoLocalAddresses);
+    REQUIRE(e.Init().ok());
+    auto sum = Refresh(e, m);
+    REQUIRE(sum.ok());
+    CHECK(sum->sync.kept_manual.size() == 1);
+    // a (drop, origin 1) wins the shared /24 over b (ratelimit, origin 2).
+    CHECK(m.Dump() == std::vector<std::string>{"192.0.2.0/24 o1 a0 f0 p0", "198.51.100.0/24 o1 a0 f0 p0",
+                                               "203.0.113.0/24 o0 a0 f0 p0"});
+  }
+  {
+    FeedEngine e(cfg_with(false), NoFetch(), NoLocalAddresses);  // feed a removed from the config
+    REQUIRE(e.Init().ok());
+    auto sum = Refresh(e, m);
+    REQUIRE(sum.ok());
+    CHECK(m.Dump() == std::vector<std::string>{"198.51.100.0/24 o2 a2 f0 p5", "203.0.113.0/24 o0 a0 f0 p0"});
+    CHECK(sum->sync.deleted == 1);
+    CHECK(sum->sync.changed == 1);
+    CHECK(e.origins().count("a") == 0);
+  }
+}
+
+TEST_CASE("engine: restart enforces the last good copy; a corrupt copy is ignored, never half-loaded") {
+  TempDir dir;
+  Server server;
+  {
+    Maps m;
+    FeedEngine e(OneFeed(dir.path), server.Fn(), NoLocalAddresses);
+    REQUIRE(e.Init().ok());
+    server.Reply(200, kList);
+    REQUIRE(Refresh(e, m).ok());
+  }
+  {
+    Maps fresh;  // a reboot: empty maps, no network
+    FeedEngine e(OneFeed(dir.path), server.Fn(), NoLocalAddresses);
+    REQUIRE(e.Init().ok());
+    REQUIRE(e.CollectFromCache().ok());
+    REQUIRE(e.Apply(&fresh.table, {}).ok());
+    CHECK(fresh.Dump().size() == 3);
+  }
+  // Flip one payload byte: the checksum catches it.
+  std::string cache = dir.path + "/feeds/list.cache";
+  {
+    std::fstream f(cache, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(-3, std::ios::end);
+    f.put('\x7f');
+  }
+  CHECK(absl::IsDataLoss(FeedStateStore(dir.path).LoadCache("list").status()));
+  Maps m;
+  FeedEngine e(OneFeed(dir.path), server.Fn(), NoLocalAddresses);
+  REQUIRE(e.Init().ok());
+  REQUIRE(e.CollectFromCache().ok());
+  REQUIRE(e.Apply(&m.table, {}).ok());
+  CHECK(m.Dump().empty());  // nothing half-loaded
+}
+
+TEST_CASE("engine: spamhaus text without its usual EOF line is a truncated download") {
+  TempDir dir;
+  Server server;
+  Maps m;
+  config::Config cfg = config::ParseConfig(R"({"state_dir":")" + dir.path +
+                                               R"(","feeds":[{"name":"drop","format":"spamhaus-drop","url":"https://x/drop.txt"}]})",
+                                           "t.json").value();
+  FeedEngine e(cfg, server.Fn(), NoLocalAddresses);
+  REQUIRE(e.Init().ok());
+  std::string body = testing::ReadSample("spamhaus/drop_2025-01-17.txt");
+  server.Reply(200, body);
+  REQUIRE(Refresh(e, m).ok());
+  std::vector<std::string> good = m.Dump();
+  server.Reply(200, body.substr(0, body.rfind("; EOF")));
+  auto sum = Refresh(e, m);
+  REQUIRE(sum.ok());
+  CHECK(sum->feeds[0].result == "failed");
+  CHECK(e.store().LoadStatus("drop").last_error_reason == "truncated");
+  CHECK(m.Dump() == good);
+}
+
+TEST_CASE("backoff grows exponentially, is capped by the interval and jittered") {
+  CHECK(BackoffSeconds(1, 3600, 0.5) == 60);
+  CHECK(BackoffSeconds(3, 3600, 0.5) == 240);
+  CHECK(BackoffSeconds(20, 3600, 0.5) == 3600);
+  CHECK(BackoffSeconds(1, 3600, 0.0) == 48);
+  CHECK(BackoffSeconds(1, 3600, 1.0) == 72);
+}
+
+}  // namespace xdpguard::feeds

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0
+// Prefix-set algebra, the per-feed policy (floors, protected ranges, aggregation, caps)
+// and the strictest-wins union across feeds.
+#include <catch2/catch.hpp>
+
+#include "feeds/policy.h"
+#include "feeds/prefix_set.h"
+
+namespace xdpguard::feeds {
+namespace {
+
+net::Cidr C(const char* s) { return net::ParseCidr(s).value().cidr; }
+
+std::vector<std::string> Strings(const std::vector<net::Cidr>& v) {
+  std::vector<std::string> out;
+  for (const auto& c : v) out.push_back(c.ToString());
+  return out;
+}
+
+std::vector<net::Cidr> List(std::initializer_list<const char*> texts) {
+  std::vector<net::Cidr> out;
+  for (const char* t : texts) out.push_back(C(t));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("aggregate: duplicates, covered prefixes and siblings merge, repeatedly") {
+  std::vector<net::Cidr> v = List({"192.0.2.128/25", "192.0.2.0/25", "198.51.100.7/32",
+                                   "198.51.100.0/24", "192.0.2.0/25", "203.0.113.0/26",
+                                   "203.0.113.64/26", "203.0.113.128/25", "2001:db8::/33",
+                                   "2001:db8:8000::/33", "2001:db8::1/128"});
+  CHECK(SortUnique(&v) == 1);
+  Aggregate(&v);
+  CHECK(Strings(v) == std::vector<std::string>{"192.0.2.0/24", "198.51.100.0/24",
+                                               "203.0.113.0/24", "2001:db8::/32"});
+}
+
+TEST_CASE("aggregate: non-siblings of equal length stay apart") {
+  // 192.0.2.128/25 and 192.0.3.0/25 are adjacent but not halves of one /24.
+  std::vector<net::Cidr> v = List({"192.0.2.128/25", "192.0.3.0/25"});
+  SortUnique(&v);
+  Aggregate(&v);
+  CHECK(v.size() == 2);
+}
+
+TEST_CASE("range list: overlap both ways, inside-only for the allowlist") {
+  RangeList r;
+  r.Add(C("10.0.0.0/8"));
+  r.Add(C("198.51.100.10/32"), /*inside_only=*/true);
+  CHECK(r.Overlaps(C("10.1.0.0/16")));
+  CHECK(r.Overlaps(C("8.0.0.0/6")));  // covers 10/8
+  CHECK_FALSE(r.Overlaps(C("11.0.0.0/8")));
+  CHECK(r.Overlaps(C("198.51.100.10/32")));
+  CHECK_FALSE(r.Overlaps(C("198.51.100.0/24")));  // covers an allowlisted host: allowlist wins in the datapath
+  CHECK_FALSE(r.Overlaps(C("2001:db8::/32")));
+}
+
+TEST_CASE("prepare: floors, protected space and the cap, with counts") {
+  RangeList prot;
+  for (const auto& c : BuiltinProtectedRanges()) prot.Add(c);
+  for (const auto& c : PrivateRanges()) prot.Add(c);
+  prot.Add(C("203.0.113.1/32"));  // the host's own address
+  FeedLimits limits;
+  PrepareReport rep;
+  auto out = PrepareEntries(List({"0.0.0.0/0", "1.0.0.0/7", "10.0.0.0/8", "127.0.0.1/32",
+                                  "224.0.0.0/3", "203.0.113.0/24", "198.51.100.0/25",
+                                  "198.51.100.128/25", "198.51.100.0/25", "fe80::1/128",
+                                  "::/0", "2001:db8::/32", "fd00::/8"}),
+                            limits, prot, &rep);
+  REQUIRE(out.ok());
+  CHECK(Strings(*out) == std::vector<std::string>{"198.51.100.0/24", "2001:db8::/32"});
+  CHECK(rep.parsed == 13);
+  CHECK(rep.duplicates == 1);
+  CHECK(rep.too_short == 5);          // /0, /7, 224/3, ::/0, fd00::/8
+  CHECK(rep.protected_rejected == 4);  // 10/8, 127.0.0.1, 203.0.113.0/24, fe80::1
+  CHECK(rep.aggregated == 2);
+  CHECK_FALSE(rep.rejected_examples.empty());
+
+  limits.max_entries = 1;
+  PrepareReport rep2;
+  auto capped = PrepareEntries(List({"198.51.100.0/24", "2001:db8::/32"}), limits, prot, &rep2);
+  REQUIRE_FALSE(capped.ok());
+  CHECK_THAT(std::string(capped.status().message()), Catch::Contains("max_entries"));
+}
+
+TEST_CASE("union: the strictest feed wins a shared prefix, others coexist") {
+  lists::RuleOptions drop, limit, monitor, drop_ports;
+  limit.action = XG_ACTION_RATELIMIT;
+  limit.pps = 10;
+  monitor.monitor = true;
+  drop_ports.ports = {443};
+  // Config order: monitor, ratelimit, drop-on-443, drop.
+  std::vector<size_t> order = StrictestFirst({monitor, limit, drop_ports, drop});
+  CHECK(order == std::vector<size_t>{3, 2, 1, 0});
+
+  std::vector<net::Cidr> a = List({"192.0.2.0/24", "198.51.100.0/24"});
+  std::vector<net::Cidr> b = List({"198.51.100.0/24", "203.0.113.0/24"});
+  // b (origin 2) is stricter than a (origin 1).
+  std::vector<UnionEntry> u = UnionFeeds({{2, &b}, {1, &a}});
+  REQUIRE(u.size() == 3);
+  CHECK(u[0] == UnionEntry{C("192.0.2.0/24"), 1});
+  CHECK(u[1] == UnionEntry{C("198.51.100.0/24"), 2});
+  CHECK(u[2] == UnionEntry{C("203.0.113.0/24"), 2});
+}
+
+}  // namespace xdpguard::feeds
