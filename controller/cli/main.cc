@@ -54,10 +54,10 @@ Blocklist and allowlist:
 Feeds (configured in the JSON config: --config FILE, $XDPGUARD_CONFIG or
 /etc/xdpguard/xdpguard.json):
   check [--config FILE]                    validate the config; touches nothing
-  feeds apply [--config FILE] [--force]    fetch every feed now and apply the union
-  feeds refresh [NAME...] [--config FILE] [--force]   fetch these feeds now
+  feeds apply [--config FILE] [--force]    fetch every feed that is not backing off, apply the union
+  feeds refresh [NAME...] [--config FILE] [--force]   fetch now, past our own backoff
   feeds status [--config FILE] [--json]
-    --force: accept a list that shrank beyond max_shrink, and ignore the backoff
+    --force: accept a list that shrank beyond max_shrink, and ignore a server's Retry-After
 
 Exit codes: 0 ok, 1 failure, 2 usage error, 3 nothing attached (detach), 4 foreign program.
 State is pinned under /sys/fs/bpf/xdpguard (or --pin-dir / $XDPGUARD_PIN_DIR).

@@ -173,6 +173,9 @@ void ReadFeed(const json& value, const std::string& path, Errors* errors, FeedCo
   f->limits.min_prefix_v6 = static_cast<int>(r.Int("min_prefix_v6", 1, 128).value_or(net::kMinPrefixV6));
   f->max_shrink = r.Number("max_shrink", 0.0, 1.0).value_or(0.5);
   f->max_bytes = static_cast<uint64_t>(r.Int("max_bytes", 1024, int64_t{4} << 30).value_or(64 << 20));
+  f->ca_file = r.String("ca_file").value_or("");
+  if (!f->ca_file.empty() && f->ca_file[0] != '/')
+    r.Error("ca_file", absl::StrCat("expected an absolute path, found \"", f->ca_file, "\""));
   f->timeout_s = r.Duration("timeout", 1, 3600).value_or(60);
   f->connect_timeout_s = r.Duration("connect_timeout", 1, 600).value_or(10);
 }

@@ -46,6 +46,7 @@ struct FeedConfig {
   double max_shrink = 0.5;  // refuse an update that loses more than this fraction
   uint64_t max_bytes = 64u << 20;
   uint64_t timeout_s = 60, connect_timeout_s = 10;
+  std::string ca_file;  // PEM CA bundle to trust instead of the system store
 
   // The request URL with the format's query parameters (AbuseIPDB), no secrets in it.
   std::string RequestUrl() const;

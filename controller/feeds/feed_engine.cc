@@ -120,6 +120,7 @@ void FeedEngine::RecordFailure(const config::FeedConfig& feed, const std::string
   s.last_error_reason = reason;
   s.last_result = "failed";
   int64_t backoff = NowUnix() + BackoffSeconds(s.consecutive_failures, feed.interval_s, Jitter());
+  s.retry_set_by_server = retry_at.has_value();  // the server asked: honour the later of both
   s.retry_not_before = std::max(backoff, retry_at.value_or(0));
   c->outcome = {feed.name, "failed", error};
   spdlog::warn("feed {}: {} ({}); keeping {} last good entries", feed.name, error, reason,
@@ -135,6 +136,7 @@ absl::StatusOr<std::string> FeedEngine::FetchBody(const config::FeedConfig& feed
   req.max_bytes = feed.max_bytes;
   req.connect_timeout_s = feed.connect_timeout_s;
   req.timeout_s = feed.timeout_s;
+  req.ca_file = feed.ca_file;
   if (cache) {
     req.etag = cache->etag;
     req.last_modified = cache->last_modified;
@@ -179,19 +181,24 @@ absl::StatusOr<std::string> FeedEngine::FetchBody(const config::FeedConfig& feed
   return std::move(resp->body);
 }
 
-void FeedEngine::CollectOne(const config::FeedConfig& feed, bool force, Candidate* c) {
+void FeedEngine::CollectOne(const config::FeedConfig& feed, const RefreshOptions& options, Candidate* c) {
+  const bool force = options.force;
   c->status = store_.LoadStatus(feed.name);
   c->status.source = feed.DisplaySource();
   c->status.format = FormatName(feed.format);
   c->cached = LoadValidCache(feed);
   const int64_t now = NowUnix();
-  if (!force && c->status.retry_not_before > now) {
+  const bool waiting = c->status.retry_not_before > now &&
+                       (c->status.retry_set_by_server ? !force : !(force || options.ignore_backoff));
+  if (waiting) {
     c->outcome = {feed.name, "backing-off",
                   absl::StrCat("next attempt in ", c->status.retry_not_before - now, " s (",
                                c->status.last_error_reason, ")")};
     return;
   }
   c->status.last_attempt = now;
+  c->status.retry_not_before = 0;  // set again below if this attempt fails
+  c->status.retry_set_by_server = false;
   bool not_modified = false;
   absl::StatusOr<std::string> body = FetchBody(feed, c->cached ? &*c->cached : nullptr, c, &not_modified);
   if (!body.ok()) {
@@ -275,7 +282,7 @@ absl::Status FeedEngine::Collect(const RefreshOptions& options) {
     bool selected = options.only.empty() ||
                     std::find(options.only.begin(), options.only.end(), feed.name) != options.only.end();
     if (selected) {
-      CollectOne(feed, options.force, &c);
+      CollectOne(feed, options, &c);
     } else {
       c.status = store_.LoadStatus(feed.name);
       c.cached = LoadValidCache(feed);
@@ -311,7 +318,7 @@ absl::StatusOr<ApplySummary> FeedEngine::Apply(datapath::PrefixTable<xg_rule>* b
   }
   if (!before.ok()) {
     if (!absl::IsNotFound(before.status())) spdlog::error("{}", std::string(before.status().message()));
-    spdlog::info("rebuilding the applied feed state from the blocklist maps");
+    spdlog::debug("rebuilding the applied feed state from the blocklist maps");
     before = AppliedStateFromMaps(*block);
     if (!before.ok()) return before.status();
   }

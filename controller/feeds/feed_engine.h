@@ -33,7 +33,10 @@ absl::StatusOr<std::vector<net::Cidr>> LocalAddresses();
 
 struct RefreshOptions {
   std::vector<std::string> only;  // feed names; empty = every configured feed
-  bool force = false;             // accept a shrink beyond max_shrink; ignore backoff
+  // An explicit refresh skips our own backoff after failures; a server's Retry-After /
+  // X-RateLimit-Reset is still honoured unless force.
+  bool ignore_backoff = false;
+  bool force = false;  // also accept a shrink beyond max_shrink
   SyncOrder order = SyncOrder::kAddsBeforeDeletes;
 };
 
@@ -81,7 +84,7 @@ class FeedEngine {
     std::string fresh_etag_, fresh_last_modified_;  // validators of the body being parsed
   };
 
-  void CollectOne(const config::FeedConfig& feed, bool force, Candidate* c);
+  void CollectOne(const config::FeedConfig& feed, const RefreshOptions& options, Candidate* c);
   absl::StatusOr<std::string> FetchBody(const config::FeedConfig& feed, const FeedCache* cache,
                                         Candidate* c, bool* not_modified);
   void RecordFailure(const config::FeedConfig& feed, const std::string& reason,

@@ -72,6 +72,7 @@ json StatusToJson(const FeedStatus& s) {
           {"last_error_reason", s.last_error_reason},
           {"consecutive_failures", s.consecutive_failures},
           {"retry_not_before", s.retry_not_before},
+          {"retry_set_by_server", s.retry_set_by_server},
           {"entries", ReportToJson(s.report)},
           {"invalid", s.invalid},
           {"applied", s.applied},
@@ -92,6 +93,7 @@ FeedStatus StatusFromJson(const json& j) {
   s.last_error_reason = j.value("last_error_reason", "");
   s.consecutive_failures = j.value("consecutive_failures", uint64_t{0});
   s.retry_not_before = j.value("retry_not_before", int64_t{0});
+  s.retry_set_by_server = j.value("retry_set_by_server", false);
   if (j.contains("entries") && j["entries"].is_object()) s.report = ReportFromJson(j["entries"]);
   s.invalid = j.value("invalid", size_t{0});
   s.applied = j.value("applied", uint64_t{0});

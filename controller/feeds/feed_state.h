@@ -39,6 +39,7 @@ struct FeedStatus {
   std::string last_error, last_error_reason;
   uint64_t consecutive_failures = 0;
   int64_t retry_not_before = 0;  // unix seconds: Retry-After / rate-limit reset / backoff
+  bool retry_set_by_server = false;  // Retry-After or X-RateLimit-Reset, not our backoff
   PrepareReport report;
   size_t invalid = 0;       // unparsable entries in the last accepted body
   uint64_t applied = 0;     // entries of this feed in the datapath (after the union)

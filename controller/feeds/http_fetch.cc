@@ -106,6 +106,7 @@ absl::StatusOr<FetchResponse> HttpFetch(const FetchRequest& request) {
   curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!request.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, request.ca_file.c_str());
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, static_cast<long>(request.connect_timeout_s));
   curl_easy_setopt(c, CURLOPT_TIMEOUT, static_cast<long>(request.timeout_s));
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);

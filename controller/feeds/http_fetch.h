@@ -23,6 +23,7 @@ struct FetchRequest {
   std::string etag, last_modified;   // validators of the cached copy ("" = none)
   uint64_t max_bytes = 64u << 20;
   uint64_t connect_timeout_s = 10, timeout_s = 60;
+  std::string ca_file;  // trust these CAs instead of the system store (internal mirrors)
 };
 
 struct FetchResponse {

@@ -53,11 +53,11 @@ xg_rule PassRule() {
   return r;
 }
 
-BpfTester::BpfTester(bool frags) {
+BpfTester::BpfTester(bool frags, uint32_t block_entries) {
   datapath::ObjectOptions opts;
   opts.frags = frags;
   // Small maps: tests never need the production sizes.
-  opts.sizes = {4096, 4096, 1024, 1024, 1024};
+  opts.sizes = {block_entries, block_entries, 1024, 1024, 1024};
   auto obj = datapath::DatapathObject::Open(opts);
   Check(obj.status(), "open object");
   obj_ = std::move(*obj);

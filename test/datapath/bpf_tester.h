@@ -21,7 +21,8 @@ namespace xdpguard::test {
 
 class BpfTester {
  public:
-  explicit BpfTester(bool frags = false);
+  // block_entries: blocklist capacity per family (the shared tester needs few).
+  explicit BpfTester(bool frags = false, uint32_t block_entries = 4096);
 
   // Returns the XDP action (XDP_PASS = 2, XDP_DROP = 1); ifindex feeds ctx.ingress_ifindex.
   int Run(const Bytes& frame, uint32_t ifindex = 0);

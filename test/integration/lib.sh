@@ -30,6 +30,7 @@ done
 
 BG_PIDS=()
 EXTRA_NS=()  # further namespaces a test creates (deleted on exit too)
+EXTRA_DIRS=()  # temporary directories a test creates (deleted on exit too)
 cleanup() {
   local rc=$?
   # Background helpers this test started, by PID (never anything else).
@@ -37,6 +38,7 @@ cleanup() {
   ip netns del "$NS_SRC" 2>/dev/null || true
   ip netns del "$NS_DST" 2>/dev/null || true
   for ns in "${EXTRA_NS[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
+  for d in "${EXTRA_DIRS[@]}"; do rm -rf "$d"; done
   # Pins outlive namespaces; remove this test's directory only.
   if [[ -d $XDPGUARD_PIN_DIR ]]; then rm -rf "$XDPGUARD_PIN_DIR"; fi
   for p in "${BPFFS_TOOL_PINS[@]}"; do
