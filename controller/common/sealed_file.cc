@@ -36,7 +36,8 @@ std::string DirOf(const std::string& path) {
 
 }  // namespace
 
-absl::Status WriteFileAtomically(const std::string& path, absl::string_view data, int mode) {
+absl::Status WriteFileAtomically(const std::string& path, absl::string_view data, int mode,
+                                 Durability durability) {
   std::string tmp = absl::StrCat(path, ".tmp.", getpid());
   {
     UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
@@ -52,7 +53,7 @@ absl::Status WriteFileAtomically(const std::string& path, absl::string_view data
       }
       done += static_cast<size_t>(n);
     }
-    if (fsync(fd.get()) != 0) {
+    if (durability == Durability::kDurable && fsync(fd.get()) != 0) {
       absl::Status st = ErrnoToStatus(errno, absl::StrCat("fsync ", tmp));
       unlink(tmp.c_str());
       return st;
@@ -63,6 +64,7 @@ absl::Status WriteFileAtomically(const std::string& path, absl::string_view data
     unlink(tmp.c_str());
     return st;
   }
+  if (durability == Durability::kAtomicOnly) return absl::OkStatus();
   // The rename is durable only once the directory entry is.
   UniqueFd dir(open(DirOf(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dir.valid()) fsync(dir.get());
@@ -95,7 +97,7 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path, size_t max_by
 }
 
 absl::Status WriteSealedFile(const std::string& path, const std::string& kind,
-                             nlohmann::json meta, absl::string_view payload) {
+                             nlohmann::json meta, absl::string_view payload, Durability durability) {
   meta["seal"] = {{"kind", kind},
                   {"version", kSealVersion},
                   {"bytes", payload.size()},
@@ -103,7 +105,7 @@ absl::Status WriteSealedFile(const std::string& path, const std::string& kind,
   std::string data = meta.dump();
   data += '\n';
   data.append(payload.data(), payload.size());
-  return WriteFileAtomically(path, data);
+  return WriteFileAtomically(path, data, 0600, durability);
 }
 
 absl::StatusOr<SealedFile> ReadSealedFile(const std::string& path, const std::string& kind,

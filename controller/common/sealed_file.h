@@ -14,8 +14,14 @@
 
 namespace xdpguard {
 
+// kDurable: fsync the file and its directory, so the new content survives a power loss.
+// kAtomicOnly: readers see the old or the new file, but a crash may lose the update (for
+// files the reader can rebuild, where an fsync per write costs more than it buys).
+enum class Durability { kDurable, kAtomicOnly };
+
 // Replaces path with data atomically; mode applies to the new file.
-absl::Status WriteFileAtomically(const std::string& path, absl::string_view data, int mode = 0600);
+absl::Status WriteFileAtomically(const std::string& path, absl::string_view data, int mode = 0600,
+                                 Durability durability = Durability::kDurable);
 
 // Reads a whole file, refusing more than max_bytes.
 absl::StatusOr<std::string> ReadWholeFile(const std::string& path, size_t max_bytes);
@@ -26,7 +32,8 @@ struct SealedFile {
 };
 
 absl::Status WriteSealedFile(const std::string& path, const std::string& kind,
-                             nlohmann::json meta, absl::string_view payload);
+                             nlohmann::json meta, absl::string_view payload,
+                             Durability durability = Durability::kDurable);
 // NotFound if absent; DataLoss if corrupt or of another kind.
 absl::StatusOr<SealedFile> ReadSealedFile(const std::string& path, const std::string& kind,
                                           size_t max_bytes);

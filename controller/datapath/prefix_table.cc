@@ -135,7 +135,12 @@ absl::Status PrefixTable<V>::UpsertUnless(const std::vector<Entry>& entries,
     const size_t ks = KeySize(families[f]);
     // Record the prior state of every key (one lookup each: O(entries), not O(map)).
     std::vector<char> keys, values;
-    std::vector<std::optional<V>> prior;
+    keys.reserve(by_family[f].size() * ks);
+    values.reserve(by_family[f].size() * sizeof(V));
+    // Prior state, compactly: one bit per written key, old values only where one existed
+    // (a million new entries must not cost a million empty optionals).
+    std::vector<bool> existed;
+    std::vector<V> old_values;
     uint32_t new_total = 0;
     for (const Entry* e : by_family[f]) {
       AppendKey(e->cidr, &keys);
@@ -155,18 +160,20 @@ absl::Status PrefixTable<V>::UpsertUnless(const std::vector<Entry>& entries,
         if (kept) kept->push_back(e->cidr);
         continue;
       }
-      prior.push_back(*found ? std::optional<V>(old) : std::nullopt);
+      existed.push_back(*found);
+      if (*found) old_values.push_back(old);
       if (!*found) new_total++;
     }
     uint32_t applied = 0;
     absl::Status st = m->UpdateBatch(keys.data(), values.data(),
-                                     static_cast<uint32_t>(prior.size()), &applied);
+                                     static_cast<uint32_t>(existed.size()), &applied);
     UndoLog undo;
-    for (uint32_t i = 0; i < applied && i < prior.size(); i++) {
+    size_t next_old = 0;
+    for (uint32_t i = 0; i < applied && i < existed.size(); i++) {
       const char* key = keys.data() + i * ks;
-      if (prior[i]) {
+      if (existed[i]) {
         undo.old_keys.insert(undo.old_keys.end(), key, key + ks);
-        AppendValue(*prior[i], &undo.old_values);
+        AppendValue(old_values[next_old++], &undo.old_values);
         undo.overwritten++;
       } else {
         undo.added_keys.insert(undo.added_keys.end(), key, key + ks);

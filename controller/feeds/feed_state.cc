@@ -19,10 +19,10 @@ using json = nlohmann::json;
 constexpr size_t kCidrBytes = 18;  // family, prefixlen, 16 address bytes
 constexpr size_t kMaxStateFile = 1u << 30;
 
-void PutCidr(const net::Cidr& c, std::string* out) {
-  out->push_back(static_cast<char>(c.family));
-  out->push_back(static_cast<char>(c.prefixlen));
-  out->append(reinterpret_cast<const char*>(c.addr.data()), 16);
+void PutCidr(const net::Cidr& c, char* out) {
+  out[0] = static_cast<char>(c.family);
+  out[1] = static_cast<char>(c.prefixlen);
+  std::memcpy(out + 2, c.addr.data(), 16);
 }
 
 bool GetCidr(const char* p, net::Cidr* c) {
@@ -111,9 +111,8 @@ absl::Status FeedStateStore::Init() const {
 }
 
 absl::Status FeedStateStore::SaveCache(const std::string& feed, const FeedCache& cache) const {
-  std::string payload;
-  payload.reserve(cache.cidrs.size() * kCidrBytes);
-  for (const net::Cidr& c : cache.cidrs) PutCidr(c, &payload);
+  std::string payload(cache.cidrs.size() * kCidrBytes, '\0');
+  for (size_t i = 0; i < cache.cidrs.size(); i++) PutCidr(cache.cidrs[i], payload.data() + i * kCidrBytes);
   json meta = {{"feed", feed},
                {"entries", cache.cidrs.size()},
                {"source_fingerprint", cache.source_fingerprint},
@@ -161,18 +160,23 @@ FeedStatus FeedStateStore::LoadStatus(const std::string& feed) const {
 }
 
 absl::Status FeedStateStore::SaveApplied(const AppliedState& state) const {
-  std::string payload;
-  payload.reserve(state.entries.size() * (kCidrBytes + 2));
+  std::string payload(state.entries.size() * (kCidrBytes + 2), '\0');
+  char* p = payload.data();
   for (const UnionEntry& e : state.entries) {
-    PutCidr(e.cidr, &payload);
-    payload.append(reinterpret_cast<const char*>(&e.origin), 2);
+    p[0] = static_cast<char>(e.cidr.family);
+    p[1] = static_cast<char>(e.cidr.prefixlen);
+    std::memcpy(p + 2, e.cidr.addr.data(), 16);
+    std::memcpy(p + kCidrBytes, &e.origin, 2);
+    p += kCidrBytes + 2;
   }
   json rules = json::object();
   for (const auto& [origin, fp] : state.rule_fingerprints) rules[std::to_string(origin)] = fp;
+  // Not fsynced: the file is removed before every map update and rebuilt from the maps
+  // when missing, so a crash that loses it costs one map walk, never a wrong diff.
   return WriteSealedFile(absl::StrCat(dir_, "/applied.state"), "applied-state",
                          {{"entries", state.entries.size()}, {"rules", rules},
                           {"maps_identity", state.maps_identity}},
-                         payload);
+                         payload, Durability::kAtomicOnly);
 }
 
 absl::StatusOr<AppliedState> FeedStateStore::LoadApplied() const {

@@ -51,6 +51,7 @@ std::optional<uint64_t> FireholEntries(absl::string_view comment) {
 
 absl::StatusOr<ParsedFeed> ParsePlain(absl::string_view body, const PlainOptions& options) {
   ParsedFeed feed;
+  feed.cidrs.reserve(body.size() / 14);  // ~14 bytes per IPv4 line: one allocation, not twenty
   std::optional<uint64_t> declared;
   uint64_t entry_lines = 0;
   size_t line_no = 0;
@@ -74,9 +75,9 @@ absl::StatusOr<ParsedFeed> ParsePlain(absl::string_view body, const PlainOptions
       AddEntry(line.substr(0, 60), &feed);  // counted as invalid with its start shown
       continue;
     }
-    if (size_t cut = line.find_first_of("#;"); cut != absl::string_view::npos)
-      line = absl::StripTrailingAsciiWhitespace(line.substr(0, cut));
     if (options.dshield_columns) {
+      if (size_t cut = line.find_first_of("#;"); cut != absl::string_view::npos)
+        line = absl::StripTrailingAsciiWhitespace(line.substr(0, cut));
       std::vector<absl::string_view> f = Fields(line, 3);
       if (f.size() < 3) {
         AddEntry(line, &feed);  // counted invalid
@@ -84,8 +85,11 @@ absl::StatusOr<ParsedFeed> ParsePlain(absl::string_view body, const PlainOptions
       }
       AddEntry(absl::StrCat(f[0], "/", f[2]), &feed);
     } else {
-      std::vector<absl::string_view> f = Fields(line, 1);
-      AddEntry(f.empty() ? line : f[0], &feed);
+      // The first field ends at a separator or an inline comment; found in one scan, without
+      // building a vector per line (this loop runs a million times).
+      size_t end = 0;
+      while (end < line.size() && !IsFieldSeparator(line[end]) && line[end] != '#' && line[end] != ';') end++;
+      AddEntry(line.substr(0, end), &feed);
     }
   }
   if (declared && *declared != entry_lines)

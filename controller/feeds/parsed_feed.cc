@@ -49,6 +49,54 @@ bool AddRange(absl::string_view first_text, absl::string_view last_text, ParsedF
   return true;
 }
 
+// Strict dotted quad "a.b.c.d" with optional "/len": the common case of big feeds, parsed
+// without allocation. Anything unusual (IPv6, ranges, odd syntax) returns false and takes
+// the general path, which applies the same rules and reports errors.
+bool FastIpv4(absl::string_view text, net::Cidr* out, bool* masked) {
+  uint32_t addr = 0;
+  size_t i = 0;
+  for (int octet = 0; octet < 4; octet++) {
+    if (i >= text.size() || text[i] < '0' || text[i] > '9') return false;
+    if (text[i] == '0' && i + 1 < text.size() && text[i + 1] >= '0' && text[i + 1] <= '9') return false;
+    uint32_t v = 0;
+    size_t digits = 0;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9' && digits < 4) {
+      v = v * 10 + static_cast<uint32_t>(text[i] - '0');
+      i++;
+      digits++;
+    }
+    if (v > 255 || digits > 3) return false;
+    addr = (addr << 8) | v;
+    if (octet < 3) {
+      if (i >= text.size() || text[i] != '.') return false;
+      i++;
+    }
+  }
+  int len = 32;
+  if (i < text.size()) {
+    if (text[i] != '/' || i + 1 >= text.size() || text.size() - i - 1 > 2) return false;
+    absl::string_view l = text.substr(i + 1);
+    if (l.size() == 2 && l[0] == '0') return false;
+    len = 0;
+    for (char ch : l) {
+      if (ch < '0' || ch > '9') return false;
+      len = len * 10 + (ch - '0');
+    }
+    if (len > 32) return false;
+  }
+  uint32_t mask = len == 0 ? 0 : ~0u << (32 - len);
+  *masked = (addr & ~mask) != 0;
+  addr &= mask;
+  out->family = net::Family::kIPv4;
+  out->prefixlen = static_cast<uint8_t>(len);
+  out->addr = {};
+  out->addr[0] = static_cast<uint8_t>(addr >> 24);
+  out->addr[1] = static_cast<uint8_t>(addr >> 16);
+  out->addr[2] = static_cast<uint8_t>(addr >> 8);
+  out->addr[3] = static_cast<uint8_t>(addr);
+  return true;
+}
+
 }  // namespace
 
 void CoverRange(const net::Cidr& first, const net::Cidr& last, std::vector<net::Cidr>* out) {
@@ -73,6 +121,13 @@ void CoverRange(const net::Cidr& first, const net::Cidr& last, std::vector<net::
 }
 
 bool AddEntry(absl::string_view text, ParsedFeed* feed) {
+  net::Cidr fast;
+  bool masked = false;
+  if (FastIpv4(text, &fast, &masked)) {
+    feed->host_bits_masked += masked;
+    feed->cidrs.push_back(fast);
+    return true;
+  }
   if (size_t dash = text.find('-'); dash != absl::string_view::npos) {
     if (AddRange(text.substr(0, dash), text.substr(dash + 1), feed)) return true;
     CountInvalid(text, feed);

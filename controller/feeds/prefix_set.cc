@@ -21,27 +21,60 @@ u128 End(const net::Cidr& c, u128 start) {
   return start | ((static_cast<u128>(1) << host_bits) - 1);
 }
 
-// a and b are the two halves of one parent prefix, a the lower.
-bool Siblings(const net::Cidr& a, const net::Cidr& b) {
-  if (a.family != b.family || a.prefixlen != b.prefixlen || a.prefixlen == 0) return false;
-  int bit = a.prefixlen - 1;  // the last bit inside the prefix
-  int byte = bit / 8;
-  uint8_t mask = static_cast<uint8_t>(0x80 >> (bit % 8));
-  if ((a.addr[byte] & mask) != 0 || (b.addr[byte] & mask) == 0) return false;
-  for (int i = 0; i < 16; i++) {
-    if (i == byte) {
-      if ((a.addr[i] | mask) != b.addr[i]) return false;
-    } else if (a.addr[i] != b.addr[i]) {
-      return false;
-    }
+// IPv4 prefixes as 40-bit integers (address << 8 | length) sort in the same order as
+// Cidr's operator<; five 8-bit LSD radix passes (cache-friendly 256 buckets) sort a
+// million of them in a few ms, where a comparison sort of 18-byte records takes hundreds.
+void SortV4(std::vector<net::Cidr>::iterator begin, std::vector<net::Cidr>::iterator end) {
+  const size_t n = static_cast<size_t>(end - begin);
+  std::vector<uint64_t> keys(n), tmp(n);
+  for (size_t i = 0; i < n; i++) {
+    const net::Cidr& c = begin[static_cast<long>(i)];
+    uint32_t a = static_cast<uint32_t>(c.addr[0]) << 24 | static_cast<uint32_t>(c.addr[1]) << 16 |
+                 static_cast<uint32_t>(c.addr[2]) << 8 | c.addr[3];
+    keys[i] = static_cast<uint64_t>(a) << 8 | c.prefixlen;
   }
-  return true;
+  std::vector<uint32_t> count(256);
+  for (int pass = 0; pass < 5; pass++) {
+    const int shift = pass * 8;
+    std::fill(count.begin(), count.end(), 0);
+    for (uint64_t k : keys) count[(k >> shift) & 0xff]++;
+    if (count[(keys[0] >> shift) & 0xff] == n) continue;  // one digit value (e.g. all /32): skip
+    uint32_t sum = 0;
+    for (uint32_t& c : count) {
+      uint32_t v = c;
+      c = sum;
+      sum += v;
+    }
+    for (uint64_t k : keys) tmp[count[(k >> shift) & 0xff]++] = k;
+    keys.swap(tmp);
+  }
+  for (size_t i = 0; i < n; i++) {
+    net::Cidr c;
+    c.family = net::Family::kIPv4;
+    c.prefixlen = static_cast<uint8_t>(keys[i] & 0xff);
+    uint32_t a = static_cast<uint32_t>(keys[i] >> 8);
+    c.addr[0] = static_cast<uint8_t>(a >> 24);
+    c.addr[1] = static_cast<uint8_t>(a >> 16);
+    c.addr[2] = static_cast<uint8_t>(a >> 8);
+    c.addr[3] = static_cast<uint8_t>(a);
+    begin[static_cast<long>(i)] = c;
+  }
 }
 
 }  // namespace
 
 size_t SortUnique(std::vector<net::Cidr>* cidrs) {
-  if (!std::is_sorted(cidrs->begin(), cidrs->end())) std::sort(cidrs->begin(), cidrs->end());
+  if (!std::is_sorted(cidrs->begin(), cidrs->end())) {
+    // IPv4 first (Family::kIPv4 < kIPv6), each family sorted on its own.
+    auto v6 = std::stable_partition(cidrs->begin(), cidrs->end(),
+                                    [](const net::Cidr& c) { return c.family == net::Family::kIPv4; });
+    if (v6 - cidrs->begin() > 64) {
+      SortV4(cidrs->begin(), v6);
+    } else {
+      std::sort(cidrs->begin(), v6);
+    }
+    std::sort(v6, cidrs->end());
+  }
   size_t before = cidrs->size();
   cidrs->erase(std::unique(cidrs->begin(), cidrs->end()), cidrs->end());
   return before - cidrs->size();
@@ -50,19 +83,47 @@ size_t SortUnique(std::vector<net::Cidr>* cidrs) {
 void Aggregate(std::vector<net::Cidr>* cidrs) {
   // Sorted by address then length, a covering prefix precedes everything inside it, and
   // the output so far stays sorted and disjoint: only its top can absorb the next entry.
-  std::vector<net::Cidr> out;
+  // Prefixes are handled as (start, length) integers: no per-entry byte loops.
+  struct P {
+    net::Family family;
+    int bits, len;
+    u128 start;
+  };
+  auto host_bits = [](const P& p) { return p.bits - p.len; };
+  auto contains = [&](const P& a, const P& b) {
+    if (a.family != b.family || b.len < a.len) return false;
+    int hb = host_bits(a);
+    return hb == 128 || ((a.start ^ b.start) >> hb) == 0;
+  };
+  auto siblings = [&](const P& a, const P& b) {
+    if (a.family != b.family || a.len != b.len || a.len == 0) return false;
+    u128 bit = static_cast<u128>(1) << host_bits(a);
+    return (a.start & bit) == 0 && (a.start ^ b.start) == bit;
+  };
+  std::vector<P> out;
   out.reserve(cidrs->size());
   for (const net::Cidr& c : *cidrs) {
-    if (!out.empty() && out.back().Contains(c)) continue;
-    out.push_back(c);
-    while (out.size() >= 2 && Siblings(out[out.size() - 2], out.back())) {
-      net::Cidr parent = out[out.size() - 2];
-      parent.prefixlen--;
+    P p{c.family, c.MaxPrefixLen(), c.prefixlen, Start(c)};
+    if (!out.empty() && contains(out.back(), p)) continue;
+    out.push_back(p);
+    while (out.size() >= 2 && siblings(out[out.size() - 2], out.back())) {
       out.pop_back();
-      out.back() = parent;
+      out.back().len--;
     }
   }
-  *cidrs = std::move(out);
+  cidrs->clear();
+  for (const P& p : out) {
+    net::Cidr c;
+    c.family = p.family;
+    c.prefixlen = static_cast<uint8_t>(p.len);
+    int bytes = p.bits / 8;
+    u128 v = p.start;
+    for (int i = bytes - 1; i >= 0; i--) {
+      c.addr[i] = static_cast<uint8_t>(v & 0xff);
+      v >>= 8;
+    }
+    cidrs->push_back(c);
+  }
 }
 
 void RangeList::Add(const net::Cidr& cidr, bool inside_only) {

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0
+// Feed engine cost on the real maps: parse and apply a 1M-entry plain feed from scratch,
+// then refreshes that change 1% of it. Prints wall time per phase and the controller's
+// peak RSS per phase (VmHWM, reset between phases through /proc/self/clear_refs).
+// Needs root (loads the XDP object; nothing is attached). Usage:
+//   sudo build/bench/feed_bench [--entries N] [--rounds R]
+#include <bpf/libbpf.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "datapath/datapath_object.h"
+#include "datapath/libbpf_map.h"
+#include "feeds/feed_engine.h"
+
+using namespace xdpguard;
+
+namespace {
+
+int QuietLibbpf(enum libbpf_print_level, const char*, va_list) { return 0; }
+
+long PeakRssKb() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return strtol(line.c_str() + 6, nullptr, 10);
+  }
+  return -1;
+}
+void ResetPeakRss() { std::ofstream("/proc/self/clear_refs") << "5"; }
+
+// Public unicast space only, so the protected ranges refuse nothing.
+uint32_t RandomPublicV4(std::mt19937& rng) {
+  while (true) {
+    uint32_t a = rng();
+    uint32_t o = a >> 24;
+    if (o == 0 || o == 10 || o == 100 || o == 127 || o == 169 || o == 172 || o == 192 || o >= 224) continue;
+    return a;
+  }
+}
+
+std::string Ip(uint32_t a) {
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+  return buf;
+}
+
+// Random hosts, even addresses only so aggregation merges nothing (the worst case).
+void WriteFeed(const std::string& path, const std::vector<uint32_t>& addrs) {
+  std::string out;
+  out.reserve(addrs.size() * 15);
+  for (uint32_t a : addrs) {
+    out += Ip(a);
+    out += '\n';
+  }
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << out;
+}
+
+double Ms(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  libbpf_set_print(QuietLibbpf);
+  uint32_t entries = 1000000;
+  int rounds = 5;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!strcmp(argv[i], "--entries")) entries = static_cast<uint32_t>(strtoul(argv[i + 1], nullptr, 10));
+    if (!strcmp(argv[i], "--rounds")) rounds = atoi(argv[i + 1]);
+  }
+  datapath::ObjectOptions opts;
+  opts.sizes.block_v4 = entries + entries / 10;
+  opts.sizes.block_v6 = 1024;
+  auto obj = datapath::DatapathObject::Open(opts);
+  if (!obj.ok() || !(*obj)->Load().ok()) {
+    fprintf(stderr, "cannot load the xdpguard object (root?)\n");
+    return 1;
+  }
+  auto map = [](int fd) { return std::move(*datapath::LibbpfMap::FromFd(UniqueFd(dup(fd)))); };
+  auto v4 = map((*obj)->map_fd(XG_MAP_BLOCK_V4)), v6 = map((*obj)->map_fd(XG_MAP_BLOCK_V6));
+  auto block = *datapath::PrefixTable<xg_rule>::Create(v4.get(), v6.get());
+
+  char tmpl[] = "/tmp/xg-feed-bench-XXXXXX";
+  std::string dir = mkdtemp(tmpl);
+  std::string feed = dir + "/feed.txt";
+  config::Config cfg = config::ParseConfig(
+      R"({"state_dir":")" + dir + R"(/state","feeds":[{"name":"bench","format":"plain","path":")" +
+          feed + R"(","max_entries":)" + std::to_string(entries * 2) + R"(,"max_bytes":1073741824}]})",
+      "bench.json").value();
+
+  std::mt19937 rng(7);
+  std::set<uint32_t> seen;
+  std::vector<uint32_t> addrs;
+  while (addrs.size() < entries) {
+    uint32_t a = RandomPublicV4(rng) & ~1u;
+    if (seen.insert(a).second) addrs.push_back(a);
+  }
+  WriteFeed(feed, addrs);
+
+  feeds::FeedEngine engine(cfg);
+  if (!engine.Init().ok()) return 1;
+  feeds::RefreshOptions ro;
+  ro.ignore_backoff = true;
+  auto run = [&](double* collect_ms, double* apply_ms, feeds::ApplySummary* out) {
+    auto t0 = std::chrono::steady_clock::now();
+    if (!engine.Collect(ro).ok()) exit(1);
+    auto t1 = std::chrono::steady_clock::now();
+    auto s = engine.Apply(&block, {});
+    auto t2 = std::chrono::steady_clock::now();
+    if (!s.ok()) {
+      fprintf(stderr, "apply failed: %s\n", s.status().ToString().c_str());
+      exit(1);
+    }
+    *collect_ms = Ms(t0, t1);
+    *apply_ms = Ms(t1, t2);
+    *out = *s;
+  };
+
+  printf("| phase | entries changed | read+parse+checks ms | policy+diff+map writes+state ms | total ms | peak RSS MB |\n");
+  printf("|---|---|---|---|---|---|\n");
+  ResetPeakRss();
+  double c = 0, a = 0;
+  feeds::ApplySummary sum;
+  run(&c, &a, &sum);
+  printf("| from scratch (%u prefixes) | %zu | %.0f | %.0f | %.0f | %.0f |\n", entries, sum.sync.added, c, a,
+         c + a, PeakRssKb() / 1024.0);
+  std::vector<double> totals;
+  for (int r = 0; r < rounds; r++) {
+    // Replace a different 1% with new addresses.
+    for (uint32_t i = 0; i < entries / 100; i++) {
+      uint32_t idx = (static_cast<uint32_t>(r) * (entries / 100) + i) % entries;
+      uint32_t a2;
+      do a2 = RandomPublicV4(rng) & ~1u;
+      while (!seen.insert(a2).second);
+      addrs[idx] = a2;
+    }
+    WriteFeed(feed, addrs);
+    ResetPeakRss();
+    run(&c, &a, &sum);
+    totals.push_back(c + a);
+    printf("| 1%% refresh, round %d | %zu | %.0f | %.0f | %.0f | %.0f |\n", r + 1, sum.sync.added + sum.sync.deleted, c,
+           a, c + a, PeakRssKb() / 1024.0);
+  }
+  std::sort(totals.begin(), totals.end());
+  printf("\n1%% refresh: median %.0f ms, min %.0f, max %.0f over %d rounds\n", totals[totals.size() / 2],
+         totals.front(), totals.back(), rounds);
+  (void)!system(("rm -rf " + dir).c_str());
+  return 0;
+}
