@@ -17,6 +17,8 @@ namespace {
 
 constexpr int kSealVersion = 1;
 
+}  // namespace
+
 uint32_t Crc32(absl::string_view data) {
   uLong crc = crc32(0L, Z_NULL, 0);
   // zlib takes uInt lengths: feed it in chunks so payloads over 4 GiB cannot wrap.
@@ -27,6 +29,8 @@ uint32_t Crc32(absl::string_view data) {
   }
   return static_cast<uint32_t>(crc);
 }
+
+namespace {
 
 std::string DirOf(const std::string& path) {
   size_t slash = path.rfind('/');

@@ -26,6 +26,9 @@ absl::Status WriteFileAtomically(const std::string& path, absl::string_view data
 // Reads a whole file, refusing more than max_bytes.
 absl::StatusOr<std::string> ReadWholeFile(const std::string& path, size_t max_bytes);
 
+// CRC-32 (zlib) of data.
+uint32_t Crc32(absl::string_view data);
+
 struct SealedFile {
   nlohmann::json meta;  // caller's fields (the seal's own are removed)
   std::string payload;

@@ -222,6 +222,15 @@ void FeedEngine::CollectOne(const config::FeedConfig& feed, const RefreshOptions
     c->outcome = {feed.name, "unchanged", "HTTP 304"};
     return;
   }
+  // The same bytes as the last good copy (servers without ETag support): nothing to parse.
+  const std::string digest = absl::StrCat(body->size(), ":", Crc32(*body));
+  if (c->cached && c->cached->body_digest == digest) {
+    c->status.last_success = now;
+    c->status.consecutive_failures = 0;
+    c->status.last_result = "unchanged";
+    c->outcome = {feed.name, "unchanged", "same body"};
+    return;
+  }
   absl::StatusOr<ParsedFeed> parsed = ParseFeedBody(feed.format, std::move(*body), feed.options, feed.max_bytes);
   if (!parsed.ok()) {
     RecordFailure(feed, absl::IsResourceExhausted(parsed.status()) ? "oversize"
@@ -260,6 +269,9 @@ void FeedEngine::CollectOne(const config::FeedConfig& feed, const RefreshOptions
   fresh.last_modified = c->fresh_last_modified_;
   fresh.eof_seen = (c->cached && c->cached->eof_seen) || parsed->eof_marker;
   fresh.fetched_at = now;
+  fresh.body_digest = digest;
+  // Same entries from different bytes (a new timestamp in a header): unchanged, but the
+  // copy is saved again so the next identical body is recognised without parsing.
   bool same = c->cached && c->cached->cidrs == fresh.cidrs;
   c->status.invalid = parsed->invalid;
   c->status.last_success = now;
@@ -398,7 +410,8 @@ absl::StatusOr<ApplySummary> FeedEngine::Apply(datapath::PrefixTable<xg_rule>* b
   summary.union_entries = after.size();
   for (const config::FeedConfig& feed : config_.feeds) {
     Candidate& c = candidates_[feed.name];
-    if (c.fresh && c.outcome.result == "updated") {
+    if (c.fresh && (c.outcome.result == "updated" || c.fresh->body_digest != c.cached->body_digest ||
+                    c.fresh->etag != c.cached->etag)) {
       if (absl::Status s = store_.SaveCache(feed.name, *c.fresh); !s.ok())
         spdlog::error("feed {}: could not save its last good copy: {}", feed.name, std::string(s.message()));
     }

@@ -119,6 +119,7 @@ absl::Status FeedStateStore::SaveCache(const std::string& feed, const FeedCache&
                {"etag", cache.etag},
                {"last_modified", cache.last_modified},
                {"eof_seen", cache.eof_seen},
+               {"body_digest", cache.body_digest},
                {"fetched_at", cache.fetched_at}};
   return WriteSealedFile(FeedPath(feed, ".cache"), "feed-cache", meta, payload);
 }
@@ -139,6 +140,7 @@ absl::StatusOr<FeedCache> FeedStateStore::LoadCache(const std::string& feed) con
   c.etag = f->meta.value("etag", "");
   c.last_modified = f->meta.value("last_modified", "");
   c.eof_seen = f->meta.value("eof_seen", false);
+  c.body_digest = f->meta.value("body_digest", "");
   c.fetched_at = f->meta.value("fetched_at", int64_t{0});
   return c;
 }

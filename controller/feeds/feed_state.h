@@ -28,6 +28,7 @@ struct FeedCache {
   std::string source_fingerprint;  // URL, format and filters these entries came from
   std::string etag, last_modified;
   bool eof_seen = false;  // the feed has shown a "; EOF" marker: require it from now on
+  std::string body_digest;  // size + CRC-32 of the body these entries were parsed from
   int64_t fetched_at = 0;  // unix seconds
 };
 

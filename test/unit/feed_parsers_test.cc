@@ -4,6 +4,8 @@
 // with 200, error JSON, bad entries, ranges.
 #include <zlib.h>
 
+#include <random>
+
 #include <catch2/catch.hpp>
 
 #include "feed_samples.h"
@@ -307,6 +309,41 @@ TEST_CASE("ranges: cover a whole family and single addresses") {
   out.clear();
   CoverRange(net::ParseCidr("10.0.0.1").value().cidr, net::ParseCidr("10.0.0.1").value().cidr, &out);
   CHECK(out.size() == 1);
+}
+
+}  // namespace xdpguard::feeds
+
+namespace xdpguard::feeds {
+
+TEST_CASE("entries: the fast IPv4 path accepts and refuses exactly what ParseCidr does") {
+  std::vector<std::string> inputs = {
+      "1.2.3.4", "0.0.0.0", "255.255.255.255", "1.2.3.4/32", "1.2.3.4/0", "1.2.3.4/8",
+      "10.1.2.3/8", "01.2.3.4", "1.02.3.4", "1.2.3.04", "256.1.1.1", "1.2.3", "1.2.3.4.5",
+      "1.2.3.4/33", "1.2.3.4/08", "1.2.3.4/", "1.2.3.4/a", "1.2.3.4//8", "1..3.4", ".1.2.3",
+      "1.2.3.4x", "1.2.3.-4", "1234.1.1.1", "1.2.3.4/320", "0.0.0.0/0", "9.9.9.9/31"};
+  // Random mutations of valid addresses cover the odd corners.
+  std::mt19937 rng(11);
+  const char alphabet[] = "0123456789./";
+  for (int i = 0; i < 20000; i++) {
+    std::string s;
+    size_t len = 1 + rng() % 19;
+    for (size_t j = 0; j < len; j++) s += alphabet[rng() % (sizeof(alphabet) - 1)];
+    inputs.push_back(s);
+  }
+  for (const std::string& in : inputs) {
+    INFO(in);
+    ParsedFeed f;
+    bool ok = AddEntry(in, &f);
+    absl::StatusOr<net::ParsedCidr> ref = net::ParseCidr(in);
+    bool ref_ok = ref.ok() && in.find('-') == std::string::npos;
+    if (in.find('-') != std::string::npos) continue;  // ranges are AddEntry's own syntax
+    REQUIRE(ok == ref_ok);
+    if (ok) {
+      REQUIRE(f.cidrs.size() == 1);
+      CHECK(f.cidrs[0] == ref->cidr);
+      CHECK(f.host_bits_masked == (ref->host_bits_masked ? 1u : 0u));
+    }
+  }
 }
 
 }  // namespace xdpguard::feeds
