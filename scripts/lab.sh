@@ -27,7 +27,9 @@ export XDPGUARD_PIN_DIR="/sys/fs/bpf/xdpguard-lab-$id"   # never touches a real 
 # this lab created it.
 libxdp_dir_existed=0
 [[ -e /sys/fs/bpf/xdp ]] && libxdp_dir_existed=1
+lab_state=$(mktemp -d /tmp/xdpguard-lab-XXXXXX)  # feed state and config for this run
 cleanup() {
+  rm -rf "$lab_state"
   ip netns del "$HOST" 2>/dev/null || true
   ip netns del "$NET" 2>/dev/null || true
   rm -rf "$XDPGUARD_PIN_DIR"
@@ -70,9 +72,18 @@ step "attach xdpguard to the host interface"
 # default, 1 in 16, keeps a spoofed-source flood cheap and estimates its counts).
 xg attach "$IF_HOST" --mode auto --drop-sample 1
 
-step "load blocklists: the lab list and a real Spamhaus DROP sample (FireHOL netset)"
+step "load the lab blocklist, then two feeds from the config: Spamhaus DROP and Googlebot ranges"
 xg block load "$root/scripts/lab/lab-blocklist.txt"
-xg block load "$root/scripts/lab/spamhaus_drop.netset" 2>&1 | tail -1
+# Feeds come from the JSON config; here they are local files (the "path" source), so the
+# lab needs no network. A real config points "url" at the publisher (see README: Feeds).
+cat > "$lab_state/config.json" <<JSON
+{"state_dir": "$lab_state/state",
+ "feeds": [
+  {"name": "spamhaus-drop", "format": "plain", "path": "$root/scripts/lab/spamhaus_drop.netset"},
+  {"name": "googlebot", "format": "crawler-ranges", "path": "$root/scripts/lab/googlebot.json",
+   "action": "ratelimit", "ratelimit": {"pps": 20}}]}
+JSON
+xg feeds apply --config "$lab_state/config.json"
 xg block add 192.0.2.0/24 --monitor --comment "new list on trial (dry run)"
 xg block add 198.51.100.0/25 --ttl 1h --comment "extra hour for the crawler fleet"
 xg allow add 198.51.100.53 # a verified crawler address inside the blocked fleet
@@ -111,6 +122,9 @@ step "xdpguard block list (entries with hits)"
 xg block list | awk 'NR == 1 || ($5 + 0) > 0 || /entries/'
 step "xdpguard flows --by source"
 xg flows --by source --interval 0
+step "xdpguard feeds status"
+xg feeds status --config "$lab_state/config.json"
+
 step "xdpguard status"
 xg status
 step "detach (the lab removes everything on exit)"

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <iostream>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
@@ -98,6 +99,8 @@ int RunFeedsStatus(const Args& args) {
   absl::StatusOr<config::Config> cfg = config::LoadConfig(ConfigPath(args));
   if (!cfg.ok()) return Fail(cfg.status());
   feeds::FeedStateStore store(cfg->state_dir);
+  // The datapath knows feeds by origin id ("feed:N" in block list and stats).
+  std::map<std::string, uint16_t> origins = store.LoadOrigins().value_or(std::map<std::string, uint16_t>{});
   nlohmann::json out = nlohmann::json::array();
   for (const config::FeedConfig& f : cfg->feeds) {
     feeds::FeedStatus s = store.LoadStatus(f.name);
@@ -107,6 +110,7 @@ int RunFeedsStatus(const Args& args) {
     j["interval_s"] = f.interval_s;
     j["next_refresh"] = NextRefresh(s, f);
     j["aggregation_ratio"] = AggregationRatio(s.report);
+    j["origin"] = origins.count(f.name) ? absl::StrCat("feed:", origins[f.name]) : "";
     out.push_back(j);
   }
   if (args.Has("json")) {
@@ -115,9 +119,12 @@ int RunFeedsStatus(const Args& args) {
   }
   for (const nlohmann::json& j : out) {
     feeds::FeedStatus s = feeds::StatusFromJson(j);
-    std::printf("%s (%s) %s\n", s.name.c_str(), j["format"].get<std::string>().c_str(), j["source"].get<std::string>().c_str());
-    std::printf("  last attempt %s, last success %s, HTTP %d, result %s\n", When(s.last_attempt).c_str(),
-                When(s.last_success).c_str(), s.http_status, s.last_result.empty() ? "-" : s.last_result.c_str());
+    std::printf("%s (%s, %s) %s\n", s.name.c_str(), j["format"].get<std::string>().c_str(),
+                j["origin"].get<std::string>().empty() ? "no origin yet" : j["origin"].get<std::string>().c_str(),
+                j["source"].get<std::string>().c_str());
+    std::string http = s.http_status ? absl::StrCat(", HTTP ", s.http_status) : "";
+    std::printf("  last attempt %s, last success %s%s, result %s\n", When(s.last_attempt).c_str(),
+                When(s.last_success).c_str(), http.c_str(), s.last_result.empty() ? "-" : s.last_result.c_str());
     std::printf("  entries: parsed %zu, invalid %zu, refused %zu, applied %llu, aggregation %.2f\n",
                 s.report.parsed - s.report.duplicates, s.invalid, s.report.too_short + s.report.protected_rejected,
                 static_cast<unsigned long long>(s.applied), j["aggregation_ratio"].get<double>());
