@@ -12,6 +12,7 @@
 #include "datapath/fake_map.h"
 #include "feed_samples.h"
 #include "feeds/feed_engine.h"
+#include "feeds/scheduler.h"
 #include "lists/manual_rules.h"
 
 namespace xdpguard::feeds {
@@ -351,6 +352,39 @@ TEST_CASE("backoff grows exponentially, is capped by the interval and jittered")
   CHECK(BackoffSeconds(20, 3600, 0.5) == 3600);
   CHECK(BackoffSeconds(1, 3600, 0.0) == 48);
   CHECK(BackoffSeconds(1, 3600, 1.0) == 72);
+}
+
+}  // namespace xdpguard::feeds
+
+namespace xdpguard::feeds {
+
+TEST_CASE("scheduler: due times on the monotonic clock from status and outcomes") {
+  using Clock = FeedScheduler::Clock;
+  const Clock::time_point t0 = Clock::now();
+  const int64_t now_unix = 1'800'000'000;
+  FeedScheduler s;
+  FeedStatus never;
+  FeedStatus recent;
+  recent.last_attempt = now_unix - 600;  // 10 minutes ago, interval 1 h
+  FeedStatus waiting;
+  waiting.last_attempt = now_unix - 10;
+  waiting.consecutive_failures = 2;
+  waiting.retry_not_before = now_unix + 120;
+  FeedStatus skewed;
+  skewed.last_attempt = now_unix + 30 * 86400;  // wall clock was wrong when it ran
+  s.Seed("never", never, 3600, now_unix, t0);
+  s.Seed("recent", recent, 3600, now_unix, t0);
+  s.Seed("waiting", waiting, 3600, now_unix, t0);
+  s.Seed("skewed", skewed, 3600, now_unix, t0);
+  CHECK(s.Due(t0) == std::vector<std::string>{"never"});
+  CHECK(*s.Next() == t0);
+  CHECK(s.Due(t0 + std::chrono::seconds(120)) == std::vector<std::string>{"never", "waiting"});
+  CHECK(s.Due(t0 + std::chrono::seconds(3000)) == std::vector<std::string>{"never", "recent", "waiting"});
+  CHECK(s.Due(t0 + std::chrono::seconds(3600)).size() == 4);  // capped at one interval
+  FeedStatus ok;
+  ok.last_attempt = now_unix;
+  s.Done("never", ok, 3600, now_unix, t0);
+  CHECK(s.Due(t0 + std::chrono::seconds(3599)) == std::vector<std::string>{"recent", "waiting"});
 }
 
 }  // namespace xdpguard::feeds
