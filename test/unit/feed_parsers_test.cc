@@ -130,6 +130,13 @@ TEST_CASE("plain: blocklist.de, bing derived list, OpenAI bare hosts, trailing s
             .cidrs.size() == 989);
 }
 
+TEST_CASE("plain: an RFC 8805 geofeed CSV (iCloud Private Relay) reads its prefix column") {
+  ParsedFeed f = MustParse(Format::kPlain,
+                           ReadSample("other-crawlers/icloud_private_relay_egress-ip-ranges_fixture.csv"));
+  CHECK(f.cidrs.size() == 9);
+  CHECK(f.invalid == 0);
+}
+
 TEST_CASE("plain: DShield block.txt with the dshield column layout") {
   FormatOptions o;
   o.plain.dshield_columns = true;
