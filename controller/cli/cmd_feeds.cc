@@ -83,7 +83,8 @@ int RunRefresh(const Context& ctx, const Args& args, std::vector<std::string> on
   if (!allow.ok()) return Fail(allow.status());
   std::vector<net::Cidr> allowlist;
   for (const auto& e : *allow) allowlist.push_back(e.cidr);
-  absl::StatusOr<feeds::ApplySummary> summary = engine.Apply(&block, allowlist, options.order);
+  absl::StatusOr<feeds::ApplySummary> summary =
+      engine.Apply(&block, allowlist, options.order, args.Has("resync"));
   if (!summary.ok()) return Fail(summary.status());
 
   bool failed = false;
@@ -101,7 +102,7 @@ int RunRefresh(const Context& ctx, const Args& args, std::vector<std::string> on
 
 // Applies what the engine collected, under the writer lock. Returns false on failure
 // (logged; the engine has recorded it in the feeds' status).
-bool ApplyLocked(const Context& ctx, feeds::FeedEngine& engine) {
+bool ApplyLocked(const Context& ctx, feeds::FeedEngine& engine, bool resync) {
   absl::StatusOr<WriteSession> session = OpenForWrite(ctx);
   if (!session.ok()) {
     spdlog::error("{}", std::string(session.status().message()));
@@ -115,7 +116,8 @@ bool ApplyLocked(const Context& ctx, feeds::FeedEngine& engine) {
   }
   std::vector<net::Cidr> allowlist;
   for (const auto& e : *allow) allowlist.push_back(e.cidr);
-  absl::StatusOr<feeds::ApplySummary> s = engine.Apply(&block, allowlist);
+  absl::StatusOr<feeds::ApplySummary> s =
+      engine.Apply(&block, allowlist, feeds::SyncOrder::kAddsBeforeDeletes, resync);
   if (!s.ok()) {
     spdlog::error("feeds: {}", std::string(s.status().message()));
     return false;
@@ -149,7 +151,8 @@ int RunFeedsLoop(const Context& ctx, const Args& args) {
 
   if (absl::Status s = engine.CollectFromCache(); !s.ok()) return Fail(s);
   spdlog::info("feeds: enforcing the last good copies before the first fetch");
-  ApplyLocked(ctx, engine);
+  // Resync once at start: whatever happened while no engine ran is compared with the maps.
+  ApplyLocked(ctx, engine, /*resync=*/true);
 
   using Clock = feeds::FeedScheduler::Clock;
   feeds::FeedScheduler schedule;
@@ -174,7 +177,7 @@ int RunFeedsLoop(const Context& ctx, const Args& args) {
     feeds::RefreshOptions options;
     options.only = due;
     if (absl::Status s = engine.Collect(options); !s.ok()) return Fail(s);
-    ApplyLocked(ctx, engine);
+    ApplyLocked(ctx, engine, /*resync=*/false);
     for (const std::string& name : due)
       schedule.Done(name, engine.store().LoadStatus(name), interval[name], time(nullptr), Clock::now());
   }
@@ -226,7 +229,7 @@ int RunFeedsStatus(const Args& args) {
 
 int RunFeeds(const Context& ctx, const Argv& argv) {
   absl::StatusOr<Args> args =
-      Args::Parse(argv, {{"json", "force", "unsafe-delete-first"}, {"config"}});
+      Args::Parse(argv, {{"json", "force", "resync", "unsafe-delete-first"}, {"config"}});
   if (!args.ok()) return Fail(args.status());
   const auto& pos = args->positionals();
   if (pos.empty())

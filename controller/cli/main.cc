@@ -54,12 +54,13 @@ Blocklist and allowlist:
 Feeds (configured in the JSON config: --config FILE, $XDPGUARD_CONFIG or
 /etc/xdpguard/xdpguard.json):
   check [--config FILE]                    validate the config; touches nothing
-  feeds apply [--config FILE] [--force]    fetch every feed that is not backing off, apply the union
-  feeds refresh [NAME...] [--config FILE] [--force]   fetch now, past our own backoff
+  feeds apply [--config FILE] [--force] [--resync]   fetch every feed not backing off, apply the union
+  feeds refresh [NAME...] [--config FILE] [--force] [--resync]   fetch now, past our own backoff
   feeds status [--config FILE] [--json]
   feeds run [--config FILE]                refresh on schedule until SIGTERM (first
                                            re-applies the last good copies)
     --force: accept a list that shrank beyond max_shrink, and ignore a server's Retry-After
+    --resync: compare with the maps themselves (restores feed entries removed by hand)
 
 Exit codes: 0 ok, 1 failure, 2 usage error, 3 nothing attached (detach), 4 foreign program.
 State is pinned under /sys/fs/bpf/xdpguard (or --pin-dir / $XDPGUARD_PIN_DIR).

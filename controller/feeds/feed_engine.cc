@@ -317,13 +317,14 @@ absl::Status FeedEngine::CollectFromCache() {
 
 absl::StatusOr<ApplySummary> FeedEngine::Apply(datapath::PrefixTable<xg_rule>* block,
                                                const std::vector<net::Cidr>& allowlist,
-                                               SyncOrder order) {
+                                               SyncOrder order, bool resync) {
   absl::StatusOr<std::vector<net::Cidr>> local = local_addresses_();
   if (!local.ok()) return local.status();
   RangeList protected_ranges = BuildProtectedRanges(config_.protect, allowlist, *local, {});
 
   const std::string identity = MapsIdentity(*block);
-  absl::StatusOr<AppliedState> before = store_.LoadApplied();
+  absl::StatusOr<AppliedState> before =
+      resync ? absl::StatusOr<AppliedState>(absl::NotFoundError("resync")) : store_.LoadApplied();
   if (before.ok() && before->maps_identity != identity) {
     spdlog::info("the blocklist maps were re-created since the last apply (reboot or detach)");
     before = absl::NotFoundError("stale");
@@ -396,7 +397,17 @@ absl::StatusOr<ApplySummary> FeedEngine::Apply(datapath::PrefixTable<xg_rule>* b
   }
 
   AppliedState now_applied;
-  now_applied.entries = after;
+  // Prefixes left to the operator's manual entries are not ours: recording them as applied
+  // would stop the feed from taking them back once the manual entry is deleted.
+  if (sync->kept_manual.empty()) {
+    now_applied.entries = after;
+  } else {
+    std::vector<net::Cidr> kept = sync->kept_manual;
+    std::sort(kept.begin(), kept.end());
+    for (const UnionEntry& e : after) {
+      if (!std::binary_search(kept.begin(), kept.end(), e.cidr)) now_applied.entries.push_back(e);
+    }
+  }
   now_applied.maps_identity = identity;
   for (const auto& [origin, r] : origin_rules) now_applied.rule_fingerprints[origin] = r.fingerprint;
   if (absl::Status s = store_.SaveApplied(now_applied); !s.ok())
@@ -404,7 +415,7 @@ absl::StatusOr<ApplySummary> FeedEngine::Apply(datapath::PrefixTable<xg_rule>* b
                   std::string(s.message()));
 
   std::map<uint16_t, uint64_t> per_origin;
-  for (const UnionEntry& e : after) per_origin[e.origin]++;
+  for (const UnionEntry& e : now_applied.entries) per_origin[e.origin]++;
   ApplySummary summary;
   summary.sync = *sync;
   summary.union_entries = after.size();

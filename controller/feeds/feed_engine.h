@@ -67,9 +67,13 @@ class FeedEngine {
   absl::Status CollectFromCache();
 
   // Phase 2: caller holds the writer lock. allowlist: the current allowlist prefixes.
+  // resync: diff against the maps themselves (one walk) instead of the applied-state
+  // file, so entries changed behind the engine's back (a manual entry written over a feed
+  // prefix, then deleted) are restored.
   absl::StatusOr<ApplySummary> Apply(datapath::PrefixTable<xg_rule>* block,
                                      const std::vector<net::Cidr>& allowlist,
-                                     SyncOrder order = SyncOrder::kAddsBeforeDeletes);
+                                     SyncOrder order = SyncOrder::kAddsBeforeDeletes,
+                                     bool resync = false);
 
   const FeedStateStore& store() const { return store_; }
   // feed name -> origin id (stable across runs).

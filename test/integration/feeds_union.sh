@@ -97,4 +97,9 @@ log "feed a removed: its own entries gone, shared prefix handed to b without a g
 xg block add 192.0.2.0/24 --comment "operator override" >/dev/null
 xg feeds refresh b --config "$WORK/config.json" >/dev/null
 entries | grep -q "^192.0.2.0/24 manual drop$" || fail "a feed refresh overwrote a manual entry: $(entries)"
+# Once the operator deletes it, a resync hands the prefix back to the feed (a plain refresh
+# diffs against what the engine wrote and does not see a change made behind its back).
+xg block del 192.0.2.0/24 >/dev/null
+xg feeds refresh b --config "$WORK/config.json" --resync >/dev/null
+entries | grep -q "^192.0.2.0/24 feed:2 ratelimit$" || fail "the feed did not take its prefix back: $(entries)"
 log "PASS"
