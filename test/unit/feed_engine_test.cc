@@ -197,7 +197,7 @@ TEST_CASE("engine: 429 honours Retry-After and X-RateLimit-Reset") {
   CHECK(m.Dump().empty());
 }
 
-TEST_CASE("engine: 304 keeps the set; validators come from the last good copy") {
+TEST_CASE("engine: 304 keeps the set and validators come from the last good copy") {
   TempDir dir;
   Server server;
   Maps m;
@@ -291,7 +291,7 @@ TEST_CASE("engine: union of feeds, strictest wins, removal keeps what others lis
   }
 }
 
-TEST_CASE("engine: restart enforces the last good copy; a corrupt copy is ignored, never half-loaded") {
+TEST_CASE("engine: restart enforces the last good copy, a corrupt copy is ignored and never half-loaded") {
   TempDir dir;
   Server server;
   {
