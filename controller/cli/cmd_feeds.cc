@@ -2,8 +2,6 @@
 // feeds apply|refresh|status and check: the config file's feeds, run once from the CLI.
 // Fetching happens before the writer lock is taken (a slow server never blocks other
 // writers); the map update happens under it, so a daemon and CLIs never interleave.
-#include <signal.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -15,22 +13,23 @@
 #include "absl/time/time.h"
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/feeds_apply.h"
 #include "cli/session.h"
 #include "common/duration.h"
 #include "config/config.h"
 #include "feeds/feed_engine.h"
-#include "feeds/scheduler.h"
 #include "nlohmann/json.hpp"
 #include "spdlog/spdlog.h"
 
 namespace xdpguard::cli {
-namespace {
 
 std::string ConfigPath(const Args& args) {
   if (auto c = args.Value("config")) return *c;
   if (const char* env = getenv("XDPGUARD_CONFIG"); env && *env) return env;
   return config::kDefaultConfigPath;
 }
+
+namespace {
 
 std::string When(int64_t unix_s) {
   if (unix_s <= 0) return "never";
@@ -75,16 +74,7 @@ int RunRefresh(const Context& ctx, const Args& args, std::vector<std::string> on
   if (args.Has("unsafe-delete-first")) options.order = feeds::SyncOrder::kRewriteDeleteFirst;
   if (absl::Status s = engine.Collect(options); !s.ok()) return Fail(s);
 
-  absl::StatusOr<WriteSession> session = OpenForWrite(ctx);
-  if (!session.ok()) return Fail(session.status());
-  datapath::PrefixTable<xg_rule> block = session->maps->Blocklist();
-  absl::StatusOr<std::vector<datapath::PrefixTable<xg_allow>::Entry>> allow =
-      session->maps->Allowlist().List();
-  if (!allow.ok()) return Fail(allow.status());
-  std::vector<net::Cidr> allowlist;
-  for (const auto& e : *allow) allowlist.push_back(e.cidr);
-  absl::StatusOr<feeds::ApplySummary> summary =
-      engine.Apply(&block, allowlist, options.order, args.Has("resync"));
+  absl::StatusOr<feeds::ApplySummary> summary = ApplyFeedsLocked(ctx, engine, options.order, args.Has("resync"));
   if (!summary.ok()) return Fail(summary.status());
 
   bool failed = false;
@@ -98,89 +88,6 @@ int RunRefresh(const Context& ctx, const Args& args, std::vector<std::string> on
   if (!s.kept_manual.empty()) std::printf("; %zu left to manual entries", s.kept_manual.size());
   std::printf("\n");
   return failed ? kExitFailure : kExitOk;
-}
-
-// Applies what the engine collected, under the writer lock. Returns false on failure
-// (logged; the engine has recorded it in the feeds' status).
-bool ApplyLocked(const Context& ctx, feeds::FeedEngine& engine, bool resync) {
-  absl::StatusOr<WriteSession> session = OpenForWrite(ctx);
-  if (!session.ok()) {
-    spdlog::error("{}", std::string(session.status().message()));
-    return false;
-  }
-  datapath::PrefixTable<xg_rule> block = session->maps->Blocklist();
-  absl::StatusOr<std::vector<datapath::PrefixTable<xg_allow>::Entry>> allow = session->maps->Allowlist().List();
-  if (!allow.ok()) {
-    spdlog::error("{}", std::string(allow.status().message()));
-    return false;
-  }
-  std::vector<net::Cidr> allowlist;
-  for (const auto& e : *allow) allowlist.push_back(e.cidr);
-  absl::StatusOr<feeds::ApplySummary> s =
-      engine.Apply(&block, allowlist, feeds::SyncOrder::kAddsBeforeDeletes, resync);
-  if (!s.ok()) {
-    spdlog::error("feeds: {}", std::string(s.status().message()));
-    return false;
-  }
-  for (const feeds::FeedOutcome& o : s->feeds) {
-    if (o.result == "cached") continue;
-    spdlog::info("feed {}: {}{}{}", o.name, o.result, o.error.empty() ? "" : ": ", o.error);
-  }
-  spdlog::info("feeds: {} entries applied ({} added, {} changed, {} removed)", s->union_entries,
-               s->sync.added, s->sync.changed, s->sync.deleted);
-  return true;
-}
-
-// feeds run: refreshes every feed on its schedule (monotonic clock) until SIGINT/SIGTERM.
-// It first re-applies the last good copies, so a restart without network enforces them
-// before the first fetch. The daemon (`run`, a later issue) will host this loop.
-int RunFeedsLoop(const Context& ctx, const Args& args) {
-  absl::StatusOr<config::Config> cfg = config::LoadConfig(ConfigPath(args));
-  if (!cfg.ok()) return Fail(cfg.status());
-  if (cfg->feeds.empty()) return Fail(absl::InvalidArgumentError(cfg->source + " configures no feeds"));
-  if (absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> probe = OpenForRead(ctx); !probe.ok())
-    return Fail(probe.status());
-  feeds::FeedEngine engine(*cfg);
-  if (absl::Status s = engine.Init(); !s.ok()) return Fail(s);
-
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGINT);
-  sigaddset(&stop, SIGTERM);
-  sigprocmask(SIG_BLOCK, &stop, nullptr);  // delivered through sigtimedwait below
-
-  if (absl::Status s = engine.CollectFromCache(); !s.ok()) return Fail(s);
-  spdlog::info("feeds: enforcing the last good copies before the first fetch");
-  // Resync once at start: whatever happened while no engine ran is compared with the maps.
-  ApplyLocked(ctx, engine, /*resync=*/true);
-
-  using Clock = feeds::FeedScheduler::Clock;
-  feeds::FeedScheduler schedule;
-  std::map<std::string, uint64_t> interval;
-  for (const config::FeedConfig& f : cfg->feeds) {
-    interval[f.name] = f.interval_s;
-    schedule.Seed(f.name, engine.store().LoadStatus(f.name), f.interval_s, time(nullptr), Clock::now());
-  }
-  while (true) {
-    auto wait = *schedule.Next() - Clock::now();
-    if (wait > Clock::duration::zero()) {
-      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(wait).count() + 1;
-      timespec ts{static_cast<time_t>(ms / 1000), static_cast<long>(ms % 1000) * 1000000};
-      int sig = sigtimedwait(&stop, nullptr, &ts);
-      if (sig == SIGINT || sig == SIGTERM) {
-        spdlog::info("feeds: signal {}: stopping; the datapath keeps enforcing the pinned maps", sig);
-        return kExitOk;
-      }
-      continue;  // timeout (or EINTR): recompute what is due
-    }
-    std::vector<std::string> due = schedule.Due(Clock::now());
-    feeds::RefreshOptions options;
-    options.only = due;
-    if (absl::Status s = engine.Collect(options); !s.ok()) return Fail(s);
-    ApplyLocked(ctx, engine, /*resync=*/false);
-    for (const std::string& name : due)
-      schedule.Done(name, engine.store().LoadStatus(name), interval[name], time(nullptr), Clock::now());
-  }
 }
 
 int RunFeedsStatus(const Args& args) {

@@ -36,6 +36,11 @@ int RunAllow(const Context& ctx, const Argv& args);
 int RunStats(const Context& ctx, const Argv& args);
 int RunFeeds(const Context& ctx, const Argv& args);
 int RunCheck(const Context& ctx, const Argv& args);
+// feeds run (cmd_feeds_run.cc), dispatched by RunFeeds.
+class Args;
+int RunFeedsLoop(const Context& ctx, const Args& args);
+// The config file: --config, else $XDPGUARD_CONFIG, else /etc/xdpguard/xdpguard.json.
+std::string ConfigPath(const Args& args);
 
 // Prints status as an error and returns the exit code for it (InvalidArgument -> 2).
 int Fail(const absl::Status& status);

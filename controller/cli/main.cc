@@ -58,7 +58,7 @@ Feeds (configured in the JSON config: --config FILE, $XDPGUARD_CONFIG or
   feeds refresh [NAME...] [--config FILE] [--force] [--resync]   fetch now, past our own backoff
   feeds status [--config FILE] [--json]
   feeds run [--config FILE]                refresh on schedule until SIGTERM (first
-                                           re-applies the last good copies)
+                                           re-applies the last good copies; SIGHUP reloads)
     --force: accept a list that shrank beyond max_shrink, and ignore a server's Retry-After
     --resync: compare with the maps themselves (restores feed entries removed by hand)
 

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Restart without network: after a "reboot" (maps recreated empty) with the feed server
 # gone, `feeds run` enforces the last good copy from the state directory before its first
-# fetch, records the failed fetch, and on SIGTERM exits 0 leaving the datapath enforcing.
+# fetch and records the failed fetch; SIGHUP with an invalid config is refused, with a
+# valid one adds a feed; SIGTERM exits 0 leaving the datapath enforcing.
 source "$(dirname "$0")/lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 SAMPLES=$(cd "$HERE/../../../shared/feeds/samples" && pwd)
@@ -69,10 +70,32 @@ reason=$(xg feeds status --config "$WORK/config.json" --json | python3 -c "impor
 [[ $reason == fetch ]] || fail "status reason '$reason', expected fetch"
 log "first fetch failed (connection refused), entries kept, status says '$reason'"
 
+log "SIGHUP: an invalid config is refused and the running one kept"
+cp "$WORK/config.json" "$WORK/config.good"
+echo '{"state_dir": "'$WORK'/state", "feeds": [], "typo": 1}' > "$WORK/config.json"
+kill -HUP "$runner"
+for _ in $(seq 50); do grep -q "reload refused" "$WORK/run.log" && break; sleep 0.1; done
+grep -q "reload refused" "$WORK/run.log" || fail "an invalid config was not refused: $(cat "$WORK/run.log")"
+kill -0 "$runner" || fail "feeds run died on a bad reload"
+[[ $(count) == "$n" ]] || fail "a refused reload changed the enforced set"
+
+log "SIGHUP: a second feed added by reload is fetched at once"
+echo "198.18.5.0/24" > "$WORK/extra.txt"
+python3 - "$WORK/config.good" "$WORK/config.json" "$WORK/extra.txt" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["feeds"].append({"name": "extra", "format": "plain", "path": sys.argv[3]})
+json.dump(c, open(sys.argv[2], "w"))
+PY
+kill -HUP "$runner"
+for _ in $(seq 100); do [[ $(count) == $((n + 1)) ]] && break; sleep 0.1; done
+[[ $(count) == $((n + 1)) ]] || fail "the reloaded feed was not applied ($(count)): $(cat "$WORK/run.log")"
+grep -q "reloaded" "$WORK/run.log" || fail "no reload message"
+
 kill -TERM "$runner"
 rc=0
 wait "$runner" || rc=$?
 [[ $rc == 0 ]] || fail "feeds run exited $rc on SIGTERM"
-[[ $(count) == "$n" ]] || fail "entries gone after the runner stopped"
-log "SIGTERM: exit 0, datapath still enforcing $n entries"
+[[ $(count) == $((n + 1)) ]] || fail "entries gone after the runner stopped"
+log "SIGTERM: exit 0, datapath still enforcing $((n + 1)) entries"
 log "PASS"
