@@ -3,6 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/printable.h"
+#include "feeds/prefix_set.h"
 
 namespace xdpguard::feeds {
 namespace {
@@ -10,25 +11,6 @@ namespace {
 constexpr size_t kMaxInvalidExamples = 5;
 
 using u128 = unsigned __int128;
-
-u128 ToInt(const net::Cidr& c) {
-  u128 v = 0;
-  int bytes = c.family == net::Family::kIPv4 ? 4 : 16;
-  for (int i = 0; i < bytes; i++) v = (v << 8) | c.addr[i];
-  return v;
-}
-
-net::Cidr FromInt(net::Family family, u128 v, int prefixlen) {
-  net::Cidr c;
-  c.family = family;
-  c.prefixlen = static_cast<uint8_t>(prefixlen);
-  int bytes = family == net::Family::kIPv4 ? 4 : 16;
-  for (int i = bytes - 1; i >= 0; i--) {
-    c.addr[i] = static_cast<uint8_t>(v & 0xff);
-    v >>= 8;
-  }
-  return c;
-}
 
 void CountInvalid(absl::string_view text, ParsedFeed* feed) {
   feed->invalid++;
@@ -43,7 +25,7 @@ bool AddRange(absl::string_view first_text, absl::string_view last_text, ParsedF
   const net::Cidr& a = first->cidr;
   const net::Cidr& b = last->cidr;
   if (a.family != b.family || a.prefixlen != a.MaxPrefixLen() ||
-      b.prefixlen != b.MaxPrefixLen() || ToInt(b) < ToInt(a))
+      b.prefixlen != b.MaxPrefixLen() || AddressValue(b) < AddressValue(a))
     return false;
   CoverRange(a, b, &feed->cidrs);
   return true;
@@ -101,8 +83,8 @@ bool FastIpv4(absl::string_view text, net::Cidr* out, bool* masked) {
 
 void CoverRange(const net::Cidr& first, const net::Cidr& last, std::vector<net::Cidr>* out) {
   const int bits = first.MaxPrefixLen();
-  u128 lo = ToInt(first);
-  const u128 hi = ToInt(last);
+  u128 lo = AddressValue(first);
+  const u128 hi = AddressValue(last);
   while (true) {
     // The largest aligned block starting at lo that does not pass hi.
     int size_log = 0;
@@ -113,7 +95,7 @@ void CoverRange(const net::Cidr& first, const net::Cidr& last, std::vector<net::
       if (end > hi || end < lo) break;
       size_log++;
     }
-    out->push_back(FromInt(first.family, lo, bits - size_log));
+    out->push_back(FromAddressValue(first.family, lo, bits - size_log));
     u128 end = size_log == 128 ? ~static_cast<u128>(0) : lo + ((static_cast<u128>(1) << size_log) - 1);
     if (end >= hi) return;
     lo = end + 1;

@@ -4,16 +4,31 @@
 #include <algorithm>
 
 namespace xdpguard::feeds {
-namespace {
 
 using u128 = unsigned __int128;
 
-u128 Start(const net::Cidr& c) {
+u128 AddressValue(const net::Cidr& c) {
   u128 v = 0;
   int bytes = c.family == net::Family::kIPv4 ? 4 : 16;
   for (int i = 0; i < bytes; i++) v = (v << 8) | c.addr[i];
   return v;
 }
+
+net::Cidr FromAddressValue(net::Family family, u128 v, int prefixlen) {
+  net::Cidr c;
+  c.family = family;
+  c.prefixlen = static_cast<uint8_t>(prefixlen);
+  int bytes = family == net::Family::kIPv4 ? 4 : 16;
+  for (int i = bytes - 1; i >= 0; i--) {
+    c.addr[i] = static_cast<uint8_t>(v & 0xff);
+    v >>= 8;
+  }
+  return c;
+}
+
+namespace {
+
+u128 Start(const net::Cidr& c) { return AddressValue(c); }
 
 u128 End(const net::Cidr& c, u128 start) {
   int host_bits = c.MaxPrefixLen() - c.prefixlen;
@@ -112,18 +127,7 @@ void Aggregate(std::vector<net::Cidr>* cidrs) {
     }
   }
   cidrs->clear();
-  for (const P& p : out) {
-    net::Cidr c;
-    c.family = p.family;
-    c.prefixlen = static_cast<uint8_t>(p.len);
-    int bytes = p.bits / 8;
-    u128 v = p.start;
-    for (int i = bytes - 1; i >= 0; i--) {
-      c.addr[i] = static_cast<uint8_t>(v & 0xff);
-      v >>= 8;
-    }
-    cidrs->push_back(c);
-  }
+  for (const P& p : out) cidrs->push_back(FromAddressValue(p.family, p.start, p.len));
 }
 
 void RangeList::Add(const net::Cidr& cidr, bool inside_only) {

@@ -12,6 +12,11 @@
 
 namespace xdpguard::feeds {
 
+// A prefix's address as an integer (IPv4 in the low 32 bits), and back: set algebra and
+// range covers work on these instead of byte arrays.
+unsigned __int128 AddressValue(const net::Cidr& cidr);
+net::Cidr FromAddressValue(net::Family family, unsigned __int128 value, int prefixlen);
+
 // Sorts (family, address, length) and removes exact duplicates; returns how many went.
 size_t SortUnique(std::vector<net::Cidr>* cidrs);
 

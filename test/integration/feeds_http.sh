@@ -6,10 +6,7 @@
 # Then 304, gzip (Content-Encoding and raw .gz), a 429's Retry-After honoured, TLS
 # verification, https->http redirects refused, and a packet from a feed prefix dropped.
 source "$(dirname "$0")/lib.sh"
-HERE=$(cd "$(dirname "$0")" && pwd)
-SAMPLES=$(cd "$HERE/../../../shared/feeds/samples" && pwd)
-WORK=$(mktemp -d /tmp/xg-feeds-http-XXXXXX)
-EXTRA_DIRS+=("$WORK")
+source "$(dirname "$0")/feeds_lib.sh"
 
 make_pair
 xg attach "$VETH_DST" --mode generic >/dev/null
@@ -28,16 +25,8 @@ openssl req -x509 -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -addext "subject
   -days 1 -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null
 HTTP_PORT=18080
 TLS_PORT=18443
-# nsenter execs python, so $! is the server's own PID (a shell function would fork).
-nsenter --net="/run/netns/$NS_DST" python3 "$HERE/feed_server.py" "$WORK/http" $HTTP_PORT &
-BG_PIDS+=($!)
-nsenter --net="/run/netns/$NS_DST" python3 "$HERE/feed_server.py" "$WORK/tls" $TLS_PORT \
-  --tls "$WORK/cert.pem" "$WORK/key.pem" --http-port $HTTP_PORT &
-BG_PIDS+=($!)
-for _ in $(seq 50); do
-  in_dst bash -c "exec 3<>/dev/tcp/127.0.0.1/$HTTP_PORT" 2>/dev/null && break
-  sleep 0.1
-done
+start_feed_server "$WORK/http" $HTTP_PORT
+start_feed_server "$WORK/tls" $TLS_PORT --tls "$WORK/cert.pem" "$WORK/key.pem" --http-port $HTTP_PORT
 
 cat > "$WORK/config.json" <<JSON
 {"state_dir": "$WORK/state",

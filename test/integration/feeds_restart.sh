@@ -5,10 +5,7 @@
 # fetch and records the failed fetch; SIGHUP with an invalid config is refused, with a
 # valid one adds a feed; SIGTERM exits 0 leaving the datapath enforcing.
 source "$(dirname "$0")/lib.sh"
-HERE=$(cd "$(dirname "$0")" && pwd)
-SAMPLES=$(cd "$HERE/../../../shared/feeds/samples" && pwd)
-WORK=$(mktemp -d /tmp/xg-feeds-restart-XXXXXX)
-EXTRA_DIRS+=("$WORK")
+source "$(dirname "$0")/feeds_lib.sh"
 
 make_pair
 xg attach "$VETH_DST" --mode generic >/dev/null
@@ -16,13 +13,8 @@ mkdir -p "$WORK/http"
 cp "$SAMPLES/spamhaus/drop_2025-01-17.txt" "$WORK/http/list.txt"
 echo ok > "$WORK/http/mode"
 PORT=18081
-nsenter --net="/run/netns/$NS_DST" python3 "$HERE/feed_server.py" "$WORK/http" $PORT &
-server=$!
-BG_PIDS+=($server)
-for _ in $(seq 50); do
-  in_dst bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT" 2>/dev/null && break
-  sleep 0.1
-done
+start_feed_server "$WORK/http" $PORT
+server=$FEED_SERVER_PID
 cat > "$WORK/config.json" <<JSON
 {"state_dir": "$WORK/state",
  "feeds": [{"name": "drop", "format": "spamhaus-drop", "url": "http://127.0.0.1:$PORT/feed",

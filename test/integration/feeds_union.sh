@@ -7,8 +7,7 @@
 # manual entry lists; manual entries are never touched; traffic from the gateway still
 # passes while a feed prefix drops.
 source "$(dirname "$0")/lib.sh"
-WORK=$(mktemp -d /tmp/xg-feeds-union-XXXXXX)
-EXTRA_DIRS+=("$WORK")
+source "$(dirname "$0")/feeds_lib.sh"
 
 make_pair
 in_dst ip route add default via 10.200.0.1  # the gateway a feed must never block
