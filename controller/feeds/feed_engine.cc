@@ -84,13 +84,20 @@ absl::Status FeedEngine::Init() {
   absl::StatusOr<std::map<std::string, uint16_t>> origins = store_.LoadOrigins();
   if (!origins.ok()) return origins.status();
   origins_ = *origins;
-  uint16_t next = 1;
-  for (const auto& [name, id] : origins_) next = std::max<uint16_t>(next, static_cast<uint16_t>(id + 1));
+  // Ids index the datapath's per-origin counters (XG_MAX_ORIGINS slots, 0 = manual): a feed
+  // takes the smallest free one. Ids of removed feeds are freed only once their entries
+  // are gone, so a reused id never mixes two feeds' entries.
+  std::set<uint16_t> used;
+  for (const auto& [name, id] : origins_) used.insert(id);
   bool added = false;
   for (const config::FeedConfig& f : config_.feeds) {
     if (origins_.count(f.name)) continue;
-    if (next == 0) return absl::ResourceExhaustedError("no feed ids left (65535 used)");
-    origins_[f.name] = next++;
+    uint16_t id = 1;
+    while (used.count(id)) id++;
+    if (id > kMaxFeedOrigin)
+      return absl::ResourceExhaustedError(absl::StrCat("at most ", kMaxFeedOrigin, " feeds are supported"));
+    origins_[f.name] = id;
+    used.insert(id);
     added = true;
   }
   return added ? store_.SaveOrigins(origins_) : absl::OkStatus();
