@@ -9,6 +9,10 @@
 #include "absl/strings/str_join.h"
 #include "common/sealed_file.h"
 #include "config/json_reader.h"
+#include "datapath/interface_config.h"
+#include "guard/mac.h"
+#include "xdpguard_guard.h"
+#include "absl/strings/numbers.h"
 
 namespace xdpguard::config {
 namespace {
@@ -44,19 +48,55 @@ bool UrlHasSecretParam(const std::string& url) {
   return false;
 }
 
-void ReadRateLimit(const json& value, const std::string& path, Errors* errors, FeedConfig* f) {
+void ReadRateLimit(const json& value, const std::string& path, Errors* errors, lists::RuleOptions* rule) {
   ObjectReader l(value, path, errors);
-  f->rule.pps = static_cast<uint32_t>(l.Int("pps", 1, lists::kMaxPps, true).value_or(1));
-  f->rule.burst = static_cast<uint32_t>(l.Int("burst", 1, lists::kMaxBurst).value_or(0));
-  f->rule.bps = static_cast<uint64_t>(l.Int("bps", 1, static_cast<int64_t>(lists::kMaxBps)).value_or(0));
+  rule->pps = static_cast<uint32_t>(l.Int("pps", 1, lists::kMaxPps, true).value_or(1));
+  rule->burst = static_cast<uint32_t>(l.Int("burst", 1, lists::kMaxBurst).value_or(0));
+  rule->bps = static_cast<uint64_t>(l.Int("bps", 1, static_cast<int64_t>(lists::kMaxBps)).value_or(0));
   std::string per = l.String("per").value_or("source");
   if (per == "source") {
-    f->rule.per = XG_RL_PER_SOURCE;
+    rule->per = XG_RL_PER_SOURCE;
   } else if (per == "rule") {
-    f->rule.per = XG_RL_PER_RULE;
+    rule->per = XG_RL_PER_RULE;
   } else {
     l.Error("per", absl::StrCat("expected \"source\" or \"rule\", found \"", per, "\""));
   }
+}
+
+// action (drop | ratelimit + "ratelimit" | monitor, and pass where allowed), ports, new_only.
+void ReadRule(ObjectReader& r, Errors* errors, bool allow_pass, lists::RuleOptions* rule) {
+  std::string action = r.String("action").value_or("drop");
+  const json* rl = r.Object("ratelimit");
+  if (action == "drop") {
+    rule->action = XG_ACTION_DROP;
+  } else if (action == "monitor") {
+    rule->action = XG_ACTION_DROP;
+    rule->monitor = true;
+  } else if (action == "ratelimit") {
+    rule->action = XG_ACTION_RATELIMIT;
+  } else if (action == "pass" && allow_pass) {
+    rule->action = XG_ACTION_PASS;
+  } else {
+    r.Error("action", absl::StrCat("expected \"drop\", \"ratelimit\"", allow_pass ? ", \"pass\"" : "",
+                                   " or \"monitor\", found \"", action, "\""));
+  }
+  if (rl && rule->action != XG_ACTION_RATELIMIT) r.Error("ratelimit", "only valid with action \"ratelimit\"");
+  if (!rl && rule->action == XG_ACTION_RATELIMIT) r.Error("ratelimit", "missing: action \"ratelimit\" needs {\"pps\": N}");
+  if (rl) ReadRateLimit(*rl, r.PathOf("ratelimit"), errors, rule);
+  if (const json* ports = r.Array("ports")) {
+    if (ports->empty() || ports->size() > XG_MAX_PORTS)
+      r.Error("ports", absl::StrCat("expected 1..", XG_MAX_PORTS, " ports, found ", ports->size()));
+    std::set<int64_t> seen;
+    for (size_t i = 0; i < ports->size(); i++) {
+      const json& p = (*ports)[i];
+      if (!p.is_number_integer() || p.get<int64_t>() < 1 || p.get<int64_t>() > 65535 || !seen.insert(p.get<int64_t>()).second) {
+        errors->Add(absl::StrCat(r.PathOf("ports"), "[", i, "]"), absl::StrCat("expected a distinct port 1..65535, found ", Describe(p)));
+        continue;
+      }
+      rule->ports.push_back(static_cast<uint16_t>(p.get<int64_t>()));
+    }
+  }
+  rule->new_only = r.Bool("new_only").value_or(false);
 }
 
 void ReadFeed(const json& value, const std::string& path, Errors* errors, FeedConfig* f) {
@@ -138,35 +178,7 @@ void ReadFeed(const json& value, const std::string& path, Errors* errors, FeedCo
   uint64_t default_interval = is_abuseipdb ? 6 * 3600 : 3600;
   f->interval_s = r.Duration("interval", 60, 7 * kDay).value_or(default_interval);
 
-  std::string action = r.String("action").value_or("drop");
-  const json* rl = r.Object("ratelimit");
-  if (action == "drop") {
-    f->rule.action = XG_ACTION_DROP;
-  } else if (action == "monitor") {
-    f->rule.action = XG_ACTION_DROP;
-    f->rule.monitor = true;
-  } else if (action == "ratelimit") {
-    f->rule.action = XG_ACTION_RATELIMIT;
-  } else {
-    r.Error("action", absl::StrCat("expected \"drop\", \"ratelimit\" or \"monitor\", found \"", action, "\""));
-  }
-  if (rl && f->rule.action != XG_ACTION_RATELIMIT) r.Error("ratelimit", "only valid with action \"ratelimit\"");
-  if (!rl && f->rule.action == XG_ACTION_RATELIMIT) r.Error("ratelimit", "missing: action \"ratelimit\" needs {\"pps\": N}");
-  if (rl) ReadRateLimit(*rl, r.PathOf("ratelimit"), errors, f);
-  if (const json* ports = r.Array("ports")) {
-    if (ports->empty() || ports->size() > XG_MAX_PORTS)
-      r.Error("ports", absl::StrCat("expected 1..", XG_MAX_PORTS, " ports, found ", ports->size()));
-    std::set<int64_t> seen;
-    for (size_t i = 0; i < ports->size(); i++) {
-      const json& p = (*ports)[i];
-      if (!p.is_number_integer() || p.get<int64_t>() < 1 || p.get<int64_t>() > 65535 || !seen.insert(p.get<int64_t>()).second) {
-        errors->Add(absl::StrCat(r.PathOf("ports"), "[", i, "]"), absl::StrCat("expected a distinct port 1..65535, found ", Describe(p)));
-        continue;
-      }
-      f->rule.ports.push_back(static_cast<uint16_t>(p.get<int64_t>()));
-    }
-  }
-  f->rule.new_only = r.Bool("new_only").value_or(false);
+  ReadRule(r, errors, /*allow_pass=*/false, &f->rule);
 
   f->limits.max_entries = static_cast<size_t>(r.Int("max_entries", 1, 100000000).value_or(1000000));
   f->limits.min_prefix_v4 = static_cast<int>(r.Int("min_prefix_v4", 1, 32).value_or(net::kMinPrefixV4));
@@ -178,6 +190,166 @@ void ReadFeed(const json& value, const std::string& path, Errors* errors, FeedCo
     r.Error("ca_file", absl::StrCat("expected an absolute path, found \"", f->ca_file, "\""));
   f->timeout_s = r.Duration("timeout", 1, 3600).value_or(60);
   f->connect_timeout_s = r.Duration("connect_timeout", 1, 600).value_or(10);
+}
+
+// A CIDR from the config: strict syntax, the prefix floor, host bits refused (a config
+// under version control should say what it means).
+std::optional<net::Cidr> ReadCidr(const json& v, const std::string& path, Errors* errors) {
+  if (!v.is_string()) {
+    errors->Add(path, absl::StrCat("expected a CIDR string, found ", Describe(v)));
+    return std::nullopt;
+  }
+  absl::StatusOr<net::ParsedCidr> c = net::ParseCidr(v.get<std::string>());
+  if (!c.ok()) {
+    errors->Add(path, std::string(c.status().message()));
+    return std::nullopt;
+  }
+  if (c->host_bits_masked) {
+    errors->Add(path, absl::StrCat("\"", v.get<std::string>(), "\" has host bits set (did you mean ",
+                                   c->cidr.ToString(), "?)"));
+    return std::nullopt;
+  }
+  if (!net::CheckPrefixFloor(c->cidr, false).ok()) {
+    errors->Add(path, absl::StrCat("refusing ", c->cidr.ToString(), ": shorter than /",
+                                   c->cidr.family == net::Family::kIPv4 ? net::kMinPrefixV4 : net::kMinPrefixV6,
+                                   ", it covers too much of the Internet"));
+    return std::nullopt;
+  }
+  return c->cidr;
+}
+
+void ReadInterfaces(const json& list, Errors* errors, Config* cfg) {
+  std::set<std::string> names;
+  for (size_t i = 0; i < list.size(); i++) {
+    std::string path = absl::StrCat("interfaces[", i, "]");
+    ObjectReader r(list[i], path, errors);
+    InterfaceConfig ic;
+    ic.name = r.String("name", true).value_or("");
+    if (r.Has("name") && (ic.name.empty() || ic.name.size() > 15 || ic.name.find('/') != std::string::npos))
+      r.Error("name", absl::StrCat("\"", ic.name, "\" is not an interface name (1-15 characters)"));
+    else if (!ic.name.empty() && !names.insert(ic.name).second)
+      r.Error("name", absl::StrCat("interface \"", ic.name, "\" is listed twice"));
+    if (auto m = r.String("mode")) {
+      absl::StatusOr<datapath::AttachMode> mode = datapath::ParseAttachMode(*m);
+      if (mode.ok()) ic.mode = *mode;
+      else r.Error("mode", std::string(mode.status().message()));
+    }
+    ic.monitor = r.Bool("monitor").value_or(false);
+    if (auto f = r.String("flows")) {
+      absl::StatusOr<uint8_t> mode = datapath::ParseFlowMode(*f);
+      if (mode.ok()) ic.flow_mode = *mode;
+      else r.Error("flows", std::string(mode.status().message()));
+    }
+    for (const char* key : {"drop_sample", "pass_sample"}) {
+      std::optional<int64_t> n = r.Int(key, 1, 1024);
+      if (!n) continue;
+      absl::StatusOr<uint8_t> shift = datapath::SampleRateToShift(static_cast<uint32_t>(*n), key);
+      if (!shift.ok()) {
+        r.Error(key, std::string(shift.status().message()));
+        continue;
+      }
+      (std::string(key) == "drop_sample" ? ic.drop_sample_shift : ic.pass_sample_shift) = *shift;
+    }
+    cfg->interfaces.push_back(ic);
+  }
+}
+
+void ReadMapSizes(const json& value, Errors* errors, datapath::MapSizes* sizes) {
+  ObjectReader r(value, "maps", errors);
+  struct {
+    const char* key;
+    uint32_t* field;
+  } fields[] = {{"block_v4_entries", &sizes->block_v4}, {"block_v6_entries", &sizes->block_v6},
+                {"allow_v4_entries", &sizes->allow_v4}, {"allow_v6_entries", &sizes->allow_v6},
+                {"rule_stats_entries", &sizes->rule_stats}, {"bucket_entries", &sizes->buckets},
+                {"flow_entries", &sizes->flows}};
+  for (auto& f : fields) {
+    if (auto n = r.Int(f.key, 1, 100000000)) *f.field = static_cast<uint32_t>(*n);
+  }
+}
+
+void ReadStaticLists(ObjectReader& top, Errors* errors, Config* cfg) {
+  if (const json* allow = top.Array("allowlist")) {
+    for (size_t i = 0; i < allow->size(); i++) {
+      if (auto c = ReadCidr((*allow)[i], absl::StrCat("allowlist[", i, "]"), errors)) cfg->allowlist.push_back(*c);
+    }
+  }
+  if (const json* block = top.Array("blocklist")) {
+    std::set<net::Cidr> seen;
+    for (size_t i = 0; i < block->size(); i++) {
+      std::string path = absl::StrCat("blocklist[", i, "]");
+      ObjectReader r((*block)[i], path, errors);
+      StaticBlockEntry e;
+      const json* cidr = r.Has("cidr") ? &(*block)[i]["cidr"] : nullptr;
+      (void)r.String("cidr", true);  // marks the key known; type errors come from ReadCidr
+      if (cidr && cidr->is_string()) {
+        if (auto c = ReadCidr(*cidr, r.PathOf("cidr"), errors)) {
+          e.cidr = *c;
+          if (!seen.insert(*c).second) r.Error("cidr", absl::StrCat(c->ToString(), " is listed twice"));
+        }
+      }
+      ReadRule(r, errors, /*allow_pass=*/true, &e.rule);
+      e.comment = r.String("comment").value_or("");
+      if (e.comment.size() >= XG_COMMENT_MAX) r.Error("comment", absl::StrCat("longer than ", XG_COMMENT_MAX - 1, " bytes"));
+      cfg->blocklist.push_back(e);
+    }
+  }
+}
+
+void ReadGuards(const json& list, Errors* errors, Config* cfg) {
+  for (size_t i = 0; i < list.size(); i++) {
+    std::string path = absl::StrCat("guards[", i, "]");
+    ObjectReader r(list[i], path, errors);
+    GuardConfig g;
+    g.interface = r.String("interface", true).value_or("");
+    if (auto gw = r.String("gateway", true)) {
+      absl::StatusOr<net::ParsedCidr> c = net::ParseCidr(*gw);
+      if (!c.ok() || c->cidr.prefixlen != c->cidr.MaxPrefixLen() || gw->find('/') != std::string::npos)
+        r.Error("gateway", absl::StrCat("expected an IPv4 or IPv6 address, found \"", *gw, "\""));
+      else g.gateway = c->cidr;
+    }
+    g.macs = r.Strings("macs").value_or(std::vector<std::string>{});
+    for (const std::string& m : g.macs) {
+      if (!guard::ParseMac(m).ok()) r.Error("macs", absl::StrCat("\"", m, "\" is not a MAC address (aa:bb:cc:dd:ee:ff)"));
+    }
+    if (g.macs.size() > XG_GUARD_MAX_MACS)
+      r.Error("macs", absl::StrCat("at most ", XG_GUARD_MAX_MACS, " MACs per gateway"));
+    g.drop = r.Bool("drop").value_or(false);
+    cfg->guards.push_back(g);
+  }
+}
+
+// "127.0.0.1:9469" or "[::1]:9469".
+bool ValidListen(const std::string& s) {
+  size_t colon = s.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  std::string host = s.substr(0, colon), port = s.substr(colon + 1);
+  int p = 0;
+  if (port.empty() || port.size() > 5 || !absl::SimpleAtoi(port, &p) || p < 1 || p > 65535) return false;
+  if (host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  absl::StatusOr<net::ParsedCidr> c = net::ParseCidr(host);
+  return c.ok() && host.find('/') == std::string::npos;
+}
+
+void ReadServiceSections(ObjectReader& top, Errors* errors, Config* cfg) {
+  if (const json* m = top.Object("metrics")) {
+    ObjectReader r(*m, "metrics", errors);
+    cfg->metrics.enabled = r.Bool("enabled").value_or(true);
+    cfg->metrics.listen = r.String("listen").value_or(cfg->metrics.listen);
+    if (!ValidListen(cfg->metrics.listen))
+      r.Error("listen", absl::StrCat("expected ADDRESS:PORT such as \"127.0.0.1:9469\" or \"[::1]:9469\", found \"",
+                                     cfg->metrics.listen, "\""));
+  }
+  if (const json* l = top.Object("log")) {
+    ObjectReader r(*l, "log", errors);
+    std::string format = r.String("format").value_or("json");
+    if (format != "json" && format != "text")
+      r.Error("format", absl::StrCat("expected \"json\" or \"text\", found \"", format, "\""));
+    cfg->log.json = format == "json";
+    cfg->log.level = r.String("level").value_or("info");
+    if (cfg->log.level != "debug" && cfg->log.level != "info" && cfg->log.level != "warn" && cfg->log.level != "error")
+      r.Error("level", absl::StrCat("expected debug, info, warn or error, found \"", cfg->log.level, "\""));
+  }
 }
 
 }  // namespace
@@ -201,6 +373,14 @@ absl::StatusOr<Config> ParseConfig(const std::string& text, const std::string& s
     cfg.state_dir = r.String("state_dir").value_or(kDefaultStateDir);
     if (cfg.state_dir.empty() || cfg.state_dir[0] != '/')
       r.Error("state_dir", absl::StrCat("expected an absolute path, found \"", cfg.state_dir, "\""));
+    cfg.pin_dir = r.String("pin_dir").value_or("");
+    if (!cfg.pin_dir.empty() && cfg.pin_dir.rfind("/sys/fs/bpf/", 0) != 0)
+      r.Error("pin_dir", absl::StrCat("expected a directory under /sys/fs/bpf/, found \"", cfg.pin_dir, "\""));
+    if (const json* maps = r.Object("maps")) ReadMapSizes(*maps, &errors, &cfg.map_sizes);
+    if (const json* ifs = r.Array("interfaces")) ReadInterfaces(*ifs, &errors, &cfg);
+    ReadStaticLists(r, &errors, &cfg);
+    if (const json* guards = r.Array("guards")) ReadGuards(*guards, &errors, &cfg);
+    ReadServiceSections(r, &errors, &cfg);
     if (const json* p = r.Object("protect")) {
       ObjectReader pr(*p, "protect", &errors);
       cfg.protect.block_private = pr.Bool("block_private").value_or(false);

@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "datapath/attach.h"
+#include "datapath/datapath_object.h"
 #include "feeds/parsers.h"
 #include "feeds/policy.h"
 #include "lists/manual_rules.h"
@@ -61,9 +63,50 @@ struct ProtectConfig {
   std::vector<net::Cidr> never_block;     // the operator's own prefixes, resolvers, ...
 };
 
+// An interface the daemon attaches, with its datapath settings (as `xdpguard attach`).
+struct InterfaceConfig {
+  std::string name;
+  datapath::AttachMode mode = datapath::AttachMode::kAuto;
+  bool monitor = false;                    // interface-wide dry run
+  std::optional<uint8_t> flow_mode;        // XG_FLOWS_*; unset = keep the current one
+  std::optional<uint8_t> drop_sample_shift, pass_sample_shift;
+};
+
+// A blocklist entry declared in the config (origin "config" in the datapath).
+struct StaticBlockEntry {
+  net::Cidr cidr;
+  lists::RuleOptions rule;
+  std::string comment;
+};
+
+struct GuardConfig {
+  std::string interface;
+  net::Cidr gateway;               // a host address
+  std::vector<std::string> macs;   // empty: learned from the neighbour table
+  bool drop = false;
+};
+
+struct MetricsConfig {
+  bool enabled = true;
+  std::string listen = "127.0.0.1:9469";  // never all interfaces unless written so
+};
+
+struct LogConfig {
+  bool json = true;          // one JSON object per line on stderr; false: plain text
+  std::string level = "info";
+};
+
 struct Config {
   std::string source;  // the file it came from
   std::string state_dir = kDefaultStateDir;
+  std::string pin_dir;  // empty: the default (or --pin-dir / $XDPGUARD_PIN_DIR)
+  datapath::MapSizes map_sizes;
+  std::vector<InterfaceConfig> interfaces;
+  std::vector<net::Cidr> allowlist;
+  std::vector<StaticBlockEntry> blocklist;
+  std::vector<GuardConfig> guards;
+  MetricsConfig metrics;
+  LogConfig log;
   ProtectConfig protect;
   std::vector<FeedConfig> feeds;
 

@@ -70,6 +70,29 @@ TEST_CASE("config: every error names file, JSON path, what was found and expecte
       {R"({"feeds":[{"name":"f","format":"plain","url":"https://a/b"},{"name":"f","format":"plain","url":"https://a/c"}]})", "feeds[1].name: duplicate feed name \"f\""},
       {R"({"protect":{"never_block":["10.0.0.300"]}})", "protect.never_block[0]: invalid CIDR"},
       {R"({"protect":{"block_private":1}})", "protect.block_private: expected true or false"},
+      {R"({"pin_dir":"/tmp/x"})", "pin_dir: expected a directory under /sys/fs/bpf/"},
+      {R"({"maps":{"block_v4_entries":0}})", "maps.block_v4_entries: expected an integer in 1.."},
+      {R"({"maps":{"blocks":5}})", "maps.blocks: unknown key"},
+      {R"({"interfaces":[{"mode":"native"}]})", "interfaces[0].name: missing"},
+      {R"({"interfaces":[{"name":"a-very-long-interface-name"}]})", "interfaces[0].name: \"a-very-long-interface-name\" is not an interface name"},
+      {R"({"interfaces":[{"name":"eth0"},{"name":"eth0"}]})", "interfaces[1].name: interface \"eth0\" is listed twice"},
+      {R"({"interfaces":[{"name":"eth0","mode":"fast"}]})", "interfaces[0].mode:"},
+      {R"({"interfaces":[{"name":"eth0","flows":"some"}]})", "interfaces[0].flows:"},
+      {R"({"interfaces":[{"name":"eth0","drop_sample":3}]})", "interfaces[0].drop_sample:"},
+      {R"({"allowlist":["10.0.0.1/8"]})", "allowlist[0]: \"10.0.0.1/8\" has host bits set (did you mean 10.0.0.0/8?)"},
+      {R"({"allowlist":[5]})", "allowlist[0]: expected a CIDR string, found the number 5"},
+      {R"({"blocklist":[{"cidr":"0.0.0.0/1"}]})", "blocklist[0].cidr: refusing 0.0.0.0/1: shorter than /8"},
+      {R"({"blocklist":[{"action":"drop"}]})", "blocklist[0].cidr: missing"},
+      {R"({"blocklist":[{"cidr":"192.0.2.0/24"},{"cidr":"192.0.2.0/24"}]})", "blocklist[1].cidr: 192.0.2.0/24 is listed twice"},
+      {R"({"blocklist":[{"cidr":"192.0.2.0/24","action":"allow"}]})", "blocklist[0].action: expected \"drop\", \"ratelimit\", \"pass\" or \"monitor\""},
+      {R"({"blocklist":[{"cidr":"192.0.2.0/24","comment":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}]})", "blocklist[0].comment: longer than 63 bytes"},
+      {R"({"guards":[{"interface":"eth0","gateway":"192.0.2.0/24"}]})", "guards[0].gateway: expected an IPv4 or IPv6 address"},
+      {R"({"guards":[{"gateway":"192.0.2.1"}]})", "guards[0].interface: missing"},
+      {R"({"guards":[{"interface":"eth0","gateway":"192.0.2.1","macs":["00:11:22"]}]})", "guards[0].macs: \"00:11:22\" is not a MAC address"},
+      {R"({"metrics":{"listen":"9469"}})", "metrics.listen: expected ADDRESS:PORT"},
+      {R"({"metrics":{"listen":"localhost:9469"}})", "metrics.listen: expected ADDRESS:PORT"},
+      {R"({"log":{"format":"xml"}})", "log.format: expected \"json\" or \"text\""},
+      {R"({"log":{"level":"trace"}})", "log.level: expected debug, info, warn or error"},
   };
   for (const Row& row : rows) {
     INFO(row.text);
@@ -118,11 +141,42 @@ TEST_CASE("config: a complete feed parses with its defaults and request URL") {
   CHECK(e.SourceFingerprint() != a.SourceFingerprint());
 }
 
-TEST_CASE("config: the committed example is valid") {
+TEST_CASE("config: the committed example is valid and uses every section") {
   absl::StatusOr<Config> c = LoadConfig(std::string(XG_SOURCE_DIR) + "/scripts/xdpguard.example.json");
   INFO(c.status().ToString());
   REQUIRE(c.ok());
   CHECK_FALSE(c->feeds.empty());
+  CHECK_FALSE(c->interfaces.empty());
+  CHECK_FALSE(c->allowlist.empty());
+  CHECK_FALSE(c->blocklist.empty());
+  CHECK_FALSE(c->guards.empty());
+  CHECK(c->metrics.listen == "127.0.0.1:9469");
+}
+
+TEST_CASE("config: service sections parse with their defaults") {
+  absl::StatusOr<Config> c = ParseConfig(R"({
+    "interfaces": [{"name": "eth0", "mode": "native", "flows": "matched", "drop_sample": 4}],
+    "maps": {"block_v4_entries": 2000000},
+    "allowlist": ["198.51.100.53", "2001:db8::/32"],
+    "blocklist": [{"cidr": "203.0.113.0/24", "action": "pass", "comment": "count only"}],
+    "guards": [{"interface": "eth0", "gateway": "192.0.2.1", "macs": ["00:00:5e:00:01:07"]}],
+    "metrics": {"listen": "[::1]:9469"}, "log": {"format": "text", "level": "debug"}})", "x.json");
+  INFO(c.status().ToString());
+  REQUIRE(c.ok());
+  REQUIRE(c->interfaces.size() == 1);
+  CHECK(c->interfaces[0].mode == datapath::AttachMode::kNative);
+  CHECK(c->interfaces[0].drop_sample_shift == 2);
+  CHECK_FALSE(c->interfaces[0].pass_sample_shift.has_value());
+  CHECK(c->map_sizes.block_v4 == 2000000);
+  CHECK(c->allowlist.size() == 2);
+  CHECK(c->blocklist[0].rule.action == XG_ACTION_PASS);
+  CHECK(c->guards[0].gateway.ToString() == "192.0.2.1/32");
+  CHECK(c->metrics.enabled);
+  CHECK_FALSE(c->log.json);
+  absl::StatusOr<Config> d = ParseConfig("{}", "empty.json");
+  REQUIRE(d.ok());
+  CHECK(d->metrics.listen == "127.0.0.1:9469");  // loopback unless the config says otherwise
+  CHECK(d->log.json);
 }
 
 }  // namespace xdpguard::config
