@@ -14,7 +14,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "cli/feeds_apply.h"
+#include "cli/feeds_runner.h"
 #include "cli/session.h"
 #include "config/config.h"
 #include "feeds/feed_engine.h"
@@ -26,61 +26,6 @@ namespace xdpguard::cli {
 namespace {
 
 using Clock = feeds::FeedScheduler::Clock;
-
-// Applies what the engine collected, under the writer lock. Returns false on failure
-// (logged; the engine has recorded it in the feeds' status).
-bool ApplyLocked(const Context& ctx, feeds::FeedEngine& engine, bool resync) {
-  absl::StatusOr<feeds::ApplySummary> s =
-      ApplyFeedsLocked(ctx, engine, feeds::SyncOrder::kAddsBeforeDeletes, resync);
-  if (!s.ok()) {
-    spdlog::error("feeds: {}", std::string(s.status().message()));
-    return false;
-  }
-  for (const feeds::FeedOutcome& o : s->feeds) {
-    if (o.result == "cached") continue;
-    spdlog::info("feed {}: {}{}{}", o.name, o.result, o.error.empty() ? "" : ": ", o.error);
-  }
-  spdlog::info("feeds: {} entries applied ({} added, {} changed, {} removed)", s->union_entries,
-               s->sync.added, s->sync.changed, s->sync.deleted);
-  return true;
-}
-
-// An engine for one config, with the schedule of its feeds.
-struct Runner {
-  config::Config config;
-  std::unique_ptr<feeds::FeedEngine> engine;
-  feeds::FeedScheduler schedule;
-};
-
-// Builds a runner for cfg and enforces its feeds' last good copies (resync: compared with
-// the maps, so whatever happened while no engine ran is corrected).
-absl::StatusOr<std::unique_ptr<Runner>> StartRunner(const Context& ctx, config::Config cfg) {
-  auto r = std::make_unique<Runner>();
-  r->config = std::move(cfg);
-  r->engine = std::make_unique<feeds::FeedEngine>(r->config);
-  if (absl::Status s = r->engine->Init(); !s.ok()) return s;
-  if (absl::Status s = r->engine->CollectFromCache(); !s.ok()) return s;
-  spdlog::info("feeds: enforcing the last good copies of {} feeds before fetching", r->config.feeds.size());
-  ApplyLocked(ctx, *r->engine, /*resync=*/true);
-  for (const config::FeedConfig& f : r->config.feeds)
-    r->schedule.Seed(f.name, r->engine->store().LoadStatus(f.name), f.interval_s, time(nullptr), Clock::now());
-  return r;
-}
-
-void RunDue(const Context& ctx, Runner& r) {
-  std::vector<std::string> due = r.schedule.Due(Clock::now());
-  feeds::RefreshOptions options;
-  options.only = due;
-  if (absl::Status s = r.engine->Collect(options); !s.ok()) {
-    spdlog::error("feeds: {}", std::string(s.message()));
-    return;
-  }
-  ApplyLocked(ctx, *r.engine, /*resync=*/false);
-  for (const std::string& name : due) {
-    const config::FeedConfig* f = r.config.FindFeed(name);
-    r.schedule.Done(name, r.engine->store().LoadStatus(name), f->interval_s, time(nullptr), Clock::now());
-  }
-}
 
 }  // namespace
 

@@ -28,9 +28,7 @@ namespace {
 using datapath::PrefixTable;
 using net::Cidr;
 
-std::string OriginName(uint16_t origin) {
-  return origin == lists::kOriginManual ? "manual" : absl::StrCat("feed:", origin);
-}
+using lists::OriginName;
 
 // The JSON fields of a rule's limits and scope (stable names).
 nlohmann::json RuleDetails(const xg_rule& r) {

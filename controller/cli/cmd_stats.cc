@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/session.h"
 #include "datapath/counters.h"
+#include "lists/manual_rules.h"
 #include "nlohmann/json.hpp"
 
 namespace xdpguard::cli {
@@ -40,7 +41,7 @@ int RunStats(const Context& ctx, const Argv& argv) {
   j["origins"] = nlohmann::json::object();
   for (int o = 0; o < XG_MAX_ORIGINS; o++) {
     if (!c->origins[o].packets) continue;
-    j["origins"][o == 0 ? "manual" : absl::StrCat("feed:", o)] = {
+    j["origins"][lists::OriginName(static_cast<uint16_t>(o))] = {
         {"packets", c->origins[o].packets}, {"bytes", c->origins[o].bytes}};
   }
   j["rules"] = nlohmann::json::array();

@@ -36,6 +36,7 @@ int RunAllow(const Context& ctx, const Argv& args);
 int RunStats(const Context& ctx, const Argv& args);
 int RunFeeds(const Context& ctx, const Argv& args);
 int RunCheck(const Context& ctx, const Argv& args);
+int RunDaemon(const Context& ctx, const Argv& args);
 // feeds run (cmd_feeds_run.cc), dispatched by RunFeeds.
 class Args;
 int RunFeedsLoop(const Context& ctx, const Args& args);

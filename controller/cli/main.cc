@@ -51,6 +51,10 @@ Blocklist and allowlist:
                   [--ttl DURATION] [--monitor] [--force]
   allow add CIDR [--force] | allow del CIDR | allow list [--json]
 
+Service:
+  run [--config FILE] [--detach-on-exit]  attach the config's interfaces, keep its static
+                                          lists and run its feeds; SIGHUP reloads
+
 Feeds (configured in the JSON config: --config FILE, $XDPGUARD_CONFIG or
 /etc/xdpguard/xdpguard.json):
   check [--config FILE]                    validate the config; touches nothing
@@ -150,6 +154,7 @@ int main(int argc, char** argv) {
   if (verb == "stats") return RunStats(ctx, rest);
   if (verb == "feeds") return RunFeeds(ctx, rest);
   if (verb == "check") return RunCheck(ctx, rest);
+  if (verb == "run") return RunDaemon(ctx, rest);
   if (verb == "help") {
     std::cout << kUsage;
     return 0;

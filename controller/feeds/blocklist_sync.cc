@@ -11,7 +11,7 @@ namespace {
 
 using Entry = datapath::PrefixTable<xg_rule>::Entry;
 
-bool IsManual(const xg_rule& r) { return r.origin == lists::kOriginManual; }
+bool IsManual(const xg_rule& r) { return lists::IsOperatorOrigin(r.origin); }
 
 }  // namespace
 

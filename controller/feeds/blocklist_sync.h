@@ -2,8 +2,8 @@
 // Moves the feed entries of the blocklist maps from what was applied to what should be,
 // without a gap: the diff's adds and rule changes are written first (each one atomic in
 // the trie: a lookup sees the old or the new value, never none), deletes last. A prefix
-// present before and after is not touched at all. Manual entries (origin 0) are never
-// overwritten or deleted: a prefix the operator has set by hand keeps the operator's rule.
+// present before and after is not touched at all. The operator's entries (manual, origin 0,
+// and the config file's, kOriginConfig) are never overwritten or deleted.
 #ifndef XDPGUARD_FEEDS_BLOCKLIST_SYNC_H_
 #define XDPGUARD_FEEDS_BLOCKLIST_SYNC_H_
 

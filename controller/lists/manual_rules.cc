@@ -28,6 +28,12 @@ uint64_t RealtimeNowS() {
   return static_cast<uint64_t>(ts.tv_sec);
 }
 
+std::string OriginName(uint16_t origin) {
+  if (origin == kOriginManual) return "manual";
+  if (origin == kOriginConfig) return "config";
+  return absl::StrCat("feed:", origin);
+}
+
 xg_rule MakeManualRule(const net::Cidr& cidr, const RuleOptions& options, uint64_t now_mono_ns,
                        uint64_t now_real_s) {
   xg_rule r{};

@@ -21,6 +21,12 @@
 namespace xdpguard::lists {
 
 inline constexpr uint16_t kOriginManual = 0;
+// Entries declared in the daemon's config file (its static allowlist and blocklist).
+inline constexpr uint16_t kOriginConfig = XG_MAX_ORIGINS - 1;
+// Manual and config entries belong to the operator: feeds never overwrite or delete them.
+inline bool IsOperatorOrigin(uint16_t origin) { return origin == kOriginManual || origin == kOriginConfig; }
+// "manual", "config" or "feed:N", as listings and stats show an origin.
+std::string OriginName(uint16_t origin);
 
 struct RuleOptions {
   uint8_t action = XG_ACTION_DROP;

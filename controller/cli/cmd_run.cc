@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0
+// run: the service. One config file: attach its interfaces, keep its static allowlist and
+// blocklist in the maps, run its feeds on schedule. SIGHUP reloads (a config that fails
+// validation is refused and the running state kept; entries present before and after are
+// never removed in between); SIGTERM/SIGINT exit 0 leaving the datapath enforcing the
+// pinned maps (--detach-on-exit detaches instead). A new instance after kill -9 adopts the
+// attached program and pinned maps (attach adopts, static lists and feeds are diffs).
+// Not yet here (later work on the daemon issue): gateway guards from the config, the guard
+// event reader and the Prometheus endpoint.
+#include <signal.h>
+
+#include <chrono>
+#include <ctime>
+#include <optional>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "cli/feeds_runner.h"
+#include "cli/session.h"
+#include "common/json_log.h"
+#include "daemon/static_lists.h"
+#include "datapath/attach.h"
+#include "datapath/pin_dir.h"
+#include "feeds/feed_state.h"
+#include "spdlog/spdlog.h"
+
+namespace xdpguard::cli {
+namespace {
+
+using Clock = feeds::FeedScheduler::Clock;
+
+void ConfigureLogging(const config::Config& cfg) {
+  if (cfg.log.json) spdlog::default_logger()->set_formatter(MakeJsonFormatter());
+  spdlog::set_level(spdlog::level::from_str(cfg.log.level == "warn" ? "warning" : cfg.log.level));
+}
+
+// Attaches (or adopts) every configured interface. An interface that fails is logged and
+// the others proceed: one missing NIC must not leave the rest unprotected.
+bool AttachInterfaces(const Context& ctx, const config::Config& cfg) {
+  if (absl::Status s = datapath::CreatePinDir(ctx.pin_dir); !s.ok()) {
+    spdlog::error("{}", std::string(s.message()));
+    return false;
+  }
+  absl::StatusOr<datapath::PinDirLock> lock = datapath::PinDirLock::Acquire(ctx.pin_dir);
+  if (!lock.ok()) {
+    spdlog::error("{}", std::string(lock.status().message()));
+    return false;
+  }
+  bool all_ok = true;
+  for (const config::InterfaceConfig& ic : cfg.interfaces) {
+    datapath::AttachOptions o;
+    o.ifname = ic.name;
+    o.mode = ic.mode;
+    o.sizes = cfg.map_sizes;
+    o.pin_dir = ctx.pin_dir;
+    o.monitor = ic.monitor;
+    o.flow_mode = ic.flow_mode;
+    o.drop_sample_shift = ic.drop_sample_shift;
+    o.pass_sample_shift = ic.pass_sample_shift;
+    absl::StatusOr<datapath::AttachResult> r = datapath::Attach(o);
+    if (!r.ok()) {
+      spdlog::error("interface {}: {}", ic.name, std::string(r.status().message()));
+      all_ok = false;
+      continue;
+    }
+    spdlog::info("interface {}: {}{}{}", ic.name, r->action, r->note.empty() ? "" : "; ", r->note);
+  }
+  return all_ok;
+}
+
+void DetachRemoved(const Context& ctx, const config::Config& before, const config::Config& after) {
+  std::set<std::string> keep;
+  for (const auto& ic : after.interfaces) keep.insert(ic.name);
+  for (const auto& ic : before.interfaces) {
+    if (keep.count(ic.name)) continue;
+    absl::Status s = datapath::Detach(ic.name, ctx.pin_dir);
+    if (s.ok()) {
+      spdlog::info("interface {}: detached (no longer in the config)", ic.name);
+    } else {
+      spdlog::error("interface {}: {}", ic.name, std::string(s.message()));
+    }
+  }
+}
+
+bool SyncStatic(const Context& ctx, const config::Config& cfg) {
+  absl::StatusOr<WriteSession> session = OpenForWrite(ctx);
+  if (!session.ok()) {
+    spdlog::error("{}", std::string(session.status().message()));
+    return false;
+  }
+  absl::StatusOr<daemon::StaticSyncResult> r = daemon::SyncStaticLists(*session->maps, cfg);
+  if (!r.ok()) {
+    spdlog::error("static lists: {}", std::string(r.status().message()));
+    return false;
+  }
+  spdlog::info("static lists: {} blocklist and {} allowlist entries written, {} and {} removed",
+               r->block_written, r->allow_written, r->block_removed, r->allow_removed);
+  for (const net::Cidr& c : r->left_to_manual)
+    spdlog::warn("static lists: {} is a manual entry; the config's entry is not applied over it", c.ToString());
+  return true;
+}
+
+}  // namespace
+
+int RunDaemon(const Context& base_ctx, const Argv& argv) {
+  absl::StatusOr<Args> args = Args::Parse(argv, {{"detach-on-exit"}, {"config"}});
+  if (!args.ok()) return Fail(args.status());
+  if (!args->positionals().empty())
+    return Fail(absl::InvalidArgumentError("usage: xdpguard run [--config FILE] [--detach-on-exit]"));
+  const std::string path = ConfigPath(*args);
+  absl::StatusOr<config::Config> cfg = config::LoadConfig(path);
+  if (!cfg.ok()) return Fail(cfg.status());
+  ConfigureLogging(*cfg);
+  if (absl::Status s = CheckPrivileges(true); !s.ok()) return Fail(s);
+  Context ctx = base_ctx;
+  if (!cfg->pin_dir.empty()) ctx.pin_dir = cfg->pin_dir;
+  if (absl::Status s = feeds::FeedStateStore(cfg->state_dir).Init(); !s.ok()) return Fail(s);
+  if (cfg->interfaces.empty())
+    spdlog::warn("{} attaches no interface: only the lists of an existing attachment are kept", path);
+  if (!cfg->guards.empty())
+    spdlog::warn("guards in the config are not applied by the daemon yet: use `xdpguard guard add`");
+
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  sigprocmask(SIG_BLOCK, &signals, nullptr);
+
+  AttachInterfaces(ctx, *cfg);
+  if (absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> probe = OpenForRead(ctx); !probe.ok())
+    return Fail(probe.status());
+  SyncStatic(ctx, *cfg);
+  std::unique_ptr<Runner> runner;
+  if (!cfg->feeds.empty()) {
+    absl::StatusOr<std::unique_ptr<Runner>> r = StartRunner(ctx, *cfg);
+    if (!r.ok()) return Fail(r.status());
+    runner = std::move(*r);
+  }
+  spdlog::info("xdpguard running with {} ({} interfaces, {} static entries, {} feeds)", path,
+               cfg->interfaces.size(), cfg->blocklist.size() + cfg->allowlist.size(), cfg->feeds.size());
+
+  while (true) {
+    std::optional<Clock::time_point> next = runner ? runner->schedule.Next() : std::nullopt;
+    auto wait = next ? *next - Clock::now() : Clock::duration(std::chrono::hours(1));
+    if (wait <= Clock::duration::zero()) {
+      RunDue(ctx, *runner);
+      continue;
+    }
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(wait).count() + 1;
+    timespec ts{static_cast<time_t>(ms / 1000), static_cast<long>(ms % 1000) * 1000000};
+    int sig = sigtimedwait(&signals, nullptr, &ts);
+    if (sig == SIGINT || sig == SIGTERM) {
+      if (args->Has("detach-on-exit")) {
+        for (const auto& ic : cfg->interfaces) {
+          absl::Status s = datapath::Detach(ic.name, ctx.pin_dir);
+          spdlog::info("interface {}: {}", ic.name, s.ok() ? "detached" : std::string(s.message()));
+        }
+      } else {
+        spdlog::info("signal {}: exiting; the datapath keeps enforcing the pinned maps", sig);
+      }
+      return kExitOk;
+    }
+    if (sig != SIGHUP) continue;
+    absl::StatusOr<config::Config> fresh = config::LoadConfig(path);
+    if (!fresh.ok()) {
+      spdlog::error("reload refused, the running config stays: {}", std::string(fresh.status().message()));
+      continue;
+    }
+    if (fresh->state_dir != cfg->state_dir || fresh->pin_dir != cfg->pin_dir) {
+      spdlog::error("reload refused: state_dir and pin_dir cannot change while running (restart instead)");
+      continue;
+    }
+    // Order: new interfaces and entries first, removals last, so nothing present in both
+    // configs is ever missing.
+    AttachInterfaces(ctx, *fresh);
+    SyncStatic(ctx, *fresh);
+    if (!fresh->feeds.empty() || runner) {
+      // With no feeds left, the new runner's first apply removes the old feeds' entries.
+      absl::StatusOr<std::unique_ptr<Runner>> r = StartRunner(ctx, *fresh);
+      if (!r.ok()) {
+        spdlog::error("feeds: {}", std::string(r.status().message()));
+      } else {
+        runner = fresh->feeds.empty() ? nullptr : std::move(*r);
+      }
+    }
+    DetachRemoved(ctx, *cfg, *fresh);
+    cfg = std::move(fresh);
+    ConfigureLogging(*cfg);
+    spdlog::info("reloaded {}", path);
+  }
+}
+
+}  // namespace xdpguard::cli

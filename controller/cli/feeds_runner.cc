@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "cli/feeds_runner.h"
+
+#include <ctime>
+
+#include "cli/feeds_apply.h"
+#include "spdlog/spdlog.h"
+
+namespace xdpguard::cli {
+namespace {
+
+using Clock = feeds::FeedScheduler::Clock;
+
+
+// Applies what the engine collected, under the writer lock. Returns false on failure
+// (logged; the engine has recorded it in the feeds' status).
+bool ApplyLocked(const Context& ctx, feeds::FeedEngine& engine, bool resync) {
+  absl::StatusOr<feeds::ApplySummary> s =
+      ApplyFeedsLocked(ctx, engine, feeds::SyncOrder::kAddsBeforeDeletes, resync);
+  if (!s.ok()) {
+    spdlog::error("feeds: {}", std::string(s.status().message()));
+    return false;
+  }
+  for (const feeds::FeedOutcome& o : s->feeds) {
+    if (o.result == "cached") continue;
+    spdlog::info("feed {}: {}{}{}", o.name, o.result, o.error.empty() ? "" : ": ", o.error);
+  }
+  spdlog::info("feeds: {} entries applied ({} added, {} changed, {} removed)", s->union_entries,
+               s->sync.added, s->sync.changed, s->sync.deleted);
+  return true;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Runner>> StartRunner(const Context& ctx, config::Config cfg) {
+  auto r = std::make_unique<Runner>();
+  r->config = std::move(cfg);
+  r->engine = std::make_unique<feeds::FeedEngine>(r->config);
+  if (absl::Status s = r->engine->Init(); !s.ok()) return s;
+  if (absl::Status s = r->engine->CollectFromCache(); !s.ok()) return s;
+  spdlog::info("feeds: enforcing the last good copies of {} feeds before fetching", r->config.feeds.size());
+  ApplyLocked(ctx, *r->engine, /*resync=*/true);
+  for (const config::FeedConfig& f : r->config.feeds)
+    r->schedule.Seed(f.name, r->engine->store().LoadStatus(f.name), f.interval_s, time(nullptr), Clock::now());
+  return r;
+}
+
+void RunDue(const Context& ctx, Runner& r) {
+  std::vector<std::string> due = r.schedule.Due(Clock::now());
+  feeds::RefreshOptions options;
+  options.only = due;
+  if (absl::Status s = r.engine->Collect(options); !s.ok()) {
+    spdlog::error("feeds: {}", std::string(s.message()));
+    return;
+  }
+  ApplyLocked(ctx, *r.engine, /*resync=*/false);
+  for (const std::string& name : due) {
+    const config::FeedConfig* f = r.config.FindFeed(name);
+    r.schedule.Done(name, r.engine->store().LoadStatus(name), f->interval_s, time(nullptr), Clock::now());
+  }
+}
+
+
+}  // namespace xdpguard::cli

@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: GPL-2.0
+// Structured logs for the service: spdlog with a formatter that writes one JSON object per
+// line ({"time", "level", "logger", "msg"}), the message escaped by the JSON library, so
+// journald and log shippers parse every line. The CLI keeps the human "xdpguard: level:"
+// format.
+#ifndef XDPGUARD_COMMON_JSON_LOG_H_
+#define XDPGUARD_COMMON_JSON_LOG_H_
+
+#include <memory>
+
+#include "spdlog/formatter.h"
+
+namespace xdpguard {
+
+std::unique_ptr<spdlog::formatter> MakeJsonFormatter();
+
+}  // namespace xdpguard
+
+#endif  // XDPGUARD_COMMON_JSON_LOG_H_
