@@ -18,12 +18,13 @@ packages=(
   libbpf-dev libxdp-dev xdp-tools bpftool linux-libc-dev libelf-dev zlib1g-dev
   # C++ libraries
   libabsl-dev nlohmann-json3-dev catch2 libspdlog-dev libfmt-dev
-  # feeds: HTTP(S) fetching
-  libcurl4-openssl-dev ca-certificates
+  # feeds: HTTP(S) fetching; daemon: Prometheus exposition
+  libcurl4-openssl-dev ca-certificates prometheus-cpp-dev
   # integration tests and lab
   iproute2 iputils-ping netcat-openbsd tcpdump procps util-linux
-  # feed tests: the scripted HTTP(S) server and its certificate
-  python3 openssl
+  # feed tests: the scripted HTTP(S) server and its certificate; metrics tests: the real
+  # Prometheus server and promtool
+  python3 openssl prometheus
   # gateway-guard integration: real attack tools, and arpwatch to compare against
   dsniff thc-ipv6 arpwatch arping
   # benchmarks: the filters we compare against

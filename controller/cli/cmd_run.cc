@@ -5,8 +5,9 @@
 // never removed in between); SIGTERM/SIGINT exit 0 leaving the datapath enforcing the
 // pinned maps (--detach-on-exit detaches instead). A new instance after kill -9 adopts the
 // attached program and pinned maps (attach adopts, static lists and feeds are diffs).
-// Not yet here (later work on the daemon issue): gateway guards from the config, the guard
-// event reader and the Prometheus endpoint.
+// Metrics: Prometheus text on metrics.listen (127.0.0.1:9469 by default), read from the
+// maps at scrape time. Not yet here (later work on the daemon issue): gateway guards from
+// the config and the guard event reader.
 #include <signal.h>
 
 #include <chrono>
@@ -20,6 +21,7 @@
 #include "cli/feeds_runner.h"
 #include "cli/session.h"
 #include "common/json_log.h"
+#include "daemon/metrics.h"
 #include "daemon/static_lists.h"
 #include "datapath/attach.h"
 #include "datapath/pin_dir.h"
@@ -133,6 +135,15 @@ int RunDaemon(const Context& base_ctx, const Argv& argv) {
   if (absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> probe = OpenForRead(ctx); !probe.ok())
     return Fail(probe.status());
   SyncStatic(ctx, *cfg);
+  auto collector = std::make_shared<daemon::MetricsCollector>(ctx.pin_dir);
+  collector->SetConfig(*cfg);
+  std::unique_ptr<daemon::MetricsServer> metrics;
+  if (cfg->metrics.enabled) {
+    absl::StatusOr<std::unique_ptr<daemon::MetricsServer>> m = daemon::MetricsServer::Start(cfg->metrics.listen, collector);
+    if (!m.ok()) return Fail(m.status());
+    metrics = std::move(*m);
+    spdlog::info("metrics on http://{}/metrics", cfg->metrics.listen);
+  }
   std::unique_ptr<Runner> runner;
   if (!cfg->feeds.empty()) {
     absl::StatusOr<std::unique_ptr<Runner>> r = StartRunner(ctx, *cfg);
@@ -187,6 +198,19 @@ int RunDaemon(const Context& base_ctx, const Argv& argv) {
       }
     }
     DetachRemoved(ctx, *cfg, *fresh);
+    collector->SetConfig(*fresh);
+    if (fresh->metrics.enabled != cfg->metrics.enabled || fresh->metrics.listen != cfg->metrics.listen) {
+      metrics.reset();
+      if (fresh->metrics.enabled) {
+        absl::StatusOr<std::unique_ptr<daemon::MetricsServer>> m = daemon::MetricsServer::Start(fresh->metrics.listen, collector);
+        if (m.ok()) {
+          metrics = std::move(*m);
+          spdlog::info("metrics on http://{}/metrics", fresh->metrics.listen);
+        } else {
+          spdlog::error("{}", std::string(m.status().message()));
+        }
+      }
+    }
     cfg = std::move(fresh);
     ConfigureLogging(*cfg);
     spdlog::info("reloaded {}", path);

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "daemon/metrics.h"
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "datapath/counters.h"
+#include "datapath/pinned_maps.h"
+#include "feeds/feed_state.h"
+#include "prometheus/client_metric.h"
+#include "prometheus/metric_family.h"
+#include "prometheus/metric_type.h"
+#include "xdpguard_guard.h"
+#include "lists/manual_rules.h"
+#include "spdlog/spdlog.h"
+
+namespace xdpguard::daemon {
+namespace {
+
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+
+MetricFamily Family(const std::string& name, const std::string& help, MetricType type) {
+  return MetricFamily{name, help, type, {}};
+}
+
+void Add(MetricFamily* f, std::vector<ClientMetric::Label> labels, double value) {
+  ClientMetric m;
+  m.label = std::move(labels);
+  if (f->type == MetricType::Counter) {
+    m.counter.value = value;
+  } else {
+    m.gauge.value = value;
+  }
+  f->metric.push_back(std::move(m));
+}
+
+}  // namespace
+
+void MetricsCollector::SetConfig(const config::Config& cfg) {
+  std::lock_guard<std::mutex> lock(mu_);
+  config_ = std::make_shared<const config::Config>(cfg);
+}
+
+std::vector<MetricFamily> MetricsCollector::Collect() const {
+  std::shared_ptr<const config::Config> cfg;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    cfg = config_;
+  }
+  std::vector<MetricFamily> out;
+  MetricFamily build = Family("xdpguard_build_info", "xdpguard version (value is always 1)", MetricType::Gauge);
+  Add(&build, {{"version", "0.1.0"}, {"abi", std::to_string(XG_ABI_VERSION)}}, 1);
+  out.push_back(build);
+
+  MetricFamily up = Family("xdpguard_datapath_up", "1 if the pinned maps could be read at this scrape", MetricType::Gauge);
+  absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> maps = datapath::PinnedMaps::Open(pin_dir_);
+  absl::StatusOr<datapath::Counters> c =
+      maps.ok() ? datapath::ReadCounters(**maps, false) : absl::StatusOr<datapath::Counters>(maps.status());
+  Add(&up, {}, c.ok() ? 1 : 0);
+  out.push_back(up);
+  if (c.ok()) {
+    MetricFamily packets = Family("xdpguard_packets_total", "Packets seen by the XDP program, by address family and verdict", MetricType::Counter);
+    MetricFamily bytes = Family("xdpguard_bytes_total", "Bytes seen by the XDP program, by address family and verdict", MetricType::Counter);
+    for (int cls = 0; cls < XG_CLASS_MAX; cls++) {
+      for (int fam = 0; fam < XG_FAM_MAX; fam++) {
+        std::vector<ClientMetric::Label> l = {{"family", datapath::FamilyName(fam)}, {"verdict", datapath::ClassName(cls)}};
+        Add(&packets, l, static_cast<double>(c->verdicts[cls][fam].packets));
+        Add(&bytes, l, static_cast<double>(c->verdicts[cls][fam].bytes));
+      }
+    }
+    out.push_back(packets);
+    out.push_back(bytes);
+    MetricFamily limited = Family("xdpguard_ratelimited_packets_total", "Packets dropped by a rate limit", MetricType::Counter);
+    double rl = 0;
+    for (int fam = 0; fam < XG_FAM_MAX; fam++) rl += static_cast<double>(c->verdicts[XG_CLASS_RATELIMIT][fam].packets);
+    Add(&limited, {}, rl);
+    out.push_back(limited);
+
+    // Per origin: manual, config, and one series per feed (bounded by the config).
+    std::map<uint16_t, std::string> names = {{lists::kOriginManual, "manual"}, {lists::kOriginConfig, "config"}};
+    if (cfg) {
+      auto origins = feeds::FeedStateStore(cfg->state_dir).LoadOrigins();
+      if (origins.ok()) {
+        for (const auto& [name, id] : *origins) names[id] = name;
+      }
+    }
+    MetricFamily matches = Family("xdpguard_rule_matches_total", "Packets that matched a blocklist rule, by origin (manual, config or feed name)", MetricType::Counter);
+    for (const auto& [id, name] : names) Add(&matches, {{"origin", name}}, static_cast<double>(c->origins[id].packets));
+    out.push_back(matches);
+
+    MetricFamily guard = Family("xdpguard_guard_frames_total", "Gateway guard: ARP/ND frames by what the guard found", MetricType::Counter);
+    for (int g = 0; g < XG_GSTAT_MAX; g++) {
+      if (g == XG_GSTAT_RINGBUF_FULL) continue;
+      Add(&guard, {{"kind", datapath::GuardStatName(g)}}, static_cast<double>(c->guard[g]));
+    }
+    out.push_back(guard);
+    MetricFamily lost = Family("xdpguard_guard_events_lost_total", "Guard alerts lost because the ring buffer was full", MetricType::Counter);
+    Add(&lost, {}, static_cast<double>(c->guard[XG_GSTAT_RINGBUF_FULL]));
+    out.push_back(lost);
+  } else {
+    spdlog::debug("metrics: {}", std::string(c.status().message()));
+  }
+
+  if (cfg && !cfg->feeds.empty()) {
+    feeds::FeedStateStore store(cfg->state_dir);
+    MetricFamily success = Family("xdpguard_feed_last_success_timestamp_seconds", "Unix time of the feed's last successful fetch", MetricType::Gauge);
+    MetricFamily applied = Family("xdpguard_feed_entries", "Entries of the feed in the blocklist (after policy and union)", MetricType::Gauge);
+    MetricFamily errors = Family("xdpguard_feed_errors_total", "Failed feed refreshes, by reason", MetricType::Counter);
+    MetricFamily failing = Family("xdpguard_feed_consecutive_failures", "Failed refreshes since the last success", MetricType::Gauge);
+    for (const config::FeedConfig& f : cfg->feeds) {
+      feeds::FeedStatus s = store.LoadStatus(f.name);
+      Add(&success, {{"feed", f.name}}, static_cast<double>(s.last_success));
+      Add(&applied, {{"feed", f.name}}, static_cast<double>(s.applied));
+      Add(&failing, {{"feed", f.name}}, static_cast<double>(s.consecutive_failures));
+      for (const auto& [reason, n] : s.errors_total) Add(&errors, {{"feed", f.name}, {"reason", reason}}, static_cast<double>(n));
+    }
+    out.push_back(success);
+    out.push_back(applied);
+    if (!errors.metric.empty()) out.push_back(errors);
+    out.push_back(failing);
+  }
+  if (cfg) {
+    MetricFamily stat = Family("xdpguard_config_entries", "Static entries declared in the config file", MetricType::Gauge);
+    Add(&stat, {{"list", "blocklist"}}, static_cast<double>(cfg->blocklist.size()));
+    Add(&stat, {{"list", "allowlist"}}, static_cast<double>(cfg->allowlist.size()));
+    out.push_back(stat);
+  }
+  return out;
+}
+
+absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::string& listen,
+                                                                    std::shared_ptr<MetricsCollector> c) {
+  auto server = std::make_unique<MetricsServer>();
+  try {
+    // civetweb wants "[::1]:9469" for IPv6 with a trailing "" ... and plain "host:port" for IPv4.
+    server->exposer_ = std::make_unique<prometheus::Exposer>(listen, 2);
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(absl::StrCat("metrics: cannot listen on ", listen, ": ", e.what()));
+  }
+  server->collector_ = std::move(c);
+  server->exposer_->RegisterCollectable(server->collector_);
+  return server;
+}
+
+}  // namespace xdpguard::daemon

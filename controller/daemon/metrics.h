@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0
+// Prometheus exposition for the daemon (prometheus-cpp). Nothing is counted twice: every
+// value is read at scrape time from where it lives, the datapath's per-CPU maps (summed
+// over CPUs) and the feed status files. Labels stay bounded: per family/verdict, per
+// origin (manual, config, one per feed), per feed and error reason, per guard stat kind.
+// The datapath counts globally, not per interface, so there is no interface label yet.
+#ifndef XDPGUARD_DAEMON_METRICS_H_
+#define XDPGUARD_DAEMON_METRICS_H_
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "config/config.h"
+#include "prometheus/collectable.h"
+#include "prometheus/exposer.h"
+
+namespace xdpguard::daemon {
+
+class MetricsCollector : public prometheus::Collectable {
+ public:
+  explicit MetricsCollector(std::string pin_dir) : pin_dir_(std::move(pin_dir)) {}
+  // The config whose feeds are reported (replaced on reload).
+  void SetConfig(const config::Config& cfg);
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+ private:
+  std::string pin_dir_;
+  mutable std::mutex mu_;
+  std::shared_ptr<const config::Config> config_;
+};
+
+// Serves /metrics on listen ("127.0.0.1:9469"). Fails if the address is taken.
+class MetricsServer {
+ public:
+  static absl::StatusOr<std::unique_ptr<MetricsServer>> Start(const std::string& listen,
+                                                              std::shared_ptr<MetricsCollector> c);
+
+ private:
+  std::unique_ptr<prometheus::Exposer> exposer_;
+  std::shared_ptr<MetricsCollector> collector_;
+};
+
+}  // namespace xdpguard::daemon
+
+#endif  // XDPGUARD_DAEMON_METRICS_H_
