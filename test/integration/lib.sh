@@ -39,6 +39,8 @@ cleanup() {
   ip netns del "$NS_DST" 2>/dev/null || true
   for ns in "${EXTRA_NS[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
   for d in "${EXTRA_DIRS[@]}"; do rm -rf "$d"; done
+  # Scratch files tests name /tmp/xg-<what>-<ID>[.ext] (this test's ID only).
+  rm -f /tmp/xg-*-"$ID" /tmp/xg-*-"$ID".*
   # Pins outlive namespaces; remove this test's directory only.
   if [[ -d $XDPGUARD_PIN_DIR ]]; then rm -rf "$XDPGUARD_PIN_DIR"; fi
   for p in "${BPFFS_TOOL_PINS[@]}"; do
