@@ -21,6 +21,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/session.h"
+#include "guard/guard_entry.h"
 #include "datapath/xdp_query.h"
 #include "guard/event_format.h"
 #include "guard/guard_store.h"
@@ -70,23 +71,11 @@ int GuardAdd(const Context& ctx, const Args& args) {
       TargetArgs(args, "usage: guard add IFACE --gateway IP [--mac MAC ...] [--drop]");
   if (!target.ok()) return Fail(target.status());
   const net::Cidr& gw = target->gateway;
-  guard::GuardEntry e;
-  e.ifindex = static_cast<uint32_t>(target->ifindex);
-  e.gateway = gw;
-  e.drop = args.Has("drop");
-  for (const std::string& text : args.Values("mac")) {
-    absl::StatusOr<guard::Mac> mac = guard::ParseMac(text);
-    if (!mac.ok()) return Fail(mac.status());
-    e.macs.push_back({*mac, false});
-  }
-  if (e.macs.empty()) {
-    // No MAC given: learn the one the kernel knows now, and say so.
-    absl::StatusOr<guard::Neighbor> nb = guard::LookupNeighbor(target->ifindex, gw);
-    if (!nb.ok()) return Fail(nb.status());
-    e.macs.push_back({nb->mac, true});
-    spdlog::info("learned {} for {} from the neighbour table ({})", guard::FormatMac(nb->mac.data()),
-                 gw.ToString(), nb->StateName());
-  }
+  // No --mac: the MAC the kernel knows now is learned (and said so).
+  absl::StatusOr<guard::GuardEntry> entry =
+      guard::MakeGuardEntry(target->ifindex, gw, args.Values("mac"), args.Has("drop"));
+  if (!entry.ok()) return Fail(entry.status());
+  const guard::GuardEntry& e = *entry;
   absl::StatusOr<WriteSession> session = OpenForWrite(ctx);
   if (!session.ok()) return Fail(session.status());
   if (absl::Status s = Store(*session->maps).Add(e); !s.ok()) return Fail(s);

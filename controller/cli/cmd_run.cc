@@ -5,9 +5,9 @@
 // never removed in between); SIGTERM/SIGINT exit 0 leaving the datapath enforcing the
 // pinned maps (--detach-on-exit detaches instead). A new instance after kill -9 adopts the
 // attached program and pinned maps (attach adopts, static lists and feeds are diffs).
-// Metrics: Prometheus text on metrics.listen (127.0.0.1:9469 by default), read from the
-// maps at scrape time. Not yet here (later work on the daemon issue): gateway guards from
-// the config and the guard event reader.
+// Gateway guards: the config's guards are written to the guard maps and every alert in the
+// ring buffer is logged at once (warning, with the event as JSON). Metrics: Prometheus
+// text on metrics.listen (127.0.0.1:9469 by default), read from the maps at scrape time.
 #include <signal.h>
 
 #include <chrono>
@@ -21,6 +21,7 @@
 #include "cli/feeds_runner.h"
 #include "cli/session.h"
 #include "common/json_log.h"
+#include "daemon/guards.h"
 #include "daemon/metrics.h"
 #include "daemon/static_lists.h"
 #include "datapath/attach.h"
@@ -121,8 +122,6 @@ int RunDaemon(const Context& base_ctx, const Argv& argv) {
   if (absl::Status s = feeds::FeedStateStore(cfg->state_dir).Init(); !s.ok()) return Fail(s);
   if (cfg->interfaces.empty())
     spdlog::warn("{} attaches no interface: only the lists of an existing attachment are kept", path);
-  if (!cfg->guards.empty())
-    spdlog::warn("guards in the config are not applied by the daemon yet: use `xdpguard guard add`");
 
   sigset_t signals;
   sigemptyset(&signals);
@@ -135,7 +134,10 @@ int RunDaemon(const Context& base_ctx, const Argv& argv) {
   if (absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> probe = OpenForRead(ctx); !probe.ok())
     return Fail(probe.status());
   SyncStatic(ctx, *cfg);
-  auto collector = std::make_shared<daemon::MetricsCollector>(ctx.pin_dir);
+  daemon::SyncGuards(ctx.pin_dir, nullptr, *cfg);
+  auto guard_events = std::make_shared<daemon::GuardEventReader>();
+  if (absl::Status s = guard_events->Start(ctx.pin_dir); !s.ok()) return Fail(s);
+  auto collector = std::make_shared<daemon::MetricsCollector>(ctx.pin_dir, guard_events);
   collector->SetConfig(*cfg);
   std::unique_ptr<daemon::MetricsServer> metrics;
   if (cfg->metrics.enabled) {
@@ -164,6 +166,7 @@ int RunDaemon(const Context& base_ctx, const Argv& argv) {
     timespec ts{static_cast<time_t>(ms / 1000), static_cast<long>(ms % 1000) * 1000000};
     int sig = sigtimedwait(&signals, nullptr, &ts);
     if (sig == SIGINT || sig == SIGTERM) {
+      guard_events->Stop();
       if (args->Has("detach-on-exit")) {
         for (const auto& ic : cfg->interfaces) {
           absl::Status s = datapath::Detach(ic.name, ctx.pin_dir);
@@ -188,6 +191,7 @@ int RunDaemon(const Context& base_ctx, const Argv& argv) {
     // configs is ever missing.
     AttachInterfaces(ctx, *fresh);
     SyncStatic(ctx, *fresh);
+    daemon::SyncGuards(ctx.pin_dir, &*cfg, *fresh);
     if (!fresh->feeds.empty() || runner) {
       // With no feeds left, the new runner's first apply removes the old feeds' entries.
       absl::StatusOr<std::unique_ptr<Runner>> r = StartRunner(ctx, *fresh);

@@ -96,6 +96,12 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
       Add(&guard, {{"kind", datapath::GuardStatName(g)}}, static_cast<double>(c->guard[g]));
     }
     out.push_back(guard);
+    MetricFamily events = Family("xdpguard_guard_events_total", "Gateway-guard alerts read from the ring buffer, by interface and kind", MetricType::Counter);
+    if (guard_events_) {
+      for (const auto& [key, n] : guard_events_->Counts())
+        Add(&events, {{"interface", key.first}, {"kind", key.second}}, static_cast<double>(n));
+    }
+    if (!events.metric.empty()) out.push_back(events);
     MetricFamily lost = Family("xdpguard_guard_events_lost_total", "Guard alerts lost because the ring buffer was full", MetricType::Counter);
     Add(&lost, {}, static_cast<double>(c->guard[XG_GSTAT_RINGBUF_FULL]));
     out.push_back(lost);

@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "config/config.h"
+#include "daemon/guards.h"
 #include "prometheus/collectable.h"
 #include "prometheus/exposer.h"
 
@@ -21,13 +22,15 @@ namespace xdpguard::daemon {
 
 class MetricsCollector : public prometheus::Collectable {
  public:
-  explicit MetricsCollector(std::string pin_dir) : pin_dir_(std::move(pin_dir)) {}
+  MetricsCollector(std::string pin_dir, std::shared_ptr<const GuardEventReader> guard_events)
+      : pin_dir_(std::move(pin_dir)), guard_events_(std::move(guard_events)) {}
   // The config whose feeds are reported (replaced on reload).
   void SetConfig(const config::Config& cfg);
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
   std::string pin_dir_;
+  std::shared_ptr<const GuardEventReader> guard_events_;
   mutable std::mutex mu_;
   std::shared_ptr<const config::Config> config_;
 };
