@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "flows/flow_view.h"
 
+#include "lists/manual_rules.h"
+
 #include <arpa/inet.h>
 #include <net/if.h>
 
@@ -124,7 +126,7 @@ std::vector<FlowRow> BuildRows(const std::vector<FlowRecord>& before,
     FlowRow& row = it->second;
     if (matched && row.rule.empty()) {
       row.rule = rule;
-      row.origin = f.origin == 0 ? "manual" : absl::StrCat("feed:", f.origin);
+      row.origin = lists::OriginName(f.origin);
     }
     row.flows++;
     row.packets += f.packets;
