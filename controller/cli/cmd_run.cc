@@ -187,12 +187,18 @@ int RunDaemon(const Context& base_ctx, const Argv& argv) {
       spdlog::error("reload refused: state_dir and pin_dir cannot change while running (restart instead)");
       continue;
     }
-    // Order: new interfaces and entries first, removals last, so nothing present in both
-    // configs is ever missing.
-    AttachInterfaces(ctx, *fresh);
-    SyncStatic(ctx, *fresh);
-    daemon::SyncGuards(ctx.pin_dir, &*cfg, *fresh);
-    if (!fresh->feeds.empty() || runner) {
+    // Only the sections that changed are applied. Order: new interfaces and entries first,
+    // removals last, so nothing present in both configs is ever missing.
+    auto changed = [&](std::initializer_list<const char*> keys) {
+      for (const char* k : keys) {
+        if (fresh->SectionChanged(*cfg, k)) return true;
+      }
+      return false;
+    };
+    if (changed({"interfaces", "maps"})) AttachInterfaces(ctx, *fresh);
+    if (changed({"allowlist", "blocklist"})) SyncStatic(ctx, *fresh);
+    if (changed({"guards"})) daemon::SyncGuards(ctx.pin_dir, &*cfg, *fresh);
+    if (changed({"feeds", "protect"}) && (!fresh->feeds.empty() || runner)) {
       // With no feeds left, the new runner's first apply removes the old feeds' entries.
       absl::StatusOr<std::unique_ptr<Runner>> r = StartRunner(ctx, *fresh);
       if (!r.ok()) {

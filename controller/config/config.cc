@@ -367,6 +367,7 @@ absl::StatusOr<Config> ParseConfig(const std::string& text, const std::string& s
   }
   Config cfg;
   cfg.source = source;
+  cfg.raw = root;
   Errors errors;
   {
     ObjectReader r(root, "", &errors);

@@ -19,6 +19,7 @@
 #include "feeds/policy.h"
 #include "lists/manual_rules.h"
 #include "net/cidr.h"
+#include "nlohmann/json.hpp"
 
 namespace xdpguard::config {
 
@@ -98,6 +99,10 @@ struct LogConfig {
 
 struct Config {
   std::string source;  // the file it came from
+  // The parsed document, for telling which sections a reload changed.
+  nlohmann::json raw;
+  // True if key (a top-level section) differs between this config and other.
+  bool SectionChanged(const Config& other, const std::string& key) const;
   std::string state_dir = kDefaultStateDir;
   std::string pin_dir;  // empty: the default (or --pin-dir / $XDPGUARD_PIN_DIR)
   datapath::MapSizes map_sizes;

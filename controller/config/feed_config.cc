@@ -51,6 +51,11 @@ std::string FeedConfig::DisplaySource() const {
   return u;
 }
 
+bool Config::SectionChanged(const Config& other, const std::string& key) const {
+  auto value = [&key](const nlohmann::json& j) { return j.is_object() && j.contains(key) ? j[key] : nlohmann::json(); };
+  return value(raw) != value(other.raw);
+}
+
 const FeedConfig* Config::FindFeed(const std::string& name) const {
   for (const FeedConfig& f : feeds) {
     if (f.name == name) return &f;

@@ -38,8 +38,9 @@ end=$(date +%s.%N)
 grep "gateway guard alert" "$WORK/daemon.log" | grep -q 'arp_spoof' || fail "no arp_spoof alert: $(cat "$WORK/daemon.log")"
 log "spoofed ARP logged as an alert within $(python3 -c "print(round(($end - $start) * 1000))") ms"
 scrape() { in_dst python3 -c "import urllib.request; print(urllib.request.urlopen('http://$METRICS/metrics', timeout=5).read().decode(), end='')"; }
-scrape | grep -q "^xdpguard_guard_events_total{interface=\"$VETH_DST\",kind=\"arp_spoof\"} 1" ||
-  fail "metric missing: $(scrape | grep guard_events)"
+scrape > "$WORK/metrics.txt"  # to a file: grep -q on a pipe could cut the writer off
+grep -q "^xdpguard_guard_events_total{interface=\"$VETH_DST\",kind=\"arp_spoof\"} 1" "$WORK/metrics.txt" ||
+  fail "metric missing: $(grep guard_events "$WORK/metrics.txt")"
 
 xg guard add "$VETH_DST" --gateway 10.200.0.1 --mac "$GW_MAC" >/dev/null
 write_config no

@@ -5,7 +5,8 @@
 # blocked source let no packet through (the blocked entry is in every config version, the
 # others change); an invalid config is refused and the running state kept; CLI entries
 # survive reloads; kill -9 and a new instance under the flood: no packet through, no entry
-# duplicated or lost; SIGTERM exits 0 with the datapath still enforcing.
+# duplicated or lost; SIGTERM exits 0 with the datapath still enforcing, or detached with
+# --detach-on-exit.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/feeds_lib.sh"
 
@@ -26,6 +27,7 @@ JSON
 entries() { xg block list --json | python3 -c '
 import json, sys
 for e in sorted(json.load(sys.stdin), key=lambda e: e["cidr"]): print(e["cidr"], e["origin"], e["action"])'; }
+has_entry() { entries > "$WORK/entries"; grep -q "$1" "$WORK/entries"; }
 start_daemon() {
   nsenter --net="/run/netns/$NS_DST" "$XDPGUARD" run --config "$WORK/config.json" 2>> "$WORK/daemon.log" &
   DAEMON=$!
@@ -40,8 +42,8 @@ start_daemon() {
 write_config 0
 xg check --config "$WORK/config.json" >/dev/null
 start_daemon
-entries | grep -q "^10.200.0.1/32 config drop$" || fail "static entry missing: $(entries)"
-entries | grep -q "^198.51.100.0/24 config drop$" || fail "static entry missing: $(entries)"
+has_entry "^10.200.0.1/32 config drop$" || fail "static entry missing: $(entries)"
+has_entry "^198.51.100.0/24 config drop$" || fail "static entry missing: $(entries)"
 python3 - "$WORK/daemon.log" <<'PY' || fail "log lines are not JSON objects: $(head -3 "$WORK/daemon.log")"
 import json, sys
 lines = [l for l in open(sys.argv[1]) if l.strip()]
@@ -74,7 +76,7 @@ sent=$(cat "$WORK/sent")
 [[ $leaked == 0 ]] || fail "$leaked of $sent packets from the blocked source reached the receiver during reloads"
 reloads=$(grep -c '"reloaded' "$WORK/daemon.log" || true)
 [[ $reloads -ge 50 ]] || fail "only $reloads reloads happened"
-entries | grep -q "^192.0.2.0/24 manual drop$" || fail "the CLI entry did not survive reloads: $(entries)"
+has_entry "^192.0.2.0/24 manual drop$" || fail "the CLI entry did not survive reloads: $(entries)"
 log "reloads: $reloads done, $sent sent, 0 reached the receiver; CLI entry kept"
 
 log "an invalid config is refused, the running state stays"
@@ -115,4 +117,14 @@ wait "$DAEMON" || rc=$?
 xg status | grep -q "$VETH_DST" || fail "not attached after the daemon exited"
 in_src ping -c2 -i0.2 -W1 -I 10.200.0.1 10.200.0.10 >/dev/null 2>&1 && fail "the blocked source passes after exit"
 log "SIGTERM: exit 0, still attached and enforcing"
+
+log "--detach-on-exit: SIGTERM detaches"
+nsenter --net="/run/netns/$NS_DST" "$XDPGUARD" run --config "$WORK/config.json" --detach-on-exit 2>> "$WORK/daemon.log" &
+DAEMON=$!
+BG_PIDS+=("$DAEMON")
+for _ in $(seq 100); do [[ $(grep -c "xdpguard running" "$WORK/daemon.log") -ge 3 ]] && break; sleep 0.1; done
+kill -TERM "$DAEMON"
+wait "$DAEMON" || fail "exit code $? with --detach-on-exit"
+in_src ping -c1 -W2 -I 10.200.0.1 10.200.0.10 >/dev/null || fail "still filtering after --detach-on-exit"
+log "detached on exit: the formerly blocked source passes"
 log "PASS"
