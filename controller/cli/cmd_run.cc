@@ -11,6 +11,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <ctime>
 #include <optional>
 #include <set>
@@ -93,7 +94,10 @@ bool SyncStatic(const Context& ctx, const config::Config& cfg) {
     spdlog::error("{}", std::string(session.status().message()));
     return false;
   }
-  absl::StatusOr<daemon::StaticSyncResult> r = daemon::SyncStaticLists(*session->maps, cfg);
+  // Test hook: the reload no-gap test's control run makes the sync delete first.
+  const char* control = getenv("XDPGUARD_TEST_UNSAFE_DELETE_FIRST");
+  absl::StatusOr<daemon::StaticSyncResult> r =
+      daemon::SyncStaticLists(*session->maps, cfg, control && std::string(control) == "1");
   if (!r.ok()) {
     spdlog::error("static lists: {}", std::string(r.status().message()));
     return false;

@@ -67,7 +67,7 @@ std::string Identity(const datapath::PinnedMaps& maps) {
 }  // namespace
 
 absl::StatusOr<StaticSyncResult> SyncStaticLists(const datapath::PinnedMaps& maps,
-                                                 const config::Config& cfg) {
+                                                 const config::Config& cfg, bool delete_first) {
   datapath::PrefixTable<xg_rule> block = maps.Blocklist();
   datapath::PrefixTable<xg_allow> allow = maps.Allowlist();
   const std::string identity = Identity(maps);
@@ -84,6 +84,10 @@ absl::StatusOr<StaticSyncResult> SyncStaticLists(const datapath::PinnedMaps& map
   }
 
   StaticSyncResult result;
+  if (delete_first) {
+    (void)block.DeleteWhere(prev->block, [](const xg_rule& r) { return r.origin == lists::kOriginConfig; });
+    (void)allow.DeleteWhere(prev->allow, [](const xg_allow& a) { return a.origin == lists::kOriginConfig; });
+  }
   auto operator_manual_rule = [](const xg_rule& r) { return r.origin == lists::kOriginManual; };
   auto operator_manual_allow = [](const xg_allow& a) { return a.origin == lists::kOriginManual; };
 

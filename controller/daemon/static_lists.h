@@ -22,8 +22,10 @@ struct StaticSyncResult {
   std::vector<net::Cidr> left_to_manual;  // declared in the config, but set by hand
 };
 
+// delete_first: the control for the reload no-gap test only (removes every previous
+// config entry before writing the new set, as a naive sync would); never used otherwise.
 absl::StatusOr<StaticSyncResult> SyncStaticLists(const datapath::PinnedMaps& maps,
-                                                 const config::Config& cfg);
+                                                 const config::Config& cfg, bool delete_first = false);
 
 }  // namespace xdpguard::daemon
 

@@ -11,6 +11,11 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/feeds_lib.sh"
 
 make_pair
+# 20,000 further static entries (198.18.0.0/15, benchmarking space) make every reload's
+# sync take long enough that a delete-first control visibly leaks.
+python3 - > "$WORK/bulk.json" <<'PY'
+print(",".join('{"cidr": "198.18.%d.%d/32"}' % (i // 256, i % 256) for i in range(20000)))
+PY
 write_config() {  # variant (0 or 1): both block 10.200.0.1, the rest differs
   local extra
   if [[ $1 == 0 ]]; then extra='{"cidr": "198.51.100.0/24", "comment": "variant 0"}'
@@ -19,7 +24,7 @@ write_config() {  # variant (0 or 1): both block 10.200.0.1, the rest differs
 {"state_dir": "$WORK/state", "pin_dir": "$XDPGUARD_PIN_DIR",
  "interfaces": [{"name": "$VETH_DST", "mode": "generic"}],
  "allowlist": ["10.200.0.2/32"],
- "blocklist": [{"cidr": "10.200.0.1/32", "comment": "flooder"}, $extra],
+ "blocklist": [{"cidr": "10.200.0.1/32", "comment": "flooder"}, $extra, $(cat "$WORK/bulk.json")],
  "log": {"format": "json", "level": "info"}}
 JSON
   mv "$WORK/config.json.tmp" "$WORK/config.json"
@@ -118,11 +123,34 @@ xg status | grep -q "$VETH_DST" || fail "not attached after the daemon exited"
 in_src ping -c2 -i0.2 -W1 -I 10.200.0.1 10.200.0.10 >/dev/null 2>&1 && fail "the blocked source passes after exit"
 log "SIGTERM: exit 0, still attached and enforcing"
 
+log "control: 20 reloads with a delete-first sync must leak (the probe can see a gap)"
+XDPGUARD_TEST_UNSAFE_DELETE_FIRST=1 nsenter --net="/run/netns/$NS_DST" "$XDPGUARD" run --config "$WORK/config.json" 2>> "$WORK/daemon.log" &
+DAEMON=$!
+BG_PIDS+=("$DAEMON")
+for _ in $(seq 100); do [[ $(grep -c "xdpguard running" "$WORK/daemon.log") -ge 3 ]] && break; sleep 0.1; done
+before=$(udp_arrived)
+blast 10.200.0.1 10.200.0.10 6 10000 > "$WORK/sent" &
+blast_pid=$!
+sleep 0.3
+for i in $(seq 20); do
+  write_config $((i % 2))
+  n=$(reload_count)
+  kill -HUP "$DAEMON"
+  for _ in $(seq 100); do [[ $(reload_count) -gt $n ]] && break; sleep 0.02; done
+done
+wait "$blast_pid"
+sleep 0.3
+leaked=$(( $(udp_arrived) - before ))
+[[ $leaked -gt 0 ]] || fail "the delete-first control leaked nothing: the reload check could not see a gap"
+kill -TERM "$DAEMON"
+wait "$DAEMON" || true
+log "control: $leaked of $(cat "$WORK/sent") packets leaked during delete-first reloads"
+
 log "--detach-on-exit: SIGTERM detaches"
 nsenter --net="/run/netns/$NS_DST" "$XDPGUARD" run --config "$WORK/config.json" --detach-on-exit 2>> "$WORK/daemon.log" &
 DAEMON=$!
 BG_PIDS+=("$DAEMON")
-for _ in $(seq 100); do [[ $(grep -c "xdpguard running" "$WORK/daemon.log") -ge 3 ]] && break; sleep 0.1; done
+for _ in $(seq 100); do [[ $(grep -c "xdpguard running" "$WORK/daemon.log") -ge 4 ]] && break; sleep 0.1; done
 kill -TERM "$DAEMON"
 wait "$DAEMON" || fail "exit code $? with --detach-on-exit"
 in_src ping -c1 -W2 -I 10.200.0.1 10.200.0.10 >/dev/null || fail "still filtering after --detach-on-exit"
