@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-// feeds run: the feed scheduler as a foreground service until the daemon (a later issue)
-// hosts it. Re-applies the last good copies first, then refreshes each feed when due on
-// the monotonic clock; SIGHUP reloads the config (a config that fails validation is
-// refused and the running one kept); SIGINT/SIGTERM stop it, leaving the datapath
-// enforcing the pinned maps.
+// feeds run: the feed scheduler alone, as a foreground service (`xdpguard run` hosts the
+// same loop, cli/feeds_runner.*, with everything else). Re-applies the last good copies
+// first, then refreshes each feed when due on the monotonic clock; SIGHUP reloads the
+// config (a config that fails validation is refused and the running one kept);
+// SIGINT/SIGTERM stop it, leaving the datapath enforcing the pinned maps.
 #include <signal.h>
 
 #include <chrono>

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 // The one JSON config file (README "Configuration" has the reference and
-// scripts/xdpguard.example.json a complete example). This file covers what exists so far:
-// the state directory, protected ranges and feeds; the daemon issue adds interfaces,
-// static lists, guards and metrics. Parsing never touches the kernel or the network
-// (`xdpguard check`); every error names the file and the JSON path.
+// scripts/xdpguard.example.json a complete example): the state and pin directories,
+// interfaces, map sizes, static lists, guards, metrics, logging, protected ranges and
+// feeds. Parsing never touches the kernel or the network (`xdpguard check`); every error
+// names the file and the JSON path.
 #ifndef XDPGUARD_CONFIG_CONFIG_H_
 #define XDPGUARD_CONFIG_CONFIG_H_
 
