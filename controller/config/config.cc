@@ -359,7 +359,8 @@ absl::StatusOr<Config> ParseConfig(const std::string& text, const std::string& s
   if (root.is_discarded()) {
     // Re-parse with exceptions only to get the position for the message.
     try {
-      (void)json::parse(text);
+      json again = json::parse(text);  // throws here, with the position
+      (void)again;
     } catch (const json::parse_error& e) {
       return absl::InvalidArgumentError(absl::StrCat(source, ": not valid JSON: ", e.what()));
     }
