@@ -9,16 +9,7 @@
 # Everything lives in namespaces and a pin directory this script creates, and is torn
 # down on exit, even on failure. Needs root. Usage: sudo scripts/lab.sh
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-[[ $(id -u) -eq 0 ]] || { echo "lab.sh: needs root (network namespaces, BPF)" >&2; exit 1; }
-
-build=${BUILD_DIR:-$root/build}
-if [[ ! -x $build/xdpguard ]]; then
-  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  cmake --build "$build" -j"$(nproc)" --target xdpguard >/dev/null
-fi
-XG=$build/xdpguard
-mount | grep -q ' /sys/fs/bpf type bpf' || mount -t bpf bpf /sys/fs/bpf
+source "$(dirname "$0")/lab/common.sh" lab.sh
 
 id=$$
 HOST="xglab-host-$id"; NET="xglab-net-$id"; IF_HOST="xglh$id"; IF_NET="xgln$id"

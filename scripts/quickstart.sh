@@ -10,17 +10,7 @@
 # down on exit, Ctrl-C or failure. Lab hosts use documentation and private addresses only.
 # Needs root. Usage: sudo scripts/quickstart.sh
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-[[ $(id -u) -eq 0 ]] || { echo "quickstart.sh: needs root (network namespaces, BPF)" >&2; exit 1; }
-
-build=${BUILD_DIR:-$root/build}
-if [[ ! -x $build/xdpguard ]]; then
-  echo "building xdpguard (first run only)..."
-  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  cmake --build "$build" -j"$(nproc)" --target xdpguard >/dev/null
-fi
-XG=$build/xdpguard
-mount | grep -q ' /sys/fs/bpf type bpf' || mount -t bpf bpf /sys/fs/bpf
+source "$(dirname "$0")/lab/common.sh" quickstart.sh
 
 id=$$
 HOST="xgqs-host-$id"; NET="xgqs-net-$id"; IF_HOST="xgqh$id"; IF_NET="xgqn$id"

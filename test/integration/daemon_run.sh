@@ -59,24 +59,31 @@ for l in lines:
 PY
 log "daemon up: interface attached, static entries applied, JSON logs"
 
+reload_count() { grep -c '"reloaded' "$WORK/daemon.log" || true; }
+# reloads_under_flood N SECONDS: N reloads alternating the two configs while 10.200.0.1
+# floods at 10k pps; sets sent and leaked (datagrams that reached the receiver).
+reloads_under_flood() {
+  local before blast_pid n
+  before=$(udp_arrived)
+  blast 10.200.0.1 10.200.0.10 "$2" 10000 > "$WORK/sent" &
+  blast_pid=$!
+  sleep 0.3
+  for i in $(seq "$1"); do
+    write_config $((i % 2))
+    n=$(reload_count)
+    kill -HUP "$DAEMON"
+    # Signals sent while a reload runs would merge: wait for this one to finish.
+    for _ in $(seq 100); do [[ $(reload_count) -gt $n ]] && break; sleep 0.02; done
+  done
+  wait "$blast_pid"
+  sleep 0.3
+  leaked=$(( $(udp_arrived) - before ))
+  sent=$(cat "$WORK/sent")
+}
+
 xg block add 192.0.2.0/24 --comment "added by hand while the daemon runs" >/dev/null
 log "50 reloads under a flood from the blocked source"
-before=$(udp_arrived)
-blast 10.200.0.1 10.200.0.10 15 10000 > "$WORK/sent" &
-blast_pid=$!
-sleep 0.3
-reload_count() { grep -c '"reloaded' "$WORK/daemon.log" || true; }
-for i in $(seq 50); do
-  write_config $((i % 2))
-  n=$(reload_count)
-  kill -HUP "$DAEMON"
-  # Signals sent while a reload runs would merge: wait for this one to finish.
-  for _ in $(seq 100); do [[ $(reload_count) -gt $n ]] && break; sleep 0.02; done
-done
-wait "$blast_pid"
-sleep 0.3
-leaked=$(( $(udp_arrived) - before ))
-sent=$(cat "$WORK/sent")
+reloads_under_flood 50 15
 [[ $sent -gt 10000 ]] || fail "the sender managed only $sent packets"
 [[ $leaked == 0 ]] || fail "$leaked of $sent packets from the blocked source reached the receiver during reloads"
 reloads=$(grep -c '"reloaded' "$WORK/daemon.log" || true)
@@ -128,23 +135,11 @@ XDPGUARD_TEST_UNSAFE_DELETE_FIRST=1 nsenter --net="/run/netns/$NS_DST" "$XDPGUAR
 DAEMON=$!
 BG_PIDS+=("$DAEMON")
 for _ in $(seq 100); do [[ $(grep -c "xdpguard running" "$WORK/daemon.log") -ge 3 ]] && break; sleep 0.1; done
-before=$(udp_arrived)
-blast 10.200.0.1 10.200.0.10 6 10000 > "$WORK/sent" &
-blast_pid=$!
-sleep 0.3
-for i in $(seq 20); do
-  write_config $((i % 2))
-  n=$(reload_count)
-  kill -HUP "$DAEMON"
-  for _ in $(seq 100); do [[ $(reload_count) -gt $n ]] && break; sleep 0.02; done
-done
-wait "$blast_pid"
-sleep 0.3
-leaked=$(( $(udp_arrived) - before ))
+reloads_under_flood 20 6
 [[ $leaked -gt 0 ]] || fail "the delete-first control leaked nothing: the reload check could not see a gap"
 kill -TERM "$DAEMON"
 wait "$DAEMON" || true
-log "control: $leaked of $(cat "$WORK/sent") packets leaked during delete-first reloads"
+log "control: $leaked of $sent packets leaked during delete-first reloads"
 
 log "--detach-on-exit: SIGTERM detaches"
 nsenter --net="/run/netns/$NS_DST" "$XDPGUARD" run --config "$WORK/config.json" --detach-on-exit 2>> "$WORK/daemon.log" &
