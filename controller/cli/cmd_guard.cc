@@ -24,6 +24,7 @@
 #include "guard/guard_entry.h"
 #include "datapath/xdp_query.h"
 #include "guard/event_format.h"
+#include "guard/event_record.h"
 #include "guard/guard_store.h"
 #include "guard/neighbor_table.h"
 #include "nlohmann/json.hpp"
@@ -32,14 +33,7 @@
 namespace xdpguard::cli {
 namespace {
 
-guard::GuardStore Store(const datapath::PinnedMaps& maps) {
-  return guard::GuardStore(maps.map(XG_MAP_GUARDS), maps.map(XG_MAP_GUARD_IF));
-}
-
-std::string IfName(uint32_t ifindex) {
-  char buf[IF_NAMESIZE] = {};
-  return if_indextoname(ifindex, buf) ? buf : absl::StrCat("if", ifindex);
-}
+guard::GuardStore Store(const datapath::PinnedMaps& maps) { return guard::PinnedGuardStore(maps); }
 
 struct GuardTarget {
   int ifindex;
@@ -110,7 +104,7 @@ int GuardList(const Context& ctx, const Args& args) {
       macs.push_back({{"mac", guard::FormatMac(m.mac.data())},
                       {"source", m.learned ? "learned" : "configured"}});
     std::string gw = e.gateway.ToString();
-    out.push_back({{"interface", IfName(e.ifindex)},
+    out.push_back({{"interface", datapath::InterfaceName(e.ifindex)},
                    {"gateway", gw.substr(0, gw.find('/'))},
                    {"mode", e.drop ? "drop" : "alert"},
                    {"macs", macs}});
@@ -135,12 +129,6 @@ int GuardList(const Context& ctx, const Args& args) {
 
 volatile sig_atomic_t g_stop = 0;
 void OnSignal(int) { g_stop = 1; }
-
-uint64_t ClockNs(clockid_t id) {
-  timespec ts{};
-  clock_gettime(id, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
 
 struct WatchState {
   const datapath::PinnedMaps* maps;
@@ -197,17 +185,9 @@ void PumpAlerts(WatchState* w) {
 
 int OnEvent(void* ctx, void* data, size_t size) {
   auto* w = static_cast<WatchState*>(ctx);
-  if (size < sizeof(xg_guard_event)) {  // check each record's size before reading it
-    spdlog::warn("short guard event ({} bytes) ignored", size);
-    return 0;
-  }
-  xg_guard_event ev;
-  std::memcpy(&ev, data, sizeof(ev));
-  absl::StatusOr<std::vector<guard::Mac>> allowed = Store(*w->maps).AllowedForEvent(ev);
-  std::string line = guard::EventToJson(ev, IfName(ev.ifindex),
-                                        allowed.ok() ? *allowed : std::vector<guard::Mac>{},
-                                        ClockNs(CLOCK_MONOTONIC), ClockNs(CLOCK_REALTIME))
-                         .dump();
+  std::optional<nlohmann::json> event = guard::EventRecordJson(data, size, guard::PinnedGuardStore(*w->maps));
+  if (!event) return 0;
+  std::string line = event->dump();
   std::cout << line << std::endl;
   if (!w->on_alert.empty()) {
     QueueAlert(w, line);

@@ -109,6 +109,16 @@ bool SyncStatic(const Context& ctx, const config::Config& cfg) {
   return true;
 }
 
+void SyncGuards(const Context& ctx, const config::Config* before, const config::Config& cfg) {
+  if (cfg.guards.empty() && (!before || before->guards.empty())) return;
+  absl::StatusOr<WriteSession> session = OpenForWrite(ctx);
+  if (!session.ok()) {
+    spdlog::error("guards: {}", std::string(session.status().message()));
+    return;
+  }
+  daemon::SyncGuards(*session->maps, before, cfg);
+}
+
 }  // namespace
 
 int RunDaemon(const Context& base_ctx, const Argv& argv) {
@@ -138,7 +148,7 @@ int RunDaemon(const Context& base_ctx, const Argv& argv) {
   if (absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> probe = OpenForRead(ctx); !probe.ok())
     return Fail(probe.status());
   SyncStatic(ctx, *cfg);
-  daemon::SyncGuards(ctx.pin_dir, nullptr, *cfg);
+  SyncGuards(ctx, nullptr, *cfg);
   auto guard_events = std::make_shared<daemon::GuardEventReader>();
   if (absl::Status s = guard_events->Start(ctx.pin_dir); !s.ok()) return Fail(s);
   auto collector = std::make_shared<daemon::MetricsCollector>(ctx.pin_dir, guard_events);
@@ -201,7 +211,7 @@ int RunDaemon(const Context& base_ctx, const Argv& argv) {
     };
     if (changed({"interfaces", "maps"})) AttachInterfaces(ctx, *fresh);
     if (changed({"allowlist", "blocklist"})) SyncStatic(ctx, *fresh);
-    if (changed({"guards"})) daemon::SyncGuards(ctx.pin_dir, &*cfg, *fresh);
+    if (changed({"guards"})) SyncGuards(ctx, &*cfg, *fresh);
     if (changed({"feeds", "protect"}) && (!fresh->feeds.empty() || runner)) {
       // With no feeds left, the new runner's first apply removes the old feeds' entries.
       absl::StatusOr<std::unique_ptr<Runner>> r = StartRunner(ctx, *fresh);

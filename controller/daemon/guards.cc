@@ -2,17 +2,14 @@
 #include "daemon/guards.h"
 
 #include <bpf/libbpf.h>
-#include <net/if.h>
 
-#include <cstring>
-#include <ctime>
 #include <set>
 
 #include "absl/strings/str_cat.h"
 #include "datapath/xdp_query.h"
-#include "datapath/pin_dir.h"
 #include "datapath/pinned_maps.h"
 #include "guard/event_format.h"
+#include "guard/event_record.h"
 #include "guard/guard_entry.h"
 #include "guard/guard_store.h"
 #include "spdlog/spdlog.h"
@@ -23,32 +20,10 @@ namespace {
 
 std::string Key(const config::GuardConfig& g) { return g.interface + " " + g.gateway.ToString(); }
 
-guard::GuardStore Store(const datapath::PinnedMaps& maps) {
-  return guard::GuardStore(maps.map(XG_MAP_GUARDS), maps.map(XG_MAP_GUARD_IF));
-}
-
-uint64_t ClockNs(clockid_t id) {
-  timespec ts{};
-  clock_gettime(id, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
-
-std::string IfName(uint32_t ifindex) {
-  char buf[IF_NAMESIZE] = {};
-  return if_indextoname(ifindex, buf) ? buf : absl::StrCat("if", ifindex);
-}
-
 }  // namespace
 
-void SyncGuards(const std::string& pin_dir, const config::Config* before, const config::Config& cfg) {
-  if (cfg.guards.empty() && (!before || before->guards.empty())) return;
-  absl::StatusOr<datapath::PinDirLock> lock = datapath::PinDirLock::Acquire(pin_dir);
-  absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> maps = datapath::PinnedMaps::Open(pin_dir);
-  if (!lock.ok() || !maps.ok()) {
-    spdlog::error("guards: {}", std::string((lock.ok() ? maps.status() : lock.status()).message()));
-    return;
-  }
-  guard::GuardStore store = Store(**maps);
+void SyncGuards(const datapath::PinnedMaps& maps, const config::Config* before, const config::Config& cfg) {
+  guard::GuardStore store = guard::PinnedGuardStore(maps);
   std::set<std::string> declared;
   for (const config::GuardConfig& g : cfg.guards) {
     declared.insert(Key(g));
@@ -77,21 +52,11 @@ void SyncGuards(const std::string& pin_dir, const config::Config* before, const 
 
 int OnGuardEvent(void* ctx, void* data, size_t size) {
   auto* reader = static_cast<GuardEventReader*>(ctx);
-  if (size < sizeof(xg_guard_event)) {
-    spdlog::warn("short guard event ({} bytes) ignored", size);
-    return 0;
-  }
-  xg_guard_event ev;
-  std::memcpy(&ev, data, sizeof(ev));
-  std::vector<guard::Mac> allowed;
-  if (auto maps = datapath::PinnedMaps::Open(reader->pin_dir_); maps.ok()) {
-    if (auto a = Store(**maps).AllowedForEvent(ev); a.ok()) allowed = *a;
-  }
-  std::string ifname = IfName(ev.ifindex);
-  nlohmann::json j = guard::EventToJson(ev, ifname, allowed, ClockNs(CLOCK_MONOTONIC), ClockNs(CLOCK_REALTIME));
-  spdlog::warn("gateway guard alert: {}", j.dump());
+  std::optional<nlohmann::json> event = guard::EventRecordJson(data, size, guard::PinnedGuardStore(*reader->maps_));
+  if (!event) return 0;
+  spdlog::warn("gateway guard alert: {}", event->dump());
   std::lock_guard<std::mutex> lock(reader->mu_);
-  reader->counts_[{ifname, guard::EventKindName(ev.kind)}]++;
+  reader->counts_[{event->value("interface", ""), event->value("kind", "")}]++;
   return 0;
 }
 
@@ -115,7 +80,8 @@ void GuardEventReader::Run() {
     spdlog::error("guard events: {}", std::string(maps.status().message()));
     return;
   }
-  ring_buffer* rb = ring_buffer__new((*maps)->map(XG_MAP_GUARD_EVENTS)->fd(), OnGuardEvent, this, nullptr);
+  maps_ = std::move(*maps);
+  ring_buffer* rb = ring_buffer__new(maps_->map(XG_MAP_GUARD_EVENTS)->fd(), OnGuardEvent, this, nullptr);
   if (!rb) {
     spdlog::error("guard events: cannot open the ring buffer");
     return;

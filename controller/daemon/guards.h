@@ -15,11 +15,12 @@
 
 #include "absl/status/statusor.h"
 #include "config/config.h"
+#include "datapath/pinned_maps.h"
 
 namespace xdpguard::daemon {
 
-// before: the config running until now (nullptr at start).
-void SyncGuards(const std::string& pin_dir, const config::Config* before, const config::Config& cfg);
+// before: the config running until now (nullptr at start). Caller holds the writer lock.
+void SyncGuards(const datapath::PinnedMaps& maps, const config::Config* before, const config::Config& cfg);
 
 class GuardEventReader {
  public:
@@ -33,6 +34,7 @@ class GuardEventReader {
  private:
   void Run();
   std::string pin_dir_;
+  std::unique_ptr<datapath::PinnedMaps> maps_;  // opened once by the reader thread
   std::thread thread_;
   std::atomic<bool> stop_{false};
   mutable std::mutex mu_;

@@ -59,9 +59,7 @@ std::vector<Cidr> NotIn(const std::vector<Cidr>& from, const std::vector<Cidr>& 
 }
 
 std::string Identity(const datapath::PinnedMaps& maps) {
-  absl::StatusOr<std::string> boot = ReadWholeFile("/proc/sys/kernel/random/boot_id", 128);
-  return absl::StrCat(boot.ok() ? *boot : "unknown", "/", maps.Blocklist().Identity(), "/",
-                      maps.Allowlist().Identity());
+  return absl::StrCat(maps.Blocklist().Identity(), "/", maps.Allowlist().Identity());
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -39,6 +40,16 @@ absl::StatusOr<std::unique_ptr<LibbpfMap>> LibbpfMap::OpenPinned(const std::stri
   int fd = bpf_obj_get(path.c_str());
   if (fd < 0) return ErrnoToStatus(errno, absl::StrCat("open pinned map ", path));
   return FromFd(UniqueFd(fd));
+}
+
+std::string LibbpfMap::identity() const {
+  static const std::string boot = [] {
+    std::ifstream in("/proc/sys/kernel/random/boot_id");
+    std::string id;
+    std::getline(in, id);
+    return id.empty() ? std::string("unknown-boot") : id;
+  }();
+  return absl::StrCat(boot, "/map-id:", info_.id);
 }
 
 absl::StatusOr<bool> LibbpfMap::Lookup(const void* key, void* value) {

@@ -26,8 +26,9 @@ class LibbpfMap : public MapBackend {
   uint32_t key_size() const override { return info_.key_size; }
   uint32_t value_size() const override { return info_.value_size; }
   uint32_t max_entries() const override { return info_.max_entries; }
-  // Kernel map ids are allocated cyclically and not reused until the id space wraps.
-  std::string identity() const override { return "map-id:" + std::to_string(info_.id); }
+  // Kernel map ids are allocated cyclically and not reused until the id space wraps, but
+  // they start over at boot: the boot id makes the identity unique across reboots.
+  std::string identity() const override;
   uint32_t type() const { return info_.type; }
   uint32_t id() const { return info_.id; }
   uint32_t map_flags() const { return info_.map_flags; }

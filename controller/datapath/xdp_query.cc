@@ -84,6 +84,11 @@ absl::StatusOr<int> InterfaceIndex(const std::string& ifname) {
   return static_cast<int>(idx);
 }
 
+std::string InterfaceName(uint32_t ifindex) {
+  char buf[IF_NAMESIZE] = {};
+  return if_indextoname(ifindex, buf) ? buf : absl::StrCat("if", ifindex);
+}
+
 absl::StatusOr<int> InterfaceMtu(const std::string& ifname) {
   // ioctl on a socket of this network namespace: /sys/class/net shows the namespace
   // sysfs was mounted in, which differs after nsenter --net.

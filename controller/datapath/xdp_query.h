@@ -44,6 +44,8 @@ absl::StatusOr<std::vector<InterfaceXdpState>> FindOurInterfaces(const std::stri
 
 // ifindex for a name; NotFound naming the interface.
 absl::StatusOr<int> InterfaceIndex(const std::string& ifname);
+// The name of an ifindex, or "ifN" when it is gone (events outlive interfaces).
+std::string InterfaceName(uint32_t ifindex);
 // MTU of an interface, from sysfs.
 absl::StatusOr<int> InterfaceMtu(const std::string& ifname);
 

@@ -49,12 +49,6 @@ absl::StatusOr<std::string> ReadApiKey(const config::FeedConfig& feed) {
   return key;
 }
 
-// Boot id + map ids: stable while these maps exist, different after a reboot.
-std::string MapsIdentity(const datapath::PrefixTable<xg_rule>& table) {
-  absl::StatusOr<std::string> boot = ReadWholeFile("/proc/sys/kernel/random/boot_id", 128);
-  return absl::StrCat(boot.ok() ? absl::StripAsciiWhitespace(*boot) : "unknown-boot", "/", table.Identity());
-}
-
 bool HasEofConvention(Format f) { return f == Format::kPlain || f == Format::kSpamhausDrop; }
 
 }  // namespace
@@ -329,7 +323,7 @@ absl::StatusOr<ApplySummary> FeedEngine::Apply(datapath::PrefixTable<xg_rule>* b
   if (!local.ok()) return local.status();
   RangeList protected_ranges = BuildProtectedRanges(config_.protect, allowlist, *local, {});
 
-  const std::string identity = MapsIdentity(*block);
+  const std::string identity = block->Identity();  // different after a reboot or re-attach
   absl::StatusOr<AppliedState> before =
       resync ? absl::StatusOr<AppliedState>(absl::NotFoundError("resync")) : store_.LoadApplied();
   if (before.ok() && before->maps_identity != identity) {

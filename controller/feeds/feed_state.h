@@ -53,8 +53,8 @@ FeedStatus StatusFromJson(const nlohmann::json& j);
 struct AppliedState {
   std::vector<UnionEntry> entries;                  // sorted by prefix
   std::map<uint16_t, std::string> rule_fingerprints;  // origin -> rule the entries carry
-  // The maps these entries were written to (boot id + map ids): a reboot or a re-created
-  // map makes the file describe maps that no longer exist.
+  // The maps these entries were written to (PrefixTable::Identity: boot id + map ids): a
+  // reboot or a re-created map makes the file describe maps that no longer exist.
   std::string maps_identity;
 };
 

@@ -28,8 +28,6 @@ net::Cidr FromAddressValue(net::Family family, u128 v, int prefixlen) {
 
 namespace {
 
-u128 Start(const net::Cidr& c) { return AddressValue(c); }
-
 u128 End(const net::Cidr& c, u128 start) {
   int host_bits = c.MaxPrefixLen() - c.prefixlen;
   if (host_bits == 128) return ~static_cast<u128>(0);
@@ -118,7 +116,7 @@ void Aggregate(std::vector<net::Cidr>* cidrs) {
   std::vector<P> out;
   out.reserve(cidrs->size());
   for (const net::Cidr& c : *cidrs) {
-    P p{c.family, c.MaxPrefixLen(), c.prefixlen, Start(c)};
+    P p{c.family, c.MaxPrefixLen(), c.prefixlen, AddressValue(c)};
     if (!out.empty() && contains(out.back(), p)) continue;
     out.push_back(p);
     while (out.size() >= 2 && siblings(out[out.size() - 2], out.back())) {
@@ -131,12 +129,12 @@ void Aggregate(std::vector<net::Cidr>* cidrs) {
 }
 
 void RangeList::Add(const net::Cidr& cidr, bool inside_only) {
-  u128 s = Start(cidr);
+  u128 s = AddressValue(cidr);
   ranges_.push_back({cidr.family, s, End(cidr, s), inside_only, cidr});
 }
 
 const net::Cidr* RangeList::Find(const net::Cidr& cidr) const {
-  u128 s = Start(cidr), e = End(cidr, s);
+  u128 s = AddressValue(cidr), e = End(cidr, s);
   for (const Range& r : ranges_) {
     if (r.family != cidr.family) continue;
     bool hit = r.inside_only ? (r.lo <= s && e <= r.hi) : (s <= r.hi && r.lo <= e);

@@ -148,4 +148,8 @@ absl::Status GuardStore::RebuildInterface(uint32_t ifindex) {
   return guard_if_->UpdateBatch(&ifindex, &gi, 1, &n);
 }
 
+GuardStore PinnedGuardStore(const datapath::PinnedMaps& maps) {
+  return GuardStore(maps.map(XG_MAP_GUARDS), maps.map(XG_MAP_GUARD_IF));
+}
+
 }  // namespace xdpguard::guard

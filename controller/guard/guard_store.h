@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "datapath/map_backend.h"
+#include "datapath/pinned_maps.h"
 #include "guard/mac.h"
 #include "net/cidr.h"
 #include "xdpguard_guard.h"
@@ -52,6 +53,9 @@ class GuardStore {
 };
 
 xg_guard_key GuardKey(uint32_t ifindex, const net::Cidr& gateway);
+
+// The guard store over the pinned guard maps.
+GuardStore PinnedGuardStore(const datapath::PinnedMaps& maps);
 
 }  // namespace xdpguard::guard
 
