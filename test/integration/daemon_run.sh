@@ -29,10 +29,6 @@ write_config() {  # variant (0 or 1): both block 10.200.0.1, the rest differs
 JSON
   mv "$WORK/config.json.tmp" "$WORK/config.json"
 }
-entries() { xg block list --json | python3 -c '
-import json, sys
-for e in sorted(json.load(sys.stdin), key=lambda e: e["cidr"]): print(e["cidr"], e["origin"], e["action"])'; }
-has_entry() { entries > "$WORK/entries"; grep -q "$1" "$WORK/entries"; }
 start_daemon() {
   nsenter --net="/run/netns/$NS_DST" "$XDPGUARD" run --config "$WORK/config.json" 2>> "$WORK/daemon.log" &
   DAEMON=$!

@@ -22,3 +22,14 @@ start_feed_server() {
   done
   fail "feed server on port $port did not start"
 }
+
+# The blocklist as sorted "cidr origin action" lines.
+entries() {
+  xg block list --json | python3 -c '
+import json, sys
+for e in sorted(json.load(sys.stdin), key=lambda e: e["cidr"]):
+    print(e["cidr"], e["origin"], e["action"])'
+}
+# has_entry REGEX: through a file, since grep -q on a pipe could cut the writer off (EPIPE
+# under pipefail).
+has_entry() { entries > "$WORK/entries"; grep -q "$1" "$WORK/entries"; }

@@ -45,14 +45,6 @@ write_config() {  # with_a
   {"name": "b", "format": "plain", "path": "$WORK/b.txt", "action": "ratelimit", "ratelimit": {"pps": 5}}]}
 JSON
 }
-entries() {  # prints "cidr origin action" lines, sorted
-  xg block list --json | python3 -c '
-import json, sys
-for e in sorted(json.load(sys.stdin), key=lambda e: e["cidr"]):
-    print(e["cidr"], e["origin"], e["action"])'
-}
-
-has_entry() { entries > "$WORK/entries"; grep -q "$1" "$WORK/entries"; }
 
 write_config yes
 xg feeds apply --config "$WORK/config.json" > "$WORK/out" 2> "$WORK/err" || { cat "$WORK/out" "$WORK/err"; fail "apply failed"; }
