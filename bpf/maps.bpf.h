@@ -44,10 +44,10 @@ struct {
   __type(value, struct xg_allow);
 } xg_allow_v6 SEC(".maps");
 
-/* Verdict x family counters, indexed by class * XG_FAM_MAX + family. */
+/* Verdict x family counters per interface stats slot (see xdpguard_maps.h). */
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-  __uint(max_entries, XG_STATS_ENTRIES);
+  __uint(max_entries, XG_STATS_MAP_ENTRIES);
   __type(key, __u32);
   __type(value, struct xg_counter);
 } xg_stats SEC(".maps");
@@ -102,6 +102,14 @@ struct {
   __type(key, __u32);
   __type(value, struct xg_if_config);
 } xg_ifconfig SEC(".maps");
+
+/* Owner (ifindex) of each stats slot; written by the controller, never read here. */
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, XG_MAX_IF_SLOTS);
+  __type(key, __u32);
+  __type(value, __u32);
+} xg_if_slots SEC(".maps");
 
 /* Describes the pinned state (ABI version); never read by the datapath. */
 struct {

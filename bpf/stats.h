@@ -11,8 +11,11 @@
 
 #include "maps.bpf.h"
 
-static __always_inline void count_verdict(__u32 cls, __u32 family, __u32 reason, __u64 bytes) {
-  __u32 idx = cls * XG_FAM_MAX + family;
+static __always_inline void count_verdict(__u32 slot, __u32 cls, __u32 family, __u32 reason,
+                                          __u64 bytes) {
+  /* Out-of-range slots (a newer controller?) fall back to the shared block 0. */
+  if (slot >= XG_MAX_IF_SLOTS) slot = 0;
+  __u32 idx = slot * XG_STATS_ENTRIES + cls * XG_FAM_MAX + family;
   struct xg_counter *c = bpf_map_lookup_elem(&xg_stats, &idx);
   if (c) {
     c->packets++;

@@ -44,6 +44,7 @@ struct if_cfg {
   __u8 flow_mode;
   __u8 drop_sample_shift;
   __u8 pass_sample_shift;
+  __u8 stats_slot;
 };
 
 static __always_inline void load_if_cfg(struct xdp_md *ctx, struct if_cfg *cfg) {
@@ -54,11 +55,13 @@ static __always_inline void load_if_cfg(struct xdp_md *ctx, struct if_cfg *cfg) 
   cfg->flow_mode = XG_FLOWS_MATCHED;
   cfg->drop_sample_shift = XG_DEFAULT_DROP_SAMPLE_SHIFT;
   cfg->pass_sample_shift = XG_DEFAULT_PASS_SAMPLE_SHIFT;
+  cfg->stats_slot = 0;
   if (!c) return; /* ifindex beyond the array: defaults */
   cfg->flags = c->flags;
   cfg->flow_mode = c->flow_mode;
   if (c->drop_sample_code) cfg->drop_sample_shift = c->drop_sample_code - 1;
   if (c->pass_sample_code) cfg->pass_sample_shift = c->pass_sample_code - 1;
+  cfg->stats_slot = c->stats_slot;
 }
 
 /* Applies a matched rule. Monitor (rule or interface) turns what would be dropped into a
@@ -179,7 +182,7 @@ static __always_inline int xdpguard_run(struct xdp_md *ctx, int frags) {
   }
 
 out:
-  count_verdict(v.cls, v.family, v.reason, frame_len);
+  count_verdict(cfg.stats_slot, v.cls, v.family, v.reason, frame_len);
   return v.action;
 }
 

@@ -19,7 +19,7 @@
 
 /* Bumped whenever a struct below changes size or meaning; stored in the info map so an
  * older controller never misreads newer pinned maps (and vice versa). */
-#define XG_ABI_VERSION 3
+#define XG_ABI_VERSION 4
 
 /* Map names (<= 15 chars: the kernel truncates longer names). The controller opens pins
  * under XG_PIN_DIR by these names. */
@@ -33,6 +33,7 @@
 #define XG_MAP_RULE_STATS "xg_rule_stats"
 #define XG_MAP_ORIGIN_STATS "xg_origin_stats"
 #define XG_MAP_IFCONFIG "xg_ifconfig"
+#define XG_MAP_IF_SLOTS "xg_if_slots"
 #define XG_MAP_INFO "xg_info"
 #define XG_MAP_COMMENTS "xg_comments"
 #define XG_MAP_BUCKETS "xg_buckets"
@@ -49,6 +50,7 @@
 #define XG_MAX_MAP_ENTRIES (1u << 28)
 #define XG_MAX_ORIGINS 256 /* origin 0 = manual (CLI), 1..255 = feeds */
 #define XG_MAX_IFINDEX 65536 /* xg_ifconfig is an array indexed by ifindex (see below) */
+#define XG_MAX_IF_SLOTS 64 /* per-interface verdict counters; slot 0 = interfaces without one */
 #define XG_MAX_VLAN_DEPTH 2 /* 802.1ad + 802.1Q (QinQ) */
 #define XG_MAX_IPV6_EXTHDRS 8
 #define XG_MAX_RULE_RETRIES 4 /* covering prefixes tried when the best match expired or
@@ -135,8 +137,12 @@ struct xg_counter {
 #define XG_CLASS_RATELIMIT 5 /* dropped by a rate limit (over the token bucket) */
 #define XG_CLASS_MAX 6
 
-/* xg_stats is a per-CPU array indexed by class * XG_FAM_MAX + family. */
+/* xg_stats is a per-CPU array of XG_MAX_IF_SLOTS blocks of XG_STATS_ENTRIES counters, one
+ * block per interface stats slot (xg_if_config.stats_slot), indexed within a block by
+ * class * XG_FAM_MAX + family. xg_if_slots (an array of XG_MAX_IF_SLOTS __u32) names the
+ * ifindex that owns each slot; the datapath never reads it. */
 #define XG_STATS_ENTRIES (XG_CLASS_MAX * XG_FAM_MAX)
+#define XG_STATS_MAP_ENTRIES (XG_MAX_IF_SLOTS * XG_STATS_ENTRIES)
 
 /* Why a frame was not (fully) understood. xg_reasons is a per-CPU array of packet counts
  * indexed by these. Names follow Suricata's decoder events where one exists. */
@@ -201,7 +207,7 @@ struct xg_if_config {
   __u8 flow_mode;        /* XG_FLOWS_* */
   __u8 drop_sample_code; /* 0 = default shift, else shift + 1: record 1 in 2^shift drops */
   __u8 pass_sample_code; /* same encoding, for packets that matched no rule ("all" mode) */
-  __u8 reserved;
+  __u8 stats_slot;       /* block of xg_stats this interface counts into (0 = shared) */
 };
 
 /* Token-bucket state, keyed by rule (+ source address for per-source limits). GCRA: tat is

@@ -23,6 +23,7 @@
 #include "cli/session.h"
 #include "common/json_log.h"
 #include "daemon/guards.h"
+#include "daemon/map_census.h"
 #include "daemon/metrics.h"
 #include "daemon/static_lists.h"
 #include "datapath/attach.h"
@@ -151,7 +152,8 @@ int RunDaemon(const Context& base_ctx, const Argv& argv) {
   SyncGuards(ctx, nullptr, *cfg);
   auto guard_events = std::make_shared<daemon::GuardEventReader>();
   if (absl::Status s = guard_events->Start(ctx.pin_dir); !s.ok()) return Fail(s);
-  auto collector = std::make_shared<daemon::MetricsCollector>(ctx.pin_dir, guard_events);
+  auto census = std::make_shared<daemon::CensusThread>(ctx.pin_dir);
+  auto collector = std::make_shared<daemon::MetricsCollector>(ctx.pin_dir, guard_events, census);
   collector->SetConfig(*cfg);
   std::unique_ptr<daemon::MetricsServer> metrics;
   if (cfg->metrics.enabled) {
@@ -174,6 +176,7 @@ int RunDaemon(const Context& base_ctx, const Argv& argv) {
     auto wait = next ? *next - Clock::now() : Clock::duration(std::chrono::hours(1));
     if (wait <= Clock::duration::zero()) {
       RunDue(ctx, *runner);
+      census->Poke();
       continue;
     }
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(wait).count() + 1;
@@ -235,6 +238,7 @@ int RunDaemon(const Context& base_ctx, const Argv& argv) {
         }
       }
     }
+    census->Poke();
     cfg = std::move(fresh);
     ConfigureLogging(*cfg);
     spdlog::info("reloaded {}", path);

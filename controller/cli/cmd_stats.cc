@@ -14,6 +14,35 @@
 
 namespace xdpguard::cli {
 
+namespace {
+
+// Packets per interface and verdict (all families), for interfaces that saw any.
+void PrintPerInterface(const datapath::Counters& c) {
+  bool header = false;
+  for (const datapath::InterfaceVerdicts& iv : c.interfaces) {
+    uint64_t per_class[XG_CLASS_MAX] = {};
+    uint64_t total = 0;
+    for (int cls = 0; cls < XG_CLASS_MAX; cls++)
+      for (int fam = 0; fam < XG_FAM_MAX; fam++) {
+        per_class[cls] += iv.verdicts[cls][fam].packets;
+        total += iv.verdicts[cls][fam].packets;
+      }
+    if (total == 0) continue;
+    if (!header) {
+      std::printf("\nper interface (packets):\n  %-16s", "INTERFACE");
+      for (int cls = 0; cls < XG_CLASS_MAX; cls++) std::printf(" %12s", datapath::ClassName(cls));
+      std::printf("\n");
+      header = true;
+    }
+    std::printf("  %-16s", datapath::InterfaceLabel(iv).c_str());
+    for (int cls = 0; cls < XG_CLASS_MAX; cls++)
+      std::printf(" %12llu", (unsigned long long)per_class[cls]);
+    std::printf("\n");
+  }
+}
+
+}  // namespace
+
 int RunStats(const Context& ctx, const Argv& argv) {
   absl::StatusOr<Args> args = Args::Parse(argv, {{"json"}, {"top"}});
   if (!args.ok()) return Fail(args.status());
@@ -33,6 +62,14 @@ int RunStats(const Context& ctx, const Argv& argv) {
     for (int fam = 0; fam < XG_FAM_MAX; fam++)
       j["verdicts"][datapath::ClassName(cls)][datapath::FamilyName(fam)] = {
           {"packets", c->verdicts[cls][fam].packets}, {"bytes", c->verdicts[cls][fam].bytes}};
+  j["interfaces"] = nlohmann::json::object();
+  for (const datapath::InterfaceVerdicts& iv : c->interfaces) {
+    nlohmann::json& ij = j["interfaces"][datapath::InterfaceLabel(iv)];
+    for (int cls = 0; cls < XG_CLASS_MAX; cls++)
+      for (int fam = 0; fam < XG_FAM_MAX; fam++)
+        ij[datapath::ClassName(cls)][datapath::FamilyName(fam)] = {
+            {"packets", iv.verdicts[cls][fam].packets}, {"bytes", iv.verdicts[cls][fam].bytes}};
+  }
   for (int r = 1; r < XG_REASON_MAX; r++) j["reasons"][datapath::ReasonName(r)] = c->reasons[r];
   uint64_t malformed = 0;
   for (int r = 1; r < XG_REASON_MAX; r++)
@@ -65,6 +102,7 @@ int RunStats(const Context& ctx, const Argv& argv) {
                 (unsigned long long)v[2].packets,
                 (unsigned long long)(v[0].bytes + v[1].bytes + v[2].bytes));
   }
+  PrintPerInterface(*c);
   std::printf("\nmalformed: %llu\n", (unsigned long long)malformed);
   for (int r = 1; r < XG_REASON_MAX; r++)
     if (c->reasons[r])

@@ -36,6 +36,40 @@ void Add(MetricFamily* f, std::vector<ClientMetric::Label> labels, double value)
   f->metric.push_back(std::move(m));
 }
 
+// Entries per origin and family, map fill ratios, and when they were counted.
+void AddCensus(const std::shared_ptr<const Census>& census,
+               const std::map<uint16_t, std::string>& names, std::vector<MetricFamily>* out) {
+  if (!census) return;  // the first census has not finished yet
+  MetricFamily block = Family("xdpguard_blocklist_entries", "Blocklist entries by origin (manual, config or feed name) and family, at the last census", MetricType::Gauge);
+  MetricFamily allow = Family("xdpguard_allowlist_entries", "Allowlist entries by origin and family, at the last census", MetricType::Gauge);
+  for (uint32_t o = 0; o < XG_MAX_ORIGINS; o++) {
+    auto it = names.find(static_cast<uint16_t>(o));
+    const bool named = it != names.end();
+    for (int fam = 0; fam < 2; fam++) {
+      // Every named origin appears (zero included); unnamed ids only when they hold entries.
+      const std::string origin = named ? it->second : lists::OriginName(static_cast<uint16_t>(o));
+      if (named || census->block[o][fam]) Add(&block, {{"family", datapath::FamilyName(fam)}, {"origin", origin}}, static_cast<double>(census->block[o][fam]));
+      if (named || census->allow[o][fam]) Add(&allow, {{"family", datapath::FamilyName(fam)}, {"origin", origin}}, static_cast<double>(census->allow[o][fam]));
+    }
+  }
+  out->push_back(block);
+  out->push_back(allow);
+  MetricFamily fill = Family("xdpguard_map_fill_ratio", "Entries / max_entries of each sized map at the last census (LRU maps at 1 are evicting)", MetricType::Gauge);
+  MetricFamily capacity = Family("xdpguard_map_max_entries", "Capacity of each sized map", MetricType::Gauge);
+  for (const MapFill& f : census->fill) {
+    Add(&fill, {{"map", f.map}}, f.max_entries ? static_cast<double>(f.entries) / f.max_entries : 0);
+    Add(&capacity, {{"map", f.map}}, static_cast<double>(f.max_entries));
+  }
+  out->push_back(fill);
+  out->push_back(capacity);
+  MetricFamily when = Family("xdpguard_map_census_timestamp_seconds", "Unix time of the last map census (entry counts and fill ratios)", MetricType::Gauge);
+  Add(&when, {}, census->taken_unix_seconds);
+  out->push_back(when);
+  MetricFamily took = Family("xdpguard_map_census_duration_seconds", "How long the last map census took", MetricType::Gauge);
+  Add(&took, {}, census->duration_seconds);
+  out->push_back(took);
+}
+
 }  // namespace
 
 void MetricsCollector::SetConfig(const config::Config& cfg) {
@@ -61,13 +95,16 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
   Add(&up, {}, c.ok() ? 1 : 0);
   out.push_back(up);
   if (c.ok()) {
-    MetricFamily packets = Family("xdpguard_packets_total", "Packets seen by the XDP program, by address family and verdict", MetricType::Counter);
-    MetricFamily bytes = Family("xdpguard_bytes_total", "Bytes seen by the XDP program, by address family and verdict", MetricType::Counter);
-    for (int cls = 0; cls < XG_CLASS_MAX; cls++) {
-      for (int fam = 0; fam < XG_FAM_MAX; fam++) {
-        std::vector<ClientMetric::Label> l = {{"family", datapath::FamilyName(fam)}, {"verdict", datapath::ClassName(cls)}};
-        Add(&packets, l, static_cast<double>(c->verdicts[cls][fam].packets));
-        Add(&bytes, l, static_cast<double>(c->verdicts[cls][fam].bytes));
+    MetricFamily packets = Family("xdpguard_packets_total", "Packets seen by the XDP program, by interface, address family and verdict (interface=\"shared\": interfaces without a counter slot of their own)", MetricType::Counter);
+    MetricFamily bytes = Family("xdpguard_bytes_total", "Bytes seen by the XDP program, by interface, address family and verdict", MetricType::Counter);
+    for (const datapath::InterfaceVerdicts& iv : c->interfaces) {
+      const std::string label = datapath::InterfaceLabel(iv);
+      for (int cls = 0; cls < XG_CLASS_MAX; cls++) {
+        for (int fam = 0; fam < XG_FAM_MAX; fam++) {
+          std::vector<ClientMetric::Label> l = {{"family", datapath::FamilyName(fam)}, {"interface", label}, {"verdict", datapath::ClassName(cls)}};
+          Add(&packets, l, static_cast<double>(iv.verdicts[cls][fam].packets));
+          Add(&bytes, l, static_cast<double>(iv.verdicts[cls][fam].bytes));
+        }
       }
     }
     out.push_back(packets);
@@ -75,7 +112,7 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
     MetricFamily limited = Family("xdpguard_ratelimited_packets_total", "Packets dropped by a rate limit", MetricType::Counter);
     double rl = 0;
     for (int fam = 0; fam < XG_FAM_MAX; fam++) rl += static_cast<double>(c->verdicts[XG_CLASS_RATELIMIT][fam].packets);
-    Add(&limited, {}, rl);
+    Add(&limited, {}, rl);  // all interfaces: the per-interface split is in packets_total
     out.push_back(limited);
 
     // Per origin: manual, config, and one series per feed (bounded by the config).
@@ -86,6 +123,7 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
         for (const auto& [name, id] : *origins) names[id] = name;
       }
     }
+    AddCensus(census_ ? census_->Latest() : nullptr, names, &out);
     MetricFamily matches = Family("xdpguard_rule_matches_total", "Packets that matched a blocklist rule, by origin (manual, config or feed name)", MetricType::Counter);
     for (const auto& [id, name] : names) Add(&matches, {{"origin", name}}, static_cast<double>(c->origins[id].packets));
     out.push_back(matches);

@@ -2,8 +2,9 @@
 // Prometheus exposition for the daemon (prometheus-cpp). Nothing is counted twice: every
 // value is read at scrape time from where it lives, the datapath's per-CPU maps (summed
 // over CPUs) and the feed status files. Labels stay bounded: per family/verdict, per
-// origin (manual, config, one per feed), per feed and error reason, per guard stat kind.
-// The datapath counts globally, not per interface, so there is no interface label yet.
+// origin (manual, config, one per feed), per feed and error reason, per guard stat kind,
+// per interface (at most XG_MAX_IF_SLOTS counter blocks). Entry counts and fill ratios
+// come from the background census (map_census.h), not from a walk per scrape.
 #ifndef XDPGUARD_DAEMON_METRICS_H_
 #define XDPGUARD_DAEMON_METRICS_H_
 
@@ -15,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "config/config.h"
 #include "daemon/guards.h"
+#include "daemon/map_census.h"
 #include "prometheus/collectable.h"
 #include "prometheus/exposer.h"
 
@@ -22,8 +24,11 @@ namespace xdpguard::daemon {
 
 class MetricsCollector : public prometheus::Collectable {
  public:
-  MetricsCollector(std::string pin_dir, std::shared_ptr<const GuardEventReader> guard_events)
-      : pin_dir_(std::move(pin_dir)), guard_events_(std::move(guard_events)) {}
+  MetricsCollector(std::string pin_dir, std::shared_ptr<const GuardEventReader> guard_events,
+                   std::shared_ptr<const CensusThread> census)
+      : pin_dir_(std::move(pin_dir)),
+        guard_events_(std::move(guard_events)),
+        census_(std::move(census)) {}
   // The config whose feeds are reported (replaced on reload).
   void SetConfig(const config::Config& cfg);
   std::vector<prometheus::MetricFamily> Collect() const override;
@@ -31,6 +36,7 @@ class MetricsCollector : public prometheus::Collectable {
  private:
   std::string pin_dir_;
   std::shared_ptr<const GuardEventReader> guard_events_;
+  std::shared_ptr<const CensusThread> census_;
   mutable std::mutex mu_;
   std::shared_ptr<const config::Config> config_;
 };

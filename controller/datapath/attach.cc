@@ -16,6 +16,8 @@
 #include "common/errno_status.h"
 #include "common/unique_fd.h"
 #include "datapath/interface_config.h"
+#include "datapath/pinned_maps.h"
+#include "datapath/stats_slots.h"
 
 namespace xdpguard::datapath {
 namespace {
@@ -113,14 +115,12 @@ absl::Status AttachWithLibxdp(const AttachOptions& options, int ifindex, bool fr
   return (*obj)->FinishPinning();
 }
 
-bool ChangesSettings(const AttachOptions& o) {
-  return o.monitor || o.flow_mode || o.drop_sample_shift || o.pass_sample_shift;
-}
-
-// Writes the requested interface settings into the pinned xg_ifconfig, creating the pinned
-// maps first if this is the first attach (a plain load pins them; libxdp's load then
-// reuses them).
-absl::Status ApplySettingsBeforeAttach(const AttachOptions& options, int ifindex, bool frags) {
+// Writes the interface's settings into the pinned xg_ifconfig (its stats slot, plus the
+// requested options), creating the pinned maps first if this is the first attach (a plain
+// load pins them; libxdp's load then reuses them). Done before the program runs on the
+// interface, so its first packets are already counted as its own.
+absl::Status ApplySettingsBeforeAttach(const AttachOptions& options, int ifindex, bool frags,
+                                       std::string* note) {
   if (PinnedStatsMapId(options.pin_dir) == 0) {
     absl::StatusOr<std::unique_ptr<DatapathObject>> obj =
         DatapathObject::Open({options.pin_dir, options.sizes, frags});
@@ -128,15 +128,21 @@ absl::Status ApplySettingsBeforeAttach(const AttachOptions& options, int ifindex
     if (absl::Status s = (*obj)->Load(); !s.ok()) return s;
     if (absl::Status s = (*obj)->FinishPinning(); !s.ok()) return s;
   }
-  int fd = bpf_obj_get(absl::StrCat(options.pin_dir, "/", XG_MAP_IFCONFIG).c_str());
-  if (fd < 0) return ErrnoToStatus(errno, "open pinned xg_ifconfig");
-  UniqueFd owned(fd);
+  absl::StatusOr<std::unique_ptr<PinnedMaps>> maps = PinnedMaps::Open(options.pin_dir);
+  if (!maps.ok()) return maps.status();
+  const int fd = (*maps)->ifconfig_fd();
   absl::StatusOr<InterfaceSettings> cur = GetInterfaceSettings(fd, static_cast<uint32_t>(ifindex));
   if (!cur.ok()) return cur.status();
   if (options.monitor) cur->monitor = true;
   if (options.flow_mode) cur->flow_mode = *options.flow_mode;
   if (options.drop_sample_shift) cur->drop_sample_shift = *options.drop_sample_shift;
   if (options.pass_sample_shift) cur->pass_sample_shift = *options.pass_sample_shift;
+  absl::StatusOr<SlotAssignment> slot =
+      AssignStatsSlot((*maps)->if_slots_fd(), (*maps)->map(XG_MAP_STATS)->fd(),
+                      static_cast<uint32_t>(ifindex));
+  if (!slot.ok()) return slot.status();
+  cur->stats_slot = slot->slot;
+  if (!slot->note.empty()) *note = slot->note;
   return PutInterfaceSettings(fd, static_cast<uint32_t>(ifindex), *cur);
 }
 
@@ -167,8 +173,11 @@ absl::StatusOr<AttachResult> Attach(const AttachOptions& options) {
             : "";
 
   const bool pins_existed = PinnedStatsMapId(options.pin_dir) != 0;
-  if (ChangesSettings(options) && (!state->attached || state->Ours() || state->multiprog)) {
-    if (absl::Status s = ApplySettingsBeforeAttach(options, state->ifindex, frags); !s.ok()) {
+  if (!state->attached || state->Ours() || state->multiprog) {
+    std::string slot_note;
+    absl::Status s = ApplySettingsBeforeAttach(options, state->ifindex, frags, &slot_note);
+    if (!slot_note.empty()) note = absl::StrCat(note, note.empty() ? "" : "; ", slot_note);
+    if (!s.ok()) {
       if (!pins_existed) (void)RemovePinnedState(options.pin_dir);
       return s;
     }

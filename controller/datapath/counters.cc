@@ -10,6 +10,8 @@
 
 #include "common/errno_status.h"
 #include "datapath/keys.h"
+#include "datapath/stats_slots.h"
+#include "datapath/xdp_query.h"
 
 namespace xdpguard::datapath {
 namespace {
@@ -102,14 +104,33 @@ const char* GuardStatName(int idx) {
   return idx >= 0 && idx < XG_GSTAT_MAX ? kNames[idx] : "unknown";
 }
 
+std::string InterfaceLabel(const InterfaceVerdicts& iv) {
+  return iv.slot == 0 || iv.ifindex == 0 ? "shared" : InterfaceName(iv.ifindex);
+}
+
 absl::StatusOr<Counters> ReadCountersFromFds(int stats_fd, int reasons_fd, int origin_fd,
-                                             int rule_stats_fd, int guard_stats_fd) {
+                                             int rule_stats_fd, int guard_stats_fd,
+                                             int if_slots_fd) {
   Counters c;
-  for (int cls = 0; cls < XG_CLASS_MAX; cls++) {
-    for (int fam = 0; fam < XG_FAM_MAX; fam++) {
-      absl::Status s = SumArrayElem(stats_fd, cls * XG_FAM_MAX + fam, &c.verdicts[cls][fam]);
-      if (!s.ok()) return s;
+  SlotOwners owners{};
+  if (if_slots_fd >= 0) {
+    absl::StatusOr<SlotOwners> read = ReadSlotOwners(if_slots_fd);
+    if (!read.ok()) return read.status();
+    owners = *read;
+  }
+  for (uint32_t slot = 0; slot < XG_MAX_IF_SLOTS; slot++) {
+    InterfaceVerdicts iv{slot, owners[slot], {}};
+    bool any = false;
+    for (int cls = 0; cls < XG_CLASS_MAX; cls++) {
+      for (int fam = 0; fam < XG_FAM_MAX; fam++) {
+        xg_counter& v = iv.verdicts[cls][fam];
+        absl::Status s = SumArrayElem(stats_fd, slot * XG_STATS_ENTRIES + cls * XG_FAM_MAX + fam, &v);
+        if (!s.ok()) return s;
+        Add(&c.verdicts[cls][fam], v);
+        any = any || v.packets != 0;
+      }
     }
+    if (any || iv.ifindex != 0) c.interfaces.push_back(iv);
   }
   for (int r = 0; r < XG_REASON_MAX; r++) {
     if (absl::Status s = SumArrayElem(reasons_fd, r, &c.reasons[r]); !s.ok()) return s;
@@ -138,7 +159,7 @@ absl::StatusOr<Counters> ReadCounters(const PinnedMaps& maps, bool with_rules) {
   return ReadCountersFromFds(maps.map(XG_MAP_STATS)->fd(), maps.map(XG_MAP_REASONS)->fd(),
                              maps.map(XG_MAP_ORIGIN_STATS)->fd(),
                              with_rules ? maps.map(XG_MAP_RULE_STATS)->fd() : -1,
-                             maps.map(XG_MAP_GUARD_STATS)->fd());
+                             maps.map(XG_MAP_GUARD_STATS)->fd(), maps.if_slots_fd());
 }
 
 }  // namespace xdpguard::datapath

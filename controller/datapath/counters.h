@@ -21,8 +21,18 @@ struct RuleCounter {
   xg_counter counter{};
 };
 
+using Verdicts = std::array<std::array<xg_counter, XG_FAM_MAX>, XG_CLASS_MAX>;
+
+// One interface's verdict counters (stats_slots.h). ifindex 0 = the shared block.
+struct InterfaceVerdicts {
+  uint32_t slot = 0;
+  uint32_t ifindex = 0;
+  Verdicts verdicts{};
+};
+
 struct Counters {
-  std::array<std::array<xg_counter, XG_FAM_MAX>, XG_CLASS_MAX> verdicts{};
+  Verdicts verdicts{};                        // every interface
+  std::vector<InterfaceVerdicts> interfaces;  // blocks with an owner or non-zero counts
   std::array<uint64_t, XG_GSTAT_MAX> guard{};  // XG_GSTAT_*
   std::array<uint64_t, XG_REASON_MAX> reasons{};
   std::array<xg_counter, XG_MAX_ORIGINS> origins{};
@@ -35,14 +45,20 @@ const char* FamilyName(int family);
 const char* ReasonName(int reason);
 const char* GuardStatName(int idx);
 
+// "shared" for block 0 (interfaces without a slot of their own), else the owner's name
+// ("ifN" once the interface is gone).
+std::string InterfaceLabel(const InterfaceVerdicts& iv);
+
 // Sums every counter map (with_rules: also reads the per-rule counters).
 absl::StatusOr<Counters> ReadCounters(const PinnedMaps& maps, bool with_rules);
 // Only the per-rule counters (most packets first), for `block list`.
 absl::StatusOr<std::vector<RuleCounter>> ReadRuleCounters(const PinnedMaps& maps);
 
-// The same for an unpinned object (datapath tests, benchmarks): fds of the maps.
+// The same for an unpinned object (datapath tests, benchmarks): fds of the maps. Without
+// if_slots_fd, per-interface blocks are listed without their owner.
 absl::StatusOr<Counters> ReadCountersFromFds(int stats_fd, int reasons_fd, int origin_fd,
-                                             int rule_stats_fd, int guard_stats_fd = -1);
+                                             int rule_stats_fd, int guard_stats_fd = -1,
+                                             int if_slots_fd = -1);
 
 }  // namespace xdpguard::datapath
 

@@ -21,6 +21,7 @@ xg_if_config EncodeSettings(const InterfaceSettings& s) {
   c.pass_sample_code = s.pass_sample_shift == XG_DEFAULT_PASS_SAMPLE_SHIFT
                            ? 0
                            : static_cast<uint8_t>(s.pass_sample_shift + 1);
+  c.stats_slot = s.stats_slot;
   return c;
 }
 
@@ -30,6 +31,7 @@ InterfaceSettings DecodeSettings(const xg_if_config& c) {
   s.flow_mode = c.flow_mode;
   if (c.drop_sample_code) s.drop_sample_shift = static_cast<uint8_t>(c.drop_sample_code - 1);
   if (c.pass_sample_code) s.pass_sample_shift = static_cast<uint8_t>(c.pass_sample_code - 1);
+  s.stats_slot = c.stats_slot;
   return s;
 }
 
@@ -57,7 +59,11 @@ absl::Status PutInterfaceSettings(int ifconfig_fd, uint32_t ifindex, const Inter
 }
 
 absl::Status ResetInterfaceSettings(int ifconfig_fd, uint32_t ifindex) {
-  return PutInterfaceSettings(ifconfig_fd, ifindex, InterfaceSettings{});
+  absl::StatusOr<InterfaceSettings> cur = GetInterfaceSettings(ifconfig_fd, ifindex);
+  if (!cur.ok()) return cur.status();
+  InterfaceSettings defaults;
+  defaults.stats_slot = cur->stats_slot;
+  return PutInterfaceSettings(ifconfig_fd, ifindex, defaults);
 }
 
 absl::Status StampAbiVersion(int info_fd) {

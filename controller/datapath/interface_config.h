@@ -19,6 +19,7 @@ struct InterfaceSettings {
   uint8_t flow_mode = XG_FLOWS_MATCHED;
   uint8_t drop_sample_shift = XG_DEFAULT_DROP_SAMPLE_SHIFT;  // record 1 in 2^shift drops
   uint8_t pass_sample_shift = XG_DEFAULT_PASS_SAMPLE_SHIFT;  // "all" mode, unmatched packets
+  uint8_t stats_slot = 0;  // block of verdict counters (stats_slots.h); not a user setting
 
   uint32_t drop_sample() const { return 1u << drop_sample_shift; }
   uint32_t pass_sample() const { return 1u << pass_sample_shift; }
@@ -31,7 +32,8 @@ InterfaceSettings DecodeSettings(const xg_if_config& c);
 absl::StatusOr<InterfaceSettings> GetInterfaceSettings(int ifconfig_fd, uint32_t ifindex);
 // FailedPrecondition for non-default settings on an ifindex beyond the array.
 absl::Status PutInterfaceSettings(int ifconfig_fd, uint32_t ifindex, const InterfaceSettings& s);
-// Back to the defaults (on detach).
+// Back to the defaults (on detach), keeping the stats slot: the interface's counts stay
+// attributed to it as long as the pinned maps live.
 absl::Status ResetInterfaceSettings(int ifconfig_fd, uint32_t ifindex);
 // Stamps this build's ABI version into xg_info.
 absl::Status StampAbiVersion(int info_fd);

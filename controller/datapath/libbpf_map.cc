@@ -3,6 +3,7 @@
 
 #include <bpf/bpf.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -124,6 +125,33 @@ absl::StatusOr<uint32_t> LibbpfMap::Count() {
 
 absl::Status LibbpfMap::ForEach(
     const std::function<void(const void* key, const void* value)>& visit) {
+  // Batched walk first: 4096 entries per syscall instead of two syscalls per entry (a 1M
+  // entry trie: well under a second instead of seconds). Map types without batch support
+  // answer EINVAL/ENOTSUPP on the first call; they take the per-element walk below.
+  constexpr uint32_t kChunk = 4096;
+  std::vector<char> keys(size_t{key_size()} * kChunk), values(size_t{value_size()} * kChunk);
+  // The batch token is a key for generic batch ops and a bucket index for hash maps.
+  std::vector<char> in_token(std::max<size_t>(key_size(), 8)), out_token(in_token.size());
+  // Per-CPU maps are never walked here (their values are per-CPU arrays).
+  const bool batch = info_.type == BPF_MAP_TYPE_LPM_TRIE || info_.type == BPF_MAP_TYPE_HASH ||
+                     info_.type == BPF_MAP_TYPE_LRU_HASH || info_.type == BPF_MAP_TYPE_ARRAY;
+  bool first = true;
+  while (batch) {
+    uint32_t count = kChunk;
+    int err = bpf_map_lookup_batch(fd_.get(), first ? nullptr : in_token.data(), out_token.data(),
+                                   keys.data(), values.data(), &count, nullptr);
+    const int saved = errno;
+    if (err != 0 && saved != ENOENT) {
+      if (first && (saved == EINVAL || saved == ENOTSUP || saved == EOPNOTSUPP || saved == 524))
+        break;  // 524 = ENOTSUPP, the kernel-internal "no batch op" code
+      return ErrnoToStatus(saved, absl::StrCat("batch read of ", name_));
+    }
+    for (uint32_t i = 0; i < count; i++)
+      visit(keys.data() + size_t{i} * key_size(), values.data() + size_t{i} * value_size());
+    if (err != 0) return absl::OkStatus();  // ENOENT: the walk is complete
+    in_token.swap(out_token);
+    first = false;
+  }
   std::vector<char> key(key_size()), next(key_size()), value(value_size());
   int err = bpf_map_get_next_key(fd_.get(), nullptr, next.data());
   while (err == 0) {

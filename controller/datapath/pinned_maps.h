@@ -30,6 +30,7 @@ class PinnedMaps {
   PrefixTable<xg_rule> Blocklist() const;
   PrefixTable<xg_allow> Allowlist() const;
   int ifconfig_fd() const { return map(XG_MAP_IFCONFIG)->fd(); }
+  int if_slots_fd() const { return map(XG_MAP_IF_SLOTS)->fd(); }
   const std::string& pin_dir() const { return pin_dir_; }
 
  private:

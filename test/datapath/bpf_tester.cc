@@ -9,7 +9,9 @@
 #include <stdexcept>
 #include <string>
 
+#include "absl/status/status.h"
 #include "datapath/interface_config.h"
+#include "datapath/stats_slots.h"
 #include "xdpguard_maps.h"
 
 namespace xdpguard::test {
@@ -116,9 +118,20 @@ datapath::Counters BpfTester::ReadCounters() {
   auto c = datapath::ReadCountersFromFds(obj_->map_fd(XG_MAP_STATS), obj_->map_fd(XG_MAP_REASONS),
                                          obj_->map_fd(XG_MAP_ORIGIN_STATS),
                                          obj_->map_fd(XG_MAP_RULE_STATS),
-                                         obj_->map_fd(XG_MAP_GUARD_STATS));
+                                         obj_->map_fd(XG_MAP_GUARD_STATS),
+                                         obj_->map_fd(XG_MAP_IF_SLOTS));
   Check(c.status(), "read counters");
   return *c;
+}
+
+uint8_t BpfTester::AssignStatsSlot(uint32_t ifindex, bool (*interface_exists)(uint32_t)) {
+  auto a = datapath::AssignStatsSlot(obj_->map_fd(XG_MAP_IF_SLOTS), obj_->map_fd(XG_MAP_STATS),
+                                     ifindex, interface_exists);
+  Check(a.status(), "assign stats slot");
+  datapath::InterfaceSettings s;
+  s.stats_slot = a->slot;
+  SetInterfaceSettings(ifindex, s);
+  return a->slot;
 }
 
 void BpfTester::SetInterfaceMonitor(uint32_t ifindex, bool on) {
@@ -164,7 +177,14 @@ void BpfTester::Reset() {
   ClearMap(obj_->map_fd(XG_MAP_BUCKETS), sizeof(xg_bucket_key));
   ClearMap(obj_->map_fd(XG_MAP_FLOWS), sizeof(xg_flow_key));
   for (uint32_t ifindex : {0u, 1u}) SetInterfaceSettings(ifindex, {});  // the ones tests use
-  ZeroPerCpuArray(obj_->map_fd(XG_MAP_STATS), XG_STATS_ENTRIES, sizeof(xg_counter));
+  for (uint32_t slot = 0; slot < XG_MAX_IF_SLOTS; slot++) {
+    uint32_t free_slot = 0;
+    Check(bpf_map_update_elem(obj_->map_fd(XG_MAP_IF_SLOTS), &slot, &free_slot, BPF_ANY) == 0
+              ? absl::OkStatus()
+              : absl::InternalError("clear xg_if_slots"),
+          "reset");
+  }
+  ZeroPerCpuArray(obj_->map_fd(XG_MAP_STATS), XG_STATS_MAP_ENTRIES, sizeof(xg_counter));
   ZeroPerCpuArray(obj_->map_fd(XG_MAP_REASONS), XG_REASON_MAX, sizeof(__u64));
   ZeroPerCpuArray(obj_->map_fd(XG_MAP_ORIGIN_STATS), XG_MAX_ORIGINS, sizeof(xg_counter));
   ZeroPerCpuArray(obj_->map_fd(XG_MAP_GUARD_STATS), XG_GSTAT_MAX, sizeof(__u64));

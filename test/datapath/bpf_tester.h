@@ -33,6 +33,8 @@ class BpfTester {
   datapath::PrefixTable<xg_allow>& allow() { return *allow_; }
   datapath::Counters ReadCounters();
   void SetInterfaceMonitor(uint32_t ifindex, bool on);
+  // Gives ifindex its own block of verdict counters (resetting its other settings).
+  uint8_t AssignStatsSlot(uint32_t ifindex, bool (*interface_exists)(uint32_t) = nullptr);
   void SetInterfaceSettings(uint32_t ifindex, const datapath::InterfaceSettings& s);
   std::vector<flows::FlowRecord> Flows();
   guard::GuardStore& guards() { return *guards_; }

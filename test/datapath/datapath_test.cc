@@ -315,3 +315,47 @@ TEST_CASE("the frags-aware variant enforces the same rules", "[datapath]") {
   datapath::Counters c = frags.ReadCounters();
   CHECK(c.verdicts[XG_CLASS_DROP][XG_FAM_IPV4].bytes == 14 + 20 + 8 + 1400);
 }
+
+// Per-interface verdict counters: each interface with a stats slot counts into its own
+// block; the totals are the sum of all blocks. When every slot is owned by an existing
+// interface, a new one shares block 0; a removed interface's slot is reused, zeroed.
+TEST_CASE("per-interface counters: own block, shared block, stale slot reused", "[datapath]") {
+  auto& t = Tester();
+  t.Reset();
+  REQUIRE(t.block().Upsert({{C("203.0.113.0/24"), test::DropRule()}}).ok());
+  Bytes blocked = PacketBuilder().Eth().Ipv4("203.0.113.1", kDst4).Udp().Build();
+  // BPF_PROG_TEST_RUN always runs on lo (ifindex 1); before it has a slot, block 0.
+  CHECK(t.Run(blocked, 1) == XDP_DROP);
+  const uint8_t lo_slot = t.AssignStatsSlot(1);
+  CHECK(lo_slot == 1);
+  CHECK(t.AssignStatsSlot(1) == lo_slot);  // stable
+  CHECK(t.Run(blocked, 1) == XDP_DROP);
+  CHECK(t.Run(blocked, 1) == XDP_DROP);
+  datapath::Counters c = t.ReadCounters();
+  CHECK(c.verdicts[XG_CLASS_DROP][XG_FAM_IPV4].packets == 3);
+  REQUIRE(c.interfaces.size() == 2);
+  CHECK(c.interfaces[0].slot == 0);
+  CHECK(c.interfaces[0].verdicts[XG_CLASS_DROP][XG_FAM_IPV4].packets == 1);
+  CHECK(c.interfaces[1].slot == lo_slot);
+  CHECK(c.interfaces[1].ifindex == 1);
+  CHECK(c.interfaces[1].verdicts[XG_CLASS_DROP][XG_FAM_IPV4].packets == 2);
+
+  // Fill every other slot with (pretend) existing interfaces.
+  auto all_exist = [](uint32_t) { return true; };
+  for (uint32_t i = 0; i < XG_MAX_IF_SLOTS - 2; i++) CHECK(t.AssignStatsSlot(1000 + i, all_exist) != 0);
+  CHECK(t.AssignStatsSlot(2000, all_exist) == 0);  // none left: shared block
+  // lo "disappears": its slot goes to the newcomer, counts cleared.
+  auto lo_gone = [](uint32_t ifindex) { return ifindex != 1; };
+  CHECK(t.AssignStatsSlot(2001, lo_gone) == lo_slot);
+  c = t.ReadCounters();
+  CHECK(c.verdicts[XG_CLASS_DROP][XG_FAM_IPV4].packets == 1);
+  bool found = false;
+  for (const auto& iv : c.interfaces) {
+    if (iv.slot != lo_slot) continue;
+    found = true;
+    CHECK(iv.ifindex == 2001);
+    CHECK(iv.verdicts[XG_CLASS_DROP][XG_FAM_IPV4].packets == 0);
+  }
+  CHECK(found);
+  t.Reset();
+}

@@ -27,7 +27,8 @@ for _ in $(seq 100); do grep -q "entries applied" "$WORK/daemon.log" && break; s
 in_src ping -c 20 -i 0.05 -W 1 -I 10.200.0.1 10.200.0.10 >/dev/null 2>&1 && fail "the blocked source got through"
 scrape() { in_dst python3 -c "import urllib.request; print(urllib.request.urlopen('http://$METRICS/metrics', timeout=5).read().decode(), end='')"; }
 scrape > "$WORK/metrics.txt" || fail "scrape failed"
-grep -q '^xdpguard_packets_total{family="ipv4",verdict="drop"}' "$WORK/metrics.txt" || fail "no packets_total: $(head "$WORK/metrics.txt")"
+grep -q "^xdpguard_packets_total{family=\"ipv4\",interface=\"$VETH_DST\",verdict=\"drop\"}" "$WORK/metrics.txt" ||
+  fail "no packets_total for $VETH_DST: $(grep packets_total "$WORK/metrics.txt" | head)"
 lint=$(promtool check metrics < "$WORK/metrics.txt" 2>&1) || fail "promtool check metrics failed: $lint"
 [[ -z $lint ]] || fail "promtool warnings: $lint"
 log "scraped $(grep -vc '^#' "$WORK/metrics.txt") samples; promtool check metrics: clean"
@@ -57,12 +58,22 @@ want=$(xg stats --json | json_get "['verdicts']['drop']['ipv4']['packets']")
 [[ $want -ge 20 ]] || fail "stats show only $want IPv4 drops"
 got=""
 for _ in $(seq 60); do
-  got=$(query 'xdpguard_packets_total{family="ipv4",verdict="drop"}')
+  got=$(query "xdpguard_packets_total{family=\"ipv4\",interface=\"$VETH_DST\",verdict=\"drop\"}")
   [[ $got == "$want" ]] && break
   sleep 0.5
 done
 [[ $got == "$want" ]] || fail "Prometheus says '$got' IPv4 drops, xdpguard stats $want ($(tail -3 "$WORK/prometheus.log"))"
 entries=$(query 'xdpguard_feed_entries{feed="spamhaus"}')
 [[ $entries == 986 ]] || fail "Prometheus says '$entries' feed entries, expected 986"
-log "Prometheus query API: $got IPv4 drops (= xdpguard stats), feed spamhaus 986 entries"
+total=$(query 'sum(xdpguard_packets_total{family="ipv4",verdict="drop"})')
+[[ $total == "$want" ]] || fail "the sum over interfaces is '$total', expected $want"
+in_map=$(query 'xdpguard_blocklist_entries{origin="spamhaus",family="ipv4"}')
+[[ $in_map == 986 ]] || fail "Prometheus says '$in_map' spamhaus entries in the map, expected 986"
+config_entries=$(query 'xdpguard_blocklist_entries{origin="config",family="ipv4"}')
+[[ $config_entries == 1 ]] || fail "Prometheus says '$config_entries' config entries, expected 1"
+fill=$(query 'xdpguard_map_fill_ratio{map="xg_block_v4"} * xdpguard_map_max_entries{map="xg_block_v4"}')
+[[ $fill == 987 ]] || fail "fill ratio x capacity of xg_block_v4 is '$fill', expected 987"
+xg stats > "$WORK/stats.txt"
+grep -Eq "^  $VETH_DST +[0-9]+ +[0-9]+ +$want " "$WORK/stats.txt" || fail "stats per interface: $(cat "$WORK/stats.txt")"
+log "Prometheus query API: $got IPv4 drops on $VETH_DST (= xdpguard stats), feed spamhaus 986 entries applied and 986 in the map, fill ratio consistent"
 log "PASS"

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "daemon/map_census.h"
+
+#include <cstring>
+
+#include "spdlog/spdlog.h"
+
+namespace xdpguard::daemon {
+namespace {
+
+// Walks one list map, adding each entry to counts[origin][family].
+template <typename Value>
+absl::Status CountByOrigin(datapath::LibbpfMap* map, int family,
+                           std::array<std::array<uint64_t, 2>, XG_MAX_ORIGINS>* counts,
+                           uint64_t* total) {
+  return map->ForEach([&](const void*, const void* value) {
+    Value v;
+    std::memcpy(&v, value, sizeof(v));
+    if (v.origin < XG_MAX_ORIGINS) (*counts)[v.origin][family]++;
+    ++*total;
+  });
+}
+
+}  // namespace
+
+absl::StatusOr<Census> TakeCensus(const datapath::PinnedMaps& maps) {
+  const auto start = std::chrono::steady_clock::now();
+  Census c;
+  struct ListMap {
+    const char* name;
+    int family;
+    bool block;
+  };
+  for (const ListMap& m : {ListMap{XG_MAP_BLOCK_V4, 0, true}, ListMap{XG_MAP_BLOCK_V6, 1, true},
+                           ListMap{XG_MAP_ALLOW_V4, 0, false}, ListMap{XG_MAP_ALLOW_V6, 1, false}}) {
+    datapath::LibbpfMap* map = maps.map(m.name);
+    MapFill fill{m.name, 0, map->max_entries()};
+    absl::Status s = m.block ? CountByOrigin<xg_rule>(map, m.family, &c.block, &fill.entries)
+                             : CountByOrigin<xg_allow>(map, m.family, &c.allow, &fill.entries);
+    if (!s.ok()) return s;
+    c.fill.push_back(fill);
+  }
+  // Maps that fill up with traffic (LRU: full means the oldest entries are being evicted).
+  for (const char* name : {XG_MAP_FLOWS, XG_MAP_BUCKETS, XG_MAP_RULE_STATS, XG_MAP_COMMENTS}) {
+    datapath::LibbpfMap* map = maps.map(name);
+    absl::StatusOr<uint32_t> n = map->Count();
+    if (!n.ok()) return n.status();
+    c.fill.push_back({name, *n, map->max_entries()});
+  }
+  c.taken_unix_seconds = std::chrono::duration<double>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  c.duration_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return c;
+}
+
+CensusThread::CensusThread(std::string pin_dir)
+    : pin_dir_(std::move(pin_dir)), thread_([this] { Loop(); }) {}
+
+CensusThread::~CensusThread() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void CensusThread::Poke() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    poked_ = true;
+  }
+  cv_.notify_all();
+}
+
+std::shared_ptr<const Census> CensusThread::Latest() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return latest_;
+}
+
+void CensusThread::Loop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    cv_.wait_for(lock, kCensusInterval, [this] { return stop_ || poked_; });
+    if (stop_) return;
+    poked_ = false;
+    lock.unlock();
+    // Opened per census: a detach/re-attach between censuses replaces the maps.
+    absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> maps =
+        datapath::PinnedMaps::Open(pin_dir_);
+    absl::StatusOr<Census> census =
+        maps.ok() ? TakeCensus(**maps) : absl::StatusOr<Census>(maps.status());
+    if (census.ok()) {
+      spdlog::debug("map census took {:.3f} s", census->duration_seconds);
+    } else {
+      spdlog::warn("map census failed: {}", std::string(census.status().message()));
+    }
+    lock.lock();
+    if (census.ok()) latest_ = std::make_shared<const Census>(std::move(*census));
+  }
+}
+
+}  // namespace xdpguard::daemon
