@@ -103,8 +103,8 @@ bool SyncStatic(const Context& ctx, const config::Config& cfg) {
     spdlog::error("static lists: {}", std::string(r.status().message()));
     return false;
   }
-  spdlog::info("static lists: {} blocklist and {} allowlist entries written, {} and {} removed",
-               r->block_written, r->allow_written, r->block_removed, r->allow_removed);
+  spdlog::info("static lists: {} blocklist and {} allowlist entries written, {} and {} removed, {} unchanged",
+               r->block_written, r->allow_written, r->block_removed, r->allow_removed, r->unchanged);
   for (const net::Cidr& c : r->left_to_manual)
     spdlog::warn("static lists: {} is a manual entry; the config's entry is not applied over it", c.ToString());
   return true;

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "daemon/static_lists.h"
 
+#include <cstring>
 #include <set>
+#include <type_traits>
 
 #include "absl/strings/str_cat.h"
 #include "common/sealed_file.h"
@@ -58,6 +60,29 @@ std::vector<Cidr> NotIn(const std::vector<Cidr>& from, const std::vector<Cidr>& 
   return out;
 }
 
+// Drops from entries those the map already holds exactly as wanted (as the config's own,
+// created_s aside), so a reload rewrites only what changed. Returns how many were dropped.
+template <typename V>
+absl::StatusOr<size_t> DropUnchanged(const datapath::PrefixTable<V>& table,
+                                     std::vector<typename datapath::PrefixTable<V>::Entry>* entries) {
+  std::vector<typename datapath::PrefixTable<V>::Entry> changed;
+  for (auto& e : *entries) {
+    absl::StatusOr<std::optional<V>> cur = table.Get(e.cidr);
+    if (!cur.ok()) return cur.status();
+    V wanted = e.value;
+    wanted.prefixlen = e.cidr.prefixlen;  // PrefixTable stamps it on write
+    if constexpr (std::is_same_v<V, xg_rule>) {
+      if (*cur) wanted.created_s = (*cur)->created_s;
+    }
+    if (*cur && (*cur)->origin == lists::kOriginConfig && std::memcmp(&**cur, &wanted, sizeof(V)) == 0)
+      continue;
+    changed.push_back(e);
+  }
+  const size_t dropped = entries->size() - changed.size();
+  *entries = std::move(changed);
+  return dropped;
+}
+
 std::string Identity(const datapath::PinnedMaps& maps) {
   return absl::StrCat(maps.Blocklist().Identity(), "/", maps.Allowlist().Identity());
 }
@@ -98,9 +123,12 @@ absl::StatusOr<StaticSyncResult> SyncStaticLists(const datapath::PinnedMaps& map
     allow_entries.push_back({c, v});
     allow_cidrs.push_back(c);
   }
+  absl::StatusOr<size_t> same_allow = DropUnchanged(allow, &allow_entries);
+  if (!same_allow.ok()) return same_allow.status();
   if (absl::Status s = allow.UpsertUnless(allow_entries, operator_manual_allow, &result.left_to_manual); !s.ok())
     return s;
   result.allow_written = allow_entries.size();
+  result.unchanged = *same_allow;
 
   std::vector<datapath::PrefixTable<xg_rule>::Entry> block_entries;
   std::vector<Cidr> block_cidrs;
@@ -111,9 +139,12 @@ absl::StatusOr<StaticSyncResult> SyncStaticLists(const datapath::PinnedMaps& map
     block_entries.push_back({e.cidr, r});
     block_cidrs.push_back(e.cidr);
   }
+  absl::StatusOr<size_t> same_block = DropUnchanged(block, &block_entries);
+  if (!same_block.ok()) return same_block.status();
   if (absl::Status s = block.UpsertUnless(block_entries, operator_manual_rule, &result.left_to_manual); !s.ok())
     return s;
   result.block_written = block_entries.size();
+  result.unchanged += *same_block;
   lists::CommentStore comments(maps.map(XG_MAP_COMMENTS));
   for (const config::StaticBlockEntry& e : cfg.blocklist) {
     absl::Status s = e.comment.empty() ? comments.Erase(e.cidr) : comments.Set(e.cidr, e.comment);

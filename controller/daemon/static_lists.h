@@ -19,6 +19,7 @@ namespace xdpguard::daemon {
 
 struct StaticSyncResult {
   size_t block_written = 0, block_removed = 0, allow_written = 0, allow_removed = 0;
+  size_t unchanged = 0;  // already in the maps exactly as declared: not rewritten
   std::vector<net::Cidr> left_to_manual;  // declared in the config, but set by hand
 };
 
