@@ -28,7 +28,7 @@ packages=(
   # gateway-guard integration: real attack tools, and arpwatch to compare against
   dsniff thc-ipv6 arpwatch arping
   # benchmarks: the filters we compare against
-  iptables ipset nftables
+  iptables ipset nftables ethtool
 )
 
 export DEBIAN_FRONTEND=noninteractive

@@ -1,0 +1,295 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# xdpguard against the filters an operator would pick instead, side by side in one run,
+# as ratios. Writes a Markdown report (default docs/BENCHMARKS.md) with the machine, the
+# commands, medians and min-max of interleaved rounds:
+#   1. datapath cost per packet via BPF_PROG_TEST_RUN (bench/lpm_bench), minus an empty
+#      XDP_PASS program timed in the same rounds;
+#   2. end to end over a veth pair between two network namespaces this script creates:
+#      a live-frames generator (bench/live_gen) floods from blocked sources; the receiving
+#      side runs, in turn, no filter, an XDP drop-all floor, xdpguard (native, generic),
+#      iptables raw + ipset (nft and legacy backends), nftables (ingress, prerouting) and
+#      xdp-filter; CPU per packet is the receiving NAPI thread's run time / frames received;
+#   3. control plane: loading 1M prefixes from a file and from a feed, a 1% refresh.
+# Needs root. Traffic stays between the two namespaces; everything is bounded in time and
+# torn down on exit, even on failure or Ctrl-C.
+#
+#   sudo scripts/bench.sh [--rounds N] [--seconds S] [--sizes 1000,100000,1000000]
+#                         [--out FILE] [--no-install] [--skip-testrun] [--skip-control]
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=$ROOT/build
+ROUNDS=3
+SECONDS_PER_RUN=3
+SIZES=1000,100000,1000000
+OUT=$ROOT/docs/BENCHMARKS.md
+INSTALL=1
+TESTRUN=1
+CONTROL=1
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --rounds) ROUNDS=$2; shift 2 ;;
+    --seconds) SECONDS_PER_RUN=$2; shift 2 ;;
+    --sizes) SIZES=$2; shift 2 ;;
+    --out) OUT=$2; shift 2 ;;
+    --no-install) INSTALL=0; shift ;;
+    --skip-testrun) TESTRUN=0; shift ;;
+    --skip-control) CONTROL=0; shift ;;
+    *) echo "bench.sh: unknown option $1 (see the header of $0)" >&2; exit 2 ;;
+  esac
+done
+[[ $ROUNDS =~ ^[1-9][0-9]?$ ]] || { echo "bench.sh: --rounds 1..99" >&2; exit 2; }
+[[ $SECONDS_PER_RUN =~ ^[1-9][0-9]?$ ]] || { echo "bench.sh: --seconds 1..99" >&2; exit 2; }
+[[ $(id -u) == 0 ]] || { echo "bench.sh: needs root (network namespaces, XDP, iptables)" >&2; exit 1; }
+[[ $(nproc) -ge 2 ]] || { echo "bench.sh: needs 2 CPUs (generator and receiver on different cores)" >&2; exit 1; }
+
+log() { echo "[$(date +%T)] $*" >&2; }
+
+if [[ $INSTALL == 1 ]]; then
+  bash "$ROOT/scripts/install-deps.sh" >&2
+fi
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+cmake -S "$ROOT" -B "$BUILD" > /dev/null
+cmake --build "$BUILD" -j"$(nproc)" --target xdpguard lpm_bench feed_bench live_gen > /dev/null
+
+ID=$$
+NS_GEN=xgb-gen-$ID
+NS_RCV=xgb-rcv-$ID
+VG=xgbg$ID
+VR=xgbr$ID
+PIN=/sys/fs/bpf/xgb-$ID
+WORK=$(mktemp -d /tmp/xgb-XXXXXX)
+RAW=$WORK/raw.tsv
+GEN_PID=""
+GEN_CPU=0
+NAPI_CPU=1
+
+cleanup() {
+  set +e
+  [[ -n $GEN_PID ]] && kill "$GEN_PID" 2> /dev/null && wait "$GEN_PID" 2> /dev/null
+  if ip netns list | grep -qw "$NS_RCV"; then
+    nsenter --net="/run/netns/$NS_RCV" xdp-filter unload "$VR" > /dev/null 2>&1
+  fi
+  # Deleting the namespaces removes the veth pair and every iptables rule, ipset and
+  # nftables table created inside them.
+  ip netns del "$NS_GEN" 2> /dev/null
+  ip netns del "$NS_RCV" 2> /dev/null
+  rm -rf "$PIN" "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+in_rcv() { nsenter --net="/run/netns/$NS_RCV" "$@"; }
+xg() { in_rcv "$BUILD/xdpguard" --pin-dir "$PIN" "$@"; }
+
+# Runs a command and prints "SECONDS PEAK_RSS_MB" of it (the child's own peak RSS).
+measure() {
+  python3 - "$@" <<'PY'
+import resource, subprocess, sys, time
+start = time.monotonic()
+with open("/dev/null", "w") as null:
+    subprocess.run(sys.argv[1:], check=True, stdout=null)
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print("%.2f %.0f" % (time.monotonic() - start, rss))
+PY
+}
+
+setup_pair() {
+  ip netns add "$NS_GEN"
+  ip netns add "$NS_RCV"
+  ip link add "$VG" type veth peer name "$VR"
+  ip link set "$VG" netns "$NS_GEN"
+  ip link set "$VR" netns "$NS_RCV"
+  ip -n "$NS_GEN" addr add 10.201.0.1/24 dev "$VG"
+  ip -n "$NS_RCV" addr add 10.201.0.10/24 dev "$VR"
+  ip -n "$NS_GEN" link set "$VG" up
+  ip -n "$NS_RCV" link set "$VR" up
+  ip -n "$NS_RCV" link set lo up
+  # GRO gives the receiving veth a NAPI instance even without an XDP program (frames sent
+  # with XDP_TX are otherwise dropped as xdp_xmit_errors); threaded NAPI makes that work
+  # run in one kernel thread, pinned below, whose run time is the cost we report.
+  in_rcv ethtool -K "$VR" gro on
+  ip netns exec "$NS_RCV" sh -c "echo 1 > /sys/class/net/$VR/threaded"
+  RCV_MAC=$(ip -n "$NS_RCV" -j link show "$VR" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["address"])')
+}
+
+napi_pid() { ps -eo pid,comm | awk -v n="napi/$VR-" 'index($2, n) == 1 {print $1; exit}'; }
+rx_frames() { in_rcv ethtool -S "$VR" | awk '/rx_queue_0_xdp_packets:/ {print $2}'; }
+udp_noports() { in_rcv awk '/^Udp:/ {if (n++) print $3}' /proc/net/snmp; }
+
+# ---- filters: load (once per size), enable/disable (every run) ----------------------------
+load_lists() {  # size
+  local size=$1 base=$WORK/list-$1
+  python3 "$ROOT/scripts/bench/make_lists.py" "$size" "$base"
+  xg detach "$VR" > /dev/null 2>&1 || true  # previous size: detach and remove the pins
+  xg attach "$VR" --mode native > /dev/null
+  read -r t rss < <(measure nsenter --net="/run/netns/$NS_RCV" "$BUILD/xdpguard" --pin-dir "$PIN" block load "$base.txt" --force)
+  echo "| $size | xdpguard \`block load\` | $t s | $rss MB |" >> "$WORK/loads.md"
+  xg detach "$VR" --keep-maps > /dev/null
+  in_rcv ipset destroy xgb 2> /dev/null || true
+  read -r t rss < <(measure nsenter --net="/run/netns/$NS_RCV" ipset restore -file "$base.ipset")
+  echo "| $size | \`ipset restore\` (hash:net) | $t s | $rss MB |" >> "$WORK/loads.md"
+  in_rcv nft delete table netdev xgb_ingress 2> /dev/null || true
+  in_rcv nft delete table ip xgb_prerouting 2> /dev/null || true
+  read -r t rss < <(measure nsenter --net="/run/netns/$NS_RCV" nft -f "$base.nft")
+  echo "| $size | \`nft -f\` (two interval sets: ingress and prerouting tables) | $t s | $rss MB |" >> "$WORK/loads.md"
+}
+
+enable() {  # filter flood
+  case $1 in
+    none) ;;
+    dropall) ip -n "$NS_RCV" link set dev "$VR" xdpdrv obj "$BUILD/bpf/xdp_drop_all_bpf.bpf.o" sec xdp ;;
+    xdpguard_native) xg attach "$VR" --mode native > /dev/null ;;
+    xdpguard_generic) xg attach "$VR" --mode generic > /dev/null ;;
+    ipset) in_rcv iptables-nft -t raw -A PREROUTING -m set --match-set xgb src -j DROP ;;
+    ipset_legacy) in_rcv iptables-legacy -t raw -A PREROUTING -m set --match-set xgb src -j DROP ;;
+    nft_ingress)
+      in_rcv nft add chain netdev xgb_ingress in "{ type filter hook ingress device $VR priority 0 ; }"
+      in_rcv nft add rule netdev xgb_ingress in ip saddr @blk drop ;;
+    nft_prerouting)
+      in_rcv nft add chain ip xgb_prerouting pre "{ type filter hook prerouting priority -300 ; }"
+      in_rcv nft add rule ip xgb_prerouting pre ip saddr @blk drop ;;
+    xdp_filter)
+      in_rcv xdp-filter load "$VR" -m native
+      # Exact addresses only: the 256 addresses of the flood's /24.
+      for i in $(seq 0 255); do in_rcv xdp-filter ip "198.18.1.$i" -m src; done ;;
+  esac
+}
+disable() {
+  case $1 in
+    none) ;;
+    dropall) ip -n "$NS_RCV" link set dev "$VR" xdpdrv off ;;
+    xdpguard_native | xdpguard_generic) xg detach "$VR" --keep-maps > /dev/null ;;
+    ipset) in_rcv iptables-nft -t raw -F PREROUTING ;;
+    ipset_legacy) in_rcv iptables-legacy -t raw -F PREROUTING ;;
+    nft_ingress) in_rcv nft flush chain netdev xgb_ingress in; in_rcv nft delete chain netdev xgb_ingress in ;;
+    nft_prerouting) in_rcv nft flush chain ip xgb_prerouting pre; in_rcv nft delete chain ip xgb_prerouting pre ;;
+    xdp_filter) in_rcv xdp-filter unload "$VR" ;;
+  esac
+}
+
+# One measured run: flood for SECONDS_PER_RUN, then one TSV row.
+run_one() {  # size flood filter round
+  local size=$1 flood=$2 filter=$3 round=$4 gen_args
+  if [[ $flood == one-24 ]]; then
+    gen_args=(--src 198.18.1.0 --sources 256)
+  else
+    gen_args=(--src 198.19.0.0 --sources 32768 --stride 2)
+  fi
+  enable "$filter"
+  local napi
+  napi=$(napi_pid)
+  [[ -n $napi ]] || { echo "bench.sh: no NAPI thread for $VR" >&2; exit 1; }
+  taskset -p -c "$NAPI_CPU" "$napi" > /dev/null
+  local rx0 udp0 ns0 rx1 udp1 ns1 out
+  rx0=$(rx_frames); udp0=$(udp_noports); ns0=$(awk '{print $1}' "/proc/$napi/schedstat")
+  out=$(nsenter --net="/run/netns/$NS_GEN" taskset -c "$GEN_CPU" "$BUILD/bench/live_gen" --dev "$VG" \
+          --dst-mac "$RCV_MAC" --dst 10.201.0.10 --seconds "$SECONDS_PER_RUN" "${gen_args[@]}")
+  sleep 0.2  # let the receiver drain its ring
+  rx1=$(rx_frames); udp1=$(udp_noports); ns1=$(awk '{print $1}' "/proc/$napi/schedstat")
+  disable "$filter"
+  local frames secs
+  frames=$(sed -n 's/.*frames=\([0-9]*\).*/\1/p' <<< "$out")
+  secs=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' <<< "$out")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$size" "$flood" "$filter" "$round" "$frames" \
+    "$((rx1 - rx0))" "$((udp1 - udp0))" "$secs" "$((ns1 - ns0))" >> "$RAW"
+  log "  $size $flood $filter round $round: $(( (rx1 - rx0) / ${secs%.*} )) rx/s, $(( (ns1 - ns0) / (rx1 - rx0 + 1) )) ns/pkt"
+}
+
+# ---- report -------------------------------------------------------------------------------
+mkdir -p "$(dirname "$OUT")"
+{
+  echo "# Benchmarks"
+  echo
+  echo "Generated by \`scripts/bench.sh --rounds $ROUNDS --seconds $SECONDS_PER_RUN --sizes $SIZES\` on $(date -u +%Y-%m-%d)."
+  echo
+  echo "## Machine"
+  echo
+  echo "- kernel $(uname -r), $(nproc) CPUs: $(lscpu | sed -n 's/^Model name: *//p'), $(free -g | awk '/^Mem:/ {print $2}') GiB"
+  echo "- $(iptables-nft -V), $(iptables-legacy -V | sed 's/iptables/iptables-legacy/'), $(ipset -v | head -1), $(nft -v), xdp-tools $(dpkg-query -W -f '${Version}' xdp-tools)"
+  echo "- xdpguard $(git -C "$ROOT" rev-parse --short HEAD 2> /dev/null || echo unknown) ($(sed -n "s/^CMAKE_BUILD_TYPE:STRING=//p" "$BUILD/CMakeCache.txt") build)"
+  echo "- a shared VM: run-to-run spread is large; compare figures within one run, as ratios"
+} > "$WORK/head.md"
+
+if [[ $TESTRUN == 1 ]]; then
+  log "datapath cost via BPF_PROG_TEST_RUN (lpm_bench, $ROUNDS rounds)"
+  "$BUILD/bench/lpm_bench" --rounds "$ROUNDS" --sizes "$SIZES" > "$WORK/testrun.md"
+fi
+
+log "veth pair $NS_GEN/$VG -> $NS_RCV/$VR; generator on CPU $GEN_CPU, receiving NAPI thread on CPU $NAPI_CPU"
+setup_pair
+echo "| prefixes | loader | time | peak RSS |" > "$WORK/loads.md"
+echo "|---|---|---|---|" >> "$WORK/loads.md"
+IFS=, read -r -a size_list <<< "$SIZES"
+for size in "${size_list[@]}"; do
+  log "loading $size prefixes into xdpguard, ipset and nftables"
+  load_lists "$size"
+  floods=(one-24)
+  [[ $size -ge 1000000 ]] && floods+=(spread-32k)
+  for round in $(seq 1 "$ROUNDS"); do
+    for flood in "${floods[@]}"; do
+      filters=(none dropall xdpguard_native xdpguard_generic ipset ipset_legacy nft_ingress nft_prerouting)
+      [[ $flood == one-24 && $size == "${size_list[0]}" ]] && filters+=(xdp_filter)
+      for filter in "${filters[@]}"; do run_one "$size" "$flood" "$filter" "$round"; done
+    done
+  done
+done
+
+if [[ $CONTROL == 1 ]]; then
+  log "control plane: feed_bench (1M prefixes from a feed, 1% refresh)"
+  "$BUILD/bench/feed_bench" --rounds "$ROUNDS" > "$WORK/control.md" 2>&1
+fi
+
+{
+  cat "$WORK/head.md"
+  if [[ $TESTRUN == 1 ]]; then
+    echo
+    echo "## 1. Datapath cost per packet (BPF_PROG_TEST_RUN)"
+    echo
+    echo "\`build/bench/lpm_bench --rounds $ROUNDS --sizes $SIZES\`: medians of interleaved rounds, ns per packet with the"
+    echo "cost of an empty XDP_PASS program measured in the same rounds already subtracted; the bare LPM"
+    echo "program (one trie lookup, no parsing beyond the source address, no counters) is the reference."
+    echo
+    cat "$WORK/testrun.md"
+  fi
+  echo
+  echo "## 2. End to end over veth"
+  echo
+  echo "A generator (\`bench/live_gen\`: BPF_PROG_TEST_RUN with BPF_F_TEST_XDP_LIVE_FRAMES, XDP_TX out of"
+  echo "the generator's veth; 64-byte UDP frames to a closed port) floods from blocked sources for"
+  echo "$SECONDS_PER_RUN s per run, pinned to CPU $GEN_CPU; the receiving veth's threaded NAPI thread is pinned"
+  echo "to CPU $NAPI_CPU and does all receive work (XDP, or GRO + the stack + netfilter). *Received*: frames"
+  echo "that reached the receiver's NAPI (rx_queue_0_xdp_packets); the rest of *offered* were refused"
+  echo "by the full veth ring (xdp_xmit_errors). *Passed*: datagrams that reached UDP (UdpNoPorts);"
+  echo "*filtered* = received - passed. *ns/pkt*: the NAPI thread's run time (/proc/PID/schedstat)"
+  echo "divided by frames received. Medians of $ROUNDS interleaved rounds (filters in turn within each"
+  echo "round), min-max in parentheses. Floods: *one-24* cycles over the 256 addresses of one blocked"
+  echo "/24; *spread-32k* over 32,768 blocked /32s (only in the 1M list). xdpguard runs as shipped:"
+  echo "\`attach --mode native|generic\`, lists via \`block load\`, flow tracking at its default (matched,"
+  echo "drops sampled 1 in 16). xdp-filter matches exact addresses only: it holds the flood's 256"
+  echo "addresses, not the list."
+  python3 "$ROOT/scripts/bench/report.py" "$RAW"
+  echo
+  echo "### Load times"
+  echo
+  cat "$WORK/loads.md"
+  if [[ $CONTROL == 1 ]]; then
+    echo
+    echo "## 3. Control plane"
+    echo
+    echo "\`build/bench/feed_bench --rounds $ROUNDS\`:"
+    echo
+    echo '```'
+    cat "$WORK/control.md"
+    echo '```'
+  fi
+  echo
+  echo "## Raw rows"
+  echo
+  echo '```'
+  echo "# size flood filter round offered received passed seconds napi_ns"
+  cat "$RAW"
+  echo '```'
+} > "$OUT"
+log "report written to $OUT"

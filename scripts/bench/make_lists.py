@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Writes one blocklist of SIZE prefixes in the three input formats the veth benchmark
+loads: plain CIDR lines (xdpguard block load), ipset restore, and an nft script that
+creates the set in each nftables table the benchmark uses.
+
+The list always holds the flood's /24 (198.18.1.0/24, benchmarking space); from SPREAD
+(the 1M case) on, also 32,768 /32s at every other address of 198.19.0.0/16, the sources of
+the spread flood. The rest are distinct random /24s outside 10/8, 127/8 and 198.18/15, so
+nothing overlaps (nftables interval sets refuse overlaps)."""
+import random
+import sys
+
+SPREAD = 32768
+
+
+def prefixes(size):
+    out = ["198.18.1.0/24"]
+    if size >= 1_000_000:
+        out += ["198.19.%d.%d/32" % ((2 * i) >> 8, (2 * i) & 255) for i in range(SPREAD)]
+    rng = random.Random(size)
+    seen = set()
+    while len(out) < size:
+        n = rng.randrange(1 << 16, 224 << 16)  # a /24 number: 1.0.0.0 .. 223.255.255.0
+        a = n >> 16
+        if a in (10, 127) or (n >> 9) == (198 << 7 | 18 >> 1):  # 10/8, 127/8, 198.18/15
+            continue
+        if n in seen:
+            continue
+        seen.add(n)
+        out.append("%d.%d.%d.0/24" % (n >> 16, (n >> 8) & 255, n & 255))
+    return out
+
+
+def main():
+    size, base = int(sys.argv[1]), sys.argv[2]
+    items = prefixes(size)
+    with open(base + ".txt", "w") as f:
+        f.write("\n".join(items) + "\n")
+    with open(base + ".ipset", "w") as f:
+        f.write("create xgb hash:net family inet hashsize %d maxelem %d\n" % (1 << 16, size + 1024))
+        f.writelines("add xgb %s\n" % p for p in items)
+    with open(base + ".nft", "w") as f:
+        for family, table in (("netdev", "xgb_ingress"), ("ip", "xgb_prerouting")):
+            f.write("table %s %s {\n  set blk { type ipv4_addr; flags interval; }\n}\n" % (family, table))
+            for i in range(0, len(items), 20000):
+                f.write("add element %s %s blk { %s }\n" % (family, table, ", ".join(items[i:i + 20000])))
+
+
+if __name__ == "__main__":
+    main()

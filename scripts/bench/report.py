@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turns the veth benchmark's raw rows (one TSV line per run) into Markdown tables:
+medians and min-max over the interleaved rounds, and ratios of CPU per received packet
+to iptables+ipset and to the XDP drop-all floor measured in the same rounds.
+
+Input columns: size flood filter round offered received passed seconds napi_ns"""
+import collections
+import statistics
+import sys
+
+NAMES = {
+    "none": "no filter (stack drops at UDP)",
+    "dropall": "XDP drop-all (floor)",
+    "xdpguard_native": "xdpguard, native XDP",
+    "xdpguard_generic": "xdpguard, generic XDP",
+    "ipset": "iptables raw PREROUTING + ipset hash:net",
+    "nft_ingress": "nftables netdev ingress, interval set",
+    "nft_prerouting": "nftables ip prerouting (raw prio), interval set",
+    "xdp_filter": "xdp-filter (exact addresses)",
+}
+
+
+def fmt_range(values, scale=1.0, digits=0):
+    v = [x * scale for x in values]
+    med = statistics.median(v)
+    return ("%.*f (%.*f-%.*f)" % (digits, med, digits, min(v), digits, max(v))), med
+
+
+def main():
+    rows = collections.defaultdict(list)
+    order = []
+    for line in open(sys.argv[1]):
+        if not line.strip() or line.startswith("#"):
+            continue
+        size, flood, filt, rnd, offered, received, passed, secs, napi_ns = line.split()
+        key = (int(size), flood, filt)
+        if key not in rows:
+            order.append(key)
+        rows[key].append(dict(offered=int(offered), received=int(received), passed=int(passed),
+                              secs=float(secs), napi_ns=int(napi_ns)))
+    groups = collections.OrderedDict()
+    for key in order:
+        groups.setdefault(key[:2], []).append(key[2])
+    for (size, flood), filters in groups.items():
+        print("\n#### %s prefixes, flood: %s\n" % ("{:,}".format(size), flood))
+        print("| filter | offered Mpps | received Mpps | filtered Mpps | passed Mpps | receiving-core ns/pkt | vs iptables+ipset | vs drop-all |")
+        print("|---|---|---|---|---|---|---|---|")
+        ns = {}
+        for f in filters:
+            runs = rows[(size, flood, f)]
+            ns[f] = [r["napi_ns"] / r["received"] if r["received"] else float("nan") for r in runs]
+        ref = statistics.median(ns["ipset"]) if "ipset" in ns else None
+        floor = statistics.median(ns["dropall"]) if "dropall" in ns else None
+        for f in filters:
+            runs = rows[(size, flood, f)]
+            offered, _ = fmt_range([r["offered"] / r["secs"] for r in runs], 1e-6, 2)
+            received, _ = fmt_range([r["received"] / r["secs"] for r in runs], 1e-6, 2)
+            filtered, _ = fmt_range([(r["received"] - r["passed"]) / r["secs"] for r in runs], 1e-6, 2)
+            passed, _ = fmt_range([r["passed"] / r["secs"] for r in runs], 1e-6, 2)
+            cost, med = fmt_range(ns[f])
+            vs_ref = "%.2f" % (med / ref) if ref else "-"
+            vs_floor = "%.2f" % (med / floor) if floor else "-"
+            print("| %s | %s | %s | %s | %s | %s | %s | %s |" % (NAMES.get(f, f), offered, received,
+                                                            filtered, passed, cost, vs_ref, vs_floor))
+
+
+if __name__ == "__main__":
+    main()
