@@ -4,7 +4,8 @@
 // prefixes loaded (realistic length mix), hot (one repeated packet) and cold (many
 // different sources). Rounds are interleaved and medians reported, minus an empty
 // XDP_PASS program measured in the same rounds. A second table measures flow tracking
-// (off / matched / all) and a rate-limited source. Needs root. Prints Markdown tables.
+// (off / matched / all) and a rate-limited source; ARP rows run with a gateway guard for
+// 192.0.2.1 on the test device. Needs root. Prints Markdown tables.
 //
 // Usage: sudo build/bench/lpm_bench [--rounds N] [--sizes 1000,100000,1000000]
 //                                   [--filter TEXT]  (only scenarios whose name has TEXT)
@@ -30,6 +31,7 @@
 #include "datapath/prefix_table.h"
 #include "packet_builder.h"
 #include "xdpguard_bpf.skel.h"
+#include "xdpguard_guard.h"
 
 using namespace xdpguard;
 using test::Bytes;
@@ -123,6 +125,26 @@ std::string Inside(const net::Cidr& c, std::mt19937& rng) {
   char buf[64];
   inet_ntop(c.family == net::Family::kIPv4 ? AF_INET : AF_INET6, a.data(), buf, sizeof(buf));
   return buf;
+}
+
+constexpr const char* kGatewayMac = "02:00:00:00:00:fe";
+
+// A drop-mode guard for gateway 192.0.2.1 (kGatewayMac) on ifindex 1, where
+// BPF_PROG_TEST_RUN without a context runs.
+void GuardGateway(datapath::DatapathObject& obj) {
+  xg_guard_key key{};
+  key.ifindex = 1;
+  key.family = XG_FAM_IPV4;
+  inet_pton(AF_INET, "192.0.2.1", &key.addr[0]);
+  xg_guard g{};
+  g.flags = XG_GUARD_DROP;
+  g.nmacs = 1;
+  sscanf(kGatewayMac, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &g.macs[0][0], &g.macs[0][1], &g.macs[0][2],
+         &g.macs[0][3], &g.macs[0][4], &g.macs[0][5]);
+  if (bpf_map_update_elem(obj.map_fd(XG_MAP_GUARDS), &key, &g, BPF_ANY) != 0) {
+    perror("guard entry");
+    exit(1);
+  }
 }
 
 struct Scenario {
@@ -264,7 +286,14 @@ int main(int argc, char** argv) {
         {"IPv4 hit (cold, 20k sources)", cold4_hit, 1},
         {"IPv4 miss (cold, 20k sources)", cold4_miss, 1},
         {"IPv6 hit (cold, 20k sources)", cold6_hit, 1},
+        {"ARP request, no guard for the address (hot)",
+         {PacketBuilder().Eth("02:00:00:00:00:05", "ff:ff:ff:ff:ff:ff").Arp(1, "02:00:00:00:00:05", "192.0.2.5", "192.0.2.9").Build()}, 200000},
+        {"ARP reply from the guarded gateway, genuine MAC (hot)",
+         {PacketBuilder().Eth(kGatewayMac, "ff:ff:ff:ff:ff:ff").Arp(2, kGatewayMac, "192.0.2.1", "192.0.2.1").Build()}, 200000},
+        {"spoofed gratuitous ARP for the gateway, dropped (hot)",
+         {PacketBuilder().Eth("02:00:00:00:66:66", "ff:ff:ff:ff:ff:ff").Arp(2, "02:00:00:00:66:66", "192.0.2.1", "192.0.2.1").Build()}, 200000},
     };
+    GuardGateway(**obj);
     int xg_fd = bpf_program__fd((*obj)->program());
     int bare_fd = bpf_program__fd(bare->progs.bare_lpm);
     int empty_fd = bpf_program__fd(bare->progs.empty_pass);
@@ -277,7 +306,7 @@ int main(int argc, char** argv) {
         br.push_back(RunNs(bare_fd, s.frames, s.repeat) - e);
       }
       double mx = Median(xg), mb = Median(br);
-      bool allow = s.name.find("allowlist") != std::string::npos;
+      bool allow = s.name.find("allowlist") != std::string::npos || s.name.find("ARP") != std::string::npos;
       printf("| %zu + %zu | %s | %.1f | %s | %s |\n", n, n6, s.name.c_str(), mx,
              allow ? "n/a" : std::to_string(mb).substr(0, std::to_string(mb).find('.') + 2).c_str(),
              allow ? "n/a" : std::to_string(mx - mb).substr(0, std::to_string(mx - mb).find('.') + 2).c_str());
