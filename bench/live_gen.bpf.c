@@ -13,6 +13,10 @@
 const volatile __u32 src_count = 1;
 const volatile __u32 src_base = 0;   /* host order */
 const volatile __u32 src_stride = 1;
+/* Busy work per frame (bpf_loop iterations) that slows the generator down to a lower,
+ * steady rate: finer pacing from user space is impossible, since every live-frames
+ * BPF_PROG_TEST_RUN call costs tens of milliseconds of setup and teardown. */
+const volatile __u32 spin = 0;
 
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -32,8 +36,11 @@ static __always_inline __u16 csum_replace4(__u16 check, __u32 from, __u32 to) {
   return (__u16)~sum;
 }
 
+static long spin_once(__u32 index, void *ctx) { return 0; }
+
 SEC("xdp")
 int live_gen(struct xdp_md *ctx) {
+  if (spin) bpf_loop(spin, spin_once, 0, 0);
   if (src_count <= 1) return XDP_TX;
   void *data = (void *)(long)ctx->data;
   void *end = (void *)(long)ctx->data_end;

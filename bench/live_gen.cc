@@ -7,7 +7,10 @@
 // prints the frames offered (some may be refused by the peer: see veth's xdp_xmit_errors).
 //
 //   live_gen --dev IF --dst-mac MAC --src IP --dst IP [--sources N --stride S]
-//            [--seconds T] [--size BYTES]
+//            [--seconds T] [--size BYTES] [--spin N]
+// --spin N slows the generator with N iterations of busy work per frame, for a steady lower
+// rate (the same for every filter, below what each absorbs). Pacing from user space does
+// not work: each live-frames test run costs tens of milliseconds to set up and tear down.
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -34,12 +37,13 @@ struct Options {
   uint32_t sources = 1, stride = 1;
   double seconds = 3;
   size_t size = 64;  // frame length without FCS
+  uint32_t spin = 0;  // busy work per frame (bpf_loop iterations): a slower, steady rate
 };
 
 [[noreturn]] void Usage(const char* why) {
   std::fprintf(stderr,
                "live_gen: %s\nusage: live_gen --dev IF --dst-mac MAC --src IP --dst IP "
-               "[--sources N --stride S] [--seconds T] [--size BYTES]\n",
+               "[--sources N --stride S] [--seconds T] [--size BYTES] [--spin N]\n",
                why);
   std::exit(2);
 }
@@ -58,12 +62,14 @@ Options Parse(int argc, char** argv) {
     else if (a == "--stride") o.stride = static_cast<uint32_t>(std::strtoul(v, nullptr, 10));
     else if (a == "--seconds") o.seconds = std::strtod(v, nullptr);
     else if (a == "--size") o.size = std::strtoul(v, nullptr, 10);
+    else if (a == "--spin") o.spin = static_cast<uint32_t>(std::strtoul(v, nullptr, 10));
     else Usage(("unknown option " + a).c_str());
   }
   if (o.dev.empty() || o.dst_mac.empty() || o.src.empty() || o.dst.empty())
     Usage("--dev, --dst-mac, --src and --dst are required");
-  if (o.sources == 0 || o.seconds <= 0 || o.seconds > 600 || o.size < 60 || o.size > 1500)
-    Usage("--sources >= 1, 0 < --seconds <= 600, 60 <= --size <= 1500");
+  if (o.sources == 0 || o.seconds <= 0 || o.seconds > 600 || o.size < 60 || o.size > 1500 ||
+      o.spin > 1000000)
+    Usage("--sources >= 1, 0 < --seconds <= 600, 60 <= --size <= 1500, --spin <= 1000000");
   return o;
 }
 
@@ -112,6 +118,7 @@ int main(int argc, char** argv) {
   skel->rodata->src_count = o.sources;
   skel->rodata->src_base = ntohl(src.s_addr);
   skel->rodata->src_stride = o.stride;
+  skel->rodata->spin = o.spin;
   if (int err = live_gen_bpf__load(skel); err) {
     std::fprintf(stderr, "load live_gen: %s\n", std::strerror(-err));
     return 1;

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# scripts/bench.sh works end to end (one short round, 1,000 prefixes, veth only): every
+# filter gets its run, the generator reaches the receiver, each filter drops the flood
+# (filtered = received, nothing passed) while the unfiltered run passes it to UDP, and the
+# report names every filter. A functional check of the harness; the figures themselves
+# are not judged (they are measurements, not pass/fail criteria).
+source "$(dirname "$0")/lib.sh"
+HERE=$(cd "$(dirname "$0")" && pwd)
+OUT=/tmp/xg-bench-$ID.md
+[[ $(nproc) -ge 2 ]] || skip "the benchmark needs 2 CPUs"
+BUILD_DIR=$(dirname "$XDPGUARD") bash "$HERE/../../scripts/bench.sh" --no-install --skip-testrun \
+  --skip-control --rounds 1 --seconds 1 --sizes 1000 --out "$OUT" 2> /tmp/xg-bench-$ID.log ||
+  fail "bench.sh failed: $(tail -5 /tmp/xg-bench-$ID.log)"
+python3 - "$OUT" <<'PY' || fail "report check failed"
+import re, sys
+text = open(sys.argv[1]).read()
+raw = text.split("## Raw rows")[1]
+rows = {}
+for line in raw.splitlines():
+    f = line.split("\t")
+    if len(f) == 9:
+        rows[f[2]] = dict(offered=int(f[4]), received=int(f[5]), passed=int(f[6]), ns=int(f[8]))
+want = ["none", "dropall", "xdpguard_native", "xdpguard_generic", "ipset", "ipset_legacy",
+        "nft_ingress", "nft_prerouting", "xdp_filter"]
+problems = [f"no run for {w}" for w in want if w not in rows]
+for name, r in rows.items():
+    if r["received"] < 10000: problems.append(f"{name}: only {r['received']} frames received")
+    if r["ns"] <= 0: problems.append(f"{name}: no NAPI run time")
+    if name == "none":
+        if r["passed"] < r["received"] * 0.9: problems.append(f"none: {r['passed']} of {r['received']} reached UDP")
+    elif r["passed"] > r["received"] * 0.001:
+        problems.append(f"{name}: {r['passed']} of {r['received']} passed the filter")
+for label in ["xdpguard, native XDP", "iptables raw PREROUTING + ipset hash:net", "xdp-filter (exact addresses)"]:
+    if label not in text: problems.append(f"report lacks the row '{label}'")
+for name, r in sorted(rows.items()):
+    print(f"  {name:18} received {r['received']:>9}  passed {r['passed']:>9}  {r['ns'] // max(r['received'], 1)} ns/pkt")
+for p in problems: print("  " + p)
+sys.exit(1 if problems else 0)
+PY
+log "PASS"
