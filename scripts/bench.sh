@@ -282,10 +282,13 @@ fi
   echo "blocked /32s (only in the 1M list). xdpguard runs as shipped:"
   echo "\`attach --mode native|generic\`, lists via \`block load\`, flow tracking at its default (matched,"
   echo "drops sampled 1 in 16). xdp-filter matches exact addresses only: it holds the flood's 256"
-  echo "addresses, not the list."
+  echo "addresses, not the list. What limits each figure (generator, veth, page-pool returns) and"
+  echo "what the results mean: README.md, section Performance."
   python3 "$ROOT/scripts/bench/report.py" "$RAW"
   echo
   echo "### Load times"
+  echo
+  echo "Wall time and the loading process's peak RSS (kernel memory of the sets and maps is not in it)."
   echo
   cat "$WORK/loads.md"
   if [[ $CONTROL == 1 ]]; then

@@ -31,7 +31,7 @@ for name, r in rows.items():
         if r["passed"] < r["received"] * 0.9: problems.append(f"none: {r['passed']} of {r['received']} reached UDP")
     elif r["passed"] > r["received"] * 0.001:
         problems.append(f"{name}: {r['passed']} of {r['received']} passed the filter")
-for label in ["xdpguard, native XDP", "iptables raw PREROUTING + ipset hash:net", "xdp-filter (exact addresses)"]:
+for label in ["xdpguard, native XDP", "raw PREROUTING + ipset hash:net", "xdp-filter (exact addresses)"]:
     if label not in text: problems.append(f"report lacks the row '{label}'")
 for name, r in sorted(rows.items()):
     print(f"  {name:18} received {r['received']:>9}  passed {r['passed']:>9}  {r['ns'] // max(r['received'], 1)} ns/pkt")
