@@ -150,6 +150,7 @@ enable() {  # filter flood
     dropall) ip -n "$NS_RCV" link set dev "$VR" xdpdrv obj "$BUILD/bpf/xdp_drop_all_bpf.bpf.o" sec xdp ;;
     xdpguard_native) xg attach "$VR" --mode native > /dev/null ;;
     xdpguard_generic) xg attach "$VR" --mode generic > /dev/null ;;
+    xdpguard_flows_off) xg attach "$VR" --mode native --flows off > /dev/null ;;
     ipset) in_rcv iptables-nft -t raw -A PREROUTING -m set --match-set xgb src -j DROP ;;
     ipset_legacy) in_rcv iptables-legacy -t raw -A PREROUTING -m set --match-set xgb src -j DROP ;;
     nft_ingress)
@@ -168,7 +169,7 @@ disable() {
   case $1 in
     none) ;;
     dropall) ip -n "$NS_RCV" link set dev "$VR" xdpdrv off ;;
-    xdpguard_native | xdpguard_generic) xg detach "$VR" --keep-maps > /dev/null ;;
+    xdpguard_native | xdpguard_generic | xdpguard_flows_off) xg detach "$VR" --keep-maps > /dev/null ;;
     ipset) in_rcv iptables-nft -t raw -F PREROUTING ;;
     ipset_legacy) in_rcv iptables-legacy -t raw -F PREROUTING ;;
     nft_ingress) in_rcv nft flush chain netdev xgb_ingress in; in_rcv nft delete chain netdev xgb_ingress in ;;
@@ -242,6 +243,8 @@ for size in "${size_list[@]}"; do
     for flood in "${floods[@]}"; do
       filters=(none dropall xdpguard_native xdpguard_generic ipset ipset_legacy nft_ingress nft_prerouting)
       [[ $flood == one-24* && $size == "${size_list[0]}" ]] && filters+=(xdp_filter)
+      # What flow tracking (on by default) costs end to end, at the same load.
+      [[ $flood == one-24-paced ]] && filters+=(xdpguard_flows_off)
       for filter in "${filters[@]}"; do run_one "$size" "$flood" "$filter" "$round"; done
     done
   done

@@ -14,6 +14,7 @@ NAMES = {
     "dropall": "XDP drop-all (floor)",
     "xdpguard_native": "xdpguard, native XDP",
     "xdpguard_generic": "xdpguard, generic XDP",
+    "xdpguard_flows_off": "xdpguard, native XDP, flow tracking off",
     "ipset": "iptables (nf_tables backend, Debian's default) raw PREROUTING + ipset hash:net",
     "ipset_legacy": "iptables-legacy raw PREROUTING + ipset hash:net",
     "nft_ingress": "nftables netdev ingress, interval set",
