@@ -69,6 +69,14 @@ struct {
   __type(value, struct xg_counter);
 } xg_rule_stats SEC(".maps");
 
+/* Write-back slot in front of xg_rule_stats (see struct xg_rule_cache). */
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct xg_rule_cache);
+} xg_rule_cache SEC(".maps");
+
 /* Per-origin hit counters (origin 0 = manual). */
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

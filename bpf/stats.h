@@ -48,20 +48,47 @@ static __always_inline void rule_key(struct xg_rule_stats_key *key, const struct
   }
 }
 
-/* Counts a hit on a rule (per-CPU, so no atomics) and on its origin. */
-static __always_inline void count_rule_hit(const struct xg_rule_stats_key *key, __u16 origin_id,
+/* Adds a counter into a rule's entry of xg_rule_stats (per-CPU, so no atomics). */
+static __always_inline void add_rule_stats(const struct xg_rule_stats_key *key, __u64 packets,
                                            __u64 bytes) {
   struct xg_counter *c = bpf_map_lookup_elem(&xg_rule_stats, key);
   if (!c) {
     struct xg_counter zero = {};
     /* NOEXIST fails when another CPU created the element first; either way it exists now
-     * (unless evicted in between, which loses this one count). */
+     * (unless evicted in between, which loses these counts). */
     bpf_map_update_elem(&xg_rule_stats, key, &zero, BPF_NOEXIST);
     c = bpf_map_lookup_elem(&xg_rule_stats, key);
   }
   if (c) {
-    c->packets++;
+    c->packets += packets;
     c->bytes += bytes;
+  }
+}
+
+static __always_inline int same_rule(const struct xg_rule_stats_key *a,
+                                     const struct xg_rule_stats_key *b) {
+  const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
+  return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3] && x[4] == y[4];
+}
+
+/* Counts a hit on a rule and on its origin. A run of hits on the same rule accumulates in
+ * this CPU's write-back slot (an inlined array lookup); only a change of rule touches the
+ * hash, adding the finished run to it. */
+static __always_inline void count_rule_hit(const struct xg_rule_stats_key *key, __u16 origin_id,
+                                           __u64 bytes) {
+  __u32 zero = 0;
+  struct xg_rule_cache *slot = bpf_map_lookup_elem(&xg_rule_cache, &zero);
+  if (!slot) {
+    add_rule_stats(key, 1, bytes);
+  } else if (slot->valid && same_rule(&slot->key, key)) {
+    slot->counter.packets++;
+    slot->counter.bytes += bytes;
+  } else {
+    if (slot->valid) add_rule_stats(&slot->key, slot->counter.packets, slot->counter.bytes);
+    slot->key = *key;
+    slot->counter.packets = 1;
+    slot->counter.bytes = bytes;
+    slot->valid = 1;
   }
   __u32 origin = origin_id;
   if (origin < XG_MAX_ORIGINS) {

@@ -19,7 +19,7 @@
 
 /* Bumped whenever a struct below changes size or meaning; stored in the info map so an
  * older controller never misreads newer pinned maps (and vice versa). */
-#define XG_ABI_VERSION 4
+#define XG_ABI_VERSION 5
 
 /* Map names (<= 15 chars: the kernel truncates longer names). The controller opens pins
  * under XG_PIN_DIR by these names. */
@@ -32,6 +32,7 @@
 #define XG_MAP_REASONS "xg_reasons"
 #define XG_MAP_RULE_STATS "xg_rule_stats"
 #define XG_MAP_ORIGIN_STATS "xg_origin_stats"
+#define XG_MAP_RULE_CACHE "xg_rule_cache"
 #define XG_MAP_IFCONFIG "xg_ifconfig"
 #define XG_MAP_IF_SLOTS "xg_if_slots"
 #define XG_MAP_INFO "xg_info"
@@ -183,6 +184,17 @@ struct xg_rule_stats_key {
   __be32 addr[4]; /* IPv4 in addr[0], rest zero; host bits zero */
 };
 
+/* Per-CPU write-back slot in front of xg_rule_stats (a per-CPU array of one): the rule this
+ * CPU matched last and the hits it took since. Consecutive hits on the same rule (a flood)
+ * cost an array lookup and a key compare instead of a hash lookup; the slot is added into
+ * xg_rule_stats when this CPU matches another rule. Readers add every CPU's valid slot to
+ * the hash's value for its key. */
+struct xg_rule_cache {
+  struct xg_rule_stats_key key;
+  __u32 valid;
+  struct xg_counter counter;
+};
+
 /* Operator comment for a manual entry, keyed like the rule counters. Never read by the
  * datapath; kept in a pinned map so it lives and dies with the entry it describes. */
 struct xg_comment {
@@ -264,6 +276,7 @@ XG_STATIC_ASSERT(XG_OFFSETOF(struct xg_rule, ports) == 40, "xg_rule.ports");
 XG_STATIC_ASSERT(sizeof(struct xg_allow) == 8, "xg_allow layout");
 XG_STATIC_ASSERT(sizeof(struct xg_counter) == 16, "xg_counter layout");
 XG_STATIC_ASSERT(sizeof(struct xg_rule_stats_key) == 20, "xg_rule_stats_key layout");
+XG_STATIC_ASSERT(sizeof(struct xg_rule_cache) == 40, "xg_rule_cache layout");
 XG_STATIC_ASSERT(XG_OFFSETOF(struct xg_rule_stats_key, addr) == 4, "xg_rule_stats_key.addr");
 XG_STATIC_ASSERT(sizeof(struct xg_if_config) == 8, "xg_if_config layout");
 XG_STATIC_ASSERT(sizeof(struct xg_info) == 8, "xg_info layout");

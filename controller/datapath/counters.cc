@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <map>
 
 #include "common/errno_status.h"
 #include "datapath/keys.h"
@@ -52,18 +53,34 @@ absl::Status SumArrayElem(int fd, uint32_t idx, T* out) {
   return absl::OkStatus();
 }
 
-absl::Status ReadRuleCountersFromFd(int fd, std::vector<RuleCounter>* out) {
+// The per-rule counters: the LRU hash, plus every CPU's write-back slot (xg_rule_cache)
+// added to its rule. The hash is read first: a slot flushed into the hash between the two
+// reads is missed by this read (never counted twice); the next read has it.
+absl::Status ReadRuleCountersFromFd(int fd, int cache_fd, std::vector<RuleCounter>* out) {
   const int cpus = NumCpus();
+  std::map<net::Cidr, xg_counter> by_rule;
   xg_rule_stats_key key{}, next{};
   std::vector<char> buf(Slot(sizeof(xg_counter)) * cpus);
   int err = bpf_map_get_next_key(fd, nullptr, &next);
   while (err == 0) {
     key = next;
     if (bpf_map_lookup_elem(fd, &key, buf.data()) == 0)
-      out->push_back({FromRuleStatsKey(key), SumSlots<xg_counter>(buf, cpus)});
+      Add(&by_rule[FromRuleStatsKey(key)], SumSlots<xg_counter>(buf, cpus));
     err = bpf_map_get_next_key(fd, &key, &next);
   }
   if (errno != ENOENT) return ErrnoToStatus(errno, "iterate per-rule counters");
+  if (cache_fd >= 0) {
+    std::vector<char> slots(Slot(sizeof(xg_rule_cache)) * cpus);
+    uint32_t zero = 0;
+    if (bpf_map_lookup_elem(cache_fd, &zero, slots.data()) != 0)
+      return ErrnoToStatus(errno, "read the per-rule write-back slots");
+    for (int c = 0; c < cpus; c++) {
+      xg_rule_cache slot;
+      std::memcpy(&slot, slots.data() + c * Slot(sizeof(xg_rule_cache)), sizeof(slot));
+      if (slot.valid && slot.counter.packets) Add(&by_rule[FromRuleStatsKey(slot.key)], slot.counter);
+    }
+  }
+  for (const auto& [cidr, counter] : by_rule) out->push_back({cidr, counter});
   std::sort(out->begin(), out->end(), [](const RuleCounter& a, const RuleCounter& b) {
     if (a.counter.packets != b.counter.packets) return a.counter.packets > b.counter.packets;
     return a.cidr < b.cidr;
@@ -110,7 +127,7 @@ std::string InterfaceLabel(const InterfaceVerdicts& iv) {
 
 absl::StatusOr<Counters> ReadCountersFromFds(int stats_fd, int reasons_fd, int origin_fd,
                                              int rule_stats_fd, int guard_stats_fd,
-                                             int if_slots_fd) {
+                                             int if_slots_fd, int rule_cache_fd) {
   Counters c;
   SlotOwners owners{};
   if (if_slots_fd >= 0) {
@@ -139,7 +156,8 @@ absl::StatusOr<Counters> ReadCountersFromFds(int stats_fd, int reasons_fd, int o
     if (absl::Status s = SumArrayElem(origin_fd, o, &c.origins[o]); !s.ok()) return s;
   }
   if (rule_stats_fd >= 0) {
-    if (absl::Status s = ReadRuleCountersFromFd(rule_stats_fd, &c.rules); !s.ok()) return s;
+    if (absl::Status s = ReadRuleCountersFromFd(rule_stats_fd, rule_cache_fd, &c.rules); !s.ok())
+      return s;
   }
   if (guard_stats_fd >= 0) {
     for (int g = 0; g < XG_GSTAT_MAX; g++)
@@ -150,7 +168,9 @@ absl::StatusOr<Counters> ReadCountersFromFds(int stats_fd, int reasons_fd, int o
 
 absl::StatusOr<std::vector<RuleCounter>> ReadRuleCounters(const PinnedMaps& maps) {
   std::vector<RuleCounter> out;
-  if (absl::Status s = ReadRuleCountersFromFd(maps.map(XG_MAP_RULE_STATS)->fd(), &out); !s.ok())
+  if (absl::Status s = ReadRuleCountersFromFd(maps.map(XG_MAP_RULE_STATS)->fd(),
+                                              maps.map(XG_MAP_RULE_CACHE)->fd(), &out);
+      !s.ok())
     return s;
   return out;
 }
@@ -159,7 +179,8 @@ absl::StatusOr<Counters> ReadCounters(const PinnedMaps& maps, bool with_rules) {
   return ReadCountersFromFds(maps.map(XG_MAP_STATS)->fd(), maps.map(XG_MAP_REASONS)->fd(),
                              maps.map(XG_MAP_ORIGIN_STATS)->fd(),
                              with_rules ? maps.map(XG_MAP_RULE_STATS)->fd() : -1,
-                             maps.map(XG_MAP_GUARD_STATS)->fd(), maps.if_slots_fd());
+                             maps.map(XG_MAP_GUARD_STATS)->fd(), maps.if_slots_fd(),
+                             maps.map(XG_MAP_RULE_CACHE)->fd());
 }
 
 }  // namespace xdpguard::datapath

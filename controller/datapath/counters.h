@@ -55,10 +55,11 @@ absl::StatusOr<Counters> ReadCounters(const PinnedMaps& maps, bool with_rules);
 absl::StatusOr<std::vector<RuleCounter>> ReadRuleCounters(const PinnedMaps& maps);
 
 // The same for an unpinned object (datapath tests, benchmarks): fds of the maps. Without
-// if_slots_fd, per-interface blocks are listed without their owner.
+// if_slots_fd, per-interface blocks are listed without their owner; without rule_cache_fd,
+// hits still in the CPUs' write-back slots are not in the per-rule counters.
 absl::StatusOr<Counters> ReadCountersFromFds(int stats_fd, int reasons_fd, int origin_fd,
                                              int rule_stats_fd, int guard_stats_fd = -1,
-                                             int if_slots_fd = -1);
+                                             int if_slots_fd = -1, int rule_cache_fd = -1);
 
 }  // namespace xdpguard::datapath
 

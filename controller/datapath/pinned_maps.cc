@@ -31,6 +31,7 @@ constexpr MapSpec kSpecs[] = {
     {XG_MAP_RULE_STATS, BPF_MAP_TYPE_LRU_PERCPU_HASH, sizeof(xg_rule_stats_key),
      sizeof(xg_counter)},
     {XG_MAP_ORIGIN_STATS, BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(xg_counter)},
+    {XG_MAP_RULE_CACHE, BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(xg_rule_cache)},
     {XG_MAP_IFCONFIG, BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(xg_if_config)},
     {XG_MAP_IF_SLOTS, BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(__u32)},
     {XG_MAP_INFO, BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(xg_info)},

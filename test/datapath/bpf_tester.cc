@@ -119,7 +119,8 @@ datapath::Counters BpfTester::ReadCounters() {
                                          obj_->map_fd(XG_MAP_ORIGIN_STATS),
                                          obj_->map_fd(XG_MAP_RULE_STATS),
                                          obj_->map_fd(XG_MAP_GUARD_STATS),
-                                         obj_->map_fd(XG_MAP_IF_SLOTS));
+                                         obj_->map_fd(XG_MAP_IF_SLOTS),
+                                         obj_->map_fd(XG_MAP_RULE_CACHE));
   Check(c.status(), "read counters");
   return *c;
 }
@@ -187,6 +188,7 @@ void BpfTester::Reset() {
   ZeroPerCpuArray(obj_->map_fd(XG_MAP_STATS), XG_STATS_MAP_ENTRIES, sizeof(xg_counter));
   ZeroPerCpuArray(obj_->map_fd(XG_MAP_REASONS), XG_REASON_MAX, sizeof(__u64));
   ZeroPerCpuArray(obj_->map_fd(XG_MAP_ORIGIN_STATS), XG_MAX_ORIGINS, sizeof(xg_counter));
+  ZeroPerCpuArray(obj_->map_fd(XG_MAP_RULE_CACHE), 1, sizeof(xg_rule_cache));
   ZeroPerCpuArray(obj_->map_fd(XG_MAP_GUARD_STATS), XG_GSTAT_MAX, sizeof(__u64));
   ClearMap(obj_->map_fd(XG_MAP_GUARDS), sizeof(xg_guard_key));
   ClearMap(obj_->map_fd(XG_MAP_GUARD_IF), sizeof(__u32));

@@ -359,3 +359,29 @@ TEST_CASE("per-interface counters: own block, shared block, stale slot reused", 
   CHECK(found);
   t.Reset();
 }
+
+// Per-rule counters go through a per-CPU write-back slot: runs of hits on one rule stay in
+// the slot, a change of rule adds the run to the hash. Readers merge both, so the counts
+// are exact whatever the interleaving (BPF_PROG_TEST_RUN runs on one CPU).
+TEST_CASE("per-rule counters: runs in the write-back slot, merged exactly on read", "[datapath]") {
+  auto& t = Tester();
+  t.Reset();
+  REQUIRE(t.block().Upsert({{C("203.0.113.0/24"), test::DropRule()},
+                            {C("198.51.100.0/24"), test::DropRule()}}).ok());
+  Bytes a = PacketBuilder().Eth().Ipv4("203.0.113.7", kDst4).Udp().Build();
+  Bytes b = PacketBuilder().Eth().Ipv4("198.51.100.9", kDst4).Udp().Build();
+  auto hits = [&](const char* cidr) -> uint64_t {
+    for (const auto& r : t.ReadCounters().rules)
+      if (r.cidr == C(cidr)) return r.counter.packets;
+    return 0;
+  };
+  for (int i = 0; i < 3; i++) CHECK(t.Run(a) == XDP_DROP);
+  CHECK(hits("203.0.113.0/24") == 3);  // all three still in the slot
+  CHECK(t.Run(b) == XDP_DROP);         // flushes a's run, b's run starts
+  CHECK(hits("203.0.113.0/24") == 3);
+  CHECK(hits("198.51.100.0/24") == 1);
+  for (int i = 0; i < 2; i++) CHECK(t.Run(a) == XDP_DROP);
+  CHECK(hits("203.0.113.0/24") == 5);
+  CHECK(hits("198.51.100.0/24") == 1);
+  CHECK(t.ReadCounters().origins[0].packets == 6);
+}

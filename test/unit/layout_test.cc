@@ -47,7 +47,7 @@ TEST_CASE("map names fit the kernel's 15-character limit") {
   for (const char* name : {XG_MAP_BLOCK_V4, XG_MAP_BLOCK_V6, XG_MAP_ALLOW_V4, XG_MAP_ALLOW_V6,
                            XG_MAP_STATS, XG_MAP_REASONS, XG_MAP_RULE_STATS, XG_MAP_ORIGIN_STATS,
                            XG_MAP_IFCONFIG, XG_MAP_INFO, XG_MAP_COMMENTS, XG_MAP_BUCKETS,
-                           XG_MAP_FLOWS}) {
+                           XG_MAP_FLOWS, XG_MAP_IF_SLOTS, XG_MAP_RULE_CACHE}) {
     INFO(name);
     CHECK(std::char_traits<char>::length(name) <= 15);
   }
