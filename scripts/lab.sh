@@ -11,51 +11,21 @@
 set -euo pipefail
 source "$(dirname "$0")/lab/common.sh" lab.sh
 
-id=$$
-HOST="xglab-host-$id"; NET="xglab-net-$id"; IF_HOST="xglh$id"; IF_NET="xgln$id"
-export XDPGUARD_PIN_DIR="/sys/fs/bpf/xdpguard-lab-$id"   # never touches a real install
-# libxdp keeps state in /sys/fs/bpf/xdp when it tries its dispatcher; remove it only if
-# this lab created it.
-libxdp_dir_existed=0
-[[ -e /sys/fs/bpf/xdp ]] && libxdp_dir_existed=1
+lab_setup lab l lab
 lab_state=$(mktemp -d /tmp/xdpguard-lab-XXXXXX)  # feed state and config for this run
 cleanup() {
   rm -rf "$lab_state"
-  ip netns del "$HOST" 2>/dev/null || true
-  ip netns del "$NET" 2>/dev/null || true
-  rm -rf "$XDPGUARD_PIN_DIR"
-  [[ $libxdp_dir_existed == 1 ]] || rm -rf /sys/fs/bpf/xdp
+  lab_teardown
 }
 trap cleanup EXIT
-in_host() { nsenter --net="/run/netns/$HOST" "$@"; }
-in_net() { nsenter --net="/run/netns/$NET" "$@"; }
-xg() { in_host "$XG" "$@"; }
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 pings() {  # pings SRC DST COUNT -> "sent/received"
   in_net ping -n -q -c "$3" -i 0.05 -W 1 -I "$1" "$2" 2>/dev/null |
     awk '/received/ { print $1 " sent, " $4 " answered" }' || true
 }
 
 step "network: host 10.77.0.1 / fd00:77::1  <-veth->  internet (clients, crawler, abusers)"
-ip netns add "$HOST"; ip netns add "$NET"
-ip link add "$IF_HOST" netns "$HOST" type veth peer name "$IF_NET" netns "$NET"
-in_host ip addr add 10.77.0.1/24 dev "$IF_HOST"
-in_host ip addr add fd00:77::1/64 dev "$IF_HOST" nodad
-in_net ip addr add 10.77.0.2/24 dev "$IF_NET"
-in_net ip addr add fd00:77::2/64 dev "$IF_NET" nodad
-for a in 10.77.0.20/32 198.51.100.10/32 198.51.100.53/32 203.0.113.66/32 192.0.2.5/32 \
-         100.70.0.9/32 100.80.0.7/32; do
-  in_net ip addr add "$a" dev "$IF_NET"
-done
-in_net ip addr add 2001:db8:bad::7/128 dev "$IF_NET" nodad
-for d in "$HOST" "$NET"; do ip -n "$d" link set lo up; done
-in_host ip link set "$IF_HOST" up; in_net ip link set "$IF_NET" up
-in_net ip route add 10.77.0.0/24 dev "$IF_NET" 2>/dev/null || true
-in_host ip route add 198.51.100.0/24 via 10.77.0.2
-in_host ip route add 203.0.113.0/24 via 10.77.0.2
-in_host ip route add 192.0.2.0/24 via 10.77.0.2
-in_host ip route add 100.64.0.0/10 via 10.77.0.2
-in_host ip -6 route add 2001:db8:bad::/48 via fd00:77::2
+lab_network "10.77.0.20/32 198.51.100.10/32 198.51.100.53/32 203.0.113.66/32 192.0.2.5/32 100.70.0.9/32 100.80.0.7/32" \
+  "198.51.100.0/24 203.0.113.0/24 192.0.2.0/24 100.64.0.0/10"
 in_net ping -c1 -W2 10.77.0.1 >/dev/null
 
 step "attach xdpguard to the host interface"

@@ -12,46 +12,24 @@
 set -euo pipefail
 source "$(dirname "$0")/lab/common.sh" quickstart.sh
 
-id=$$
-HOST="xgqs-host-$id"; NET="xgqs-net-$id"; IF_HOST="xgqh$id"; IF_NET="xgqn$id"
-export XDPGUARD_PIN_DIR="/sys/fs/bpf/xdpguard-quickstart-$id"   # never touches a real install
-libxdp_dir_existed=0
-[[ -e /sys/fs/bpf/xdp ]] && libxdp_dir_existed=1
+lab_setup qs q quickstart
 work=$(mktemp -d /tmp/xdpguard-quickstart-XXXXXX)
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  ip netns del "$HOST" 2>/dev/null || true
-  ip netns del "$NET" 2>/dev/null || true
-  rm -rf "$XDPGUARD_PIN_DIR" "$work"
-  [[ $libxdp_dir_existed == 1 ]] || rm -rf /sys/fs/bpf/xdp
+  lab_teardown
+  rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-in_host() { nsenter --net="/run/netns/$HOST" "$@"; }
-in_net() { nsenter --net="/run/netns/$NET" "$@"; }
-xg() { in_host "$XG" "$@"; }
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 http() {  # http SRC COUNT [TIMEOUT]
   in_net python3 "$root/scripts/lab/http_probe.py" "$1" http://10.77.0.1:8080/ "$2" "${3:-0.5}"
 }
 
 step "network: protected host 10.77.0.1  <-veth->  internet 10.77.0.2 (feed server, clients, crawlers, abusers)"
-ip netns add "$HOST"; ip netns add "$NET"
-ip link add "$IF_HOST" netns "$HOST" type veth peer name "$IF_NET" netns "$NET"
-in_host ip addr add 10.77.0.1/24 dev "$IF_HOST"
-in_host ip addr add fd00:77::1/64 dev "$IF_HOST" nodad
-in_net ip addr add 10.77.0.2/24 dev "$IF_NET"
-in_net ip addr add fd00:77::2/64 dev "$IF_NET" nodad
-for a in 10.77.0.20 198.51.100.10 198.51.100.53 203.0.113.66 203.0.113.200 192.0.2.5; do
-  in_net ip addr add "$a/32" dev "$IF_NET"
-done
-in_net ip addr add 2001:db8:bad::7/128 dev "$IF_NET" nodad
-for d in "$HOST" "$NET"; do ip -n "$d" link set lo up; done
-in_host ip link set "$IF_HOST" up; in_net ip link set "$IF_NET" up
-for r in 198.51.100.0/24 203.0.113.0/24 192.0.2.0/24; do in_host ip route add "$r" via 10.77.0.2; done
-in_host ip -6 route add 2001:db8:bad::/48 via fd00:77::2
+lab_network "10.77.0.20/32 198.51.100.10/32 198.51.100.53/32 203.0.113.66/32 203.0.113.200/32 192.0.2.5/32" \
+  "198.51.100.0/24 203.0.113.0/24 192.0.2.0/24"
 in_host ping -c1 -W2 10.77.0.2 >/dev/null   # the gateway's MAC, for the guard to learn
 
 step "services: feed server http://10.77.0.2:8000 (scripts/lab), web server on the host :8080"
