@@ -250,8 +250,9 @@ int main(int argc, char** argv) {
     auto xv4 = map((*obj)->map_fd(XG_MAP_BLOCK_V4)), xv6 = map((*obj)->map_fd(XG_MAP_BLOCK_V6));
     auto av4 = map((*obj)->map_fd(XG_MAP_ALLOW_V4)), av6 = map((*obj)->map_fd(XG_MAP_ALLOW_V6));
     auto bv4 = map(bpf_map__fd(bare->maps.bare_v4)), bv6 = map(bpf_map__fd(bare->maps.bare_v6));
-    auto xg_block = *datapath::PrefixTable<xg_rule>::Create(xv4.get(), xv6.get());
-    auto allow_table = *datapath::PrefixTable<xg_allow>::Create(av4.get(), av6.get());
+    auto gen = map((*obj)->map_fd(XG_MAP_LIST_GEN));
+    auto xg_block = *datapath::PrefixTable<xg_rule>::Create(xv4.get(), xv6.get(), gen.get());
+    auto allow_table = *datapath::PrefixTable<xg_allow>::Create(av4.get(), av6.get(), gen.get());
     auto bare_table = *datapath::PrefixTable<xg_rule>::Create(bv4.get(), bv6.get());
 
     std::vector<net::Cidr> v4 = RandomV4(n, rng), v6 = RandomV6(n6, rng);

@@ -44,6 +44,23 @@ struct {
   __type(value, struct xg_allow);
 } xg_allow_v6 SEC(".maps");
 
+/* List generation: a fresh random value stored by the controller after every allowlist or
+ * blocklist write; verdict cache slots from another generation are ignored. */
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, __u64);
+} xg_list_gen SEC(".maps");
+
+/* Per-CPU verdict cache in front of the tries (see struct xg_verdict_slot). */
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, XG_VERDICT_SLOTS);
+  __type(key, __u32);
+  __type(value, struct xg_verdict_slot);
+} xg_verdicts SEC(".maps");
+
 /* Verdict x family counters per interface stats slot (see xdpguard_maps.h). */
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -40,14 +40,24 @@ static __always_inline int rule_covers(const struct xg_rule *rule, const struct 
  * scope (ports, new-only) does not cover the packet. key->prefixlen must start at the full
  * address length. A skipped rule is retried with a prefix length one shorter than that
  * rule, so a covering rule keeps applying (a trie lookup never matches more bits than
- * key->prefixlen). More than XG_MAX_RULE_RETRIES skipped levels are not followed. */
+ * key->prefixlen). More than XG_MAX_RULE_RETRIES skipped levels are not followed.
+ * *cacheable is set when the outcome depends on the source address alone (no rule, or a
+ * rule without scope or expiry found at the first lookup), so the verdict cache may keep it. */
 static __always_inline struct xg_rule *match_rule(void *map, __u32 *key_prefixlen, void *key,
-                                                  const struct ip_info *ip, __u8 *reason) {
+                                                  const struct ip_info *ip, __u8 *reason,
+                                                  int *cacheable) {
   __u64 now = 0;
 #pragma unroll
   for (int i = 0; i <= XG_MAX_RULE_RETRIES; i++) {
     struct xg_rule *rule = bpf_map_lookup_elem(map, key);
-    if (!rule) return 0;
+    if (!rule) {
+      *cacheable = i == 0;
+      return 0;
+    }
+    if (i == 0 && !rule->expires_ns && rule->nports == 0 && !(rule->flags & XG_RULE_NEW_ONLY)) {
+      *cacheable = 1;
+      return rule;
+    }
     int live = 1;
     if (rule->expires_ns) {
       if (!now) now = XG_NOW_NS();
@@ -64,15 +74,17 @@ static __always_inline struct xg_rule *match_rule(void *map, __u32 *key_prefixle
   return 0;
 }
 
-static __always_inline struct xg_rule *match_block_v4(const struct ip_info *ip, __u8 *reason) {
+static __always_inline struct xg_rule *match_block_v4(const struct ip_info *ip, __u8 *reason,
+                                                      int *cacheable) {
   struct xg_lpm_v4_key key = {.prefixlen = 32, .addr = ip->saddr[0]};
-  return match_rule(&xg_block_v4, &key.prefixlen, &key, ip, reason);
+  return match_rule(&xg_block_v4, &key.prefixlen, &key, ip, reason, cacheable);
 }
 
-static __always_inline struct xg_rule *match_block_v6(const struct ip_info *ip, __u8 *reason) {
+static __always_inline struct xg_rule *match_block_v6(const struct ip_info *ip, __u8 *reason,
+                                                      int *cacheable) {
   struct xg_lpm_v6_key key = {.prefixlen = 128};
   __builtin_memcpy(key.addr, ip->saddr, 16);
-  return match_rule(&xg_block_v6, &key.prefixlen, &key, ip, reason);
+  return match_rule(&xg_block_v6, &key.prefixlen, &key, ip, reason, cacheable);
 }
 
 static __always_inline int match_allow_v4(__be32 saddr) {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* xdpguard datapath entry. Order per frame: parse (Ethernet, VLAN, IPv4/IPv6, L4 ports)
  * -> ARP/ND: gateway guard, never blocklisted -> allowlist (a hit always passes) -> blocklist, longest prefix
- * whose scope covers the packet wins -> action (drop, rate limit, pass-with-count; monitor
+ * whose scope covers the packet wins (both answered by the per-CPU verdict cache when it can) -> action (drop, rate limit, pass-with-count; monitor
  * turns a drop into a counted pass) -> counters and flow record at the single exit.
  * Anything not understood passes and is counted. */
 #include <linux/bpf.h>
@@ -15,6 +15,7 @@
 #include "parsing.h"
 #include "ratelimit.h"
 #include "stats.h"
+#include "verdict_cache.h"
 
 /* libxdp multiprog: run early (low priority value) and chain on to the next program when
  * we pass, so xdp-filter or other programs on the same interface keep working. */
@@ -89,22 +90,38 @@ static __always_inline void apply_rule(struct verdict *v, const struct xg_rule *
   v->action = XDP_DROP;
 }
 
-/* Allowlist, then blocklist, for a source address already known to be present. */
+/* Allowlist, then blocklist, for a source address already known to be present: from this
+ * CPU's verdict cache when it holds the source's current verdict, else from the tries
+ * (and the verdict is cached when it depends on the source alone). */
 static __always_inline void decide(struct verdict *v, const struct if_cfg *cfg,
                                    const struct ip_info *ip, __u64 bytes) {
-  struct xg_rule *rule;
-  if (v->family == XG_FAM_IPV4) {
-    if (match_allow_v4(ip->saddr[0])) {
+  const struct xg_rule *rule;
+  __u64 gen = list_generation();
+  struct xg_verdict_slot *slot = verdict_slot(v->family, ip->saddr);
+  if (slot && verdict_hit(slot, gen, v->family, ip->saddr)) {
+    if (slot->kind == XG_VERDICT_ALLOW) {
       v->cls = XG_CLASS_ALLOW;
       return;
     }
-    rule = match_block_v4(ip, &v->reason);
+    if (slot->kind != XG_VERDICT_RULE) return;
+    rule = &slot->rule;
   } else {
-    if (match_allow_v6(ip->saddr)) {
+    int allowed, cacheable = 0;
+    if (v->family == XG_FAM_IPV4)
+      allowed = match_allow_v4(ip->saddr[0]);
+    else
+      allowed = match_allow_v6(ip->saddr);
+    if (allowed) {
+      if (slot) verdict_fill(slot, gen, v->family, ip->saddr, XG_VERDICT_ALLOW, 0);
       v->cls = XG_CLASS_ALLOW;
       return;
     }
-    rule = match_block_v6(ip, &v->reason);
+    if (v->family == XG_FAM_IPV4)
+      rule = match_block_v4(ip, &v->reason, &cacheable);
+    else
+      rule = match_block_v6(ip, &v->reason, &cacheable);
+    if (slot && cacheable)
+      verdict_fill(slot, gen, v->family, ip->saddr, rule ? XG_VERDICT_RULE : XG_VERDICT_NONE, rule);
   }
   if (!rule) return;
   v->matched = 1;

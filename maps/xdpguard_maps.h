@@ -19,7 +19,7 @@
 
 /* Bumped whenever a struct below changes size or meaning; stored in the info map so an
  * older controller never misreads newer pinned maps (and vice versa). */
-#define XG_ABI_VERSION 5
+#define XG_ABI_VERSION 6
 
 /* Map names (<= 15 chars: the kernel truncates longer names). The controller opens pins
  * under XG_PIN_DIR by these names. */
@@ -39,6 +39,8 @@
 #define XG_MAP_COMMENTS "xg_comments"
 #define XG_MAP_BUCKETS "xg_buckets"
 #define XG_MAP_FLOWS "xg_flows"
+#define XG_MAP_LIST_GEN "xg_list_gen"
+#define XG_MAP_VERDICTS "xg_verdicts"
 
 /* Default and maximum map sizes. Sizes are chosen at first attach and then fixed by the
  * pinned maps. */
@@ -195,6 +197,29 @@ struct xg_rule_cache {
   struct xg_counter counter;
 };
 
+/* Verdict cache: a per-CPU, direct-mapped array of XG_VERDICT_SLOTS slots in front of the
+ * allowlist and blocklist tries. A flood from a few sources then costs an array lookup and
+ * a compare per packet instead of one or two trie walks. A slot is valid only while its
+ * gen equals the list generation (xg_list_gen, a one-entry array holding a __u64): every
+ * controller write to the allowlist or blocklist stores a fresh random generation after
+ * the write, which invalidates every slot on every CPU at once. Only outcomes that depend
+ * on the source address alone are cached: no match, an allowlist hit, or a blocklist rule
+ * without ports, new-only scope or expiry that matched at the first lookup. */
+#define XG_VERDICT_SLOT_BITS 12
+#define XG_VERDICT_SLOTS (1u << XG_VERDICT_SLOT_BITS)
+#define XG_VERDICT_EMPTY 0    /* slot never filled */
+#define XG_VERDICT_NONE 1     /* no allowlist or blocklist entry covers the source */
+#define XG_VERDICT_ALLOW 2    /* an allowlist entry covers it */
+#define XG_VERDICT_RULE 3     /* rule holds a copy of the blocklist rule that covers it */
+struct xg_verdict_slot {
+  __u64 gen;
+  __be32 addr[4]; /* the source: IPv4 in addr[0], rest zero */
+  __u8 family;    /* XG_FAM_IPV4 / XG_FAM_IPV6 */
+  __u8 kind;      /* XG_VERDICT_* */
+  __u8 pad[6];
+  struct xg_rule rule;
+};
+
 /* Operator comment for a manual entry, keyed like the rule counters. Never read by the
  * datapath; kept in a pinned map so it lives and dies with the entry it describes. */
 struct xg_comment {
@@ -281,6 +306,8 @@ XG_STATIC_ASSERT(XG_OFFSETOF(struct xg_rule_stats_key, addr) == 4, "xg_rule_stat
 XG_STATIC_ASSERT(sizeof(struct xg_if_config) == 8, "xg_if_config layout");
 XG_STATIC_ASSERT(sizeof(struct xg_info) == 8, "xg_info layout");
 XG_STATIC_ASSERT(sizeof(struct xg_comment) == XG_COMMENT_MAX, "xg_comment layout");
+XG_STATIC_ASSERT(sizeof(struct xg_verdict_slot) == 88, "xg_verdict_slot layout");
+XG_STATIC_ASSERT(XG_OFFSETOF(struct xg_verdict_slot, rule) == 32, "xg_verdict_slot.rule");
 XG_STATIC_ASSERT(sizeof(struct xg_bucket_key) == 36, "xg_bucket_key layout");
 XG_STATIC_ASSERT(sizeof(struct xg_bucket) == 16, "xg_bucket layout");
 XG_STATIC_ASSERT(sizeof(struct xg_flow_key) == 44, "xg_flow_key layout");

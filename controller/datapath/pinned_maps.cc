@@ -32,6 +32,8 @@ constexpr MapSpec kSpecs[] = {
      sizeof(xg_counter)},
     {XG_MAP_ORIGIN_STATS, BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(xg_counter)},
     {XG_MAP_RULE_CACHE, BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(xg_rule_cache)},
+    {XG_MAP_LIST_GEN, BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(__u64)},
+    {XG_MAP_VERDICTS, BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(xg_verdict_slot)},
     {XG_MAP_IFCONFIG, BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(xg_if_config)},
     {XG_MAP_IF_SLOTS, BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(__u32)},
     {XG_MAP_INFO, BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(xg_info)},
@@ -92,11 +94,13 @@ absl::StatusOr<std::unique_ptr<PinnedMaps>> PinnedMaps::Open(const std::string& 
 
 PrefixTable<xg_rule> PinnedMaps::Blocklist() const {
   // Sizes were verified in Open, so Create cannot fail here.
-  return *PrefixTable<xg_rule>::Create(map(XG_MAP_BLOCK_V4), map(XG_MAP_BLOCK_V6));
+  return *PrefixTable<xg_rule>::Create(map(XG_MAP_BLOCK_V4), map(XG_MAP_BLOCK_V6),
+                                       map(XG_MAP_LIST_GEN));
 }
 
 PrefixTable<xg_allow> PinnedMaps::Allowlist() const {
-  return *PrefixTable<xg_allow>::Create(map(XG_MAP_ALLOW_V4), map(XG_MAP_ALLOW_V6));
+  return *PrefixTable<xg_allow>::Create(map(XG_MAP_ALLOW_V4), map(XG_MAP_ALLOW_V6),
+                                        map(XG_MAP_LIST_GEN));
 }
 
 }  // namespace xdpguard::datapath

@@ -2,6 +2,7 @@
 #include "datapath/prefix_table.h"
 
 #include <cstring>
+#include <random>
 
 #include "absl/strings/str_cat.h"
 #include "datapath/keys.h"
@@ -65,10 +66,36 @@ void Rollback(MapBackend* map, const UndoLog& undo) {
   }
 }
 
+// Stores a fresh random list generation. Random rather than incremented: two controllers
+// writing at once could both read n and store n + 1, and the second write's new entries
+// would then hide behind cache slots tagged n + 1 by the first; two fresh random values
+// differ (but for a 2^-64 chance), so the last store always follows the last write.
+absl::Status RenewGeneration(MapBackend* generation) {
+  if (!generation) return absl::OkStatus();
+  uint64_t value = 0;
+  while (value == 0) value = (uint64_t{std::random_device{}()} << 32) | std::random_device{}();
+  const uint32_t key = 0;
+  uint32_t n = 0;
+  absl::Status st = generation->UpdateBatch(&key, &value, 1, &n);
+  if (st.ok()) return st;
+  return absl::Status(st.code(), absl::StrCat(
+      "the list was written, but the datapath's verdict cache could not be invalidated (",
+      st.message(), "): sources seen before may keep their old verdict until the next "
+      "successful list change"));
+}
+
+// Runs a write and then renews the generation, even after a failed write (it may have
+// changed entries before failing, or rolled them back). The write's error wins.
+absl::Status WithRenewal(MapBackend* generation, absl::Status write) {
+  absl::Status renew = RenewGeneration(generation);
+  return write.ok() ? renew : write;
+}
+
 }  // namespace
 
 template <typename V>
-absl::StatusOr<PrefixTable<V>> PrefixTable<V>::Create(MapBackend* v4, MapBackend* v6) {
+absl::StatusOr<PrefixTable<V>> PrefixTable<V>::Create(MapBackend* v4, MapBackend* v6,
+                                                      MapBackend* generation) {
   for (auto [m, ks] : {std::pair{v4, sizeof(xg_lpm_v4_key)}, std::pair{v6, sizeof(xg_lpm_v6_key)}}) {
     if (m->key_size() != ks || m->value_size() != sizeof(V)) {
       return absl::FailedPreconditionError(absl::StrCat(
@@ -78,7 +105,13 @@ absl::StatusOr<PrefixTable<V>> PrefixTable<V>::Create(MapBackend* v4, MapBackend
           "then attach again)"));
     }
   }
-  return PrefixTable(v4, v6);
+  if (generation && (generation->key_size() != sizeof(uint32_t) ||
+                     generation->value_size() != sizeof(uint64_t))) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "map ", generation->name(), " has key/value size ", generation->key_size(), "/",
+        generation->value_size(), ", this build expects 4/8"));
+  }
+  return PrefixTable(v4, v6, generation);
 }
 
 template <typename V>
@@ -124,6 +157,27 @@ template <typename V>
 absl::Status PrefixTable<V>::UpsertUnless(const std::vector<Entry>& entries,
                                           const std::function<bool(const V&)>& keep,
                                           std::vector<net::Cidr>* kept) {
+  return WithRenewal(generation_, UpsertMaps(entries, keep, kept));
+}
+
+template <typename V>
+absl::Status PrefixTable<V>::Delete(const std::vector<Cidr>& cidrs) {
+  return WithRenewal(generation_, DeleteMaps(cidrs));
+}
+
+template <typename V>
+absl::StatusOr<size_t> PrefixTable<V>::DeleteWhere(const std::vector<Cidr>& cidrs,
+                                                   const std::function<bool(const V&)>& pred) {
+  absl::StatusOr<size_t> deleted = DeleteWhereMaps(cidrs, pred);
+  absl::Status renew = WithRenewal(generation_, deleted.status());
+  if (!renew.ok()) return renew;
+  return deleted;
+}
+
+template <typename V>
+absl::Status PrefixTable<V>::UpsertMaps(const std::vector<Entry>& entries,
+                                        const std::function<bool(const V&)>& keep,
+                                        std::vector<net::Cidr>* kept) {
   std::vector<const Entry*> by_family[2];
   for (const Entry& e : entries) by_family[e.cidr.family == Family::kIPv4 ? 0 : 1].push_back(&e);
 
@@ -199,7 +253,7 @@ absl::Status PrefixTable<V>::UpsertUnless(const std::vector<Entry>& entries,
 }
 
 template <typename V>
-absl::Status PrefixTable<V>::Delete(const std::vector<Cidr>& cidrs) {
+absl::Status PrefixTable<V>::DeleteMaps(const std::vector<Cidr>& cidrs) {
   struct Removed {
     Family family;
     std::vector<char> key;
@@ -230,8 +284,8 @@ absl::Status PrefixTable<V>::Delete(const std::vector<Cidr>& cidrs) {
 }
 
 template <typename V>
-absl::StatusOr<size_t> PrefixTable<V>::DeleteWhere(const std::vector<Cidr>& cidrs,
-                                                   const std::function<bool(const V&)>& pred) {
+absl::StatusOr<size_t> PrefixTable<V>::DeleteWhereMaps(const std::vector<Cidr>& cidrs,
+                                                       const std::function<bool(const V&)>& pred) {
   size_t deleted = 0;
   std::vector<char> key;
   for (const Cidr& c : cidrs) {

@@ -3,6 +3,8 @@
 // value type V (xg_rule for the blocklist, xg_allow for the allowlist). Writes are
 // all-or-nothing: a batch that the kernel refuses part-way (map full, ENOMEM) is rolled
 // back, and a full map is reported naming the map and how many entries did not fit.
+// Every write ends by storing a fresh list generation (when a generation map is given),
+// which invalidates the datapath's per-CPU verdict cache (struct xg_verdict_slot).
 // Today the maps are LPM tries; a faster structure can replace them behind this class.
 #ifndef XDPGUARD_DATAPATH_PREFIX_TABLE_H_
 #define XDPGUARD_DATAPATH_PREFIX_TABLE_H_
@@ -26,7 +28,10 @@ class PrefixTable {
   };
 
   // Checks once that the maps' key and value sizes match this build's contract.
-  static absl::StatusOr<PrefixTable> Create(MapBackend* v4, MapBackend* v6);
+  // generation: the one-entry xg_list_gen array, or null where no datapath reads the
+  // maps through the verdict cache (unit tests, the bare benchmark program).
+  static absl::StatusOr<PrefixTable> Create(MapBackend* v4, MapBackend* v6,
+                                            MapBackend* generation = nullptr);
 
   absl::StatusOr<std::vector<Entry>> List() const;
   absl::StatusOr<std::optional<V>> Get(const net::Cidr& cidr) const;
@@ -52,14 +57,20 @@ class PrefixTable {
                                      const std::function<bool(const V&)>& pred);
 
  private:
-  PrefixTable(MapBackend* v4, MapBackend* v6) : v4_(v4), v6_(v6) {}
+  PrefixTable(MapBackend* v4, MapBackend* v6, MapBackend* generation)
+      : v4_(v4), v6_(v6), generation_(generation) {}
   MapBackend* map(net::Family f) const { return f == net::Family::kIPv4 ? v4_ : v6_; }
 
-  // Writes entries of one family; on failure restores what it wrote.
-  absl::Status UpsertFamily(net::Family family, const std::vector<const Entry*>& entries);
+  // The write paths, before the generation is renewed.
+  absl::Status UpsertMaps(const std::vector<Entry>& entries,
+                          const std::function<bool(const V&)>& keep, std::vector<net::Cidr>* kept);
+  absl::Status DeleteMaps(const std::vector<net::Cidr>& cidrs);
+  absl::StatusOr<size_t> DeleteWhereMaps(const std::vector<net::Cidr>& cidrs,
+                                         const std::function<bool(const V&)>& pred);
 
   MapBackend* v4_;
   MapBackend* v6_;
+  MapBackend* generation_;
 };
 
 }  // namespace xdpguard::datapath

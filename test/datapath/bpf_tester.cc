@@ -3,6 +3,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -34,7 +35,64 @@ void ZeroPerCpuArray(int fd, uint32_t entries, uint32_t value_size) {
   for (uint32_t i = 0; i < entries; i++) bpf_map_update_elem(fd, &i, zero.data(), BPF_ANY);
 }
 
+// An address as the datapath holds it: four network-order words, IPv4 in the first.
+bool AddressWords(const std::string& ip, uint32_t words[4], bool* v4) {
+  words[0] = words[1] = words[2] = words[3] = 0;
+  *v4 = inet_pton(AF_INET, ip.c_str(), words) == 1;
+  return *v4 || inet_pton(AF_INET6, ip.c_str(), words) == 1;
+}
+
 }  // namespace
+
+uint32_t VerdictSlotIndex(const std::string& ip) {
+  uint32_t w[4];
+  bool v4 = false;
+  if (!AddressWords(ip, w, &v4)) throw std::runtime_error("not an address: " + ip);
+  uint32_t h = w[0];
+  if (!v4) h ^= w[1] ^ w[2] ^ w[3];
+  return (h * 2654435761u) >> (32 - XG_VERDICT_SLOT_BITS);
+}
+
+std::string CollidingV4(const std::string& ip, const std::string& from) {
+  const uint32_t want = VerdictSlotIndex(ip);
+  in_addr a{};
+  if (inet_pton(AF_INET, from.c_str(), &a) != 1) throw std::runtime_error("not IPv4: " + from);
+  for (uint32_t host = ntohl(a.s_addr), tries = 0; tries < (1u << 24); host++, tries++) {
+    in_addr c{htonl(host)};
+    char text[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &c, text, sizeof(text));
+    if (text != ip && VerdictSlotIndex(text) == want) return text;
+  }
+  throw std::runtime_error("no colliding address found for " + ip);
+}
+
+std::optional<xg_verdict_slot> BpfTester::CachedVerdict(const std::string& ip) {
+  uint32_t w[4];
+  bool v4 = false;
+  if (!AddressWords(ip, w, &v4)) throw std::runtime_error("not an address: " + ip);
+  const uint32_t idx = VerdictSlotIndex(ip);
+  const int cpus = libbpf_num_possible_cpus();
+  const size_t stride = (sizeof(xg_verdict_slot) + 7) & ~size_t{7};
+  std::vector<char> values(stride * cpus);
+  if (bpf_map_lookup_elem(map_fd(XG_MAP_VERDICTS), &idx, values.data()) != 0)
+    throw std::runtime_error("read xg_verdicts");
+  for (int cpu = 0; cpu < cpus; cpu++) {
+    xg_verdict_slot s;
+    std::memcpy(&s, values.data() + cpu * stride, sizeof(s));
+    if (s.kind != XG_VERDICT_EMPTY && s.family == (v4 ? XG_FAM_IPV4 : XG_FAM_IPV6) &&
+        std::memcmp(s.addr, w, sizeof(w)) == 0)
+      return s;
+  }
+  return std::nullopt;
+}
+
+uint64_t BpfTester::ListGeneration() {
+  uint32_t key = 0;
+  uint64_t gen = 0;
+  if (bpf_map_lookup_elem(map_fd(XG_MAP_LIST_GEN), &key, &gen) != 0)
+    throw std::runtime_error("read xg_list_gen");
+  return gen;
+}
 
 xg_rule DropRule() {
   xg_rule r{};
@@ -69,13 +127,14 @@ BpfTester::BpfTester(bool frags, uint32_t block_entries) {
   av4_ = Map(XG_MAP_ALLOW_V4);
   av6_ = Map(XG_MAP_ALLOW_V6);
   flows_ = Map(XG_MAP_FLOWS);
+  list_gen_ = Map(XG_MAP_LIST_GEN);
   guard_map_ = Map(XG_MAP_GUARDS);
   guard_if_ = Map(XG_MAP_GUARD_IF);
   guards_ = std::make_unique<guard::GuardStore>(guard_map_.get(), guard_if_.get());
-  auto b = datapath::PrefixTable<xg_rule>::Create(bv4_.get(), bv6_.get());
+  auto b = datapath::PrefixTable<xg_rule>::Create(bv4_.get(), bv6_.get(), list_gen_.get());
   Check(b.status(), "blocklist table");
   block_ = std::make_unique<datapath::PrefixTable<xg_rule>>(*b);
-  auto a = datapath::PrefixTable<xg_allow>::Create(av4_.get(), av6_.get());
+  auto a = datapath::PrefixTable<xg_allow>::Create(av4_.get(), av6_.get(), list_gen_.get());
   Check(a.status(), "allowlist table");
   allow_ = std::make_unique<datapath::PrefixTable<xg_allow>>(*a);
 }
@@ -189,6 +248,8 @@ void BpfTester::Reset() {
   ZeroPerCpuArray(obj_->map_fd(XG_MAP_REASONS), XG_REASON_MAX, sizeof(__u64));
   ZeroPerCpuArray(obj_->map_fd(XG_MAP_ORIGIN_STATS), XG_MAX_ORIGINS, sizeof(xg_counter));
   ZeroPerCpuArray(obj_->map_fd(XG_MAP_RULE_CACHE), 1, sizeof(xg_rule_cache));
+  // The lists were cleared behind PrefixTable's back: empty the verdict cache too.
+  ZeroPerCpuArray(obj_->map_fd(XG_MAP_VERDICTS), XG_VERDICT_SLOTS, sizeof(xg_verdict_slot));
   ZeroPerCpuArray(obj_->map_fd(XG_MAP_GUARD_STATS), XG_GSTAT_MAX, sizeof(__u64));
   ClearMap(obj_->map_fd(XG_MAP_GUARDS), sizeof(xg_guard_key));
   ClearMap(obj_->map_fd(XG_MAP_GUARD_IF), sizeof(__u32));

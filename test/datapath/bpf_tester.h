@@ -5,6 +5,8 @@
 #define XDPGUARD_TEST_BPF_TESTER_H_
 
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "datapath/counters.h"
@@ -42,12 +44,17 @@ class BpfTester {
   std::vector<xg_guard_event> DrainGuardEvents();
   void Reset();  // empties every map and zeroes every counter
   int prog_fd();
+  int map_fd(const char* name) { return obj_->map_fd(name); }
+  // The verdict cache slot that holds ip on some CPU, if one does (any generation).
+  std::optional<xg_verdict_slot> CachedVerdict(const std::string& ip);
+  uint64_t ListGeneration();
 
  private:
   std::unique_ptr<datapath::LibbpfMap> Map(const char* name);
 
   std::unique_ptr<datapath::DatapathObject> obj_;
-  std::unique_ptr<datapath::LibbpfMap> bv4_, bv6_, av4_, av6_, flows_, guard_map_, guard_if_;
+  std::unique_ptr<datapath::LibbpfMap> bv4_, bv6_, av4_, av6_, flows_, guard_map_, guard_if_,
+      list_gen_;
   std::unique_ptr<guard::GuardStore> guards_;
   std::unique_ptr<datapath::PrefixTable<xg_rule>> block_;
   std::unique_ptr<datapath::PrefixTable<xg_allow>> allow_;
@@ -60,6 +67,12 @@ xg_rule PassRule();
 BpfTester& Tester();
 // A CIDR from text the test knows is valid.
 net::Cidr C(const char* text);
+
+// The datapath's verdict cache slot index for an address (mirrors verdict_cache.h;
+// CachedVerdict() finding the address in that slot checks the mirror).
+uint32_t VerdictSlotIndex(const std::string& ip);
+// The first IPv4 address at or after `from` (dotted) whose slot index equals ip's.
+std::string CollidingV4(const std::string& ip, const std::string& from);
 
 }  // namespace xdpguard::test
 

@@ -5,7 +5,9 @@
 // and switching how the source is covered (its own /32, then the /24 that aggregation
 // makes of a fully listed block, then back). Every lookup must drop. The control run
 // rewrites the set deleting first, as a naive sync would: it must show misses, which
-// proves the probe can see a gap.
+// proves the probe can see a gap. Between two probe packets a packet from a source that
+// shares the probe's verdict cache slot evicts it, so every probe packet walks the trie
+// (a cached verdict would hide a gap that opens inside one write).
 #include <linux/bpf.h>
 #include <stdlib.h>
 
@@ -58,6 +60,7 @@ void WriteFeed(const std::string& path, int round) {
 struct Probe {
   test::BpfTester* tester;
   test::Bytes frame;
+  test::Bytes evict;  // from a source sharing frame's verdict cache slot
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> runs{0}, misses{0};
   std::thread thread;
@@ -68,6 +71,7 @@ struct Probe {
     misses = 0;
     thread = std::thread([this] {
       while (!stop.load(std::memory_order_relaxed)) {
+        tester->Run(evict);
         if (tester->Run(frame) != XDP_DROP) misses++;
         runs++;
       }
@@ -104,7 +108,9 @@ TEST_CASE("feeds: refreshing a 1M-prefix feed never opens a gap, a delete-first 
   };
   refresh(0, feeds::SyncOrder::kAddsBeforeDeletes);
 
-  Probe probe{&t, test::PacketBuilder().Eth().Ipv4(Ip(kSource), "192.0.2.1").Udp().Build()};
+  Probe probe{&t, test::PacketBuilder().Eth().Ipv4(Ip(kSource), "192.0.2.1").Udp().Build(),
+              test::PacketBuilder().Eth().Ipv4(test::CollidingV4(Ip(kSource), "100.64.0.0"),
+                                               "192.0.2.1").Udp().Build()};
   REQUIRE(t.Run(probe.frame) == XDP_DROP);
 
   probe.Start();

@@ -3,6 +3,8 @@
 // rollback of a batch the kernel refuses part-way, exact-match semantics.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "datapath/fake_map.h"
 #include "datapath/prefix_table.h"
 #include "xdpguard_maps.h"
@@ -101,4 +103,53 @@ TEST_CASE("delete of an absent prefix deletes nothing") {
   CHECK(absl::IsNotFound(st));
   CHECK(std::string(st.message()).find("192.0.2.0/24") != std::string::npos);
   CHECK(f.v4.size() == 1);
+}
+
+namespace {
+
+uint64_t Generation(FakeMap& gen) {
+  const uint32_t key = 0;
+  uint64_t value = 0;
+  REQUIRE(gen.Lookup(&key, &value).ok());
+  return value;
+}
+
+}  // namespace
+
+TEST_CASE("every write renews the list generation, a refused one too") {
+  FakeMap v4{"xg_block_v4", sizeof(xg_lpm_v4_key), sizeof(xg_rule), 2};
+  FakeMap v6{"xg_block_v6", sizeof(xg_lpm_v6_key), sizeof(xg_rule), 2};
+  FakeMap gen{"xg_list_gen", sizeof(uint32_t), sizeof(uint64_t), 1};
+  PrefixTable<xg_rule> table = *PrefixTable<xg_rule>::Create(&v4, &v6, &gen);
+  std::vector<uint64_t> seen{Generation(gen)};
+  auto renewed = [&] {
+    uint64_t g = Generation(gen);
+    bool fresh = g != 0 && std::find(seen.begin(), seen.end(), g) == seen.end();
+    seen.push_back(g);
+    return fresh;
+  };
+  REQUIRE(table.Upsert({{C("10.0.0.0/8"), Rule(XG_ACTION_DROP)}}).ok());
+  CHECK(renewed());
+  REQUIRE(table.Delete({C("10.0.0.0/8")}).ok());
+  CHECK(renewed());
+  REQUIRE(table.Upsert({{C("10.0.0.0/8"), Rule(XG_ACTION_DROP)}}).ok());
+  CHECK(renewed());
+  auto n = table.DeleteWhere({C("10.0.0.0/8")}, [](const xg_rule&) { return true; });
+  REQUIRE(n.ok());
+  CHECK(*n == 1);
+  CHECK(renewed());
+  // Refused (map full): nothing applied, but the datapath still drops its cached verdicts.
+  CHECK_FALSE(table.Upsert({{C("1.0.0.0/8"), Rule(0)}, {C("2.0.0.0/8"), Rule(0)},
+                            {C("3.0.0.0/8"), Rule(0)}})
+                  .ok());
+  CHECK(renewed());
+}
+
+TEST_CASE("a generation map that is not a u32 -> u64 array is refused") {
+  FakeMap v4{"xg_block_v4", sizeof(xg_lpm_v4_key), sizeof(xg_rule), 2};
+  FakeMap v6{"xg_block_v6", sizeof(xg_lpm_v6_key), sizeof(xg_rule), 2};
+  FakeMap gen{"xg_list_gen", sizeof(uint32_t), sizeof(uint32_t), 1};
+  auto t = PrefixTable<xg_rule>::Create(&v4, &v6, &gen);
+  REQUIRE_FALSE(t.ok());
+  CHECK(std::string(t.status().message()).find("xg_list_gen") != std::string::npos);
 }

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0
+// The per-CPU verdict cache in front of the allowlist and blocklist tries: it is really
+// consulted (a trie change made behind the controller's back is not seen), every write
+// through PrefixTable takes effect on the very next packet, colliding sources never mix
+// verdicts, and outcomes that depend on more than the source (ports, new-only, expiry)
+// are never cached. BPF_PROG_TEST_RUN, needs root.
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <linux/bpf.h>
+
+#include <catch2/catch.hpp>
+
+#include "bpf_tester.h"
+#include "lists/manual_rules.h"
+
+using namespace xdpguard;
+using test::Bytes;
+using test::C;
+using test::PacketBuilder;
+using test::Tester;
+
+namespace {
+
+Bytes Udp(const char* src, uint16_t dport = 53) {
+  return PacketBuilder().Eth().Ipv4(src, "10.0.0.1").Udp(40000, dport).Build();
+}
+
+Bytes Udp6(const char* src) {
+  return PacketBuilder().Eth().Ipv6(src, "2001:db8::1").Udp(40000, 53).Build();
+}
+
+int CachedKind(test::BpfTester& t, const char* ip) {
+  std::optional<xg_verdict_slot> s = t.CachedVerdict(ip);
+  if (!s || s->gen != t.ListGeneration()) return XG_VERDICT_EMPTY;
+  return s->kind;
+}
+
+}  // namespace
+
+TEST_CASE("verdict cache: every list write takes effect on the next packet", "[cache]") {
+  auto& t = Tester();
+  t.Reset();
+  const char* src = "198.18.5.9";
+  CHECK(t.Run(Udp(src)) == XDP_PASS);
+  CHECK(CachedKind(t, src) == XG_VERDICT_NONE);  // also checks the test's index mirror
+
+  const uint64_t gen0 = t.ListGeneration();
+  REQUIRE(t.block().Upsert({{C("198.18.5.0/24"), test::DropRule()}}).ok());
+  CHECK(t.ListGeneration() != gen0);
+  CHECK(t.Run(Udp(src)) == XDP_DROP);
+  CHECK(CachedKind(t, src) == XG_VERDICT_RULE);
+  CHECK(t.Run(Udp(src)) == XDP_DROP);  // from the slot
+
+  xg_rule monitor = test::DropRule();
+  monitor.flags = XG_RULE_MONITOR;
+  REQUIRE(t.block().Upsert({{C("198.18.5.0/24"), monitor}}).ok());
+  CHECK(t.Run(Udp(src)) == XDP_PASS);
+
+  REQUIRE(t.block().Upsert({{C("198.18.5.0/24"), test::DropRule()}}).ok());
+  REQUIRE(t.allow().Upsert({{C("198.18.5.9/32"), {}}}).ok());
+  CHECK(t.Run(Udp(src)) == XDP_PASS);
+  CHECK(CachedKind(t, src) == XG_VERDICT_ALLOW);
+  REQUIRE(t.allow().Delete({C("198.18.5.9/32")}).ok());
+  CHECK(t.Run(Udp(src)) == XDP_DROP);
+
+  auto removed = t.block().DeleteWhere({C("198.18.5.0/24")}, [](const xg_rule&) { return true; });
+  REQUIRE(removed.ok());
+  CHECK(*removed == 1);
+  CHECK(t.Run(Udp(src)) == XDP_PASS);
+  CHECK(CachedKind(t, src) == XG_VERDICT_NONE);
+
+  datapath::Counters c = t.ReadCounters();
+  CHECK(c.verdicts[XG_CLASS_PASS][XG_FAM_IPV4].packets == 2);
+  CHECK(c.verdicts[XG_CLASS_DROP][XG_FAM_IPV4].packets == 3);
+  CHECK(c.verdicts[XG_CLASS_MONITOR][XG_FAM_IPV4].packets == 1);
+  CHECK(c.verdicts[XG_CLASS_ALLOW][XG_FAM_IPV4].packets == 1);
+  REQUIRE(c.rules.size() == 1);
+  CHECK(c.rules[0].cidr.ToString() == "198.18.5.0/24");
+  CHECK(c.rules[0].counter.packets == 4);  // cached hits count per rule like trie hits
+}
+
+TEST_CASE("verdict cache: serves repeats from the slot until the generation changes",
+          "[cache]") {
+  auto& t = Tester();
+  t.Reset();
+  REQUIRE(t.block().Upsert({{C("198.18.6.0/24"), test::DropRule()}}).ok());
+  CHECK(t.Run(Udp("198.18.6.1")) == XDP_DROP);
+  // Delete the rule behind PrefixTable's back: no new generation.
+  xg_lpm_v4_key key{24, 0};
+  REQUIRE(inet_pton(AF_INET, "198.18.6.0", &key.addr) == 1);
+  REQUIRE(bpf_map_delete_elem(t.map_fd(XG_MAP_BLOCK_V4), &key) == 0);
+  CHECK(t.Run(Udp("198.18.6.1")) == XDP_DROP);  // the cached verdict
+  CHECK(t.Run(Udp("198.18.6.2")) == XDP_PASS);  // another source walks the trie
+  // Any write through PrefixTable renews the generation.
+  REQUIRE(t.allow().Upsert({{C("192.0.2.1/32"), {}}}).ok());
+  CHECK(t.Run(Udp("198.18.6.1")) == XDP_PASS);
+}
+
+TEST_CASE("verdict cache: sources sharing a slot evict each other, verdicts never mix",
+          "[cache]") {
+  auto& t = Tester();
+  t.Reset();
+  REQUIRE(t.block().Upsert({{C("198.18.7.0/24"), test::DropRule()},
+                            {C("2001:db8:bad::/48"), test::DropRule()}})
+              .ok());
+  const std::string blocked = "198.18.7.7";
+  const std::string other = test::CollidingV4(blocked, "100.64.0.0");
+  REQUIRE(test::VerdictSlotIndex(other) == test::VerdictSlotIndex(blocked));
+  const std::string blocked6 = "2001:db8:bad::7";
+  const std::string other4 = test::CollidingV4(blocked6, "100.64.0.0");  // other family
+  for (int i = 0; i < 5; i++) {
+    CHECK(t.Run(Udp(blocked.c_str())) == XDP_DROP);
+    CHECK(t.Run(Udp(other.c_str())) == XDP_PASS);
+    CHECK(t.Run(Udp6(blocked6.c_str())) == XDP_DROP);
+    CHECK(t.Run(Udp(other4.c_str())) == XDP_PASS);
+  }
+  datapath::Counters c = t.ReadCounters();
+  CHECK(c.verdicts[XG_CLASS_DROP][XG_FAM_IPV4].packets == 5);
+  CHECK(c.verdicts[XG_CLASS_DROP][XG_FAM_IPV6].packets == 5);
+  CHECK(c.verdicts[XG_CLASS_PASS][XG_FAM_IPV4].packets == 10);
+}
+
+TEST_CASE("verdict cache: port-scoped, new-only and expiring rules are never cached",
+          "[cache]") {
+  auto& t = Tester();
+  t.Reset();
+  lists::RuleOptions web;
+  web.ports = {80};
+  lists::RuleOptions syn;
+  syn.new_only = true;
+  xg_rule expiring = test::DropRule();
+  expiring.expires_ns = ~0ull;
+  REQUIRE(t.block()
+              .Upsert({{C("198.18.8.0/24"), lists::MakeManualRule(C("198.18.8.0/24"), web, 0, 0)},
+                       {C("198.18.9.0/24"), lists::MakeManualRule(C("198.18.9.0/24"), syn, 0, 0)},
+                       {C("198.18.10.0/24"), expiring}})
+              .ok());
+  for (int i = 0; i < 3; i++) {
+    CHECK(t.Run(Udp("198.18.8.1", 80)) == XDP_DROP);
+    CHECK(t.Run(Udp("198.18.8.1", 22)) == XDP_PASS);
+    CHECK(t.Run(PacketBuilder().Eth().Ipv4("198.18.9.1", "10.0.0.1", 6).Tcp(40000, 22, XG_TCP_SYN)
+                    .Build()) == XDP_DROP);
+    CHECK(t.Run(PacketBuilder().Eth().Ipv4("198.18.9.1", "10.0.0.1", 6).Tcp(40000, 22, XG_TCP_ACK)
+                    .Build()) == XDP_PASS);
+    CHECK(t.Run(Udp("198.18.10.1")) == XDP_DROP);
+  }
+  CHECK(CachedKind(t, "198.18.8.1") == XG_VERDICT_EMPTY);
+  CHECK(CachedKind(t, "198.18.9.1") == XG_VERDICT_EMPTY);
+  CHECK(CachedKind(t, "198.18.10.1") == XG_VERDICT_EMPTY);
+}
