@@ -2,7 +2,8 @@
 // Datapath cost benchmark: ns per packet via BPF_PROG_TEST_RUN for xdpguard's program and
 // for a bare LPM-lookup program on the same map type, with 1k, 100k and 1M random
 // prefixes loaded (realistic length mix), hot (one repeated packet) and cold (many
-// different sources). Rounds are interleaved and medians reported, minus an empty
+// different sources), with and without the per-CPU verdict cache (a second copy of the
+// program sharing the same maps, loaded with the cache compiled out). Rounds are interleaved and medians reported, minus an empty
 // XDP_PASS program measured in the same rounds. A second table measures flow tracking
 // (off / matched / all) and a rate-limited source; ARP rows run with a gateway guard for
 // 192.0.2.1 on the test device. Needs root. Prints Markdown tables.
@@ -227,8 +228,8 @@ int main(int argc, char** argv) {
   std::mt19937 rng(42);
 
   std::vector<std::string> tracking_rows;
-  printf("| prefixes (v4 + v6) | scenario | xdpguard ns/pkt | bare LPM ns/pkt | xdpguard - bare |\n");
-  printf("|---|---|---|---|---|\n");
+  printf("| prefixes (v4 + v6) | scenario | xdpguard ns/pkt | without verdict cache | bare LPM ns/pkt | xdpguard - bare |\n");
+  printf("|---|---|---|---|---|---|\n");
   for (size_t n : sizes) {
     size_t n6 = std::max<size_t>(1, n / 4);
     datapath::ObjectOptions opts;
@@ -237,6 +238,26 @@ int main(int argc, char** argv) {
     auto obj = datapath::DatapathObject::Open(opts);
     if (!obj.ok() || !(*obj)->Load().ok()) {
       fprintf(stderr, "cannot load xdpguard object (root?)\n");
+      return 1;
+    }
+    // The same program without the verdict cache, on the same maps (lists, counters).
+    datapath::ObjectOptions no_cache_opts = opts;
+    no_cache_opts.verdict_cache = false;
+    auto no_cache = datapath::DatapathObject::Open(no_cache_opts);
+    if (!no_cache.ok()) {
+      fprintf(stderr, "cannot open the cache-less xdpguard object\n");
+      return 1;
+    }
+    bpf_map* shared;
+    bpf_object__for_each_map(shared, (*no_cache)->obj()) {
+      const char* name = bpf_map__name(shared);
+      if (!bpf_map__is_internal(shared) && bpf_map__reuse_fd(shared, (*obj)->map_fd(name)) != 0) {
+        fprintf(stderr, "cannot share map %s\n", name);
+        return 1;
+      }
+    }
+    if (!(*no_cache)->Load().ok()) {
+      fprintf(stderr, "cannot load the cache-less xdpguard object\n");
       return 1;
     }
     bare_lpm_bpf* bare = bare_lpm_bpf__open();
@@ -296,23 +317,25 @@ int main(int argc, char** argv) {
     };
     GuardGateway(**obj);
     int xg_fd = bpf_program__fd((*obj)->program());
+    int no_cache_fd = bpf_program__fd((*no_cache)->program());
     int bare_fd = bpf_program__fd(bare->progs.bare_lpm);
     int empty_fd = bpf_program__fd(bare->progs.empty_pass);
     for (const Scenario& s : scenarios) {
       if (!filter.empty() && s.name.find(filter) == std::string::npos) continue;
-      std::vector<double> xg, br;
-      for (int r = 0; r < rounds; r++) {  // interleaved: empty, xdpguard, bare in each round
+      std::vector<double> xg, nc, br;
+      for (int r = 0; r < rounds; r++) {  // interleaved: empty, xdpguard (both), bare
         double e = RunNs(empty_fd, s.frames, s.repeat);
         xg.push_back(RunNs(xg_fd, s.frames, s.repeat) - e);
+        nc.push_back(RunNs(no_cache_fd, s.frames, s.repeat) - e);
         br.push_back(RunNs(bare_fd, s.frames, s.repeat) - e);
       }
-      double mx = Median(xg), mb = Median(br);
+      double mx = Median(xg), mn = Median(nc), mb = Median(br);
       bool allow = s.name.find("allowlist") != std::string::npos || s.name.find("ARP") != std::string::npos;
-      printf("| %zu + %zu | %s | %.1f | %s | %s |\n", n, n6, s.name.c_str(), mx,
+      printf("| %zu + %zu | %s | %.1f | %.1f | %s | %s |\n", n, n6, s.name.c_str(), mx, mn,
              allow ? "n/a" : std::to_string(mb).substr(0, std::to_string(mb).find('.') + 2).c_str(),
              allow ? "n/a" : std::to_string(mx - mb).substr(0, std::to_string(mx - mb).find('.') + 2).c_str());
     }
-    printf("| %zu + %zu | load into xdpguard maps (PrefixTable::Upsert, batched) | %.2f s | | |\n", n,
+    printf("| %zu + %zu | load into xdpguard maps (PrefixTable::Upsert, batched) | %.2f s | | | |\n", n,
            n6, load_s);
     if (filter.empty()) tracking_rows.push_back(MeasureTracking(**obj, xg_block, v4, n, n6, rounds, empty_fd, rng));
     fflush(stdout);

@@ -42,7 +42,8 @@ static __always_inline int rule_covers(const struct xg_rule *rule, const struct 
  * rule, so a covering rule keeps applying (a trie lookup never matches more bits than
  * key->prefixlen). More than XG_MAX_RULE_RETRIES skipped levels are not followed.
  * *cacheable is set when the outcome depends on the source address alone (no rule, or a
- * rule without scope or expiry found at the first lookup), so the verdict cache may keep it. */
+ * drop or pass rule without scope or expiry found at the first lookup), so the verdict
+ * cache may keep it. */
 static __always_inline struct xg_rule *match_rule(void *map, __u32 *key_prefixlen, void *key,
                                                   const struct ip_info *ip, __u8 *reason,
                                                   int *cacheable) {
@@ -54,7 +55,8 @@ static __always_inline struct xg_rule *match_rule(void *map, __u32 *key_prefixle
       *cacheable = i == 0;
       return 0;
     }
-    if (i == 0 && !rule->expires_ns && rule->nports == 0 && !(rule->flags & XG_RULE_NEW_ONLY)) {
+    if (i == 0 && !rule->expires_ns && rule->nports == 0 && !(rule->flags & XG_RULE_NEW_ONLY) &&
+        rule->action != XG_ACTION_RATELIMIT) {
       *cacheable = 1;
       return rule;
     }

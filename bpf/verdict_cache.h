@@ -46,6 +46,7 @@ static __always_inline int verdict_hit(const struct xg_verdict_slot *s, __u64 ge
 static __always_inline void verdict_fill(struct xg_verdict_slot *s, __u64 gen, __u8 family,
                                          const __be32 *saddr, __u8 kind,
                                          const struct xg_rule *rule) {
+  if (kind == XG_VERDICT_RULE && !rule) return;
   s->gen = gen;
   s->family = family;
   s->kind = kind;
@@ -57,7 +58,22 @@ static __always_inline void verdict_fill(struct xg_verdict_slot *s, __u64 gen, _
     s->addr[2] = saddr[2];
     s->addr[3] = saddr[3];
   }
-  if (rule) __builtin_memcpy(&s->rule, rule, sizeof(*rule));
+  if (rule) {
+    s->action = rule->action;
+    s->flags = rule->flags;
+    s->prefixlen = rule->prefixlen;
+    s->origin = rule->origin;
+  }
+}
+
+/* The cached rule as the rest of the program reads a rule: the fields a cached (drop or
+ * pass-with-count) rule is applied and counted by; the rate-limit fields stay zero. */
+static __always_inline void verdict_rule(const struct xg_verdict_slot *s, struct xg_rule *rule) {
+  __builtin_memset(rule, 0, sizeof(*rule));
+  rule->action = s->action;
+  rule->flags = s->flags;
+  rule->prefixlen = s->prefixlen;
+  rule->origin = s->origin;
 }
 
 #endif /* XDPGUARD_VERDICT_CACHE_H */

@@ -203,21 +203,27 @@ struct xg_rule_cache {
  * gen equals the list generation (xg_list_gen, a one-entry array holding a __u64): every
  * controller write to the allowlist or blocklist stores a fresh random generation after
  * the write, which invalidates every slot on every CPU at once. Only outcomes that depend
- * on the source address alone are cached: no match, an allowlist hit, or a blocklist rule
- * without ports, new-only scope or expiry that matched at the first lookup. */
-#define XG_VERDICT_SLOT_BITS 12
+ * on the source address alone are cached: no match, an allowlist hit, or a drop or
+ * pass-with-count rule without ports, new-only scope or expiry that matched at the first
+ * lookup (rate-limit rules need their parameters: they always walk the trie). Slots are
+ * 32 bytes and the array small (128 KiB per CPU), since a slot that misses costs a cache
+ * line and a TLB entry on top of the trie walk. */
+#define XG_VERDICT_SLOT_BITS 10
 #define XG_VERDICT_SLOTS (1u << XG_VERDICT_SLOT_BITS)
 #define XG_VERDICT_EMPTY 0    /* slot never filled */
 #define XG_VERDICT_NONE 1     /* no allowlist or blocklist entry covers the source */
 #define XG_VERDICT_ALLOW 2    /* an allowlist entry covers it */
-#define XG_VERDICT_RULE 3     /* rule holds a copy of the blocklist rule that covers it */
+#define XG_VERDICT_RULE 3     /* the blocklist rule described by action..origin covers it */
 struct xg_verdict_slot {
   __u64 gen;
   __be32 addr[4]; /* the source: IPv4 in addr[0], rest zero */
   __u8 family;    /* XG_FAM_IPV4 / XG_FAM_IPV6 */
   __u8 kind;      /* XG_VERDICT_* */
-  __u8 pad[6];
-  struct xg_rule rule;
+  __u8 action;    /* XG_VERDICT_RULE: the rule's action, flags, prefixlen and origin */
+  __u8 flags;
+  __u8 prefixlen;
+  __u8 pad;
+  __u16 origin;
 };
 
 /* Operator comment for a manual entry, keyed like the rule counters. Never read by the
@@ -306,8 +312,8 @@ XG_STATIC_ASSERT(XG_OFFSETOF(struct xg_rule_stats_key, addr) == 4, "xg_rule_stat
 XG_STATIC_ASSERT(sizeof(struct xg_if_config) == 8, "xg_if_config layout");
 XG_STATIC_ASSERT(sizeof(struct xg_info) == 8, "xg_info layout");
 XG_STATIC_ASSERT(sizeof(struct xg_comment) == XG_COMMENT_MAX, "xg_comment layout");
-XG_STATIC_ASSERT(sizeof(struct xg_verdict_slot) == 88, "xg_verdict_slot layout");
-XG_STATIC_ASSERT(XG_OFFSETOF(struct xg_verdict_slot, rule) == 32, "xg_verdict_slot.rule");
+XG_STATIC_ASSERT(sizeof(struct xg_verdict_slot) == 32, "xg_verdict_slot layout");
+XG_STATIC_ASSERT(XG_OFFSETOF(struct xg_verdict_slot, origin) == 30, "xg_verdict_slot.origin");
 XG_STATIC_ASSERT(sizeof(struct xg_bucket_key) == 36, "xg_bucket_key layout");
 XG_STATIC_ASSERT(sizeof(struct xg_bucket) == 16, "xg_bucket layout");
 XG_STATIC_ASSERT(sizeof(struct xg_flow_key) == 44, "xg_flow_key layout");

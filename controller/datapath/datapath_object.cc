@@ -95,13 +95,15 @@ absl::Status DatapathObject::Configure() {
   bpf_program__set_autoload(options_.frags ? skel_->progs.xdpguard_main
                                            : skel_->progs.xdpguard_frags,
                             false);
+  skel_->rodata->use_verdict_cache = options_.verdict_cache ? 1 : 0;
   if (!options_.pin_dir.empty()) {
     if (absl::Status s = CheckPinnedAbi(options_.pin_dir); !s.ok()) return s;
   }
   bpf_map* map;
   bpf_object__for_each_map(map, skel_->obj) {
     const char* name = bpf_map__name(map);
-    if (name[0] == '.') continue;  // .rodata/.bss etc. are per program, never pinned
+    // .rodata/.bss etc. (libbpf names them "<object>.rodata") are per program, never pinned
+    if (bpf_map__is_internal(map)) continue;
     uint32_t requested = RequestedSize(options_.sizes, name);
     if (requested > XG_MAX_MAP_ENTRIES)
       return absl::InvalidArgumentError(

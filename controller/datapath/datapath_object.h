@@ -32,6 +32,9 @@ struct ObjectOptions {
   std::string pin_dir;  // empty: no pinning (datapath tests, benchmarks)
   MapSizes sizes;
   bool frags = false;  // load the multi-buffer (jumbo MTU) program instead of the plain one
+  // The per-CPU verdict cache in front of the tries. Always on in the product; off only in
+  // benchmarks that measure what it gains (few sources) and costs (many cold sources).
+  bool verdict_cache = true;
 };
 
 class DatapathObject {

@@ -120,7 +120,7 @@ TEST_CASE("verdict cache: sources sharing a slot evict each other, verdicts neve
   CHECK(c.verdicts[XG_CLASS_PASS][XG_FAM_IPV4].packets == 10);
 }
 
-TEST_CASE("verdict cache: port-scoped, new-only and expiring rules are never cached",
+TEST_CASE("verdict cache: port-scoped, new-only, expiring and rate-limit rules are never cached",
           "[cache]") {
   auto& t = Tester();
   t.Reset();
@@ -130,10 +130,15 @@ TEST_CASE("verdict cache: port-scoped, new-only and expiring rules are never cac
   syn.new_only = true;
   xg_rule expiring = test::DropRule();
   expiring.expires_ns = ~0ull;
+  lists::RuleOptions limit;
+  limit.action = XG_ACTION_RATELIMIT;
+  limit.pps = 1;
+  limit.burst = 2;
   REQUIRE(t.block()
               .Upsert({{C("198.18.8.0/24"), lists::MakeManualRule(C("198.18.8.0/24"), web, 0, 0)},
                        {C("198.18.9.0/24"), lists::MakeManualRule(C("198.18.9.0/24"), syn, 0, 0)},
-                       {C("198.18.10.0/24"), expiring}})
+                       {C("198.18.10.0/24"), expiring},
+                       {C("198.18.11.0/24"), lists::MakeManualRule(C("198.18.11.0/24"), limit, 0, 0)}})
               .ok());
   for (int i = 0; i < 3; i++) {
     CHECK(t.Run(Udp("198.18.8.1", 80)) == XDP_DROP);
@@ -144,6 +149,12 @@ TEST_CASE("verdict cache: port-scoped, new-only and expiring rules are never cac
                     .Build()) == XDP_PASS);
     CHECK(t.Run(Udp("198.18.10.1")) == XDP_DROP);
   }
+  // Burst of 2, then over the limit: the bucket is consulted on every packet.
+  CHECK(t.Run(Udp("198.18.11.1")) == XDP_PASS);
+  CHECK(t.Run(Udp("198.18.11.1")) == XDP_PASS);
+  CHECK(t.Run(Udp("198.18.11.1")) == XDP_DROP);
+  CHECK(t.Run(Udp("198.18.11.1")) == XDP_DROP);
+  CHECK(CachedKind(t, "198.18.11.1") == XG_VERDICT_EMPTY);
   CHECK(CachedKind(t, "198.18.8.1") == XG_VERDICT_EMPTY);
   CHECK(CachedKind(t, "198.18.9.1") == XG_VERDICT_EMPTY);
   CHECK(CachedKind(t, "198.18.10.1") == XG_VERDICT_EMPTY);

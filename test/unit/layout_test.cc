@@ -28,8 +28,8 @@ TEST_CASE("kernel/user contract layout") {
   CHECK(sizeof(xg_if_config) == 8);
   CHECK(sizeof(xg_info) == 8);
   CHECK(sizeof(xg_comment) == XG_COMMENT_MAX);
-  CHECK(sizeof(xg_verdict_slot) == 88);
-  CHECK(offsetof(xg_verdict_slot, rule) == 32);
+  CHECK(sizeof(xg_verdict_slot) == 32);
+  CHECK(offsetof(xg_verdict_slot, origin) == 30);
   CHECK(XG_VERDICT_SLOTS == 4096);
   CHECK(sizeof(xg_bucket_key) == 36);
   CHECK(offsetof(xg_bucket_key, src) == 20);
