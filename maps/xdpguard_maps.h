@@ -208,7 +208,7 @@ struct xg_rule_cache {
  * lookup (rate-limit rules need their parameters: they always walk the trie). Slots are
  * 32 bytes and the array small (128 KiB per CPU), since a slot that misses costs a cache
  * line and a TLB entry on top of the trie walk. */
-#define XG_VERDICT_SLOT_BITS 10
+#define XG_VERDICT_SLOT_BITS 12
 #define XG_VERDICT_SLOTS (1u << XG_VERDICT_SLOT_BITS)
 #define XG_VERDICT_EMPTY 0    /* slot never filled */
 #define XG_VERDICT_NONE 1     /* no allowlist or blocklist entry covers the source */

@@ -264,6 +264,9 @@ fi
     echo "\`build/bench/lpm_bench --rounds $ROUNDS --sizes $SIZES\`: medians of interleaved rounds, ns per packet with the"
     echo "cost of an empty XDP_PASS program measured in the same rounds already subtracted; the bare LPM"
     echo "program (one trie lookup, no parsing beyond the source address, no counters) is the reference."
+    echo "*without verdict cache* is xdpguard's program loaded with its per-CPU verdict cache compiled out,"
+    echo "on the same maps: hot rows show what the cache saves, cold rows (20k sources, more than its"
+    echo "4,096 slots) what a missing slot costs."
     echo
     cat "$WORK/testrun.md"
   fi
