@@ -15,6 +15,7 @@ NAMES = {
     "xdpguard_native": "xdpguard, native XDP",
     "xdpguard_generic": "xdpguard, generic XDP",
     "xdpguard_flows_off": "xdpguard, native XDP, flow tracking off",
+    "xdpguard_baseline": "xdpguard baseline build (--baseline), native XDP",
     "ipset": "iptables (nf_tables backend, Debian's default) raw PREROUTING + ipset hash:net",
     "ipset_legacy": "iptables-legacy raw PREROUTING + ipset hash:net",
     "nft_ingress": "nftables netdev ingress, interval set",

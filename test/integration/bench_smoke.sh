@@ -3,14 +3,15 @@
 # scripts/bench.sh works end to end (one short round, 1,000 prefixes, veth only): every
 # filter gets its run, the generator reaches the receiver, each filter drops the flood
 # (filtered = received, nothing passed) while the unfiltered run passes it to UDP, and the
-# report names every filter. A functional check of the harness; the figures themselves
+# report names every filter, including a --baseline build (this same binary, on its own
+# pinned maps). A functional check of the harness; the figures themselves
 # are not judged (they are measurements, not pass/fail criteria).
 source "$(dirname "$0")/lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 OUT=/tmp/xg-bench-$ID.md
 [[ $(nproc) -ge 2 ]] || skip "the benchmark needs 2 CPUs"
 BUILD_DIR=$(dirname "$XDPGUARD") bash "$HERE/../../scripts/bench.sh" --no-install --skip-testrun \
-  --skip-control --rounds 1 --seconds 1 --sizes 1000 --out "$OUT" 2> /tmp/xg-bench-$ID.log ||
+  --skip-control --rounds 1 --seconds 1 --sizes 1000 --baseline "$XDPGUARD" --out "$OUT" 2> /tmp/xg-bench-$ID.log ||
   fail "bench.sh failed: $(tail -5 /tmp/xg-bench-$ID.log)"
 python3 - "$OUT" <<'PY' || fail "report check failed"
 import re, sys
@@ -22,7 +23,7 @@ for line in raw.splitlines():
     if len(f) == 9:
         rows[f[2]] = dict(offered=int(f[4]), received=int(f[5]), passed=int(f[6]), ns=int(f[8]))
 want = ["none", "dropall", "xdpguard_native", "xdpguard_generic", "ipset", "ipset_legacy",
-        "nft_ingress", "nft_prerouting", "xdp_filter"]
+        "nft_ingress", "nft_prerouting", "xdp_filter", "xdpguard_baseline"]
 problems = [f"no run for {w}" for w in want if w not in rows]
 for name, r in rows.items():
     if r["received"] < 10000: problems.append(f"{name}: only {r['received']} frames received")
@@ -31,7 +32,8 @@ for name, r in rows.items():
         if r["passed"] < r["received"] * 0.9: problems.append(f"none: {r['passed']} of {r['received']} reached UDP")
     elif r["passed"] > r["received"] * 0.001:
         problems.append(f"{name}: {r['passed']} of {r['received']} passed the filter")
-for label in ["xdpguard, native XDP", "raw PREROUTING + ipset hash:net", "xdp-filter (exact addresses)"]:
+for label in ["xdpguard, native XDP", "raw PREROUTING + ipset hash:net", "xdp-filter (exact addresses)",
+              "xdpguard baseline build (--baseline), native XDP", "- baseline: "]:
     if label not in text: problems.append(f"report lacks the row '{label}'")
 for name, r in sorted(rows.items()):
     print(f"  {name:18} received {r['received']:>9}  passed {r['passed']:>9}  {r['ns'] // max(r['received'], 1)} ns/pkt")
