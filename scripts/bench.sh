@@ -235,7 +235,7 @@ mkdir -p "$(dirname "$OUT")"
   echo "- kernel $(uname -r), $(nproc) CPUs: $(lscpu | sed -n 's/^Model name: *//p'), $(free -g | awk '/^Mem:/ {print $2}') GiB"
   echo "- $(iptables-nft -V), $(iptables-legacy -V | sed 's/iptables/iptables-legacy/'), $(ipset -v | head -1), $(nft -v), xdp-tools $(dpkg-query -W -f '${Version}' xdp-tools)"
   echo "- xdpguard $(git -C "$ROOT" rev-parse --short HEAD 2> /dev/null || echo unknown) ($(sed -n "s/^CMAKE_BUILD_TYPE:STRING=//p" "$BUILD/CMakeCache.txt") build)"
-  [[ -n $BASELINE ]] && echo "- baseline: $BASELINE ($("$BASELINE" --version 2> /dev/null || echo "version unknown"))"
+  [[ -n $BASELINE ]] && echo "- baseline: $BASELINE (commit $(git -C "$(dirname "$BASELINE")" rev-parse --short HEAD 2> /dev/null || echo "unknown: not in a git tree"))"
   echo "- a shared VM: run-to-run spread is large; compare figures within one run, as ratios"
 } > "$WORK/head.md"
 
