@@ -22,14 +22,14 @@
 # before a datapath change), attached native with its own pinned maps and the same list, so
 # a change is measured against its predecessor in the same run. Besides the floods
 # at the generator's full rate, the smallest size also runs a slower flood (the generator
-# does --paced-spin iterations of busy work per frame, default 500: about 0.25 Mpps, below
+# does --paced-spin iterations of busy work per frame, default 1000: about 0.3 Mpps, below
 # what every filter here absorbs), so every filter is compared on the same offered load.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD_DIR:-$ROOT/build}
 ROUNDS=3
-PACED_SPIN=500
+PACED_SPIN=1000
 SECONDS_PER_RUN=3
 SIZES=1000,100000,1000000
 OUT=$ROOT/docs/BENCHMARKS.md
