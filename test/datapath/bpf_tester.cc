@@ -107,6 +107,10 @@ BpfTester& Tester() {
 
 net::Cidr C(const char* text) { return net::ParseCidr(text)->cidr; }
 
+Bytes Udp4(const char* src, uint16_t dport) {
+  return PacketBuilder().Eth().Ipv4(src, "10.0.0.1").Udp(40000, dport).Build();
+}
+
 xg_rule PassRule() {
   xg_rule r{};
   r.action = XG_ACTION_PASS;

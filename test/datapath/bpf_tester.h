@@ -67,6 +67,8 @@ xg_rule PassRule();
 BpfTester& Tester();
 // A CIDR from text the test knows is valid.
 net::Cidr C(const char* text);
+// A UDP datagram from src to 10.0.0.1:dport.
+Bytes Udp4(const char* src, uint16_t dport = 53);
 
 // The datapath's verdict cache slot index for an address (mirrors verdict_cache.h;
 // CachedVerdict() finding the address in that slot checks the mirror).

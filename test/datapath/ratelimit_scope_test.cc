@@ -22,6 +22,7 @@ using test::PacketBuilder;
 
 using test::C;
 using test::Tester;
+using test::Udp4;
 
 namespace {
 
@@ -42,10 +43,6 @@ int Passes(test::BpfTester& t, const Bytes& frame, int n) {
   int passed = 0;
   for (int i = 0; i < n; i++) passed += t.Run(frame) == XDP_PASS;
   return passed;
-}
-
-Bytes Udp4(const char* src, uint16_t dport = 53) {
-  return PacketBuilder().Eth().Ipv4(src, "10.0.0.1").Udp(40000, dport).Build();
 }
 
 Bytes Tcp4(const char* src, uint16_t dport, uint8_t flags) {

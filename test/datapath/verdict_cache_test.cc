@@ -18,12 +18,9 @@ using test::Bytes;
 using test::C;
 using test::PacketBuilder;
 using test::Tester;
+using test::Udp4;
 
 namespace {
-
-Bytes Udp(const char* src, uint16_t dport = 53) {
-  return PacketBuilder().Eth().Ipv4(src, "10.0.0.1").Udp(40000, dport).Build();
-}
 
 Bytes Udp6(const char* src) {
   return PacketBuilder().Eth().Ipv6(src, "2001:db8::1").Udp(40000, 53).Build();
@@ -41,32 +38,32 @@ TEST_CASE("verdict cache: every list write takes effect on the next packet", "[c
   auto& t = Tester();
   t.Reset();
   const char* src = "198.18.5.9";
-  CHECK(t.Run(Udp(src)) == XDP_PASS);
+  CHECK(t.Run(Udp4(src)) == XDP_PASS);
   CHECK(CachedKind(t, src) == XG_VERDICT_NONE);  // also checks the test's index mirror
 
   const uint64_t gen0 = t.ListGeneration();
   REQUIRE(t.block().Upsert({{C("198.18.5.0/24"), test::DropRule()}}).ok());
   CHECK(t.ListGeneration() != gen0);
-  CHECK(t.Run(Udp(src)) == XDP_DROP);
+  CHECK(t.Run(Udp4(src)) == XDP_DROP);
   CHECK(CachedKind(t, src) == XG_VERDICT_RULE);
-  CHECK(t.Run(Udp(src)) == XDP_DROP);  // from the slot
+  CHECK(t.Run(Udp4(src)) == XDP_DROP);  // from the slot
 
   xg_rule monitor = test::DropRule();
   monitor.flags = XG_RULE_MONITOR;
   REQUIRE(t.block().Upsert({{C("198.18.5.0/24"), monitor}}).ok());
-  CHECK(t.Run(Udp(src)) == XDP_PASS);
+  CHECK(t.Run(Udp4(src)) == XDP_PASS);
 
   REQUIRE(t.block().Upsert({{C("198.18.5.0/24"), test::DropRule()}}).ok());
   REQUIRE(t.allow().Upsert({{C("198.18.5.9/32"), {}}}).ok());
-  CHECK(t.Run(Udp(src)) == XDP_PASS);
+  CHECK(t.Run(Udp4(src)) == XDP_PASS);
   CHECK(CachedKind(t, src) == XG_VERDICT_ALLOW);
   REQUIRE(t.allow().Delete({C("198.18.5.9/32")}).ok());
-  CHECK(t.Run(Udp(src)) == XDP_DROP);
+  CHECK(t.Run(Udp4(src)) == XDP_DROP);
 
   auto removed = t.block().DeleteWhere({C("198.18.5.0/24")}, [](const xg_rule&) { return true; });
   REQUIRE(removed.ok());
   CHECK(*removed == 1);
-  CHECK(t.Run(Udp(src)) == XDP_PASS);
+  CHECK(t.Run(Udp4(src)) == XDP_PASS);
   CHECK(CachedKind(t, src) == XG_VERDICT_NONE);
 
   datapath::Counters c = t.ReadCounters();
@@ -84,16 +81,16 @@ TEST_CASE("verdict cache: serves repeats from the slot until the generation chan
   auto& t = Tester();
   t.Reset();
   REQUIRE(t.block().Upsert({{C("198.18.6.0/24"), test::DropRule()}}).ok());
-  CHECK(t.Run(Udp("198.18.6.1")) == XDP_DROP);
+  CHECK(t.Run(Udp4("198.18.6.1")) == XDP_DROP);
   // Delete the rule behind PrefixTable's back: no new generation.
   xg_lpm_v4_key key{24, 0};
   REQUIRE(inet_pton(AF_INET, "198.18.6.0", &key.addr) == 1);
   REQUIRE(bpf_map_delete_elem(t.map_fd(XG_MAP_BLOCK_V4), &key) == 0);
-  CHECK(t.Run(Udp("198.18.6.1")) == XDP_DROP);  // the cached verdict
-  CHECK(t.Run(Udp("198.18.6.2")) == XDP_PASS);  // another source walks the trie
+  CHECK(t.Run(Udp4("198.18.6.1")) == XDP_DROP);  // the cached verdict
+  CHECK(t.Run(Udp4("198.18.6.2")) == XDP_PASS);  // another source walks the trie
   // Any write through PrefixTable renews the generation.
   REQUIRE(t.allow().Upsert({{C("192.0.2.1/32"), {}}}).ok());
-  CHECK(t.Run(Udp("198.18.6.1")) == XDP_PASS);
+  CHECK(t.Run(Udp4("198.18.6.1")) == XDP_PASS);
 }
 
 TEST_CASE("verdict cache: sources sharing a slot evict each other, verdicts never mix",
@@ -109,10 +106,10 @@ TEST_CASE("verdict cache: sources sharing a slot evict each other, verdicts neve
   const std::string blocked6 = "2001:db8:bad::7";
   const std::string other4 = test::CollidingV4(blocked6, "100.64.0.0");  // other family
   for (int i = 0; i < 5; i++) {
-    CHECK(t.Run(Udp(blocked.c_str())) == XDP_DROP);
-    CHECK(t.Run(Udp(other.c_str())) == XDP_PASS);
+    CHECK(t.Run(Udp4(blocked.c_str())) == XDP_DROP);
+    CHECK(t.Run(Udp4(other.c_str())) == XDP_PASS);
     CHECK(t.Run(Udp6(blocked6.c_str())) == XDP_DROP);
-    CHECK(t.Run(Udp(other4.c_str())) == XDP_PASS);
+    CHECK(t.Run(Udp4(other4.c_str())) == XDP_PASS);
   }
   datapath::Counters c = t.ReadCounters();
   CHECK(c.verdicts[XG_CLASS_DROP][XG_FAM_IPV4].packets == 5);
@@ -141,19 +138,19 @@ TEST_CASE("verdict cache: port-scoped, new-only, expiring and rate-limit rules a
                        {C("198.18.11.0/24"), lists::MakeManualRule(C("198.18.11.0/24"), limit, 0, 0)}})
               .ok());
   for (int i = 0; i < 3; i++) {
-    CHECK(t.Run(Udp("198.18.8.1", 80)) == XDP_DROP);
-    CHECK(t.Run(Udp("198.18.8.1", 22)) == XDP_PASS);
+    CHECK(t.Run(Udp4("198.18.8.1", 80)) == XDP_DROP);
+    CHECK(t.Run(Udp4("198.18.8.1", 22)) == XDP_PASS);
     CHECK(t.Run(PacketBuilder().Eth().Ipv4("198.18.9.1", "10.0.0.1", 6).Tcp(40000, 22, XG_TCP_SYN)
                     .Build()) == XDP_DROP);
     CHECK(t.Run(PacketBuilder().Eth().Ipv4("198.18.9.1", "10.0.0.1", 6).Tcp(40000, 22, XG_TCP_ACK)
                     .Build()) == XDP_PASS);
-    CHECK(t.Run(Udp("198.18.10.1")) == XDP_DROP);
+    CHECK(t.Run(Udp4("198.18.10.1")) == XDP_DROP);
   }
   // Burst of 2, then over the limit: the bucket is consulted on every packet.
-  CHECK(t.Run(Udp("198.18.11.1")) == XDP_PASS);
-  CHECK(t.Run(Udp("198.18.11.1")) == XDP_PASS);
-  CHECK(t.Run(Udp("198.18.11.1")) == XDP_DROP);
-  CHECK(t.Run(Udp("198.18.11.1")) == XDP_DROP);
+  CHECK(t.Run(Udp4("198.18.11.1")) == XDP_PASS);
+  CHECK(t.Run(Udp4("198.18.11.1")) == XDP_PASS);
+  CHECK(t.Run(Udp4("198.18.11.1")) == XDP_DROP);
+  CHECK(t.Run(Udp4("198.18.11.1")) == XDP_DROP);
   CHECK(CachedKind(t, "198.18.11.1") == XG_VERDICT_EMPTY);
   CHECK(CachedKind(t, "198.18.8.1") == XG_VERDICT_EMPTY);
   CHECK(CachedKind(t, "198.18.9.1") == XG_VERDICT_EMPTY);
