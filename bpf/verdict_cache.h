@@ -46,7 +46,6 @@ static __always_inline int verdict_hit(const struct xg_verdict_slot *s, __u64 ge
 static __always_inline void verdict_fill(struct xg_verdict_slot *s, __u64 gen, __u8 family,
                                          const __be32 *saddr, __u8 kind,
                                          const struct xg_rule *rule) {
-  if (kind == XG_VERDICT_RULE && !rule) return;
   s->gen = gen;
   s->family = family;
   s->kind = kind;

@@ -72,8 +72,9 @@ void Rollback(MapBackend* map, const UndoLog& undo) {
 // differ (but for a 2^-64 chance), so the last store always follows the last write.
 absl::Status RenewGeneration(MapBackend* generation) {
   if (!generation) return absl::OkStatus();
+  std::random_device random;
   uint64_t value = 0;
-  while (value == 0) value = (uint64_t{std::random_device{}()} << 32) | std::random_device{}();
+  while (value == 0) value = (uint64_t{random()} << 32) | random();
   const uint32_t key = 0;
   uint32_t n = 0;
   absl::Status st = generation->UpdateBatch(&key, &value, 1, &n);

@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "datapath/interface_config.h"
+#include "datapath/keys.h"
 #include "datapath/stats_slots.h"
 #include "xdpguard_maps.h"
 
@@ -35,21 +36,16 @@ void ZeroPerCpuArray(int fd, uint32_t entries, uint32_t value_size) {
   for (uint32_t i = 0; i < entries; i++) bpf_map_update_elem(fd, &i, zero.data(), BPF_ANY);
 }
 
-// An address as the datapath holds it: four network-order words, IPv4 in the first.
-bool AddressWords(const std::string& ip, uint32_t words[4], bool* v4) {
-  words[0] = words[1] = words[2] = words[3] = 0;
-  *v4 = inet_pton(AF_INET, ip.c_str(), words) == 1;
-  return *v4 || inet_pton(AF_INET6, ip.c_str(), words) == 1;
-}
+// An address as the datapath holds it: family and four network-order words, IPv4 in the
+// first (the per-rule counter key of its /32 or /128 has exactly that layout).
+xg_rule_stats_key Address(const std::string& ip) { return datapath::RuleStatsKey(C(ip.c_str())); }
 
 }  // namespace
 
 uint32_t VerdictSlotIndex(const std::string& ip) {
-  uint32_t w[4];
-  bool v4 = false;
-  if (!AddressWords(ip, w, &v4)) throw std::runtime_error("not an address: " + ip);
-  uint32_t h = w[0];
-  if (!v4) h ^= w[1] ^ w[2] ^ w[3];
+  const xg_rule_stats_key a = Address(ip);
+  uint32_t h = a.addr[0];
+  if (a.family != XG_FAM_IPV4) h ^= a.addr[1] ^ a.addr[2] ^ a.addr[3];
   return (h * 2654435761u) >> (32 - XG_VERDICT_SLOT_BITS);
 }
 
@@ -67,9 +63,7 @@ std::string CollidingV4(const std::string& ip, const std::string& from) {
 }
 
 std::optional<xg_verdict_slot> BpfTester::CachedVerdict(const std::string& ip) {
-  uint32_t w[4];
-  bool v4 = false;
-  if (!AddressWords(ip, w, &v4)) throw std::runtime_error("not an address: " + ip);
+  const xg_rule_stats_key a = Address(ip);
   const uint32_t idx = VerdictSlotIndex(ip);
   const int cpus = libbpf_num_possible_cpus();
   const size_t stride = (sizeof(xg_verdict_slot) + 7) & ~size_t{7};
@@ -79,8 +73,8 @@ std::optional<xg_verdict_slot> BpfTester::CachedVerdict(const std::string& ip) {
   for (int cpu = 0; cpu < cpus; cpu++) {
     xg_verdict_slot s;
     std::memcpy(&s, values.data() + cpu * stride, sizeof(s));
-    if (s.kind != XG_VERDICT_EMPTY && s.family == (v4 ? XG_FAM_IPV4 : XG_FAM_IPV6) &&
-        std::memcmp(s.addr, w, sizeof(w)) == 0)
+    if (s.kind != XG_VERDICT_EMPTY && s.family == a.family &&
+        std::memcmp(s.addr, a.addr, sizeof(a.addr)) == 0)
       return s;
   }
   return std::nullopt;

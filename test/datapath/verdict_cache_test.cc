@@ -4,13 +4,13 @@
 // through PrefixTable takes effect on the very next packet, colliding sources never mix
 // verdicts, and outcomes that depend on more than the source (ports, new-only, expiry)
 // are never cached. BPF_PROG_TEST_RUN, needs root.
-#include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <linux/bpf.h>
 
 #include <catch2/catch.hpp>
 
 #include "bpf_tester.h"
+#include "datapath/keys.h"
 #include "lists/manual_rules.h"
 
 using namespace xdpguard;
@@ -83,8 +83,7 @@ TEST_CASE("verdict cache: serves repeats from the slot until the generation chan
   REQUIRE(t.block().Upsert({{C("198.18.6.0/24"), test::DropRule()}}).ok());
   CHECK(t.Run(Udp4("198.18.6.1")) == XDP_DROP);
   // Delete the rule behind PrefixTable's back: no new generation.
-  xg_lpm_v4_key key{24, 0};
-  REQUIRE(inet_pton(AF_INET, "198.18.6.0", &key.addr) == 1);
+  const xg_lpm_v4_key key = datapath::V4Key(C("198.18.6.0/24"));
   REQUIRE(bpf_map_delete_elem(t.map_fd(XG_MAP_BLOCK_V4), &key) == 0);
   CHECK(t.Run(Udp4("198.18.6.1")) == XDP_DROP);  // the cached verdict
   CHECK(t.Run(Udp4("198.18.6.2")) == XDP_PASS);  // another source walks the trie
