@@ -7,7 +7,9 @@
 // prints the frames offered (some may be refused by the peer: see veth's xdp_xmit_errors).
 //
 //   live_gen --dev IF --dst-mac MAC --src IP --dst IP [--sources N --stride S]
-//            [--seconds T] [--size BYTES] [--spin N]
+//            [--rewrite page|frame] [--seconds T] [--size BYTES] [--spin N]
+// --sources N: the source cycles over N addresses; --rewrite page (default) writes each
+// recycled page's source once, frame rewrites every frame (see live_gen.bpf.c for why).
 // --spin N slows the generator with N iterations of busy work per frame, for a steady lower
 // rate (the same for every filter, below what each absorbs). Pacing from user space does
 // not work: each live-frames test run costs tens of milliseconds to set up and tear down.
@@ -36,6 +38,7 @@ namespace {
 struct Options {
   std::string dev, dst_mac, src, dst;
   uint32_t sources = 1, stride = 1;
+  bool per_page = true;  // --rewrite page (default) or frame
   double seconds = 3;
   size_t size = 64;  // frame length without FCS
   uint32_t spin = 0;  // busy work per frame (bpf_loop iterations): a slower, steady rate
@@ -44,7 +47,8 @@ struct Options {
 [[noreturn]] void Usage(const char* why) {
   std::fprintf(stderr,
                "live_gen: %s\nusage: live_gen --dev IF --dst-mac MAC --src IP --dst IP "
-               "[--sources N --stride S] [--seconds T] [--size BYTES] [--spin N]\n",
+               "[--sources N --stride S] [--rewrite page|frame] [--seconds T] [--size BYTES] "
+               "[--spin N]\n",
                why);
   std::exit(2);
 }
@@ -61,10 +65,12 @@ Options Parse(int argc, char** argv) {
     else if (a == "--dst") o.dst = v;
     else if (a == "--sources") o.sources = static_cast<uint32_t>(std::strtoul(v, nullptr, 10));
     else if (a == "--stride") o.stride = static_cast<uint32_t>(std::strtoul(v, nullptr, 10));
+    else if (a == "--rewrite" && (std::strcmp(v, "page") == 0 || std::strcmp(v, "frame") == 0))
+      o.per_page = std::strcmp(v, "page") == 0;
     else if (a == "--seconds") o.seconds = std::strtod(v, nullptr);
     else if (a == "--size") o.size = std::strtoul(v, nullptr, 10);
     else if (a == "--spin") o.spin = static_cast<uint32_t>(std::strtoul(v, nullptr, 10));
-    else Usage(("unknown option " + a).c_str());
+    else Usage(("unknown option or value: " + a + " " + v).c_str());
   }
   if (o.dev.empty() || o.dst_mac.empty() || o.src.empty() || o.dst.empty())
     Usage("--dev, --dst-mac, --src and --dst are required");
@@ -120,6 +126,7 @@ int main(int argc, char** argv) {
   skel->rodata->src_base = ntohl(src.s_addr);
   skel->rodata->src_stride = o.stride;
   skel->rodata->spin = o.spin;
+  skel->rodata->per_page = o.per_page;
   if (int err = live_gen_bpf__load(skel); err) {
     std::fprintf(stderr, "load live_gen: %s\n", std::strerror(-err));
     return 1;
@@ -129,7 +136,7 @@ int main(int argc, char** argv) {
                                     .Eth(DeviceMac(o.dev), o.dst_mac)
                                     .Ipv4(o.src, o.dst)
                                     .Udp(40000, 9)
-                                    .Payload(o.size - headers, 0)
+                                    .Payload(o.size - headers, 0)  // marker byte 0: no source yet
                                     .Build();
   SetIpv4Checksum(&frame);  // the builder leaves it zero; the receiving stack checks it
   xdp_md ctx{};
@@ -165,7 +172,8 @@ int main(int argc, char** argv) {
     now = after;
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("frames=%llu seconds=%.3f mpps=%.3f\n", (unsigned long long)sent, secs, sent / secs / 1e6);
+  std::printf("frames=%llu seconds=%.3f mpps=%.3f sources_written=%llu\n", (unsigned long long)sent,
+              secs, sent / secs / 1e6, (unsigned long long)skel->bss->assigned);
   live_gen_bpf__destroy(skel);
   return 0;
 }

@@ -196,13 +196,12 @@ disable() {
 # One measured run: flood for SECONDS_PER_RUN, then one TSV row.
 run_one() {  # size flood filter round
   local size=$1 flood=$2 filter=$3 round=$4 gen_args
-  if [[ $flood == one-24 ]]; then
-    gen_args=(--src 198.18.1.0 --sources 256)
-  elif [[ $flood == one-24-paced ]]; then
-    gen_args=(--src 198.18.1.0 --sources 256 --spin "$PACED_SPIN")
-  else
-    gen_args=(--src 198.19.0.0 --sources 32768 --stride 2)
-  fi
+  case $flood in
+    one-24) gen_args=(--src 198.18.1.0 --sources 256) ;;
+    one-24-paced) gen_args=(--src 198.18.1.0 --sources 256 --spin "$PACED_SPIN") ;;
+    one-24-rewrite) gen_args=(--src 198.18.1.0 --sources 256 --rewrite frame) ;;
+    spread-32k) gen_args=(--src 198.19.0.0 --sources 32768 --stride 2 --rewrite frame) ;;
+  esac
   enable "$filter"
   local napi
   napi=$(napi_pid)
@@ -253,7 +252,7 @@ for size in "${size_list[@]}"; do
   log "loading $size prefixes into xdpguard, ipset and nftables"
   load_lists "$size"
   floods=(one-24)
-  [[ $size == "${size_list[0]}" ]] && floods+=(one-24-paced)
+  [[ $size == "${size_list[0]}" ]] && floods+=(one-24-paced one-24-rewrite)
   [[ $size -ge 1000000 ]] && floods+=(spread-32k)
   for round in $(seq 1 "$ROUNDS"); do
     for flood in "${floods[@]}"; do
@@ -299,10 +298,14 @@ fi
   echo "*filtered* = received - passed. *ns/pkt*: the NAPI thread's run time (/proc/PID/schedstat)"
   echo "divided by frames received. Medians of $ROUNDS interleaved rounds (filters in turn within each"
   echo "round), min-max in parentheses. Floods: *one-24* cycles over the 256 addresses of one blocked"
-  echo "/24 at the generator's full rate; *one-24-paced* is the same flood slowed down (the generator"
-  echo "spins $PACED_SPIN bpf_loop iterations per frame) to a load every filter absorbs, so all filters see the"
-  echo "same traffic; *spread-32k* cycles over 32,768"
-  echo "blocked /32s (only in the 1M list). xdpguard runs as shipped:"
+  echo "/24 at the generator's full rate, each recycled frame buffer keeping the source it was given"
+  echo "once, so the receiver reads headers no core has just written (as from a NIC's DMA);"
+  echo "*one-24-paced* is the same flood slowed down (the generator spins $PACED_SPIN bpf_loop iterations per"
+  echo "frame) to a load every filter absorbs, so all filters see the same traffic; *one-24-rewrite*"
+  echo "is *one-24* with the source rewritten in every frame by the generator's core, so every"
+  echo "header-reading filter also pays a cross-core transfer of the header's cache line (the"
+  echo "harness of earlier reports); *spread-32k* cycles over 32,768 blocked /32s, rewriting every"
+  echo "frame (only in the 1M list). xdpguard runs as shipped:"
   echo "\`attach --mode native|generic\`, lists via \`block load\`, flow tracking at its default (matched,"
   echo "drops sampled 1 in 16). xdp-filter matches exact addresses only: it holds the flood's 256"
   echo "addresses, not the list. What limits each figure (generator, veth, page-pool returns) and"
