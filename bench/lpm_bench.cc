@@ -52,7 +52,7 @@ double RunNs(int prog_fd, const std::vector<Bytes>& frames, uint32_t repeat) {
   for (const Bytes& f : frames) {
     LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f.data(), .data_out = out.data(),
                 .data_size_in = static_cast<uint32_t>(f.size()),
-                .data_size_out = static_cast<uint32_t>(out.size()), .repeat = repeat);
+                .data_size_out = static_cast<uint32_t>(out.size()), .repeat = static_cast<int>(repeat));
     if (bpf_prog_test_run_opts(prog_fd, &opts) != 0) {
       perror("BPF_PROG_TEST_RUN");
       exit(1);

@@ -18,24 +18,53 @@
 
 struct flow_update {
   __u64 bytes;
+  __u64 scale;  /* packets this record stands for: 2^shift of the sampling that chose it */
   __u8 family;
   __u8 cls;     /* XG_CLASS_* of the packet */
   __u8 matched; /* a rule matched: rule/origin valid */
-  __u8 shift;      /* sampling shift for dropped packets */
-  __u8 pass_shift; /* sampling shift for passed packets that matched no rule */
   __u16 origin;
   const struct xg_rule_stats_key *rule;
 };
 
+/* Per-CPU xorshift32 states for the sampling draw, one cache line each so that CPUs never
+ * write the same line; CPUs beyond XG_SAMPLER_CPUS share states (a race there only
+ * perturbs the sequence). In .bss, not pinned: a new program starts from fresh seeds. A
+ * helper call (bpf_get_prandom_u32) on every dropped packet cost more than the rest of
+ * the sampling decision together. */
+#define XG_SAMPLER_CPUS 256
+struct xg_sampler_state {
+  __u32 x;
+  __u8 pad[60];
+};
+static struct xg_sampler_state xg_sampler[XG_SAMPLER_CPUS];
+
+/* Whether to record this packet when 1 in 2^shift is recorded (shift 0: every packet). */
+static __always_inline int flow_sampled(__u8 shift) {
+  if (!shift) return 1;
+  __u32 cpu = bpf_get_smp_processor_id() & (XG_SAMPLER_CPUS - 1);
+  __u32 x = xg_sampler[cpu].x;
+  if (!x) x = bpf_get_prandom_u32() | 1; /* xorshift never leaves 0, nor reaches it */
+  x ^= x << 13;
+  x ^= x >> 17;
+  x ^= x << 5;
+  xg_sampler[cpu].x = x;
+  return (x & ((1u << shift) - 1)) == 0;
+}
+
+/* The sampling shift for a packet of class cls: drops (blocklist or rate limit) by the
+ * interface's drop sample, packets that matched no rule by its pass sample; packets that
+ * matched a rule and passed are recorded exactly. */
+static __always_inline __u8 flow_sample_shift(__u8 cls, __u8 matched, __u8 drop_shift,
+                                              __u8 pass_shift) {
+  if (cls == XG_CLASS_DROP || cls == XG_CLASS_RATELIMIT) return drop_shift;
+  return matched ? 0 : pass_shift;
+}
+
+/* Adds one sampled packet (standing for u->scale packets) to its flow record. Called only
+ * for packets the sampling chose, so a flood pays the call for 1 in 2^shift drops. */
 static __noinline void record_flow(struct xdp_md *ctx, const struct ip_info *ip,
-                                        const struct flow_update *u) {
-  int dropped = u->cls == XG_CLASS_DROP || u->cls == XG_CLASS_RATELIMIT;
-  __u8 shift = dropped ? u->shift : (u->matched ? 0 : u->pass_shift);
-  __u64 scale = 1;
-  if (shift) {
-    if (bpf_get_prandom_u32() & ((1u << shift) - 1)) return;
-    scale = 1ull << shift;
-  }
+                                   const struct flow_update *u) {
+  __u64 scale = u->scale;
   struct xg_flow_key key = {.ifindex = ctx->ingress_ifindex,
                             .family = u->family,
                             .proto = ip->l4proto};

@@ -38,8 +38,15 @@ static __always_inline __be32 mask_word(__be32 word, __s32 plen) {
  * Keys the per-rule counters, the rate-limit buckets and the flow records' rule field. */
 static __always_inline void rule_key(struct xg_rule_stats_key *key, const struct xg_rule *rule,
                                      __u8 family, const __be32 *saddr) {
-  key->family = family;
-  key->prefixlen = rule->prefixlen;
+  /* family, prefixlen and padding in one 32-bit store: same_rule() and the map code read
+   * the key in words, and a word load from two byte stores cannot be forwarded from the
+   * store buffer (it waits for them to reach the cache, ~15 cycles on x86). */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  __u32 head = family | (__u32)rule->prefixlen << 8;
+#else
+  __u32 head = (__u32)family << 24 | (__u32)rule->prefixlen << 16;
+#endif
+  *(__u32 *)key = head;
   if (family == XG_FAM_IPV4) {
     key->addr[0] = mask_word(saddr[0], rule->prefixlen);
   } else {

@@ -194,14 +194,17 @@ static __always_inline int xdpguard_run(struct xdp_md *ctx, int frags) {
 
   /* Flow records: packets that matched a rule ("matched", the default), or every IP packet
    * with a complete header ("all"). */
-  if (ip.daddr_present) {
-    if (cfg.flow_mode == XG_FLOWS_ALL || (cfg.flow_mode == XG_FLOWS_MATCHED && v.matched)) {
+  if (ip.daddr_present &&
+      (cfg.flow_mode == XG_FLOWS_ALL || (cfg.flow_mode == XG_FLOWS_MATCHED && v.matched))) {
+    /* The sampling draw is inline: unsampled packets (15 of 16 drops by default) skip the
+     * call and the record's setup. */
+    __u8 shift = flow_sample_shift(v.cls, v.matched, cfg.drop_sample_shift, cfg.pass_sample_shift);
+    if (flow_sampled(shift)) {
       struct flow_update u = {.bytes = frame_len,
+                              .scale = 1ull << shift,
                               .family = v.family,
                               .cls = v.cls,
                               .matched = v.matched,
-                              .shift = cfg.drop_sample_shift,
-                              .pass_shift = cfg.pass_sample_shift,
                               .origin = v.origin,
                               .rule = &v.rk};
       record_flow(ctx, &ip, &u);
