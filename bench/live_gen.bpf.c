@@ -8,7 +8,8 @@
  *    byte 0, as the kernel copied it from the template), and the page keeps it. The frame's
  *    header is then not rewritten on its way to the receiver: as with a NIC's DMA, the
  *    receiver does not find it dirty in another core's cache (a cross-core transfer that
- *    cost every header-reading filter ~75 ns per packet here, and drop-all nothing). Only
+ *    cost every header-reading filter ~75 ns per packet below saturation here, and drop-all
+ *    nothing; at full rate other costs hide it). Only
  *    as many sources circulate as pages do (a few hundred).
  *  - per frame (per_page = 0): every frame gets the next source, for floods spread over
  *    more sources than there are pages; each frame's header line is written by this core. */
