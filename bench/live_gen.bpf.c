@@ -12,13 +12,43 @@
  *    nothing; at full rate other costs hide it). Only
  *    as many sources circulate as pages do (a few hundred).
  *  - per frame (per_page = 0): every frame gets the next source, for floods spread over
- *    more sources than there are pages; each frame's header line is written by this core. */
+ *    more sources than there are pages; each frame's header line is written by this core.
+ *
+ * Flow control (credits > 0): the generator keeps at most `credits` frames on their way to
+ * the receiver: sent but neither taken off the peer's ring by its NAPI poll (counted by
+ * count_polled on the napi_poll tracepoint) nor refused by it (count_refused on
+ * xdp_devmap_xmit). Out of credit, it waits (see batch_has_credit). The veth ring (256 frames) then never
+ * overflows, so the generator never returns refused frames to the page pool, whose ring the
+ * receiver fills with every frame it drops: without flow control the two cores contend for
+ * the ring's producer lock, which at full rate costs the receiver more than most filters do
+ * (README, Performance). The receiver still gets frames as fast as it takes them, each poll
+ * finding a ring filled up to the credit. */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/ip.h>
 #include <linux/udp.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+/* The few kernel fields the tracepoint programs read; CO-RE finds them in the running
+ * kernel's BTF. */
+struct ns_common {
+  unsigned int inum;
+} __attribute__((preserve_access_index));
+struct net {
+  struct ns_common ns;
+} __attribute__((preserve_access_index));
+typedef struct {
+  struct net *net;
+} possible_net_t;
+struct net_device {
+  int ifindex;
+  possible_net_t nd_net;
+} __attribute__((preserve_access_index));
+struct napi_struct {
+  struct net_device *dev;
+} __attribute__((preserve_access_index));
 
 const volatile __u32 src_count = 1;
 const volatile __u32 src_base = 0;   /* host order */
@@ -30,6 +60,41 @@ const volatile __u8 per_page = 1;
 const volatile __u32 spin = 0;
 /* Sources written so far (per page: the pages that got one). */
 __u64 assigned = 0;
+
+/* Flow control; see the top of this file. The devices are named by ifindex and network
+ * namespace inode, since ifindexes repeat across namespaces. */
+const volatile __u32 credits = 0;
+const volatile __s32 peer_ifindex = 0;
+const volatile __u32 peer_netns = 0;
+const volatile __s32 own_ifindex = 0;
+const volatile __u32 own_netns = 0;
+/* The test run's batch size: user space makes every call a whole number of batches. */
+const volatile __u32 batch_frames = 64;
+/* `taken` has its own cache line: it is written by the receiving core, the rest by the
+ * generator's. Frames sent with XDP_TX, taken off the peer's ring, and refused by it. */
+__u64 sent __attribute__((aligned(64))) = 0;
+__u64 refused = 0;
+__u64 waits_timed_out = 0;
+__u32 left_in_batch = 0;
+__u64 taken __attribute__((aligned(64))) = 0;
+
+static __always_inline int is_device(const struct net_device *dev, __s32 ifindex, __u32 netns) {
+  return dev->ifindex == ifindex && dev->nd_net.net->ns.inum == netns;
+}
+
+SEC("tp_btf/napi_poll")
+int BPF_PROG(count_polled, struct napi_struct *napi, int work, int budget) {
+  if (work > 0 && is_device(napi->dev, peer_ifindex, peer_netns))
+    __sync_fetch_and_add(&taken, work);
+  return 0;
+}
+
+SEC("tp_btf/xdp_devmap_xmit")
+int BPF_PROG(count_refused, const struct net_device *from_dev, const struct net_device *to_dev,
+             int frames_sent, int drops, int err) {
+  if (drops > 0 && is_device(to_dev, own_ifindex, own_netns)) __sync_fetch_and_add(&refused, drops);
+  return 0;
+}
 
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -51,9 +116,38 @@ static __always_inline __u16 csum_replace4(__u16 check, __u32 from, __u32 to) {
 
 static long spin_once(__u32 index, void *ctx) { return 0; }
 
+/* Flow control: whether a whole batch of frames may go. One generator core: only `taken`
+ * and `refused` change under us, and both only grow. Signed: the peer also takes the few
+ * frames the generator's own stack sends (IPv6 neighbour discovery), so `taken` can pass
+ * `sent`. */
+static __always_inline int batch_has_credit(void) {
+  __s64 in_flight = sent - *(volatile __u64 *)&taken - *(volatile __u64 *)&refused;
+  return in_flight + batch_frames <= (__s64)credits;
+}
+
+/* Out of credit, the generator waits in a loop rather than dropping frames: a frame this
+ * program drops is returned to the page pool's ring under the producer lock that the
+ * receiver takes for every frame it drops, the very contention flow control removes. It
+ * waits only before the first frame of a test-run batch: the kernel wakes the receiver's
+ * NAPI only when it flushes the frames sent, at the end of each batch, so a wait in the
+ * middle of one could wait for frames the receiver has not been told about. The bound
+ * (bpf_loop's maximum, tens of milliseconds) only matters if the receiver stops taking
+ * frames; the batch then goes anyway, and the frames the ring refuses are counted. */
+#define kWaitLoops (1u << 23)
+static long wait_for_credit(__u32 index, void *ctx) { return batch_has_credit(); }
+
 SEC("xdp")
 int live_gen(struct xdp_md *ctx) {
   if (spin) bpf_loop(spin, spin_once, 0, 0);
+  if (credits) {
+    if (left_in_batch == 0) {
+      if (!batch_has_credit() && bpf_loop(kWaitLoops, wait_for_credit, 0, 0) == kWaitLoops)
+        waits_timed_out++;
+      left_in_batch = batch_frames;
+    }
+    left_in_batch--;
+    sent++;
+  }
   if (src_count <= 1) return XDP_TX;
   void *data = (void *)(long)ctx->data;
   void *end = (void *)(long)ctx->data_end;

@@ -8,6 +8,10 @@
 //
 //   live_gen --dev IF --dst-mac MAC --src IP --dst IP [--sources N --stride S]
 //            [--rewrite page|frame] [--seconds T] [--size BYTES] [--spin N]
+//            [--credits N --peer-netns PATH --peer-dev IF]
+// --credits N: flow control (live_gen.bpf.c): at most N frames on their way to the peer
+// (--peer-dev in the network namespace --peer-netns, e.g. /run/netns/NAME), so the veth
+// ring never refuses one; the flood runs as fast as the receiver takes frames.
 // --sources N: the source cycles over N addresses; --rewrite page (default) writes each
 // recycled page's source once, frame rewrites every frame (see live_gen.bpf.c for why).
 // --spin N slows the generator with N iterations of busy work per frame, for a steady lower
@@ -16,13 +20,17 @@
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -42,13 +50,23 @@ struct Options {
   double seconds = 3;
   size_t size = 64;  // frame length without FCS
   uint32_t spin = 0;  // busy work per frame (bpf_loop iterations): a slower, steady rate
+  uint32_t credits = 0;  // flow control: frames in flight at most (0: none, open loop)
+  std::string peer_netns, peer_dev;
 };
+
+// Frames per test-run batch (the kernel flushes the frames sent at the end of each). With
+// flow control a batch goes only with credit for all its frames (live_gen.bpf.c), so it is
+// smaller: the receiver then finds at least credits - batch frames waiting.
+constexpr uint32_t kBatchFrames = 256, kFlowControlBatchFrames = 64;
+// The veth ring holds 256 frames; more credit than that would let it overflow. Less than
+// two batches would let the receiver's ring run dry while the generator waits.
+constexpr uint32_t kMinCredits = 2 * kFlowControlBatchFrames, kMaxCredits = 256;
 
 [[noreturn]] void Usage(const char* why) {
   std::fprintf(stderr,
                "live_gen: %s\nusage: live_gen --dev IF --dst-mac MAC --src IP --dst IP "
                "[--sources N --stride S] [--rewrite page|frame] [--seconds T] [--size BYTES] "
-               "[--spin N]\n",
+               "[--spin N] [--credits N --peer-netns PATH --peer-dev IF]\n",
                why);
   std::exit(2);
 }
@@ -70,6 +88,9 @@ Options Parse(int argc, char** argv) {
     else if (a == "--seconds") o.seconds = std::strtod(v, nullptr);
     else if (a == "--size") o.size = std::strtoul(v, nullptr, 10);
     else if (a == "--spin") o.spin = static_cast<uint32_t>(std::strtoul(v, nullptr, 10));
+    else if (a == "--credits") o.credits = static_cast<uint32_t>(std::strtoul(v, nullptr, 10));
+    else if (a == "--peer-netns") o.peer_netns = v;
+    else if (a == "--peer-dev") o.peer_dev = v;
     else Usage(("unknown option or value: " + a + " " + v).c_str());
   }
   if (o.dev.empty() || o.dst_mac.empty() || o.src.empty() || o.dst.empty())
@@ -77,6 +98,10 @@ Options Parse(int argc, char** argv) {
   if (o.sources == 0 || o.seconds <= 0 || o.seconds > 600 || o.size < 60 || o.size > 1500 ||
       o.spin > 1000000)
     Usage("--sources >= 1, 0 < --seconds <= 600, 60 <= --size <= 1500, --spin <= 1000000");
+  if (o.credits != 0 && (o.credits < kMinCredits || o.credits > kMaxCredits))
+    Usage("--credits from 128 to 256 (the veth ring's size)");
+  if ((o.credits > 0) != (!o.peer_netns.empty() && !o.peer_dev.empty()))
+    Usage("--credits, --peer-netns and --peer-dev go together");
   return o;
 }
 
@@ -93,6 +118,35 @@ std::string DeviceMac(const std::string& dev) {
   char buf[18];
   std::snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
   return buf;
+}
+
+// The inode that names a network namespace (what the kernel calls its inum).
+uint32_t NetnsInode(const std::string& path) {
+  struct stat st{};
+  if (stat(path.c_str(), &st) != 0) {
+    std::perror(path.c_str());
+    std::exit(1);
+  }
+  return static_cast<uint32_t>(st.st_ino);
+}
+
+// The ifindex of `dev` in the network namespace at `netns_path`: enters it and comes back.
+int PeerIfindex(const std::string& netns_path, const std::string& dev) {
+  const int own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+  const int peer = open(netns_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (own < 0 || peer < 0 || setns(peer, CLONE_NEWNET) != 0) {
+    std::perror(("enter network namespace " + netns_path).c_str());
+    std::exit(1);
+  }
+  const unsigned ifindex = if_nametoindex(dev.c_str());
+  if (setns(own, CLONE_NEWNET) != 0) {
+    std::perror("return to own network namespace");
+    std::exit(1);
+  }
+  close(own);
+  close(peer);
+  if (ifindex == 0) Usage(("no interface " + dev + " in " + netns_path).c_str());
+  return static_cast<int>(ifindex);
 }
 
 // The IPv4 header checksum of an Ethernet frame without VLAN tags.
@@ -127,9 +181,28 @@ int main(int argc, char** argv) {
   skel->rodata->src_stride = o.stride;
   skel->rodata->spin = o.spin;
   skel->rodata->per_page = o.per_page;
+  if (o.credits > 0) {
+    skel->rodata->credits = o.credits;
+    skel->rodata->peer_ifindex = PeerIfindex(o.peer_netns, o.peer_dev);
+    skel->rodata->peer_netns = NetnsInode(o.peer_netns);
+    skel->rodata->own_ifindex = static_cast<int>(ifindex);
+    skel->rodata->own_netns = NetnsInode("/proc/self/ns/net");
+    skel->rodata->batch_frames = kFlowControlBatchFrames;
+  } else {  // open loop: the counting programs are not needed
+    bpf_program__set_autoload(skel->progs.count_polled, false);
+    bpf_program__set_autoload(skel->progs.count_refused, false);
+  }
   if (int err = live_gen_bpf__load(skel); err) {
     std::fprintf(stderr, "load live_gen: %s\n", std::strerror(-err));
     return 1;
+  }
+  if (o.credits > 0) {
+    for (bpf_program* counter : {skel->progs.count_polled, skel->progs.count_refused}) {
+      if (!bpf_program__attach(counter)) {
+        std::fprintf(stderr, "attach %s: %s\n", bpf_program__name(counter), std::strerror(errno));
+        return 1;
+      }
+    }
   }
   const size_t headers = 14 + 20 + 8;
   xdpguard::test::Bytes frame = xdpguard::test::PacketBuilder()
@@ -150,9 +223,10 @@ int main(int argc, char** argv) {
   uint32_t per_call = 1u << 16;
   LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(),
               .data_size_in = static_cast<uint32_t>(frame.size()), .ctx_in = &ctx,
-              .ctx_size_in = sizeof(ctx), .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = 256);
+              .ctx_size_in = sizeof(ctx), .flags = BPF_F_TEST_XDP_LIVE_FRAMES,
+              .batch_size = o.credits > 0 ? kFlowControlBatchFrames : kBatchFrames);
   const int prog = bpf_program__fd(skel->progs.live_gen);
-  uint64_t sent = 0;
+  uint64_t runs = 0;  // frames run through the program (with flow control, some held back)
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
   const auto deadline = start + std::chrono::duration<double>(o.seconds);
@@ -162,18 +236,31 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "BPF_PROG_TEST_RUN (live frames): %s\n", std::strerror(-err));
       return 1;
     }
-    sent += per_call;
+    runs += per_call;
     const auto after = Clock::now();
     const double took = std::chrono::duration<double>(after - now).count();
     const double left = std::chrono::duration<double>(deadline - after).count();
     // The next call: kCallSeconds at the rate just seen, never far past the deadline.
     const double next = (per_call / std::max(took, 1e-6)) * std::min(kCallSeconds, left);
     per_call = static_cast<uint32_t>(std::clamp(next, 4096.0, double(1u << 26)));
+    per_call -= per_call % opts.batch_size;  // whole batches: live_gen.bpf.c counts them
     now = after;
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("frames=%llu seconds=%.3f mpps=%.3f sources_written=%llu\n", (unsigned long long)sent,
+  const uint64_t sent = o.credits > 0 ? skel->bss->sent : runs;
+  std::printf("frames=%llu seconds=%.3f mpps=%.3f sources_written=%llu", (unsigned long long)sent,
               secs, sent / secs / 1e6, (unsigned long long)skel->bss->assigned);
+  if (o.credits > 0) {
+    // Frames still in flight at the end are neither taken nor refused yet.
+    std::printf(" credits=%u taken=%llu refused=%llu waits_timed_out=%llu", o.credits,
+                (unsigned long long)skel->bss->taken, (unsigned long long)skel->bss->refused,
+                (unsigned long long)skel->bss->waits_timed_out);
+    if (skel->bss->waits_timed_out > 0)
+      std::fprintf(stderr, "live_gen: %llu batches waited in vain for credit: the receiver stopped "
+                   "taking frames for tens of milliseconds, or frames were lost uncounted\n",
+                   (unsigned long long)skel->bss->waits_timed_out);
+  }
+  std::printf("\n");
   live_gen_bpf__destroy(skel);
   return 0;
 }

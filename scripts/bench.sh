@@ -6,7 +6,8 @@
 #   1. datapath cost per packet via BPF_PROG_TEST_RUN (bench/lpm_bench), minus an empty
 #      XDP_PASS program timed in the same rounds;
 #   2. end to end over a veth pair between two network namespaces this script creates:
-#      a live-frames generator (bench/live_gen) floods from blocked sources; the receiving
+#      a live-frames generator (bench/live_gen) floods from blocked sources, as fast as the
+#      receiver takes frames (flow control: no frame is refused by the veth ring); the receiving
 #      side runs, in turn, no filter, an XDP drop-all floor, xdpguard (native, generic),
 #      iptables raw + ipset (nft and legacy backends), nftables (ingress, prerouting) and
 #      xdp-filter; CPU per packet is the receiving NAPI thread's run time / frames received;
@@ -15,25 +16,27 @@
 # torn down on exit, even on failure or Ctrl-C.
 #
 #   sudo scripts/bench.sh [--rounds N] [--seconds S] [--sizes 1000,100000,1000000]
-#                         [--paced-spin N] [--mid-spin N] [--out FILE] [--no-install] [--skip-testrun]
+#                         [--paced-spin N] [--credits N] [--out FILE] [--no-install] [--skip-testrun]
 #                         [--skip-control] [--baseline XDPGUARD_BINARY]
 # BUILD_DIR (default build/) is where it builds and finds the binaries. --baseline adds an
 # "xdpguard baseline" filter to every flood: another build of xdpguard (say, the commit
 # before a datapath change), attached native with its own pinned maps and the same list, so
-# a change is measured against its predecessor in the same run. Besides the floods
-# at the generator's full rate, the smallest size also runs a slower flood (the generator
-# does --paced-spin iterations of busy work per frame, default 1000: about 0.3 Mpps, below
-# what every filter here absorbs), so every filter is compared on the same offered load, and
-# a flood at a middle rate (--mid-spin, default 80: about 2-3 Mpps) that the XDP filters
-# absorb without the full veth ring refusing frames (which makes generator and receiver
-# fight over the page pool's lock; README, Performance) while the stack filters saturate.
+# a change is measured against its predecessor in the same run. The main flood (one-24)
+# keeps at most --credits frames (default 192; the veth ring holds 256) on their way to the
+# receiver, so it runs at the highest rate each filter sustains and the ring never refuses
+# a frame. The smallest size also runs the same flood open loop (one-24-open: the generator's
+# full rate; the frames the full ring refuses go back to the page pool and make generator
+# and receiver fight over its lock, which dominates the receiver's cost: README,
+# Performance), a slower flood (the generator does --paced-spin iterations of busy work
+# per frame, default 1000: about 0.3 Mpps, below what every filter here absorbs) so every
+# filter is compared on the same offered load, and one-24-rewrite (below).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD_DIR:-$ROOT/build}
 ROUNDS=3
 PACED_SPIN=1000
-MID_SPIN=80
+CREDITS=192
 SECONDS_PER_RUN=3
 SIZES=1000,100000,1000000
 OUT=$ROOT/docs/BENCHMARKS.md
@@ -47,7 +50,7 @@ while [[ $# -gt 0 ]]; do
     --seconds) SECONDS_PER_RUN=$2; shift 2 ;;
     --sizes) SIZES=$2; shift 2 ;;
     --paced-spin) PACED_SPIN=$2; shift 2 ;;
-    --mid-spin) MID_SPIN=$2; shift 2 ;;
+    --credits) CREDITS=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
     --no-install) INSTALL=0; shift ;;
     --skip-testrun) TESTRUN=0; shift ;;
@@ -57,7 +60,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 [[ $PACED_SPIN =~ ^[1-9][0-9]{0,5}$ ]] || { echo "bench.sh: --paced-spin 1..999999" >&2; exit 2; }
-[[ $MID_SPIN =~ ^[1-9][0-9]{0,5}$ ]] || { echo "bench.sh: --mid-spin 1..999999" >&2; exit 2; }
+[[ $CREDITS =~ ^[0-9]{3}$ && $CREDITS -ge 128 && $CREDITS -le 256 ]] || { echo "bench.sh: --credits 128..256" >&2; exit 2; }
 [[ $ROUNDS =~ ^[1-9][0-9]?$ ]] || { echo "bench.sh: --rounds 1..99" >&2; exit 2; }
 [[ $SECONDS_PER_RUN =~ ^[1-9][0-9]?$ ]] || { echo "bench.sh: --seconds 1..99" >&2; exit 2; }
 [[ -z $BASELINE || -x $BASELINE ]] || { echo "bench.sh: --baseline $BASELINE is not an executable" >&2; exit 2; }
@@ -202,12 +205,13 @@ disable() {
 # One measured run: flood for SECONDS_PER_RUN, then one TSV row.
 run_one() {  # size flood filter round
   local size=$1 flood=$2 filter=$3 round=$4 gen_args
+  local flow_control=(--credits "$CREDITS" --peer-netns "/run/netns/$NS_RCV" --peer-dev "$VR")
   case $flood in
-    one-24) gen_args=(--src 198.18.1.0 --sources 256) ;;
+    one-24) gen_args=(--src 198.18.1.0 --sources 256 "${flow_control[@]}") ;;
+    one-24-open) gen_args=(--src 198.18.1.0 --sources 256) ;;
     one-24-paced) gen_args=(--src 198.18.1.0 --sources 256 --spin "$PACED_SPIN") ;;
-    one-24-mid) gen_args=(--src 198.18.1.0 --sources 256 --spin "$MID_SPIN") ;;
-    one-24-rewrite) gen_args=(--src 198.18.1.0 --sources 256 --rewrite frame) ;;
-    spread-32k) gen_args=(--src 198.19.0.0 --sources 32768 --stride 2 --rewrite frame) ;;
+    one-24-rewrite) gen_args=(--src 198.18.1.0 --sources 256 --rewrite frame "${flow_control[@]}") ;;
+    spread-32k) gen_args=(--src 198.19.0.0 --sources 32768 --stride 2 --rewrite frame "${flow_control[@]}") ;;
   esac
   enable "$filter"
   local napi
@@ -234,7 +238,7 @@ mkdir -p "$(dirname "$OUT")"
 {
   echo "# Benchmarks"
   echo
-  echo "Generated by \`scripts/bench.sh --rounds $ROUNDS --seconds $SECONDS_PER_RUN --sizes $SIZES --paced-spin $PACED_SPIN --mid-spin $MID_SPIN${BASELINE:+ --baseline $BASELINE}\` on $(date -u +%Y-%m-%d)."
+  echo "Generated by \`scripts/bench.sh --rounds $ROUNDS --seconds $SECONDS_PER_RUN --sizes $SIZES --paced-spin $PACED_SPIN --credits $CREDITS${BASELINE:+ --baseline $BASELINE}\` on $(date -u +%Y-%m-%d)."
   echo
   echo "## Machine"
   echo
@@ -259,7 +263,7 @@ for size in "${size_list[@]}"; do
   log "loading $size prefixes into xdpguard, ipset and nftables"
   load_lists "$size"
   floods=(one-24)
-  [[ $size == "${size_list[0]}" ]] && floods+=(one-24-paced one-24-mid one-24-rewrite)
+  [[ $size == "${size_list[0]}" ]] && floods+=(one-24-open one-24-paced one-24-rewrite)
   [[ $size -ge 1000000 ]] && floods+=(spread-32k)
   for round in $(seq 1 "$ROUNDS"); do
     for flood in "${floods[@]}"; do
@@ -267,7 +271,7 @@ for size in "${size_list[@]}"; do
       [[ -n $BASELINE ]] && filters+=(xdpguard_baseline)
       [[ $flood == one-24* && $size == "${size_list[0]}" ]] && filters+=(xdp_filter)
       # What flow tracking (on by default) costs end to end, at the same load.
-      [[ $flood == one-24-paced || $flood == one-24-mid ]] && filters+=(xdpguard_flows_off)
+      [[ $size == "${size_list[0]}" && ($flood == one-24 || $flood == one-24-paced) ]] && filters+=(xdpguard_flows_off)
       for filter in "${filters[@]}"; do run_one "$size" "$flood" "$filter" "$round"; done
     done
   done
@@ -304,25 +308,28 @@ fi
   echo "by the full veth ring (xdp_xmit_errors). *Passed*: datagrams that reached UDP (UdpNoPorts);"
   echo "*filtered* = received - passed. *ns/pkt*: the NAPI thread's run time (/proc/PID/schedstat)"
   echo "divided by frames received. Medians of $ROUNDS interleaved rounds (filters in turn within each"
-  echo "round), min-max in parentheses. Floods: *one-24* cycles over the 256 addresses of one blocked"
-  echo "/24 at the generator's full rate, each recycled frame buffer keeping the source it was given"
-  echo "once, so the receiver reads headers no core has just written (as from a NIC's DMA; this"
-  echo "saves header-reading filters 70-80 ns per packet below saturation, not measurably at full rate);"
-  echo "*one-24-paced* is the same flood slowed down (the generator spins $PACED_SPIN bpf_loop iterations per"
-  echo "frame) to a load every filter absorbs, so all filters see the same traffic; *one-24-mid* is"
-  echo "slowed less ($MID_SPIN iterations per frame): the XDP filters absorb it, so the veth ring refuses"
-  echo "few frames and the generator's returns of refused frames do not contend with the receiver's"
-  echo "for the page pool's lock, while the stack filters are saturated (compare XDP filters there"
-  echo "with each other and with drop-all); *one-24-rewrite*"
-  echo "is *one-24* with the source rewritten in every frame by the generator's core, so every"
-  echo "header-reading filter also pays a cross-core transfer of the header's cache line below"
-  echo "saturation (the"
-  echo "harness of earlier reports); *spread-32k* cycles over 32,768 blocked /32s, rewriting every"
-  echo "frame (only in the 1M list). xdpguard runs as shipped:"
+  echo "round), min-max in parentheses."
+  echo
+  echo "Floods. *one-24* cycles over the 256 addresses of one blocked /24 with flow control: the"
+  echo "generator keeps at most $CREDITS frames on their way to the receiver (counted with the napi_poll"
+  echo "and xdp_devmap_xmit tracepoints) and waits for credit, so each filter gets frames as fast as"
+  echo "it takes them and the veth ring (256 frames) refuses none: *received* is that filter's"
+  echo "highest sustained rate. *one-24-open* is the same flood open loop, at the generator's full"
+  echo "rate: the full ring refuses most frames and the generator returns them to the page pool's"
+  echo "ring under the producer lock that the receiver takes for every frame it drops, so the two"
+  echo "cores contend for it and the receiver's figures are mostly that contention (the harness of"
+  echo "earlier reports; README, Performance). *one-24-paced* is open loop but slowed (the generator"
+  echo "spins $PACED_SPIN bpf_loop iterations per frame) to a load every filter absorbs, so all see the"
+  echo "same traffic. In these, each recycled frame buffer keeps the source it was given once, so"
+  echo "the receiver reads headers no core has just written, as from a NIC's DMA. *one-24-rewrite*"
+  echo "is *one-24* with the source rewritten in every frame by the generator's core, so a"
+  echo "header-reading filter also pays a cross-core transfer of the header's cache line;"
+  echo "*spread-32k* cycles over 32,768 blocked /32s with flow control, rewriting every frame"
+  echo "(only in the 1M list). xdpguard runs as shipped:"
   echo "\`attach --mode native|generic\`, lists via \`block load\`, flow tracking at its default (matched,"
   echo "drops sampled 1 in 16). xdp-filter matches exact addresses only: it holds the flood's 256"
-  echo "addresses, not the list. What limits each figure (generator, veth, page-pool returns) and"
-  echo "what the results mean: README.md, section Performance."
+  echo "addresses, not the list. What limits each figure and what the results mean: README.md,"
+  echo "section Performance."
   python3 "$ROOT/scripts/bench/report.py" "$RAW"
   echo
   echo "### Load times"
