@@ -17,12 +17,12 @@
  * Flow control (credits > 0): the generator keeps at most `credits` frames on their way to
  * the receiver: sent but neither taken off the peer's ring by its NAPI poll (counted by
  * count_polled on the napi_poll tracepoint) nor refused by it (count_refused on
- * xdp_devmap_xmit). Out of credit, it waits (see batch_has_credit). The veth ring (256 frames) then never
- * overflows, so the generator never returns refused frames to the page pool, whose ring the
- * receiver fills with every frame it drops: without flow control the two cores contend for
- * the ring's producer lock, which at full rate costs the receiver more than most filters do
- * (README, Performance). The receiver still gets frames as fast as it takes them, each poll
- * finding a ring filled up to the credit. */
+ * xdp_devmap_xmit). Out of credit, it waits (see batch_has_credit). The veth ring (256
+ * frames) then never overflows, so the generator never returns refused frames to the page
+ * pool, whose ring the receiver fills with every frame it drops: without flow control the
+ * two cores contend for the ring's producer lock, which at full rate costs the receiver
+ * more than most filters do (README, Performance). The receiver still gets frames as fast
+ * as it takes them, each poll finding a ring filled up to the credit. */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/ip.h>
@@ -132,8 +132,8 @@ static __always_inline int batch_has_credit(void) {
  * NAPI only when it flushes the frames sent, at the end of each batch, so a wait in the
  * middle of one could wait for frames the receiver has not been told about. The bound
  * (kWaitRounds times bpf_loop's maximum, a few hundred milliseconds) only matters if the
- * receiver stops taking frames; the batch then goes anyway (in flight: at most credits +
- * one batch, which the ring still holds), and any frames the ring refuses are counted. */
+ * receiver stops taking frames; the batch then goes anyway, and any frames the ring
+ * refuses are counted (and stop counting as in flight). */
 #define kWaitLoops (1u << 23)
 #define kWaitRounds 8
 static long wait_for_credit(__u32 index, void *ctx) { return batch_has_credit(); }

@@ -28,7 +28,7 @@
 # full rate; the frames the full ring refuses go back to the page pool and make generator
 # and receiver fight over its lock, which dominates the receiver's cost: README,
 # Performance), a slower flood (the generator does --paced-spin iterations of busy work
-# per frame, default 1000: about 0.3 Mpps, below what every filter here absorbs) so every
+# per frame, default 1000: 0.3-1 Mpps, below what every filter here absorbs) so every
 # filter is compared on the same offered load, and one-24-rewrite (below).
 set -euo pipefail
 
