@@ -68,14 +68,14 @@ const volatile __s32 peer_ifindex = 0;
 const volatile __u32 peer_netns = 0;
 const volatile __s32 own_ifindex = 0;
 const volatile __u32 own_netns = 0;
-/* The test run's batch size: user space makes every call a whole number of batches. */
+/* The test run's batch size: user space makes every call a whole number of batches, so
+ * a batch starts whenever `sent` is a multiple of it. */
 const volatile __u32 batch_frames = 64;
 /* `taken` has its own cache line: it is written by the receiving core, the rest by the
  * generator's. Frames sent with XDP_TX, taken off the peer's ring, and refused by it. */
 __u64 sent __attribute__((aligned(64))) = 0;
 __u64 refused = 0;
 __u64 waits_timed_out = 0;
-__u32 left_in_batch = 0;
 __u64 taken __attribute__((aligned(64))) = 0;
 
 static __always_inline int is_device(const struct net_device *dev, __s32 ifindex, __u32 netns) {
@@ -142,13 +142,11 @@ SEC("xdp")
 int live_gen(struct xdp_md *ctx) {
   if (spin) bpf_loop(spin, spin_once, 0, 0);
   if (credits) {
-    if (left_in_batch == 0) {
+    if (sent % batch_frames == 0) {
       for (int i = 0; i < kWaitRounds && !batch_has_credit(); i++)
         bpf_loop(kWaitLoops, wait_for_credit, 0, 0);
       if (!batch_has_credit()) waits_timed_out++;
-      left_in_batch = batch_frames;
     }
-    left_in_batch--;
     sent++;
   }
   if (src_count <= 1) return XDP_TX;
