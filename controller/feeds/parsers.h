@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-// Feed formats (../shared/feeds/FORMATS.md has the wire formats). One parser per format,
+// Feed formats (test/data/feeds/FORMATS.md has the wire formats). One parser per format,
 // each in its own file; ParseFeedBody runs the common body checks (body.h) first and the
 // common result checks after: a body where nothing parsed, or that lost its truncation
 // marker, is a failed fetch, never an empty list.

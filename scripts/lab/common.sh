@@ -23,7 +23,7 @@ lab_setup() {
   HOST="xg$1-host-$id"; NET="xg$1-net-$id"; IF_HOST="xg$2h$id"; IF_NET="xg$2n$id"
   export XDPGUARD_PIN_DIR="/sys/fs/bpf/xdpguard-$3-$id"   # never touches a real install
   libxdp_dir_existed=0
-  [[ -e /sys/fs/bpf/xdp ]] && libxdp_dir_existed=1
+  if [[ -e /sys/fs/bpf/xdp ]]; then libxdp_dir_existed=1; fi
 }
 lab_teardown() {
   ip netns del "$HOST" 2>/dev/null || true

@@ -4,7 +4,7 @@
 # work directory removed on exit, and the scripted feed server (feed_server.py) started
 # in the destination namespace, its own PID recorded for cleanup.
 FEEDS_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SAMPLES=$(cd "$FEEDS_HERE/../../../shared/feeds/samples" && pwd)
+SAMPLES=$(cd "$FEEDS_HERE/../data/feeds/samples" && pwd)
 WORK=$(mktemp -d /tmp/xg-feeds-XXXXXX)
 EXTRA_DIRS+=("$WORK")
 

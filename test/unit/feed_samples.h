@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-// Access to the real feed samples in ../shared/feeds/samples (path fixed at configure
-// time). A missing sample fails the test loudly: a parser test without its data is no test.
+// Access to the real feed samples in test/data/feeds/samples (path fixed at configure
+// time; provenance in its README.md). A missing sample fails the test loudly: a parser
+// test without its data is no test.
 #ifndef XDPGUARD_TEST_UNIT_FEED_SAMPLES_H_
 #define XDPGUARD_TEST_UNIT_FEED_SAMPLES_H_
 
