@@ -12,12 +12,14 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "cli/args.h"
+#include "cli/rule_flags.h"
 #include "cli/commands.h"
 #include "cli/session.h"
 #include "common/duration.h"
 #include "datapath/counters.h"
 #include "datapath/keys.h"
 #include "lists/manual_rules.h"
+#include "lists/reconciler.h"
 #include "net/cidr_list.h"
 #include "nlohmann/json.hpp"
 #include "spdlog/spdlog.h"
@@ -55,72 +57,6 @@ absl::StatusOr<Cidr> CidrArgument(const std::string& text, bool force) {
   return p->cidr;
 }
 
-absl::StatusOr<lists::RuleOptions> RuleOptionsFrom(const Args& args) {
-  lists::RuleOptions o;
-  if (auto a = args.Value("action")) {
-    if (*a == "drop") {
-      o.action = XG_ACTION_DROP;
-    } else if (*a == "pass") {
-      o.action = XG_ACTION_PASS;
-    } else if (*a == "ratelimit") {
-      o.action = XG_ACTION_RATELIMIT;
-    } else {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--action must be drop, pass or ratelimit, got '", *a, "'"));
-    }
-  }
-  const bool limited = o.action == XG_ACTION_RATELIMIT;
-  for (const char* flag : {"pps", "burst", "bps", "per"}) {
-    if (args.Has(flag) && !limited)
-      return absl::InvalidArgumentError(
-          absl::StrCat("--", flag, " only applies with --action ratelimit"));
-  }
-  if (limited) {
-    auto pps = args.Value("pps");
-    if (!pps) return absl::InvalidArgumentError("--action ratelimit needs --pps N");
-    absl::StatusOr<uint32_t> n = ParseCount("pps", *pps, 1, lists::kMaxPps);
-    if (!n.ok()) return n.status();
-    o.pps = *n;
-    if (auto b = args.Value("burst")) {
-      absl::StatusOr<uint32_t> burst = ParseCount("burst", *b, 1, lists::kMaxBurst);
-      if (!burst.ok()) return burst.status();
-      o.burst = *burst;
-    }
-    if (auto b = args.Value("bps")) {
-      uint64_t bps = 0;
-      if (!absl::SimpleAtoi(*b, &bps) || bps < 64 || bps > lists::kMaxBps ||
-          b->find_first_not_of("0123456789") != std::string::npos)
-        return absl::InvalidArgumentError(absl::StrCat(
-            "--bps must be a whole number of bytes per second from 64 to ", lists::kMaxBps,
-            ", got '", *b, "'"));
-      o.bps = bps;
-    }
-    if (auto per = args.Value("per")) {
-      if (*per == "source") {
-        o.per = XG_RL_PER_SOURCE;
-      } else if (*per == "rule") {
-        o.per = XG_RL_PER_RULE;
-      } else {
-        return absl::InvalidArgumentError(
-            absl::StrCat("--per must be source or rule, got '", *per, "'"));
-      }
-    }
-  }
-  if (auto p = args.Value("ports")) {
-    absl::StatusOr<std::vector<uint16_t>> ports = lists::ParsePortList(*p);
-    if (!ports.ok()) return ports.status();
-    o.ports = *ports;
-  }
-  o.new_only = args.Has("new-only");
-  o.monitor = args.Has("monitor");
-  if (auto t = args.Value("ttl")) {
-    absl::StatusOr<uint64_t> secs = ParseDurationSeconds(*t);
-    if (!secs.ok()) return secs.status();
-    o.ttl_seconds = *secs;
-  }
-  return o;
-}
-
 absl::StatusOr<net::CidrList> ReadList(const std::string& path, bool force) {
   net::CidrListOptions opts;
   opts.force = force;
@@ -151,10 +87,10 @@ int BlockAdd(const Context& ctx, const Args& args) {
     return Fail(absl::InvalidArgumentError("usage: block add CIDR [--ttl D] [--monitor] ..."));
   absl::StatusOr<Cidr> cidr = CidrArgument(args.positionals()[1], args.Has("force"));
   if (!cidr.ok()) return Fail(cidr.status());
-  absl::StatusOr<lists::RuleOptions> opts = RuleOptionsFrom(args);
-  if (!opts.ok()) return Fail(opts.status());
-  std::string comment = args.Value("comment").value_or("");
-  if (absl::Status s = lists::ValidateComment(comment); !s.ok()) return Fail(s);
+  absl::StatusOr<lists::ParsedRule> parsed = RuleFromFlags(args);
+  if (!parsed.ok()) return Fail(parsed.status());
+  const lists::RuleOptions* opts = &parsed->options;
+  const std::string& comment = parsed->comment;
 
   absl::StatusOr<WriteSession> session = OpenForWrite(ctx);
   if (!session.ok()) return Fail(session.status());
@@ -208,8 +144,9 @@ int DeleteEntry(const Context& ctx, const Args& args, bool blocklist) {
 int BlockLoad(const Context& ctx, const Args& args) {
   if (args.positionals().size() != 2)
     return Fail(absl::InvalidArgumentError("usage: block load FILE|- [--replace] ..."));
-  absl::StatusOr<lists::RuleOptions> opts = RuleOptionsFrom(args);
-  if (!opts.ok()) return Fail(opts.status());
+  absl::StatusOr<lists::ParsedRule> parsed = RuleFromFlags(args);
+  if (!parsed.ok()) return Fail(parsed.status());
+  const lists::RuleOptions* opts = &parsed->options;
   // Parse and validate everything before taking the lock or touching a map.
   absl::StatusOr<net::CidrList> list = ReadList(args.positionals()[1], args.Has("force"));
   if (!list.ok()) return Fail(list.status());
@@ -220,26 +157,29 @@ int BlockLoad(const Context& ctx, const Args& args) {
   PrefixTable<xg_rule> table = session->maps->Blocklist();
   uint64_t now_mono = lists::MonotonicNowNs(), now_real = lists::RealtimeNowS();
   std::vector<PrefixTable<xg_rule>::Entry> entries;
-  std::vector<Cidr> desired;
   entries.reserve(list->entries.size());
-  for (const auto& e : list->entries) {
+  for (const auto& e : list->entries)
     entries.push_back({e.cidr, lists::MakeManualRule(e.cidr, *opts, now_mono, now_real)});
-    desired.push_back(e.cidr);
-  }
-  // Adds and updates first, deletes after: a prefix in both the old and the new list is
-  // enforced throughout.
-  if (absl::Status s = table.Upsert(entries); !s.ok()) return Fail(s);
+  const size_t loaded = entries.size();
   size_t removed = 0;
-  if (args.Has("replace")) {
-    absl::StatusOr<std::vector<PrefixTable<xg_rule>::Entry>> current = table.List();
-    if (!current.ok()) return Fail(current.status());
-    std::vector<Cidr> stale = lists::ManualEntriesNotIn(*current, desired);
-    if (absl::Status s = table.Delete(stale); !s.ok()) return Fail(s);
+  if (!args.Has("replace")) {
+    if (absl::Status s = table.Upsert(entries); !s.ok()) return Fail(s);
+  } else {
+    // The file becomes the whole set of manual entries, through the one reconciler: adds
+    // and updates first, deletes after, so a prefix in both the old and the new list is
+    // enforced throughout. Feed and config entries are not the operator's manual ones:
+    // the file may overwrite their prefixes, never delete them.
+    static const lists::Owner<xg_rule> manual{
+        "manual", [](const xg_rule& r) { return r.origin == lists::kOriginManual; }, {}};
+    absl::StatusOr<lists::AppliedSet> before = lists::AppliedFromMaps(table, manual);
+    if (!before.ok()) return Fail(before.status());
+    absl::StatusOr<lists::Reconciled> r = lists::Reconcile(&table, manual, *before, std::move(entries), {});
+    if (!r.ok()) return Fail(r.status());
     lists::CommentStore comments(session->maps->map(XG_MAP_COMMENTS));
-    for (const Cidr& c : stale) (void)comments.Erase(c);
-    removed = stale.size();
+    for (const Cidr& c : r->result.removed) (void)comments.Erase(c);
+    removed = r->result.deleted;
   }
-  std::cout << "loaded " << entries.size() << " entries from " << args.positionals()[1];
+  std::cout << "loaded " << loaded << " entries from " << args.positionals()[1];
   if (list->duplicates) std::cout << " (" << list->duplicates << " duplicates skipped)";
   if (args.Has("replace")) std::cout << ", removed " << removed << " manual entries not in it";
   std::cout << "\n";

@@ -95,10 +95,7 @@ bool SyncStatic(const Context& ctx, const config::Config& cfg) {
     spdlog::error("{}", std::string(session.status().message()));
     return false;
   }
-  // Test hook: the reload no-gap test's control run makes the sync delete first.
-  const char* control = getenv("XDPGUARD_TEST_UNSAFE_DELETE_FIRST");
-  absl::StatusOr<daemon::StaticSyncResult> r =
-      daemon::SyncStaticLists(*session->maps, cfg, control && std::string(control) == "1");
+  absl::StatusOr<daemon::StaticSyncResult> r = daemon::SyncStaticLists(*session->maps, cfg);
   if (!r.ok()) {
     spdlog::error("static lists: {}", std::string(r.status().message()));
     return false;

@@ -24,6 +24,9 @@ struct Context {
 
 using Argv = std::vector<std::string>;
 
+// The whole command line: global options, logging, dispatch to a verb. Returns the exit code.
+int Main(int argc, char** argv);
+
 int RunAttach(const Context& ctx, const Argv& args);
 int RunDetach(const Context& ctx, const Argv& args);
 int RunStatus(const Context& ctx, const Argv& args);

@@ -6,7 +6,7 @@
 namespace xdpguard::cli {
 
 absl::StatusOr<feeds::ApplySummary> ApplyFeedsLocked(const Context& ctx, feeds::FeedEngine& engine,
-                                                     feeds::SyncOrder order, bool resync) {
+                                                     bool resync) {
   absl::StatusOr<WriteSession> session = OpenForWrite(ctx);
   if (!session.ok()) return session.status();
   datapath::PrefixTable<xg_rule> block = session->maps->Blocklist();
@@ -15,7 +15,7 @@ absl::StatusOr<feeds::ApplySummary> ApplyFeedsLocked(const Context& ctx, feeds::
   if (!allow.ok()) return allow.status();
   std::vector<net::Cidr> allowlist;
   for (const auto& e : *allow) allowlist.push_back(e.cidr);
-  return engine.Apply(&block, allowlist, order, resync);
+  return engine.Apply(&block, allowlist, resync);
 }
 
 }  // namespace xdpguard::cli

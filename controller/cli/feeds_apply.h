@@ -11,7 +11,7 @@
 namespace xdpguard::cli {
 
 absl::StatusOr<feeds::ApplySummary> ApplyFeedsLocked(const Context& ctx, feeds::FeedEngine& engine,
-                                                     feeds::SyncOrder order, bool resync);
+                                                     bool resync);
 
 }  // namespace xdpguard::cli
 

@@ -16,7 +16,7 @@ using Clock = feeds::FeedScheduler::Clock;
 // (logged; the engine has recorded it in the feeds' status).
 bool ApplyLocked(const Context& ctx, feeds::FeedEngine& engine, bool resync) {
   absl::StatusOr<feeds::ApplySummary> s =
-      ApplyFeedsLocked(ctx, engine, feeds::SyncOrder::kAddsBeforeDeletes, resync);
+      ApplyFeedsLocked(ctx, engine, resync);
   if (!s.ok()) {
     spdlog::error("feeds: {}", std::string(s.status().message()));
     return false;

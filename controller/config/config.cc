@@ -11,6 +11,7 @@
 #include "config/json_reader.h"
 #include "datapath/interface_config.h"
 #include "guard/mac.h"
+#include "lists/rule_options.h"
 #include "xdpguard_guard.h"
 #include "absl/strings/numbers.h"
 
@@ -48,55 +49,48 @@ bool UrlHasSecretParam(const std::string& url) {
   return false;
 }
 
-void ReadRateLimit(const json& value, const std::string& path, Errors* errors, lists::RuleOptions* rule) {
-  ObjectReader l(value, path, errors);
-  rule->pps = static_cast<uint32_t>(l.Int("pps", 1, lists::kMaxPps, true).value_or(1));
-  rule->burst = static_cast<uint32_t>(l.Int("burst", 1, lists::kMaxBurst).value_or(0));
-  rule->bps = static_cast<uint64_t>(l.Int("bps", 1, static_cast<int64_t>(lists::kMaxBps)).value_or(0));
-  std::string per = l.String("per").value_or("source");
-  if (per == "source") {
-    rule->per = XG_RL_PER_SOURCE;
-  } else if (per == "rule") {
-    rule->per = XG_RL_PER_RULE;
-  } else {
-    l.Error("per", absl::StrCat("expected \"source\" or \"rule\", found \"", per, "\""));
-  }
+// A JSON value as the rule model's text: integers in decimal, strings as they are for
+// string fields; anything else as JSON, which the model then refuses with its own words.
+std::string NumberText(const json& v) {
+  if (v.is_number_unsigned()) return std::to_string(v.get<uint64_t>());
+  if (v.is_number_integer()) return std::to_string(v.get<int64_t>());
+  return v.dump();
 }
 
-// action (drop | ratelimit + "ratelimit" | monitor, and pass where allowed), ports, new_only.
-void ReadRule(ObjectReader& r, Errors* errors, bool allow_pass, lists::RuleOptions* rule) {
-  std::string action = r.String("action").value_or("drop");
-  const json* rl = r.Object("ratelimit");
-  if (action == "drop") {
-    rule->action = XG_ACTION_DROP;
-  } else if (action == "monitor") {
-    rule->action = XG_ACTION_DROP;
-    rule->monitor = true;
-  } else if (action == "ratelimit") {
-    rule->action = XG_ACTION_RATELIMIT;
-  } else if (action == "pass" && allow_pass) {
-    rule->action = XG_ACTION_PASS;
-  } else {
-    r.Error("action", absl::StrCat("expected \"drop\", \"ratelimit\"", allow_pass ? ", \"pass\"" : "",
-                                   " or \"monitor\", found \"", action, "\""));
+// The config's face of the one rule model (lists/rule_options.h): action, "ratelimit"
+// {pps, burst, bps, per}, ports, new_only and (static entries) comment, every problem
+// reported at its JSON path.
+void ReadRule(ObjectReader& r, Errors* errors, bool allow_pass, bool with_comment,
+              lists::RuleOptions* rule, std::string* comment = nullptr) {
+  lists::RuleInput in;
+  in.action = r.String("action");
+  if (const json* rl = r.Object("ratelimit")) {
+    ObjectReader l(*rl, r.PathOf("ratelimit"), errors);
+    for (auto [key, field] : {std::pair{"pps", &in.pps}, {"burst", &in.burst}, {"bps", &in.bps}}) {
+      if (const json* v = l.Raw(key)) *field = NumberText(*v);
+    }
+    in.per = l.String("per");
+    // An empty object is still a rate limit given: "per" has a default, so saying it
+    // lets the model report {} as "only valid with ..." or "needs pps" like any other.
+    if (!in.pps && !in.burst && !in.bps && !in.per) in.per = std::string("source");
   }
-  if (rl && rule->action != XG_ACTION_RATELIMIT) r.Error("ratelimit", "only valid with action \"ratelimit\"");
-  if (!rl && rule->action == XG_ACTION_RATELIMIT) r.Error("ratelimit", "missing: action \"ratelimit\" needs {\"pps\": N}");
-  if (rl) ReadRateLimit(*rl, r.PathOf("ratelimit"), errors, rule);
   if (const json* ports = r.Array("ports")) {
-    if (ports->empty() || ports->size() > XG_MAX_PORTS)
-      r.Error("ports", absl::StrCat("expected 1..", XG_MAX_PORTS, " ports, found ", ports->size()));
-    std::set<int64_t> seen;
-    for (size_t i = 0; i < ports->size(); i++) {
-      const json& p = (*ports)[i];
-      if (!p.is_number_integer() || p.get<int64_t>() < 1 || p.get<int64_t>() > 65535 || !seen.insert(p.get<int64_t>()).second) {
-        errors->Add(absl::StrCat(r.PathOf("ports"), "[", i, "]"), absl::StrCat("expected a distinct port 1..65535, found ", Describe(p)));
-        continue;
-      }
-      rule->ports.push_back(static_cast<uint16_t>(p.get<int64_t>()));
+    std::vector<std::string> parts;
+    for (const json& p : *ports) parts.push_back(NumberText(p));
+    in.ports = parts.empty() ? std::string("(none)") : absl::StrJoin(parts, ",");
+  }
+  in.new_only = r.Bool("new_only").value_or(false);
+  if (with_comment) in.comment = r.String("comment");
+  lists::ParsedRule parsed;
+  for (const lists::RuleProblem& p : lists::ParseRule(in, allow_pass, &parsed)) {
+    if (p.field == "pps" || p.field == "burst" || p.field == "bps" || p.field == "per") {
+      errors->Add(absl::StrCat(r.PathOf("ratelimit"), ".", p.field), p.message);
+    } else {
+      r.Error(p.field, p.message);
     }
   }
-  rule->new_only = r.Bool("new_only").value_or(false);
+  *rule = parsed.options;
+  if (comment) *comment = parsed.comment;
 }
 
 void ReadFeed(const json& value, const std::string& path, Errors* errors, FeedConfig* f) {
@@ -178,7 +172,7 @@ void ReadFeed(const json& value, const std::string& path, Errors* errors, FeedCo
   uint64_t default_interval = is_abuseipdb ? 6 * 3600 : 3600;
   f->interval_s = r.Duration("interval", 60, 7 * kDay).value_or(default_interval);
 
-  ReadRule(r, errors, /*allow_pass=*/false, &f->rule);
+  ReadRule(r, errors, /*allow_pass=*/false, /*with_comment=*/false, &f->rule);
 
   f->limits.max_entries = static_cast<size_t>(r.Int("max_entries", 1, 100000000).value_or(1000000));
   f->limits.min_prefix_v4 = static_cast<int>(r.Int("min_prefix_v4", 1, 32).value_or(net::kMinPrefixV4));
@@ -278,8 +272,17 @@ void ReadStaticLists(ObjectReader& top, Errors* errors, Config* cfg) {
     std::set<net::Cidr> seen;
     for (size_t i = 0; i < block->size(); i++) {
       std::string path = absl::StrCat("blocklist[", i, "]");
-      ObjectReader r((*block)[i], path, errors);
       StaticBlockEntry e;
+      // A bare CIDR string is shorthand for {"cidr": ...} with the default rule.
+      if ((*block)[i].is_string()) {
+        if (auto c = ReadCidr((*block)[i], path, errors)) {
+          e.cidr = *c;
+          if (!seen.insert(*c).second) errors->Add(path, absl::StrCat(c->ToString(), " is listed twice"));
+        }
+        cfg->blocklist.push_back(e);
+        continue;
+      }
+      ObjectReader r((*block)[i], path, errors);
       const json* cidr = r.Has("cidr") ? &(*block)[i]["cidr"] : nullptr;
       (void)r.String("cidr", true);  // marks the key known; type errors come from ReadCidr
       if (cidr && cidr->is_string()) {
@@ -288,9 +291,7 @@ void ReadStaticLists(ObjectReader& top, Errors* errors, Config* cfg) {
           if (!seen.insert(*c).second) r.Error("cidr", absl::StrCat(c->ToString(), " is listed twice"));
         }
       }
-      ReadRule(r, errors, /*allow_pass=*/true, &e.rule);
-      e.comment = r.String("comment").value_or("");
-      if (e.comment.size() >= XG_COMMENT_MAX) r.Error("comment", absl::StrCat("longer than ", XG_COMMENT_MAX - 1, " bytes"));
+      ReadRule(r, errors, /*allow_pass=*/true, /*with_comment=*/true, &e.rule, &e.comment);
       cfg->blocklist.push_back(e);
     }
   }

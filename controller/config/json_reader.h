@@ -49,6 +49,8 @@ class ObjectReader {
   std::optional<uint64_t> Duration(const std::string& key, uint64_t min_s, uint64_t max_s);
   // The raw value for a nested reader (marks the key as known); nullptr if absent/wrong type.
   const nlohmann::json* Object(const std::string& key);
+  // The raw value of any type (marks the key as known); nullptr if absent.
+  const nlohmann::json* Raw(const std::string& key) { return Take(key); }
   const nlohmann::json* Array(const std::string& key);
 
   void Error(const std::string& key, const std::string& message);

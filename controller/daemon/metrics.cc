@@ -85,7 +85,7 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
   }
   std::vector<MetricFamily> out;
   MetricFamily build = Family("xdpguard_build_info", "xdpguard version (value is always 1)", MetricType::Gauge);
-  Add(&build, {{"version", "0.1.0"}, {"abi", std::to_string(XG_ABI_VERSION)}}, 1);
+  Add(&build, {{"version", XDPGUARD_VERSION}, {"abi", std::to_string(XG_ABI_VERSION)}}, 1);
   out.push_back(build);
 
   MetricFamily up = Family("xdpguard_datapath_up", "1 if the pinned maps could be read at this scrape", MetricType::Gauge);

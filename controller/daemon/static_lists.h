@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 // The config file's own allowlist and blocklist (origin "config"), kept in step with the
-// file: entries are written (adds and changes first, each an in-place update) and only
-// then are entries that left the file deleted, so an entry present before and after a
-// reload is enforced throughout. Manual (CLI) entries are never touched: a prefix the
-// operator set by hand keeps its rule. The previous set is the one recorded in the state
-// directory; without it, the maps are walked once.
+// file through the reconciler (lists/reconciler.h): adds and changes first, deletes last,
+// so an entry present before and after a reload is enforced throughout; an entry already
+// in the maps exactly as declared is not rewritten. Manual (CLI) entries are never
+// touched: a prefix the operator set by hand keeps its rule. What was applied last time is
+// recorded in the state directory (static_block.set, static_allow.set).
 #ifndef XDPGUARD_DAEMON_STATIC_LISTS_H_
 #define XDPGUARD_DAEMON_STATIC_LISTS_H_
 
@@ -23,10 +23,16 @@ struct StaticSyncResult {
   std::vector<net::Cidr> left_to_manual;  // declared in the config, but set by hand
 };
 
-// delete_first: the control for the reload no-gap test only (removes every previous
-// config entry before writing the new set, as a naive sync would); never used otherwise.
+// The maps a sync writes: blocklist, allowlist and the comments of blocklist entries.
+struct StaticListMaps {
+  datapath::PrefixTable<xg_rule>* block;
+  datapath::PrefixTable<xg_allow>* allow;
+  datapath::MapBackend* comments;
+};
+
+absl::StatusOr<StaticSyncResult> SyncStaticLists(const StaticListMaps& maps, const config::Config& cfg);
 absl::StatusOr<StaticSyncResult> SyncStaticLists(const datapath::PinnedMaps& maps,
-                                                 const config::Config& cfg, bool delete_first = false);
+                                                 const config::Config& cfg);
 
 }  // namespace xdpguard::daemon
 

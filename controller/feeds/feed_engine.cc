@@ -316,40 +316,41 @@ absl::Status FeedEngine::CollectFromCache() {
   return absl::OkStatus();
 }
 
+const lists::Owner<xg_rule>& FeedsOwner() {
+  static const lists::Owner<xg_rule> owner{
+      "feeds", [](const xg_rule& r) { return !lists::IsOperatorOrigin(r.origin); },
+      [](const xg_rule& r) { return lists::IsOperatorOrigin(r.origin); }};
+  return owner;
+}
+
 absl::StatusOr<ApplySummary> FeedEngine::Apply(datapath::PrefixTable<xg_rule>* block,
                                                const std::vector<net::Cidr>& allowlist,
-                                               SyncOrder order, bool resync) {
+                                               bool resync) {
   absl::StatusOr<std::vector<net::Cidr>> local = local_addresses_();
   if (!local.ok()) return local.status();
   RangeList protected_ranges = BuildProtectedRanges(config_.protect, allowlist, *local, {});
 
-  const std::string identity = block->Identity();  // different after a reboot or re-attach
-  absl::StatusOr<AppliedState> before =
-      resync ? absl::StatusOr<AppliedState>(absl::NotFoundError("resync")) : store_.LoadApplied();
-  if (before.ok() && before->maps_identity != identity) {
-    spdlog::info("the blocklist maps were re-created since the last apply (reboot or detach)");
-    before = absl::NotFoundError("stale");
-  }
-  if (!before.ok()) {
-    if (!absl::IsNotFound(before.status())) spdlog::error("{}", std::string(before.status().message()));
-    spdlog::debug("rebuilding the applied feed state from the blocklist maps");
-    before = AppliedStateFromMaps(*block);
-    if (!before.ok()) return before.status();
-  }
+  lists::ReconcileOptions reconcile;
+  reconcile.state_path = store_.AppliedPath();
+  reconcile.resync = resync;
+  absl::StatusOr<lists::AppliedSet> before = lists::LoadApplied(*block, FeedsOwner(), reconcile);
+  if (!before.ok()) return before.status();
 
   // Per feed: its prepared entries, from the fresh list, else the last good copy, else
   // what is applied for it now (cache lost: keep enforcing, never drop a feed's entries
   // because a file went bad).
   std::vector<std::vector<net::Cidr>> prepared(config_.feeds.size());
   std::vector<lists::RuleOptions> rules;
-  std::map<uint16_t, OriginRule> origin_rules;
+  std::map<uint16_t, xg_rule> origin_rules;
   const uint64_t now_real = static_cast<uint64_t>(NowUnix());
   for (size_t i = 0; i < config_.feeds.size(); i++) {
     const config::FeedConfig& feed = config_.feeds[i];
     Candidate& c = candidates_[feed.name];
     uint16_t origin = origins_.at(feed.name);
     rules.push_back(feed.rule);
-    origin_rules[origin] = MakeOriginRule(origin, feed.rule, now_real);
+    xg_rule& rule = origin_rules[origin] = lists::MakeManualRule(net::Cidr{}, feed.rule, 0, now_real);
+    rule.origin = origin;
+    rule.expires_ns = 0;  // feed entries leave when the feed drops them, not on a timer
     bool done = false;
     for (int pass = 0; pass < 2 && !done; pass++) {
       const bool from_fresh = pass == 0;
@@ -373,7 +374,7 @@ absl::StatusOr<ApplySummary> FeedEngine::Apply(datapath::PrefixTable<xg_rule>* b
       done = true;
     }
     if (!done) {
-      for (const UnionEntry& e : before->entries) {
+      for (const lists::AppliedEntry& e : before->entries) {
         if (e.origin == origin) prepared[i].push_back(e.cidr);
       }
       if (!prepared[i].empty())
@@ -383,10 +384,16 @@ absl::StatusOr<ApplySummary> FeedEngine::Apply(datapath::PrefixTable<xg_rule>* b
 
   std::vector<FeedSet> sets;
   for (size_t i : StrictestFirst(rules)) sets.push_back({origins_.at(config_.feeds[i].name), &prepared[i]});
-  std::vector<UnionEntry> after = UnionFeeds(sets);
+  std::vector<datapath::PrefixTable<xg_rule>::Entry> desired;
+  {
+    std::vector<UnionEntry> after = UnionFeeds(sets);
+    desired.reserve(after.size());
+    for (const UnionEntry& e : after) desired.push_back({e.cidr, origin_rules.at(e.origin)});
+  }
+  const size_t union_entries = desired.size();
 
-  if (absl::Status s = store_.InvalidateApplied(); !s.ok()) return s;
-  absl::StatusOr<SyncResult> sync = SyncBlocklist(block, *before, after, origin_rules, order);
+  absl::StatusOr<lists::Reconciled> sync =
+      lists::Reconcile(block, FeedsOwner(), *before, std::move(desired), reconcile);
   if (!sync.ok()) {
     for (auto& [name, c] : candidates_) {
       if (!c.fresh) continue;
@@ -397,29 +404,11 @@ absl::StatusOr<ApplySummary> FeedEngine::Apply(datapath::PrefixTable<xg_rule>* b
     return sync.status();
   }
 
-  AppliedState now_applied;
-  // Prefixes left to the operator's manual entries are not ours: recording them as applied
-  // would stop the feed from taking them back once the manual entry is deleted.
-  if (sync->kept_manual.empty()) {
-    now_applied.entries = after;
-  } else {
-    std::vector<net::Cidr> kept = sync->kept_manual;
-    std::sort(kept.begin(), kept.end());
-    for (const UnionEntry& e : after) {
-      if (!std::binary_search(kept.begin(), kept.end(), e.cidr)) now_applied.entries.push_back(e);
-    }
-  }
-  now_applied.maps_identity = identity;
-  for (const auto& [origin, r] : origin_rules) now_applied.rule_fingerprints[origin] = r.fingerprint;
-  if (absl::Status s = store_.SaveApplied(now_applied); !s.ok())
-    spdlog::error("could not save the applied state ({}); the next run rebuilds it from the maps",
-                  std::string(s.message()));
-
   std::map<uint16_t, uint64_t> per_origin;
-  for (const UnionEntry& e : now_applied.entries) per_origin[e.origin]++;
+  for (const lists::AppliedEntry& e : sync->applied.entries) per_origin[e.origin]++;
   ApplySummary summary;
-  summary.sync = *sync;
-  summary.union_entries = after.size();
+  summary.sync = std::move(sync->result);
+  summary.union_entries = union_entries;
   for (const config::FeedConfig& feed : config_.feeds) {
     Candidate& c = candidates_[feed.name];
     if (c.fresh && (c.outcome.result == "updated" || c.fresh->body_digest != c.cached->body_digest ||

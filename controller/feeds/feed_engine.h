@@ -20,9 +20,9 @@
 #include "absl/status/statusor.h"
 #include "config/config.h"
 #include "datapath/prefix_table.h"
-#include "feeds/blocklist_sync.h"
 #include "feeds/feed_state.h"
 #include "feeds/http_fetch.h"
+#include "lists/reconciler.h"
 
 namespace xdpguard::feeds {
 
@@ -41,7 +41,6 @@ struct RefreshOptions {
   // X-RateLimit-Reset is still honoured unless force.
   bool ignore_backoff = false;
   bool force = false;  // also accept a shrink beyond max_shrink
-  SyncOrder order = SyncOrder::kAddsBeforeDeletes;
 };
 
 struct FeedOutcome {
@@ -52,7 +51,7 @@ struct FeedOutcome {
 
 struct ApplySummary {
   std::vector<FeedOutcome> feeds;
-  SyncResult sync;
+  lists::ReconcileResult sync;  // yielded: prefixes left to the operator's entries
   size_t union_entries = 0;
 };
 
@@ -76,7 +75,6 @@ class FeedEngine {
   // prefix, then deleted) are restored.
   absl::StatusOr<ApplySummary> Apply(datapath::PrefixTable<xg_rule>* block,
                                      const std::vector<net::Cidr>& allowlist,
-                                     SyncOrder order = SyncOrder::kAddsBeforeDeletes,
                                      bool resync = false);
 
   const FeedStateStore& store() const { return store_; }
@@ -106,6 +104,10 @@ class FeedEngine {
   std::map<std::string, uint16_t> origins_;
   std::map<std::string, Candidate> candidates_;
 };
+
+// The feeds as one owner of blocklist entries (every feed origin): they never overwrite
+// the operator's entries (manual and the config file's), and never delete them.
+const lists::Owner<xg_rule>& FeedsOwner();
 
 // Seconds until the next attempt after n consecutive failures: exponential from one
 // minute, capped at the feed's interval (and a day), with +-20% jitter so many hosts

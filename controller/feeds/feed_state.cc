@@ -16,24 +16,8 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr size_t kCidrBytes = 18;  // family, prefixlen, 16 address bytes
+constexpr size_t kCidrBytes = net::kEncodedCidrBytes;
 constexpr size_t kMaxStateFile = 1u << 30;
-
-void PutCidr(const net::Cidr& c, char* out) {
-  out[0] = static_cast<char>(c.family);
-  out[1] = static_cast<char>(c.prefixlen);
-  std::memcpy(out + 2, c.addr.data(), 16);
-}
-
-bool GetCidr(const char* p, net::Cidr* c) {
-  auto family = static_cast<net::Family>(static_cast<uint8_t>(p[0]));
-  if (family != net::Family::kIPv4 && family != net::Family::kIPv6) return false;
-  c->family = family;
-  c->prefixlen = static_cast<uint8_t>(p[1]);
-  if (c->prefixlen > c->MaxPrefixLen()) return false;
-  std::memcpy(c->addr.data(), p + 2, 16);
-  return true;
-}
 
 absl::Status MakeDir(const std::string& path) {
   if (mkdir(path.c_str(), 0700) == 0 || errno == EEXIST) return absl::OkStatus();
@@ -112,7 +96,7 @@ absl::Status FeedStateStore::Init() const {
 
 absl::Status FeedStateStore::SaveCache(const std::string& feed, const FeedCache& cache) const {
   std::string payload(cache.cidrs.size() * kCidrBytes, '\0');
-  for (size_t i = 0; i < cache.cidrs.size(); i++) PutCidr(cache.cidrs[i], payload.data() + i * kCidrBytes);
+  for (size_t i = 0; i < cache.cidrs.size(); i++) net::EncodeCidr(cache.cidrs[i], payload.data() + i * kCidrBytes);
   json meta = {{"feed", feed},
                {"entries", cache.cidrs.size()},
                {"source_fingerprint", cache.source_fingerprint},
@@ -133,7 +117,7 @@ absl::StatusOr<FeedCache> FeedStateStore::LoadCache(const std::string& feed) con
     return absl::DataLossError(absl::StrCat(FeedPath(feed, ".cache"), " does not match its header; ignoring it"));
   c.cidrs.resize(n);
   for (size_t i = 0; i < n; i++) {
-    if (!GetCidr(f->payload.data() + i * kCidrBytes, &c.cidrs[i]))
+    if (!net::DecodeCidr(f->payload.data() + i * kCidrBytes, &c.cidrs[i]))
       return absl::DataLossError(absl::StrCat(FeedPath(feed, ".cache"), ": bad entry ", i, "; ignoring it"));
   }
   c.source_fingerprint = f->meta.value("source_fingerprint", "");
@@ -159,55 +143,6 @@ FeedStatus FeedStateStore::LoadStatus(const std::string& feed) const {
   FeedStatus s = StatusFromJson(j);
   s.name = feed;
   return s;
-}
-
-absl::Status FeedStateStore::SaveApplied(const AppliedState& state) const {
-  std::string payload(state.entries.size() * (kCidrBytes + 2), '\0');
-  char* p = payload.data();
-  for (const UnionEntry& e : state.entries) {
-    p[0] = static_cast<char>(e.cidr.family);
-    p[1] = static_cast<char>(e.cidr.prefixlen);
-    std::memcpy(p + 2, e.cidr.addr.data(), 16);
-    std::memcpy(p + kCidrBytes, &e.origin, 2);
-    p += kCidrBytes + 2;
-  }
-  json rules = json::object();
-  for (const auto& [origin, fp] : state.rule_fingerprints) rules[std::to_string(origin)] = fp;
-  // Not fsynced: the file is removed before every map update and rebuilt from the maps
-  // when missing, so a crash that loses it costs one map walk, never a wrong diff.
-  return WriteSealedFile(absl::StrCat(dir_, "/applied.state"), "applied-state",
-                         {{"entries", state.entries.size()}, {"rules", rules},
-                          {"maps_identity", state.maps_identity}},
-                         payload, Durability::kAtomicOnly);
-}
-
-absl::StatusOr<AppliedState> FeedStateStore::LoadApplied() const {
-  std::string path = absl::StrCat(dir_, "/applied.state");
-  absl::StatusOr<SealedFile> f = ReadSealedFile(path, "applied-state", kMaxStateFile);
-  if (!f.ok()) return f.status();
-  AppliedState st;
-  size_t n = f->meta.value("entries", size_t{0});
-  if (f->payload.size() != n * (kCidrBytes + 2))
-    return absl::DataLossError(absl::StrCat(path, " does not match its header"));
-  st.entries.resize(n);
-  for (size_t i = 0; i < n; i++) {
-    const char* p = f->payload.data() + i * (kCidrBytes + 2);
-    if (!GetCidr(p, &st.entries[i].cidr)) return absl::DataLossError(absl::StrCat(path, ": bad entry"));
-    std::memcpy(&st.entries[i].origin, p + kCidrBytes, 2);
-  }
-  st.maps_identity = f->meta.value("maps_identity", "");
-  if (f->meta.contains("rules") && f->meta["rules"].is_object()) {
-    for (const auto& [k, v] : f->meta["rules"].items()) {
-      if (v.is_string()) st.rule_fingerprints[static_cast<uint16_t>(std::stoul(k))] = v.get<std::string>();
-    }
-  }
-  return st;
-}
-
-absl::Status FeedStateStore::InvalidateApplied() const {
-  std::string path = absl::StrCat(dir_, "/applied.state");
-  if (unlink(path.c_str()) != 0 && errno != ENOENT) return ErrnoToStatus(errno, absl::StrCat("remove ", path));
-  return absl::OkStatus();
 }
 
 absl::StatusOr<std::map<std::string, uint16_t>> FeedStateStore::LoadOrigins() const {

@@ -5,8 +5,8 @@
 //                      (ETag, Last-Modified) that belong to exactly these entries; a
 //                      restart enforces them before the first fetch
 //   feeds/NAME.status  what `feeds status` shows (last attempt, errors, counts, backoff)
-//   applied.state      the feed entries the engine has written to the blocklist maps, so
-//                      a refresh is a diff, not a rewrite
+//   applied.set        the feed entries the engine has written to the blocklist maps, so
+//                      a refresh is a diff, not a rewrite (lists/reconciler.h)
 //   origins.json       feed name -> datapath origin id, stable across runs
 #ifndef XDPGUARD_FEEDS_FEED_STATE_H_
 #define XDPGUARD_FEEDS_FEED_STATE_H_
@@ -50,14 +50,6 @@ struct FeedStatus {
 nlohmann::json StatusToJson(const FeedStatus& s);
 FeedStatus StatusFromJson(const nlohmann::json& j);
 
-struct AppliedState {
-  std::vector<UnionEntry> entries;                  // sorted by prefix
-  std::map<uint16_t, std::string> rule_fingerprints;  // origin -> rule the entries carry
-  // The maps these entries were written to (PrefixTable::Identity: boot id + map ids): a
-  // reboot or a re-created map makes the file describe maps that no longer exist.
-  std::string maps_identity;
-};
-
 class FeedStateStore {
  public:
   explicit FeedStateStore(std::string dir) : dir_(std::move(dir)) {}
@@ -74,11 +66,8 @@ class FeedStateStore {
   // A missing or unreadable status starts fresh.
   FeedStatus LoadStatus(const std::string& feed) const;
 
-  absl::Status SaveApplied(const AppliedState& state) const;
-  absl::StatusOr<AppliedState> LoadApplied() const;
-  // Marks the applied state unknown (before map writes): a crash in between then makes
-  // the next run rebuild it from the maps instead of trusting a stale file.
-  absl::Status InvalidateApplied() const;
+  // Where the feeds' applied entries are recorded (lists/applied_set.h).
+  std::string AppliedPath() const { return dir_ + "/applied.set"; }
 
   absl::StatusOr<std::map<std::string, uint16_t>> LoadOrigins() const;
   absl::Status SaveOrigins(const std::map<std::string, uint16_t>& origins) const;

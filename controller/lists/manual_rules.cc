@@ -55,25 +55,6 @@ xg_rule MakeManualRule(const net::Cidr& cidr, const RuleOptions& options, uint64
   return r;
 }
 
-absl::StatusOr<std::vector<uint16_t>> ParsePortList(absl::string_view text) {
-  std::vector<uint16_t> ports;
-  for (absl::string_view part : absl::StrSplit(text, ',')) {
-    int port = 0;
-    bool digits = !part.empty() && part.size() <= 5 &&
-                  std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
-    if (!digits || !absl::SimpleAtoi(part, &port) || port < 1 || port > 65535)
-      return absl::InvalidArgumentError(
-          absl::StrCat("--ports: '", part, "' is not a port number from 1 to 65535"));
-    if (std::find(ports.begin(), ports.end(), port) != ports.end())
-      return absl::InvalidArgumentError(absl::StrCat("--ports: ", port, " is listed twice"));
-    ports.push_back(static_cast<uint16_t>(port));
-  }
-  if (ports.size() > XG_MAX_PORTS)
-    return absl::InvalidArgumentError(
-        absl::StrCat("--ports: at most ", XG_MAX_PORTS, " ports per rule, got ", ports.size()));
-  return ports;
-}
-
 std::string ActionName(uint8_t action) {
   switch (action) {
     case XG_ACTION_DROP:
@@ -104,28 +85,6 @@ std::string DescribeRule(const xg_rule& rule) {
 
 bool IsExpired(const xg_rule& rule, uint64_t now_mono_ns) {
   return rule.expires_ns != 0 && rule.expires_ns <= now_mono_ns;
-}
-
-std::vector<net::Cidr> ManualEntriesNotIn(
-    const std::vector<datapath::PrefixTable<xg_rule>::Entry>& current,
-    const std::vector<net::Cidr>& desired) {
-  std::set<net::Cidr> keep(desired.begin(), desired.end());
-  std::vector<net::Cidr> out;
-  for (const auto& e : current) {
-    if (e.value.origin == kOriginManual && !keep.count(e.cidr)) out.push_back(e.cidr);
-  }
-  return out;
-}
-
-absl::Status ValidateComment(const std::string& comment) {
-  if (comment.size() >= XG_COMMENT_MAX)
-    return absl::InvalidArgumentError(
-        absl::StrCat("comment longer than ", XG_COMMENT_MAX - 1, " bytes"));
-  for (unsigned char c : comment) {
-    if (c < 0x20 || c == 0x7f)
-      return absl::InvalidArgumentError("comment contains control characters");
-  }
-  return absl::OkStatus();
 }
 
 absl::Status CommentStore::Set(const net::Cidr& cidr, const std::string& comment) {

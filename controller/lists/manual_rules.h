@@ -48,8 +48,6 @@ inline constexpr uint32_t kMaxPps = 100000000;
 inline constexpr uint32_t kMaxBurst = 100000000;
 inline constexpr uint64_t kMaxBps = 10000000000ull;
 
-// Parses "80,443" (1..XG_MAX_PORTS distinct ports in 1..65535).
-absl::StatusOr<std::vector<uint16_t>> ParsePortList(absl::string_view text);
 // "drop", "pass", "ratelimit" (or "unknown").
 std::string ActionName(uint8_t action);
 // Describes a rule's action, limits and scope for listings, e.g.
@@ -64,15 +62,6 @@ xg_rule MakeManualRule(const net::Cidr& cidr, const RuleOptions& options, uint64
                        uint64_t now_real_s);
 
 bool IsExpired(const xg_rule& rule, uint64_t now_mono_ns);
-
-// Manual entries of current that are not in desired: what `block load --replace` deletes
-// after it has written the file's entries (adds before deletes, so no gap).
-std::vector<net::Cidr> ManualEntriesNotIn(
-    const std::vector<datapath::PrefixTable<xg_rule>::Entry>& current,
-    const std::vector<net::Cidr>& desired);
-
-// Checks an operator comment: at most XG_COMMENT_MAX-1 bytes, printable, no control chars.
-absl::Status ValidateComment(const std::string& comment);
 
 // Comments for manual entries, in the pinned xg_comments map.
 class CommentStore {

@@ -124,4 +124,20 @@ absl::Status CheckPrefixFloor(const Cidr& cidr, bool force) {
       " cover too much of the Internet (use --force if you really mean it)"));
 }
 
+void EncodeCidr(const Cidr& c, char* out) {
+  out[0] = static_cast<char>(c.family);
+  out[1] = static_cast<char>(c.prefixlen);
+  std::memcpy(out + 2, c.addr.data(), 16);
+}
+
+bool DecodeCidr(const char* in, Cidr* c) {
+  auto family = static_cast<Family>(static_cast<uint8_t>(in[0]));
+  if (family != Family::kIPv4 && family != Family::kIPv6) return false;
+  c->family = family;
+  c->prefixlen = static_cast<uint8_t>(in[1]);
+  if (c->prefixlen > c->MaxPrefixLen()) return false;
+  std::memcpy(c->addr.data(), in + 2, 16);
+  return true;
+}
+
 }  // namespace xdpguard::net

@@ -54,6 +54,12 @@ inline constexpr int kMinPrefixV6 = 16;
 // InvalidArgument if cidr is shorter than the floor for its family (and force is false).
 absl::Status CheckPrefixFloor(const Cidr& cidr, bool force);
 
+// Fixed-size binary form for state files: family, prefixlen, 16 address bytes.
+inline constexpr size_t kEncodedCidrBytes = 18;
+void EncodeCidr(const Cidr& c, char* out);
+// False (and *c unchanged in meaning) when the bytes are not a valid CIDR.
+bool DecodeCidr(const char* in, Cidr* c);
+
 }  // namespace xdpguard::net
 
 #endif  // XDPGUARD_NET_CIDR_H_

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "bpf_tester.h"
+#include "delete_first_writer.h"
 #include "config/config.h"
 #include "feeds/feed_engine.h"
 
@@ -95,18 +96,18 @@ TEST_CASE("feeds: refreshing a 1M-prefix feed never opens a gap, a delete-first 
                                            "nogap.json").value();
   feeds::FeedEngine engine(cfg);
   REQUIRE(engine.Init().ok());
-  auto refresh = [&](int round, feeds::SyncOrder order) {
+  auto refresh = [&](int round) {
     WriteFeed(feed, round);
     feeds::RefreshOptions o;
     o.ignore_backoff = true;
     REQUIRE(engine.Collect(o).ok());
-    absl::StatusOr<feeds::ApplySummary> s = engine.Apply(&t.block(), {}, order);
+    absl::StatusOr<feeds::ApplySummary> s = engine.Apply(&t.block(), {});
     INFO(s.status().ToString());
     REQUIRE(s.ok());
     REQUIRE(s->feeds[0].result == "updated");
     return *s;
   };
-  refresh(0, feeds::SyncOrder::kAddsBeforeDeletes);
+  refresh(0);
 
   Probe probe{&t, test::PacketBuilder().Eth().Ipv4(Ip(kSource), "192.0.2.1").Udp().Build(),
               test::PacketBuilder().Eth().Ipv4(test::CollidingV4(Ip(kSource), "100.64.0.0"),
@@ -116,7 +117,7 @@ TEST_CASE("feeds: refreshing a 1M-prefix feed never opens a gap, a delete-first 
   probe.Start();
   size_t changed = 0;
   for (int round = 1; round <= 6; round++) {
-    feeds::ApplySummary s = refresh(round, feeds::SyncOrder::kAddsBeforeDeletes);
+    feeds::ApplySummary s = refresh(round);
     changed += s.sync.added + s.sync.deleted;
   }
   probe.Stop();
@@ -130,7 +131,10 @@ TEST_CASE("feeds: refreshing a 1M-prefix feed never opens a gap, a delete-first 
               static_cast<unsigned long long>(probe.misses.load()));
 
   probe.Start();
-  for (int round = 7; round <= 8; round++) refresh(round, feeds::SyncOrder::kRewriteDeleteFirst);
+  {
+    xdpguard::testing::DeleteFirstScope control;  // the leaking writer, from test/support
+    for (int round = 7; round <= 8; round++) refresh(round);
+  }
   probe.Stop();
   INFO("control, delete first: " << probe.runs << " lookups, " << probe.misses << " misses");
   CHECK(probe.misses > 0);

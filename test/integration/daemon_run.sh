@@ -9,6 +9,8 @@
 # --detach-on-exit.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/feeds_lib.sh"
+# The control: the same CLI built with a delete-first reconcile (test/support).
+XDPGUARD_DELETE_FIRST=$(readlink -f "${2:?usage: $0 PATH_TO_XDPGUARD PATH_TO_XDPGUARD_DELETE_FIRST}")
 
 make_pair
 # 20,000 further static entries (198.18.0.0/15, benchmarking space) make every reload's
@@ -129,7 +131,7 @@ in_src ping -c2 -i0.2 -W1 -I 10.200.0.1 10.200.0.10 >/dev/null 2>&1 && fail "the
 log "SIGTERM: exit 0, still attached and enforcing"
 
 log "control: 20 reloads with a delete-first sync must leak (the probe can see a gap)"
-XDPGUARD_TEST_UNSAFE_DELETE_FIRST=1 nsenter --net="/run/netns/$NS_DST" "$XDPGUARD" run --config "$WORK/config.json" 2>> "$WORK/daemon.log" &
+nsenter --net="/run/netns/$NS_DST" "$XDPGUARD_DELETE_FIRST" run --config "$WORK/config.json" 2>> "$WORK/daemon.log" &
 DAEMON=$!
 BG_PIDS+=("$DAEMON")
 for _ in $(seq 100); do [[ $(grep -c "xdpguard running" "$WORK/daemon.log") -ge 3 ]] && break; sleep 0.1; done

@@ -9,7 +9,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
-#include "datapath/fake_map.h"
+#include "fake_map.h"
 #include "feed_samples.h"
 #include "feeds/feed_engine.h"
 #include "feeds/scheduler.h"
@@ -274,7 +274,7 @@ TEST_CASE("engine: union of feeds, strictest wins, removal keeps what others lis
     REQUIRE(e.Init().ok());
     auto sum = Refresh(e, m);
     REQUIRE(sum.ok());
-    CHECK(sum->sync.kept_manual.size() == 1);
+    CHECK(sum->sync.yielded.size() == 1);
     // a (drop, origin 1) wins the shared /24 over b (ratelimit, origin 2).
     CHECK(m.Dump() == std::vector<std::string>{"192.0.2.0/24 o1 a0 f0 p0", "198.51.100.0/24 o1 a0 f0 p0",
                                                "203.0.113.0/24 o0 a0 f0 p0"});

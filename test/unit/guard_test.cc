@@ -8,7 +8,7 @@
 
 #include "absl/strings/str_format.h"
 
-#include "datapath/fake_map.h"
+#include "fake_map.h"
 #include "guard/event_format.h"
 #include "guard/guard_store.h"
 

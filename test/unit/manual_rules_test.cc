@@ -3,8 +3,9 @@
 
 #include <catch2/catch.hpp>
 
-#include "datapath/fake_map.h"
+#include "fake_map.h"
 #include "lists/manual_rules.h"
+#include "lists/rule_options.h"
 
 using namespace xdpguard;
 using net::ParseCidr;
@@ -25,18 +26,6 @@ TEST_CASE("manual rules: action, monitor flag, expiry") {
   xg_rule forever = lists::MakeManualRule(c, {}, 1000, 0);
   CHECK(forever.expires_ns == 0);
   CHECK_FALSE(lists::IsExpired(forever, ~0ull));
-}
-
-TEST_CASE("replace plan deletes only manual entries missing from the new list") {
-  using Entry = datapath::PrefixTable<xg_rule>::Entry;
-  xg_rule manual{}, feed{};
-  feed.origin = 3;
-  std::vector<Entry> current = {{ParseCidr("10.0.0.0/8")->cidr, manual},
-                                {ParseCidr("11.0.0.0/8")->cidr, manual},
-                                {ParseCidr("12.0.0.0/8")->cidr, feed}};
-  auto stale = lists::ManualEntriesNotIn(current, {ParseCidr("10.0.0.0/8")->cidr});
-  REQUIRE(stale.size() == 1);
-  CHECK(stale[0].ToString() == "11.0.0.0/8");
 }
 
 TEST_CASE("comments: validated, stored, erased") {

@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "datapath/fake_map.h"
+#include "fake_map.h"
 #include "datapath/prefix_table.h"
 #include "xdpguard_maps.h"
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "datapath/fake_map.h"
+#include "fake_map.h"
 
 #include <cerrno>
 #include <cstring>
@@ -33,6 +33,7 @@ absl::Status FakeMap::UpdateBatch(const void* keys, const void* values, uint32_t
       break;
     }
     entries_[key] = std::string(v + done * value_size_, value_size_);
+    if (after_each_change_) after_each_change_();
   }
   if (applied) *applied = done;
   return status;
@@ -47,6 +48,7 @@ absl::Status FakeMap::DeleteBatch(const void* keys, uint32_t count, uint32_t* ap
       status = ErrnoToStatus(ENOENT, "delete from " + name_);
       break;
     }
+    if (after_each_change_) after_each_change_();
   }
   if (applied) *applied = done;
   return status;

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-// In-memory MapBackend for unit tests: exact-key storage with the kernel's capacity rule
-// (an insert into a full map fails with ENOSPC) and optional injected failures.
-#ifndef XDPGUARD_DATAPATH_FAKE_MAP_H_
-#define XDPGUARD_DATAPATH_FAKE_MAP_H_
+// In-memory MapBackend for tests (linked into tests only): exact-key storage with the
+// kernel's capacity rule (an insert into a full map fails with ENOSPC) and optional
+// injected failures.
+#ifndef XDPGUARD_TEST_SUPPORT_FAKE_MAP_H_
+#define XDPGUARD_TEST_SUPPORT_FAKE_MAP_H_
 
+#include <functional>
 #include <map>
 #include <string>
 
@@ -34,12 +36,16 @@ class FakeMap : public MapBackend {
   size_t size() const { return entries_.size(); }
   // The next update fails after this many entries were written (-1: never).
   void FailUpdateAfter(int n) { fail_update_after_ = n; }
+  // Called after every single entry written or deleted (the kernel's unit of atomicity):
+  // a no-gap test looks at the whole map between any two changes.
+  void AfterEachChange(std::function<void()> observe) { after_each_change_ = std::move(observe); }
 
  private:
   std::string name_;
   uint32_t key_size_, value_size_, max_entries_;
   std::map<std::string, std::string> entries_;
   int fail_update_after_ = -1;
+  std::function<void()> after_each_change_;
   uint64_t instance_ = NextInstance();
   static uint64_t NextInstance() {
     static uint64_t next = 0;
@@ -49,4 +55,4 @@ class FakeMap : public MapBackend {
 
 }  // namespace xdpguard::datapath
 
-#endif  // XDPGUARD_DATAPATH_FAKE_MAP_H_
+#endif  // XDPGUARD_TEST_SUPPORT_FAKE_MAP_H_

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+// xdpguard command-line entry: global options, logging set-up (libbpf and libxdp messages
+// routed through spdlog), and dispatch to the verbs in cli/. main() is in main.cc.
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "datapath/pin_dir.h"
+#include "spdlog/sinks/stdout_color_sinks.h"
+#include "spdlog/spdlog.h"
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: xdpguard [--pin-dir DIR] [--verbose] COMMAND ...
+
+Attach and inspect:
+  attach IFACE [--mode native|generic|auto] [--monitor]
+               [--flows off|matched|all] [--drop-sample N] [--pass-sample N]
+               [--block-v4-entries N] [--block-v6-entries N] [--allow-v4-entries N]
+               [--allow-v6-entries N] [--rule-stats-entries N] [--bucket-entries N]
+               [--flow-entries N]
+  detach IFACE [--keep-maps]
+  status [--json]
+  monitor IFACE on|off          interface-wide dry run: count "would drop", pass
+  track IFACE off|matched|all [--drop-sample N] [--pass-sample N]   flow tracking
+  stats [--json] [--top N]
+  flows [--top N] [--sort packets|bytes|drops|last] [--by flow|source|rule]
+        [--interval SECONDS] [--json]
+
+Gateway guard (spoofed ARP / IPv6 NA / rogue RA for the gateway):
+  guard add IFACE --gateway IP [--mac MAC ...] [--drop]   (no --mac: learned from
+                                                          the neighbour table)
+  guard del IFACE --gateway IP
+  guard list [--json]
+  guard watch [--on-alert COMMAND] [--count N] [--timeout SECONDS]
+
+Blocklist and allowlist:
+  block add CIDR [RULE OPTIONS] [--comment TEXT]
+  block del CIDR
+  block list [--json]
+  block load FILE|- [--replace] [RULE OPTIONS]
+    RULE OPTIONS: [--action drop|pass|ratelimit] [--pps N] [--burst N] [--bps N]
+                  [--per source|rule] [--ports P1,P2,...] [--new-only]
+                  [--ttl DURATION] [--monitor] [--force]
+  allow add CIDR [--force] | allow del CIDR | allow list [--json]
+
+Service:
+  run [--config FILE] [--detach-on-exit]  attach the config's interfaces, keep its static
+                                          lists and run its feeds; SIGHUP reloads
+
+Feeds (configured in the JSON config: --config FILE, $XDPGUARD_CONFIG or
+/etc/xdpguard/xdpguard.json):
+  check [--config FILE]                    validate the config; touches nothing
+  feeds apply [--config FILE] [--force] [--resync]   fetch every feed not backing off, apply the union
+  feeds refresh [NAME...] [--config FILE] [--force] [--resync]   fetch now, past our own backoff
+  feeds status [--config FILE] [--json]
+  feeds run [--config FILE]                refresh on schedule until SIGTERM (first
+                                           re-applies the last good copies; SIGHUP reloads)
+    --force: accept a list that shrank beyond max_shrink, and ignore a server's Retry-After
+    --resync: compare with the maps themselves (restores feed entries removed by hand)
+
+Exit codes: 0 ok, 1 failure, 2 usage error, 3 nothing attached (detach), 4 foreign program.
+State is pinned under /sys/fs/bpf/xdpguard (or --pin-dir / $XDPGUARD_PIN_DIR).
+)";
+
+// libbpf prints verifier logs and kernel (extack) messages at WARN: keep them visible.
+int LibbpfPrint(enum libbpf_print_level level, const char* fmt, va_list ap) {
+  char buf[4096];
+  vsnprintf(buf, sizeof(buf), fmt, ap);
+  size_t n = strlen(buf);
+  if (n && buf[n - 1] == '\n') buf[n - 1] = 0;
+  // The .xdp_run_config section is for libxdp, not libbpf: its notice is noise.
+  if (strstr(buf, "skipping unrecognized data section")) return 0;
+  // libxdp probes its dispatcher by loading xdp-dispatcher.o/xdp_pass; where the kernel
+  // refuses (EPERM on this class of kernel) libxdp falls back and `status` says so. Those
+  // probe failures are not our program's and would only alarm the operator.
+  bool dispatcher_probe = strstr(buf, "xdp_pass") || strstr(buf, "xdp-dispatcher") ||
+                          strstr(buf, "ulimit -l");
+  if (level == LIBBPF_WARN && !dispatcher_probe) {
+    spdlog::warn("{}", buf);
+  } else {
+    spdlog::debug("{}", buf);
+  }
+  return 0;
+}
+
+// libxdp's warnings are informational for us (e.g. the dispatcher fallback), which
+// `status` reports anyway.
+int LibxdpPrint(enum libxdp_print_level level, const char* fmt, va_list ap) {
+  char buf[1024];
+  vsnprintf(buf, sizeof(buf), fmt, ap);
+  size_t n = strlen(buf);
+  if (n && buf[n - 1] == '\n') buf[n - 1] = 0;
+  if (level == LIBXDP_WARN) {
+    spdlog::info("libxdp: {}", buf);
+  } else {
+    spdlog::debug("libxdp: {}", buf);
+  }
+  return 0;
+}
+
+}  // namespace
+
+namespace xdpguard::cli {
+
+int Main(int argc, char** argv) {
+  auto logger = spdlog::stderr_color_st("xdpguard");
+  logger->set_pattern("xdpguard: %^%l%$: %v");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::info);
+  libbpf_set_print(LibbpfPrint);
+  libxdp_set_print(LibxdpPrint);
+
+  Context ctx{datapath::DefaultPinDir()};
+  std::vector<std::string> args(argv + 1, argv + argc);
+  size_t i = 0;
+  for (; i < args.size() && args[i].rfind("--", 0) == 0; i++) {
+    if (args[i] == "--verbose") {
+      spdlog::set_level(spdlog::level::debug);
+    } else if (args[i] == "--pin-dir" && i + 1 < args.size()) {
+      ctx.pin_dir = args[++i];
+    } else if (args[i] == "--help") {
+      std::cout << kUsage;
+      return 0;
+    } else if (args[i] == "--version") {
+      std::cout << "xdpguard " XDPGUARD_VERSION "\n";
+      return 0;
+    } else {
+      std::cerr << "xdpguard: unknown option '" << args[i] << "'\n" << kUsage;
+      return kExitUsage;
+    }
+  }
+  if (i >= args.size()) {
+    std::cerr << kUsage;
+    return kExitUsage;
+  }
+  std::string verb = args[i];
+  Argv rest(args.begin() + static_cast<long>(i) + 1, args.end());
+  if (verb == "attach") return RunAttach(ctx, rest);
+  if (verb == "detach") return RunDetach(ctx, rest);
+  if (verb == "status") return RunStatus(ctx, rest);
+  if (verb == "monitor") return RunMonitor(ctx, rest);
+  if (verb == "track") return RunTrack(ctx, rest);
+  if (verb == "flows") return RunFlows(ctx, rest);
+  if (verb == "guard") return RunGuard(ctx, rest);
+  if (verb == "block") return RunBlock(ctx, rest);
+  if (verb == "allow") return RunAllow(ctx, rest);
+  if (verb == "stats") return RunStats(ctx, rest);
+  if (verb == "feeds") return RunFeeds(ctx, rest);
+  if (verb == "check") return RunCheck(ctx, rest);
+  if (verb == "run") return RunDaemon(ctx, rest);
+  if (verb == "help") {
+    std::cout << kUsage;
+    return 0;
+  }
+  std::cerr << "xdpguard: unknown command '" << verb << "'\n" << kUsage;
+  return kExitUsage;
+}
+
+}  // namespace xdpguard::cli
