@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "cli/session.h"
+#include "session/session.h"
 #include "common/errno_status.h"
 #include "datapath/attach.h"
 #include "datapath/pin_dir.h"
@@ -105,7 +105,7 @@ int RunAttach(const Context& ctx, const Argv& argv) {
   if (args->Has("pass-sample")) opts.pass_sample_shift = tracking.pass_sample_shift;
   if (absl::StatusOr<int> idx = datapath::InterfaceIndex(opts.ifname); !idx.ok())
     return Fail(absl::InvalidArgumentError(idx.status().message()));
-  if (absl::Status s = CheckPrivileges(true); !s.ok()) return Fail(s);
+  if (absl::Status s = session::CheckPrivileges(true); !s.ok()) return Fail(s);
   const bool pin_dir_existed = datapath::CheckPinDir(ctx.pin_dir).ok();
   if (absl::Status s = datapath::CreatePinDir(ctx.pin_dir); !s.ok()) return Fail(s);
   absl::StatusOr<datapath::PinDirLock> lock = datapath::PinDirLock::Acquire(ctx.pin_dir);
@@ -131,7 +131,7 @@ int RunDetach(const Context& ctx, const Argv& argv) {
   const std::string& ifname = args->positionals()[0];
   absl::StatusOr<int> ifindex = datapath::InterfaceIndex(ifname);
   if (!ifindex.ok()) return Fail(absl::InvalidArgumentError(ifindex.status().message()));
-  if (absl::Status s = CheckPrivileges(true); !s.ok()) return Fail(s);
+  if (absl::Status s = session::CheckPrivileges(true); !s.ok()) return Fail(s);
 
   absl::Status checked = datapath::CheckPinDir(ctx.pin_dir);
   std::optional<datapath::PinDirLock> lock;
@@ -184,11 +184,11 @@ int RunMonitor(const Context& ctx, const Argv& argv) {
     return Fail(absl::InvalidArgumentError("usage: monitor IFACE on|off"));
   absl::StatusOr<int> ifindex = datapath::InterfaceIndex(pos[0]);
   if (!ifindex.ok()) return Fail(absl::InvalidArgumentError(ifindex.status().message()));
-  absl::StatusOr<WriteSession> session = OpenForWrite(ctx);
-  if (!session.ok()) return Fail(session.status());
-  datapath::InterfaceSettings cfg = SettingsOf(*session->maps, *ifindex);
+  absl::StatusOr<session::WriteSession> ws = session::OpenForWrite(ctx.pin_dir);
+  if (!ws.ok()) return Fail(ws.status());
+  datapath::InterfaceSettings cfg = SettingsOf(*ws->maps, *ifindex);
   cfg.monitor = pos[1] == "on";
-  if (absl::Status s = datapath::PutInterfaceSettings(session->maps->ifconfig_fd(),
+  if (absl::Status s = datapath::PutInterfaceSettings(ws->maps->ifconfig_fd(),
                                                       static_cast<uint32_t>(*ifindex), cfg);
       !s.ok())
     return Fail(s);
@@ -208,12 +208,12 @@ int RunTrack(const Context& ctx, const Argv& argv) {
   if (!mode.ok()) return Fail(mode.status());
   absl::StatusOr<int> ifindex = datapath::InterfaceIndex(pos[0]);
   if (!ifindex.ok()) return Fail(absl::InvalidArgumentError(ifindex.status().message()));
-  absl::StatusOr<WriteSession> session = OpenForWrite(ctx);
-  if (!session.ok()) return Fail(session.status());
-  datapath::InterfaceSettings cfg = SettingsOf(*session->maps, *ifindex);
+  absl::StatusOr<session::WriteSession> ws = session::OpenForWrite(ctx.pin_dir);
+  if (!ws.ok()) return Fail(ws.status());
+  datapath::InterfaceSettings cfg = SettingsOf(*ws->maps, *ifindex);
   cfg.flow_mode = *mode;
   if (absl::Status s = ApplyTrackingFlags(*args, &cfg); !s.ok()) return Fail(s);
-  if (absl::Status s = datapath::PutInterfaceSettings(session->maps->ifconfig_fd(),
+  if (absl::Status s = datapath::PutInterfaceSettings(ws->maps->ifconfig_fd(),
                                                       static_cast<uint32_t>(*ifindex), cfg);
       !s.ok())
     return Fail(s);
@@ -227,7 +227,7 @@ int RunStatus(const Context& ctx, const Argv& argv) {
   absl::StatusOr<Args> args = Args::Parse(argv, {{"json"}, {}});
   if (!args.ok()) return Fail(args.status());
   if (!args->positionals().empty()) return Fail(absl::InvalidArgumentError("usage: status [--json]"));
-  if (absl::Status s = CheckPrivileges(false); !s.ok()) return Fail(s);
+  if (absl::Status s = session::CheckPrivileges(false); !s.ok()) return Fail(s);
   absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> maps =
       datapath::PinnedMaps::Open(ctx.pin_dir);
   absl::StatusOr<std::vector<InterfaceXdpState>> ifaces = datapath::FindOurInterfaces(ctx.pin_dir);

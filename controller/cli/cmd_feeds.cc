@@ -13,8 +13,8 @@
 #include "absl/time/time.h"
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "cli/feeds_apply.h"
-#include "cli/session.h"
+#include "daemon/feeds_apply.h"
+#include "session/session.h"
 #include "common/duration.h"
 #include "config/config.h"
 #include "feeds/feed_engine.h"
@@ -42,7 +42,7 @@ double AggregationRatio(const feeds::PrepareReport& r) {
   return eligible ? static_cast<double>(r.aggregated) / static_cast<double>(eligible) : 1.0;
 }
 
-int64_t NextRefresh(const feeds::FeedStatus& s, const config::FeedConfig& f) {
+int64_t NextRefresh(const feeds::FeedStatus& s, const feeds::FeedConfig& f) {
   int64_t base = s.last_attempt > 0 ? s.last_attempt + static_cast<int64_t>(f.interval_s) : 0;
   return std::max(base, s.retry_not_before);
 }
@@ -62,7 +62,7 @@ int RunRefresh(const Context& ctx, const Args& args, std::vector<std::string> on
   if (!cfg.ok()) return Fail(cfg.status());
   if (cfg->feeds.empty()) return Fail(absl::InvalidArgumentError(cfg->source + " configures no feeds"));
   // Fail before any fetch if there is nothing to apply to.
-  if (absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> probe = OpenForRead(ctx); !probe.ok())
+  if (absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> probe = session::OpenForRead(ctx.pin_dir); !probe.ok())
     return Fail(probe.status());
   feeds::FeedEngine engine(*cfg);
   if (absl::Status s = engine.Init(); !s.ok()) return Fail(s);
@@ -72,7 +72,7 @@ int RunRefresh(const Context& ctx, const Args& args, std::vector<std::string> on
   options.ignore_backoff = explicit_refresh;
   if (absl::Status s = engine.Collect(options); !s.ok()) return Fail(s);
 
-  absl::StatusOr<feeds::ApplySummary> summary = ApplyFeedsLocked(ctx, engine, args.Has("resync"));
+  absl::StatusOr<feeds::ApplySummary> summary = daemon::ApplyFeedsLocked(ctx.pin_dir, engine, args.Has("resync"));
   if (!summary.ok()) return Fail(summary.status());
 
   bool failed = false;
@@ -95,7 +95,7 @@ int RunFeedsStatus(const Args& args) {
   // The datapath knows feeds by origin id ("feed:N" in block list and stats).
   std::map<std::string, uint16_t> origins = store.LoadOrigins().value_or(std::map<std::string, uint16_t>{});
   nlohmann::json out = nlohmann::json::array();
-  for (const config::FeedConfig& f : cfg->feeds) {
+  for (const feeds::FeedConfig& f : cfg->feeds) {
     feeds::FeedStatus s = store.LoadStatus(f.name);
     nlohmann::json j = feeds::StatusToJson(s);
     j["source"] = f.DisplaySource();

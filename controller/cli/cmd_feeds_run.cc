@@ -14,8 +14,8 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "cli/feeds_runner.h"
-#include "cli/session.h"
+#include "daemon/feed_runner.h"
+#include "session/session.h"
 #include "config/config.h"
 #include "feeds/feed_engine.h"
 #include "feeds/scheduler.h"
@@ -34,7 +34,7 @@ int RunFeedsLoop(const Context& ctx, const Args& args) {
   absl::StatusOr<config::Config> cfg = config::LoadConfig(path);
   if (!cfg.ok()) return Fail(cfg.status());
   if (cfg->feeds.empty()) return Fail(absl::InvalidArgumentError(cfg->source + " configures no feeds"));
-  if (absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> probe = OpenForRead(ctx); !probe.ok())
+  if (absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> probe = session::OpenForRead(ctx.pin_dir); !probe.ok())
     return Fail(probe.status());
 
   sigset_t signals;
@@ -44,13 +44,13 @@ int RunFeedsLoop(const Context& ctx, const Args& args) {
   sigaddset(&signals, SIGHUP);
   sigprocmask(SIG_BLOCK, &signals, nullptr);  // delivered through sigtimedwait below
 
-  absl::StatusOr<std::unique_ptr<Runner>> runner = StartRunner(ctx, std::move(*cfg));
+  absl::StatusOr<std::unique_ptr<daemon::Runner>> runner = daemon::StartRunner(ctx.pin_dir, std::move(*cfg));
   if (!runner.ok()) return Fail(runner.status());
   while (true) {
     std::optional<Clock::time_point> next = (*runner)->schedule.Next();
     auto wait = next ? *next - Clock::now() : std::chrono::hours(24);
     if (wait <= Clock::duration::zero()) {
-      RunDue(ctx, **runner);
+      daemon::RunDue(ctx.pin_dir, **runner);
       continue;
     }
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(wait).count() + 1;
@@ -66,7 +66,7 @@ int RunFeedsLoop(const Context& ctx, const Args& args) {
         spdlog::error("feeds: reload refused, keeping the running config: {}", std::string(fresh.status().message()));
         continue;
       }
-      absl::StatusOr<std::unique_ptr<Runner>> next_runner = StartRunner(ctx, std::move(*fresh));
+      absl::StatusOr<std::unique_ptr<daemon::Runner>> next_runner = daemon::StartRunner(ctx.pin_dir, std::move(*fresh));
       if (!next_runner.ok()) {
         spdlog::error("feeds: reload failed, keeping the running config: {}", std::string(next_runner.status().message()));
         continue;

@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "cli/session.h"
+#include "session/session.h"
 #include "flows/flow_view.h"
 
 namespace xdpguard::cli {
@@ -36,7 +36,7 @@ int RunFlows(const Context& ctx, const Argv& argv) {
       return Fail(absl::InvalidArgumentError(
           absl::StrCat("--interval must be seconds from 0 to 60, got '", *i, "'")));
   }
-  absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> maps = OpenForRead(ctx);
+  absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> maps = session::OpenForRead(ctx.pin_dir);
   if (!maps.ok()) return Fail(maps.status());
   datapath::LibbpfMap* map = (*maps)->map(XG_MAP_FLOWS);
 

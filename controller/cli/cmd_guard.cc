@@ -20,7 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "cli/session.h"
+#include "session/session.h"
 #include "guard/guard_entry.h"
 #include "datapath/xdp_query.h"
 #include "guard/event_format.h"
@@ -70,9 +70,9 @@ int GuardAdd(const Context& ctx, const Args& args) {
       guard::MakeGuardEntry(target->ifindex, gw, args.Values("mac"), args.Has("drop"));
   if (!entry.ok()) return Fail(entry.status());
   const guard::GuardEntry& e = *entry;
-  absl::StatusOr<WriteSession> session = OpenForWrite(ctx);
-  if (!session.ok()) return Fail(session.status());
-  if (absl::Status s = Store(*session->maps).Add(e); !s.ok()) return Fail(s);
+  absl::StatusOr<session::WriteSession> ws = session::OpenForWrite(ctx.pin_dir);
+  if (!ws.ok()) return Fail(ws.status());
+  if (absl::Status s = Store(*ws->maps).Add(e); !s.ok()) return Fail(s);
   std::cout << "guarding " << gw.ToString() << " on " << args.positionals()[1] << " ("
             << e.macs.size() << " allowed MAC(s), " << (e.drop ? "drop" : "alert") << " mode)\n";
   return kExitOk;
@@ -81,9 +81,9 @@ int GuardAdd(const Context& ctx, const Args& args) {
 int GuardDel(const Context& ctx, const Args& args) {
   absl::StatusOr<GuardTarget> target = TargetArgs(args, "usage: guard del IFACE --gateway IP");
   if (!target.ok()) return Fail(target.status());
-  absl::StatusOr<WriteSession> session = OpenForWrite(ctx);
-  if (!session.ok()) return Fail(session.status());
-  if (absl::Status s = Store(*session->maps).Del(static_cast<uint32_t>(target->ifindex),
+  absl::StatusOr<session::WriteSession> ws = session::OpenForWrite(ctx.pin_dir);
+  if (!ws.ok()) return Fail(ws.status());
+  if (absl::Status s = Store(*ws->maps).Del(static_cast<uint32_t>(target->ifindex),
                                                  target->gateway);
       !s.ok())
     return Fail(s);
@@ -93,7 +93,7 @@ int GuardDel(const Context& ctx, const Args& args) {
 }
 
 int GuardList(const Context& ctx, const Args& args) {
-  absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> maps = OpenForRead(ctx);
+  absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> maps = session::OpenForRead(ctx.pin_dir);
   if (!maps.ok()) return Fail(maps.status());
   absl::StatusOr<std::vector<guard::GuardEntry>> all = Store(**maps).List();
   if (!all.ok()) return Fail(all.status());
@@ -209,7 +209,7 @@ int GuardWatch(const Context& ctx, const Args& args) {
     if (!absl::SimpleAtod(*t, &timeout_s) || !(timeout_s > 0))
       return Fail(absl::InvalidArgumentError("--timeout must be a positive number of seconds"));
   }
-  absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> maps = OpenForRead(ctx);
+  absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> maps = session::OpenForRead(ctx.pin_dir);
   if (!maps.ok()) return Fail(maps.status());
   WatchState w{maps->get(), args.Value("on-alert").value_or("")};
   ring_buffer* rb = ring_buffer__new((*maps)->map(XG_MAP_GUARD_EVENTS)->fd(), OnEvent, &w, nullptr);

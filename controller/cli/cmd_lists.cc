@@ -14,7 +14,7 @@
 #include "cli/args.h"
 #include "cli/rule_flags.h"
 #include "cli/commands.h"
-#include "cli/session.h"
+#include "session/session.h"
 #include "common/duration.h"
 #include "datapath/counters.h"
 #include "datapath/keys.h"
@@ -92,15 +92,15 @@ int BlockAdd(const Context& ctx, const Args& args) {
   const lists::RuleOptions* opts = &parsed->options;
   const std::string& comment = parsed->comment;
 
-  absl::StatusOr<WriteSession> session = OpenForWrite(ctx);
-  if (!session.ok()) return Fail(session.status());
-  PrefixTable<xg_rule> table = session->maps->Blocklist();
+  absl::StatusOr<session::WriteSession> ws = session::OpenForWrite(ctx.pin_dir);
+  if (!ws.ok()) return Fail(ws.status());
+  PrefixTable<xg_rule> table = ws->maps->Blocklist();
   absl::StatusOr<std::optional<xg_rule>> prior = table.Get(*cidr);
   if (!prior.ok()) return Fail(prior.status());
   xg_rule rule = lists::MakeManualRule(*cidr, *opts, lists::MonotonicNowNs(),
                                        lists::RealtimeNowS());
   if (absl::Status s = table.Upsert({{*cidr, rule}}); !s.ok()) return Fail(s);
-  lists::CommentStore comments(session->maps->map(XG_MAP_COMMENTS));
+  lists::CommentStore comments(ws->maps->map(XG_MAP_COMMENTS));
   if (absl::Status s = comments.Set(*cidr, comment); !s.ok())
     spdlog::warn("entry written, comment not stored: {}", std::string(s.message()));
   if (*prior && (*prior)->origin != lists::kOriginManual)
@@ -120,21 +120,21 @@ int DeleteEntry(const Context& ctx, const Args& args, bool blocklist) {
                                                      : "usage: allow del CIDR"));
   absl::StatusOr<net::ParsedCidr> p = net::ParseCidr(args.positionals()[1]);
   if (!p.ok()) return Fail(p.status());
-  absl::StatusOr<WriteSession> session = OpenForWrite(ctx);
-  if (!session.ok()) return Fail(session.status());
+  absl::StatusOr<session::WriteSession> ws = session::OpenForWrite(ctx.pin_dir);
+  if (!ws.ok()) return Fail(ws.status());
   absl::Status st;
   if constexpr (std::is_same_v<V, xg_rule>) {
-    st = session->maps->Blocklist().Delete({p->cidr});
+    st = ws->maps->Blocklist().Delete({p->cidr});
     if (st.ok()) {
       // Forget the comment and the hit counter, so a later entry for the same CIDR starts
       // clean. Both are absent-tolerant; failing here would not undo the delete anyway.
-      (void)lists::CommentStore(session->maps->map(XG_MAP_COMMENTS)).Erase(p->cidr);
+      (void)lists::CommentStore(ws->maps->map(XG_MAP_COMMENTS)).Erase(p->cidr);
       xg_rule_stats_key key = datapath::RuleStatsKey(p->cidr);
       uint32_t n = 0;
-      (void)session->maps->map(XG_MAP_RULE_STATS)->DeleteBatch(&key, 1, &n);
+      (void)ws->maps->map(XG_MAP_RULE_STATS)->DeleteBatch(&key, 1, &n);
     }
   } else {
-    st = session->maps->Allowlist().Delete({p->cidr});
+    st = ws->maps->Allowlist().Delete({p->cidr});
   }
   if (!st.ok()) return Fail(st);
   std::cout << "deleted " << p->cidr.ToString() << "\n";
@@ -152,9 +152,9 @@ int BlockLoad(const Context& ctx, const Args& args) {
   if (!list.ok()) return Fail(list.status());
   for (const std::string& w : list->warnings) spdlog::warn("{}", w);
 
-  absl::StatusOr<WriteSession> session = OpenForWrite(ctx);
-  if (!session.ok()) return Fail(session.status());
-  PrefixTable<xg_rule> table = session->maps->Blocklist();
+  absl::StatusOr<session::WriteSession> ws = session::OpenForWrite(ctx.pin_dir);
+  if (!ws.ok()) return Fail(ws.status());
+  PrefixTable<xg_rule> table = ws->maps->Blocklist();
   uint64_t now_mono = lists::MonotonicNowNs(), now_real = lists::RealtimeNowS();
   std::vector<PrefixTable<xg_rule>::Entry> entries;
   entries.reserve(list->entries.size());
@@ -175,7 +175,7 @@ int BlockLoad(const Context& ctx, const Args& args) {
     if (!before.ok()) return Fail(before.status());
     absl::StatusOr<lists::Reconciled> r = lists::Reconcile(&table, manual, *before, std::move(entries), {});
     if (!r.ok()) return Fail(r.status());
-    lists::CommentStore comments(session->maps->map(XG_MAP_COMMENTS));
+    lists::CommentStore comments(ws->maps->map(XG_MAP_COMMENTS));
     for (const Cidr& c : r->result.removed) (void)comments.Erase(c);
     removed = r->result.deleted;
   }
@@ -187,7 +187,7 @@ int BlockLoad(const Context& ctx, const Args& args) {
 }
 
 int BlockList(const Context& ctx, const Args& args) {
-  absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> maps = OpenForRead(ctx);
+  absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> maps = session::OpenForRead(ctx.pin_dir);
   if (!maps.ok()) return Fail(maps.status());
   absl::StatusOr<std::vector<PrefixTable<xg_rule>::Entry>> entries = (*maps)->Blocklist().List();
   if (!entries.ok()) return Fail(entries.status());
@@ -250,18 +250,18 @@ int AllowAdd(const Context& ctx, const Args& args) {
     return Fail(absl::InvalidArgumentError("usage: allow add CIDR [--force]"));
   absl::StatusOr<Cidr> cidr = CidrArgument(args.positionals()[1], args.Has("force"));
   if (!cidr.ok()) return Fail(cidr.status());
-  absl::StatusOr<WriteSession> session = OpenForWrite(ctx);
-  if (!session.ok()) return Fail(session.status());
+  absl::StatusOr<session::WriteSession> ws = session::OpenForWrite(ctx.pin_dir);
+  if (!ws.ok()) return Fail(ws.status());
   xg_allow value{};
   value.origin = lists::kOriginManual;
-  if (absl::Status s = session->maps->Allowlist().Upsert({{*cidr, value}}); !s.ok())
+  if (absl::Status s = ws->maps->Allowlist().Upsert({{*cidr, value}}); !s.ok())
     return Fail(s);
   std::cout << "allowed " << cidr->ToString() << " (always passes, before the blocklist)\n";
   return kExitOk;
 }
 
 int AllowList(const Context& ctx, const Args& args) {
-  absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> maps = OpenForRead(ctx);
+  absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> maps = session::OpenForRead(ctx.pin_dir);
   if (!maps.ok()) return Fail(maps.status());
   absl::StatusOr<std::vector<PrefixTable<xg_allow>::Entry>> entries = (*maps)->Allowlist().List();
   if (!entries.ok()) return Fail(entries.status());

@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "cli/session.h"
+#include "session/session.h"
 #include "datapath/counters.h"
 #include "lists/manual_rules.h"
 #include "nlohmann/json.hpp"
@@ -52,7 +52,7 @@ int RunStats(const Context& ctx, const Argv& argv) {
     if (!n.ok()) return Fail(n.status());
     top = *n;
   }
-  absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> maps = OpenForRead(ctx);
+  absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> maps = session::OpenForRead(ctx.pin_dir);
   if (!maps.ok()) return Fail(maps.status());
   absl::StatusOr<datapath::Counters> c = datapath::ReadCounters(**maps, true);
   if (!c.ok()) return Fail(c.status());

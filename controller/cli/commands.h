@@ -49,9 +49,6 @@ std::string ConfigPath(const Args& args);
 // Prints status as an error and returns the exit code for it (InvalidArgument -> 2).
 int Fail(const absl::Status& status);
 
-// Fails early, before any side effect, when the process lacks what BPF needs.
-absl::Status CheckPrivileges(bool needs_net_admin);
-
 }  // namespace xdpguard::cli
 
 #endif  // XDPGUARD_CLI_COMMANDS_H_

@@ -93,7 +93,7 @@ void ReadRule(ObjectReader& r, Errors* errors, bool allow_pass, bool with_commen
   if (comment) *comment = parsed.comment;
 }
 
-void ReadFeed(const json& value, const std::string& path, Errors* errors, FeedConfig* f) {
+void ReadFeed(const json& value, const std::string& path, Errors* errors, feeds::FeedConfig* f) {
   ObjectReader r(value, path, errors);
   f->name = r.String("name", true).value_or("");
   if (r.Has("name") && !f->name.empty() && !ValidName(f->name))
@@ -401,7 +401,7 @@ absl::StatusOr<Config> ParseConfig(const std::string& text, const std::string& s
       std::set<std::string> names;
       for (size_t i = 0; i < feeds->size(); i++) {
         std::string path = absl::StrCat("feeds[", i, "]");
-        FeedConfig f;
+        feeds::FeedConfig f;
         ReadFeed((*feeds)[i], path, &errors, &f);
         if (!f.name.empty() && !names.insert(f.name).second)
           errors.Add(path + ".name", absl::StrCat("duplicate feed name \"", f.name, "\""));
@@ -421,6 +421,11 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
   absl::StatusOr<std::string> text = ReadWholeFile(path, kMaxConfigBytes);
   if (!text.ok()) return text.status();
   return ParseConfig(*text, path);
+}
+
+bool Config::SectionChanged(const Config& other, const std::string& key) const {
+  auto value = [&key](const nlohmann::json& j) { return j.is_object() && j.contains(key) ? j[key] : nlohmann::json(); };
+  return value(raw) != value(other.raw);
 }
 
 }  // namespace xdpguard::config

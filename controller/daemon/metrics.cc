@@ -153,7 +153,7 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
     MetricFamily applied = Family("xdpguard_feed_entries", "Entries of the feed in the blocklist (after policy and union)", MetricType::Gauge);
     MetricFamily errors = Family("xdpguard_feed_errors_total", "Failed feed refreshes, by reason", MetricType::Counter);
     MetricFamily failing = Family("xdpguard_feed_consecutive_failures", "Failed refreshes since the last success", MetricType::Gauge);
-    for (const config::FeedConfig& f : cfg->feeds) {
+    for (const feeds::FeedConfig& f : cfg->feeds) {
       feeds::FeedStatus s = store.LoadStatus(f.name);
       Add(&success, {{"feed", f.name}}, static_cast<double>(s.last_success));
       Add(&applied, {{"feed", f.name}}, static_cast<double>(s.applied));

@@ -29,7 +29,7 @@ double Jitter() {
 }
 
 // The API key, read at fetch time so a rotated key needs no restart. Never logged.
-absl::StatusOr<std::string> ReadApiKey(const config::FeedConfig& feed) {
+absl::StatusOr<std::string> ReadApiKey(const feeds::FeedConfig& feed) {
   if (!feed.api_key_env.empty()) {
     const char* v = getenv(feed.api_key_env.c_str());
     if (!v || !*v)
@@ -67,7 +67,7 @@ absl::StatusOr<std::vector<net::Cidr>> LocalAddresses() {
   return out;
 }
 
-FeedEngine::FeedEngine(config::Config config, FetchFn fetch, LocalAddressesFn local_addresses)
+FeedEngine::FeedEngine(FeedSettings config, FetchFn fetch, LocalAddressesFn local_addresses)
     : config_(std::move(config)),
       fetch_(std::move(fetch)),
       local_addresses_(std::move(local_addresses)),
@@ -84,7 +84,7 @@ absl::Status FeedEngine::Init() {
   std::set<uint16_t> used;
   for (const auto& [name, id] : origins_) used.insert(id);
   bool added = false;
-  for (const config::FeedConfig& f : config_.feeds) {
+  for (const feeds::FeedConfig& f : config_.feeds) {
     if (origins_.count(f.name)) continue;
     uint16_t id = 1;
     while (used.count(id)) id++;
@@ -97,7 +97,7 @@ absl::Status FeedEngine::Init() {
   return added ? store_.SaveOrigins(origins_) : absl::OkStatus();
 }
 
-std::optional<FeedCache> FeedEngine::LoadValidCache(const config::FeedConfig& feed) {
+std::optional<FeedCache> FeedEngine::LoadValidCache(const feeds::FeedConfig& feed) {
   absl::StatusOr<FeedCache> cache = store_.LoadCache(feed.name);
   if (absl::IsNotFound(cache.status())) return std::nullopt;
   if (!cache.ok()) {
@@ -111,7 +111,7 @@ std::optional<FeedCache> FeedEngine::LoadValidCache(const config::FeedConfig& fe
   return std::move(*cache);
 }
 
-void FeedEngine::RecordFailure(const config::FeedConfig& feed, const std::string& reason,
+void FeedEngine::RecordFailure(const feeds::FeedConfig& feed, const std::string& reason,
                                const std::string& error, std::optional<int64_t> retry_at,
                                Candidate* c) {
   FeedStatus& s = c->status;
@@ -128,7 +128,7 @@ void FeedEngine::RecordFailure(const config::FeedConfig& feed, const std::string
                c->cached ? std::to_string(c->cached->cidrs.size()) : std::string("its applied"));
 }
 
-absl::StatusOr<std::string> FeedEngine::FetchBody(const config::FeedConfig& feed, const FeedCache* cache,
+absl::StatusOr<std::string> FeedEngine::FetchBody(const feeds::FeedConfig& feed, const FeedCache* cache,
                                                   Candidate* c, bool* not_modified) {
   *not_modified = false;
   if (!feed.path.empty()) return ReadWholeFile(feed.path, feed.max_bytes);
@@ -182,7 +182,7 @@ absl::StatusOr<std::string> FeedEngine::FetchBody(const config::FeedConfig& feed
   return std::move(resp->body);
 }
 
-void FeedEngine::CollectOne(const config::FeedConfig& feed, const RefreshOptions& options, Candidate* c) {
+void FeedEngine::CollectOne(const feeds::FeedConfig& feed, const RefreshOptions& options, Candidate* c) {
   const bool force = options.force;
   c->status = store_.LoadStatus(feed.name);
   c->status.source = feed.DisplaySource();
@@ -290,7 +290,7 @@ absl::Status FeedEngine::Collect(const RefreshOptions& options) {
       return absl::InvalidArgumentError(absl::StrCat("no feed named \"", name, "\" in ", config_.source));
   }
   candidates_.clear();
-  for (const config::FeedConfig& feed : config_.feeds) {
+  for (const feeds::FeedConfig& feed : config_.feeds) {
     Candidate& c = candidates_[feed.name];
     bool selected = options.only.empty() ||
                     std::find(options.only.begin(), options.only.end(), feed.name) != options.only.end();
@@ -307,7 +307,7 @@ absl::Status FeedEngine::Collect(const RefreshOptions& options) {
 
 absl::Status FeedEngine::CollectFromCache() {
   candidates_.clear();
-  for (const config::FeedConfig& feed : config_.feeds) {
+  for (const feeds::FeedConfig& feed : config_.feeds) {
     Candidate& c = candidates_[feed.name];
     c.status = store_.LoadStatus(feed.name);
     c.cached = LoadValidCache(feed);
@@ -344,7 +344,7 @@ absl::StatusOr<ApplySummary> FeedEngine::Apply(datapath::PrefixTable<xg_rule>* b
   std::map<uint16_t, xg_rule> origin_rules;
   const uint64_t now_real = static_cast<uint64_t>(NowUnix());
   for (size_t i = 0; i < config_.feeds.size(); i++) {
-    const config::FeedConfig& feed = config_.feeds[i];
+    const feeds::FeedConfig& feed = config_.feeds[i];
     Candidate& c = candidates_[feed.name];
     uint16_t origin = origins_.at(feed.name);
     rules.push_back(feed.rule);
@@ -397,7 +397,7 @@ absl::StatusOr<ApplySummary> FeedEngine::Apply(datapath::PrefixTable<xg_rule>* b
   if (!sync.ok()) {
     for (auto& [name, c] : candidates_) {
       if (!c.fresh) continue;
-      const config::FeedConfig* feed = config_.FindFeed(name);
+      const feeds::FeedConfig* feed = config_.FindFeed(name);
       RecordFailure(*feed, "apply", std::string(sync.status().message()), std::nullopt, &c);
       (void)store_.SaveStatus(c.status);
     }
@@ -409,7 +409,7 @@ absl::StatusOr<ApplySummary> FeedEngine::Apply(datapath::PrefixTable<xg_rule>* b
   ApplySummary summary;
   summary.sync = std::move(sync->result);
   summary.union_entries = union_entries;
-  for (const config::FeedConfig& feed : config_.feeds) {
+  for (const feeds::FeedConfig& feed : config_.feeds) {
     Candidate& c = candidates_[feed.name];
     if (c.fresh && (c.outcome.result == "updated" || c.fresh->body_digest != c.cached->body_digest ||
                     c.fresh->etag != c.cached->etag)) {

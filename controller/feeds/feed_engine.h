@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "config/config.h"
+#include "feeds/feed_config.h"
 #include "datapath/prefix_table.h"
 #include "feeds/feed_state.h"
 #include "feeds/http_fetch.h"
@@ -57,7 +57,7 @@ struct ApplySummary {
 
 class FeedEngine {
  public:
-  FeedEngine(config::Config config, FetchFn fetch = HttpFetch,
+  FeedEngine(FeedSettings config, FetchFn fetch = HttpFetch,
              LocalAddressesFn local_addresses = LocalAddresses);
 
   // Loads origins and prepares the state directory.
@@ -90,14 +90,14 @@ class FeedEngine {
     std::string fresh_etag_, fresh_last_modified_;  // validators of the body being parsed
   };
 
-  void CollectOne(const config::FeedConfig& feed, const RefreshOptions& options, Candidate* c);
-  absl::StatusOr<std::string> FetchBody(const config::FeedConfig& feed, const FeedCache* cache,
+  void CollectOne(const feeds::FeedConfig& feed, const RefreshOptions& options, Candidate* c);
+  absl::StatusOr<std::string> FetchBody(const feeds::FeedConfig& feed, const FeedCache* cache,
                                         Candidate* c, bool* not_modified);
-  void RecordFailure(const config::FeedConfig& feed, const std::string& reason,
+  void RecordFailure(const feeds::FeedConfig& feed, const std::string& reason,
                      const std::string& error, std::optional<int64_t> retry_at, Candidate* c);
-  std::optional<FeedCache> LoadValidCache(const config::FeedConfig& feed);
+  std::optional<FeedCache> LoadValidCache(const feeds::FeedConfig& feed);
 
-  config::Config config_;
+  FeedSettings config_;
   FetchFn fetch_;
   LocalAddressesFn local_addresses_;
   FeedStateStore store_;

@@ -70,7 +70,7 @@ std::vector<net::Cidr> DefaultGateways() {
   return out;
 }
 
-RangeList BuildProtectedRanges(const config::ProtectConfig& protect,
+RangeList BuildProtectedRanges(const feeds::ProtectConfig& protect,
                                const std::vector<net::Cidr>& allowlist,
                                const std::vector<net::Cidr>& host_addresses,
                                const std::vector<net::Cidr>& gateways) {

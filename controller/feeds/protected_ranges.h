@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "config/config.h"
+#include "feeds/feed_config.h"
 #include "feeds/prefix_set.h"
 #include "net/cidr.h"
 
@@ -20,7 +20,7 @@ absl::StatusOr<std::vector<net::Cidr>> HostAddresses();
 // Default-route gateways (IPv4 from /proc/net/route, IPv6 from /proc/net/ipv6_route).
 std::vector<net::Cidr> DefaultGateways();
 
-RangeList BuildProtectedRanges(const config::ProtectConfig& protect,
+RangeList BuildProtectedRanges(const feeds::ProtectConfig& protect,
                                const std::vector<net::Cidr>& allowlist,
                                const std::vector<net::Cidr>& host_addresses,
                                const std::vector<net::Cidr>& gateways);

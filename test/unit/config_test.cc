@@ -127,11 +127,11 @@ TEST_CASE("config: a complete feed parses with its defaults and request URL") {
   CHECK(c->state_dir == "/var/lib/xg");
   CHECK(c->protect.block_private);
   REQUIRE(c->feeds.size() == 2);
-  const FeedConfig& a = c->feeds[0];
+  const feeds::FeedConfig& a = c->feeds[0];
   CHECK(a.interval_s == 6 * 3600);  // AbuseIPDB default
   CHECK(a.RequestUrl() == "https://api.abuseipdb.com/api/v2/blacklist?confidenceMinimum=90&limit=10000&ipVersion=4&onlyCountries=US,CN");
   CHECK(a.rule.action == XG_ACTION_DROP);
-  const FeedConfig& e = c->feeds[1];
+  const feeds::FeedConfig& e = c->feeds[1];
   CHECK(e.rule.action == XG_ACTION_RATELIMIT);
   CHECK(e.rule.pps == 50);
   CHECK(e.rule.per == XG_RL_PER_RULE);

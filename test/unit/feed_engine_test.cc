@@ -11,6 +11,7 @@
 
 #include "fake_map.h"
 #include "feed_samples.h"
+#include "config/config.h"
 #include "feeds/feed_engine.h"
 #include "feeds/scheduler.h"
 #include "lists/manual_rules.h"

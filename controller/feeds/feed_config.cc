@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-// FeedConfig helpers: request URL, fingerprint, display form.
+// FeedConfig helpers: request URL, fingerprint, display form; FeedSettings::FindFeed.
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "config/config.h"
+#include "feeds/feed_config.h"
 
-namespace xdpguard::config {
+namespace xdpguard::feeds {
 namespace {
 
 std::string WithQuery(const std::string& url, const std::vector<std::string>& params) {
@@ -15,7 +15,7 @@ std::string WithQuery(const std::string& url, const std::vector<std::string>& pa
 }  // namespace
 
 std::string FeedConfig::RequestUrl() const {
-  if (format != feeds::Format::kAbuseIpdb) return url;
+  if (format != Format::kAbuseIpdb) return url;
   // Only digits, letters and commas reach the query (validated), so no escaping needed.
   std::vector<std::string> q;
   if (abuseipdb.confidence_minimum) q.push_back(absl::StrCat("confidenceMinimum=", *abuseipdb.confidence_minimum));
@@ -30,7 +30,7 @@ std::string FeedConfig::RequestUrl() const {
 
 std::string FeedConfig::SourceFingerprint() const {
   const feeds::AwsFilter& a = options.aws;
-  return absl::StrCat(feeds::FormatName(format), "|", path.empty() ? RequestUrl() : "file:" + path,
+  return absl::StrCat(FormatName(format), "|", path.empty() ? RequestUrl() : "file:" + path,
                       "|dshield=", options.plain.dshield_columns, "|svc=", absl::StrJoin(a.services, ","),
                       "|reg=", absl::StrJoin(a.regions, ","), "|nbg=",
                       absl::StrJoin(a.network_border_groups, ","));
@@ -51,16 +51,11 @@ std::string FeedConfig::DisplaySource() const {
   return u;
 }
 
-bool Config::SectionChanged(const Config& other, const std::string& key) const {
-  auto value = [&key](const nlohmann::json& j) { return j.is_object() && j.contains(key) ? j[key] : nlohmann::json(); };
-  return value(raw) != value(other.raw);
-}
-
-const FeedConfig* Config::FindFeed(const std::string& name) const {
+const FeedConfig* FeedSettings::FindFeed(const std::string& name) const {
   for (const FeedConfig& f : feeds) {
     if (f.name == name) return &f;
   }
   return nullptr;
 }
 
-}  // namespace xdpguard::config
+}  // namespace xdpguard::feeds

@@ -7,9 +7,9 @@
 #include <string>
 
 #include "absl/strings/numbers.h"
-#include "cli/commands.h"
+#include "session/session.h"
 
-namespace xdpguard::cli {
+namespace xdpguard::session {
 namespace {
 
 uint64_t EffectiveCaps() {
@@ -41,4 +41,4 @@ absl::Status CheckPrivileges(bool needs_net_admin) {
                       : "needs root or CAP_BPF to read the pinned maps (run with sudo)");
 }
 
-}  // namespace xdpguard::cli
+}  // namespace xdpguard::session

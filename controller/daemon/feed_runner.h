@@ -1,18 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 // The feed scheduler loop's parts, shared by `feeds run` and the daemon: a Runner owns a
 // feed engine for one config and the schedule of its feeds.
-#ifndef XDPGUARD_CLI_FEEDS_RUNNER_H_
-#define XDPGUARD_CLI_FEEDS_RUNNER_H_
+#ifndef XDPGUARD_DAEMON_FEED_RUNNER_H_
+#define XDPGUARD_DAEMON_FEED_RUNNER_H_
 
 #include <memory>
 
 #include "absl/status/statusor.h"
-#include "cli/commands.h"
 #include "config/config.h"
 #include "feeds/feed_engine.h"
 #include "feeds/scheduler.h"
 
-namespace xdpguard::cli {
+namespace xdpguard::daemon {
 
 struct Runner {
   config::Config config;
@@ -22,10 +21,10 @@ struct Runner {
 
 // Builds a runner for cfg and enforces its feeds' last good copies (resync: compared with
 // the maps, so whatever happened while no engine ran is corrected).
-absl::StatusOr<std::unique_ptr<Runner>> StartRunner(const Context& ctx, config::Config cfg);
+absl::StatusOr<std::unique_ptr<Runner>> StartRunner(const std::string& pin_dir, config::Config cfg);
 // Refreshes the feeds that are due and applies the result under the writer lock.
-void RunDue(const Context& ctx, Runner& r);
+void RunDue(const std::string& pin_dir, Runner& r);
 
-}  // namespace xdpguard::cli
+}  // namespace xdpguard::daemon
 
-#endif  // XDPGUARD_CLI_FEEDS_RUNNER_H_
+#endif  // XDPGUARD_DAEMON_FEED_RUNNER_H_

@@ -1,22 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "cli/feeds_runner.h"
+#include "daemon/feed_runner.h"
 
 #include <ctime>
 
-#include "cli/feeds_apply.h"
+#include "daemon/feeds_apply.h"
 #include "spdlog/spdlog.h"
 
-namespace xdpguard::cli {
+namespace xdpguard::daemon {
 namespace {
 
 using Clock = feeds::FeedScheduler::Clock;
 
-
 // Applies what the engine collected, under the writer lock. Returns false on failure
 // (logged; the engine has recorded it in the feeds' status).
-bool ApplyLocked(const Context& ctx, feeds::FeedEngine& engine, bool resync) {
+bool ApplyLocked(const std::string& pin_dir, feeds::FeedEngine& engine, bool resync) {
   absl::StatusOr<feeds::ApplySummary> s =
-      ApplyFeedsLocked(ctx, engine, resync);
+      ApplyFeedsLocked(pin_dir, engine, resync);
   if (!s.ok()) {
     spdlog::error("feeds: {}", std::string(s.status().message()));
     return false;
@@ -32,20 +31,20 @@ bool ApplyLocked(const Context& ctx, feeds::FeedEngine& engine, bool resync) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Runner>> StartRunner(const Context& ctx, config::Config cfg) {
+absl::StatusOr<std::unique_ptr<Runner>> StartRunner(const std::string& pin_dir, config::Config cfg) {
   auto r = std::make_unique<Runner>();
   r->config = std::move(cfg);
   r->engine = std::make_unique<feeds::FeedEngine>(r->config);
   if (absl::Status s = r->engine->Init(); !s.ok()) return s;
   if (absl::Status s = r->engine->CollectFromCache(); !s.ok()) return s;
   spdlog::info("feeds: enforcing the last good copies of {} feeds before fetching", r->config.feeds.size());
-  ApplyLocked(ctx, *r->engine, /*resync=*/true);
-  for (const config::FeedConfig& f : r->config.feeds)
+  ApplyLocked(pin_dir, *r->engine, /*resync=*/true);
+  for (const feeds::FeedConfig& f : r->config.feeds)
     r->schedule.Seed(f.name, r->engine->store().LoadStatus(f.name), f.interval_s, time(nullptr), Clock::now());
   return r;
 }
 
-void RunDue(const Context& ctx, Runner& r) {
+void RunDue(const std::string& pin_dir, Runner& r) {
   std::vector<std::string> due = r.schedule.Due(Clock::now());
   feeds::RefreshOptions options;
   options.only = due;
@@ -53,12 +52,11 @@ void RunDue(const Context& ctx, Runner& r) {
     spdlog::error("feeds: {}", std::string(s.message()));
     return;
   }
-  ApplyLocked(ctx, *r.engine, /*resync=*/false);
+  ApplyLocked(pin_dir, *r.engine, /*resync=*/false);
   for (const std::string& name : due) {
-    const config::FeedConfig* f = r.config.FindFeed(name);
+    const feeds::FeedConfig* f = r.config.FindFeed(name);
     r.schedule.Done(name, r.engine->store().LoadStatus(name), f->interval_s, time(nullptr), Clock::now());
   }
 }
 
-
-}  // namespace xdpguard::cli
+}  // namespace xdpguard::daemon
