@@ -21,16 +21,9 @@ static __always_inline __u64 list_generation(void) {
   return gen ? *(volatile __u64 *)gen : 0;
 }
 
-static __always_inline __u32 verdict_index(__u8 family, const __be32 *saddr) {
-  __u32 h = saddr[0];
-  if (family != XG_FAM_IPV4) h ^= saddr[1] ^ saddr[2] ^ saddr[3];
-  /* Fibonacci hashing: the top bits of the product mix every input bit. */
-  return (h * 2654435761u) >> (32 - XG_VERDICT_SLOT_BITS);
-}
-
 /* This CPU's slot for the source (never NULL in practice: the index is in range). */
 static __always_inline struct xg_verdict_slot *verdict_slot(__u8 family, const __be32 *saddr) {
-  __u32 idx = verdict_index(family, saddr);
+  __u32 idx = xg_verdict_index(family, saddr);
   return bpf_map_lookup_elem(&xg_verdicts, &idx);
 }
 

@@ -51,11 +51,14 @@ struct xg_guard_if {
   __u8 pad2[4];
 };
 
-/* Event kinds. */
-#define XG_GUARD_ARP_SPOOF 1   /* ARP for a guarded gateway from a MAC that is not allowed */
-#define XG_GUARD_ARP_MISMATCH 2 /* Ethernet source differs from the ARP sender MAC */
-#define XG_GUARD_NA_SPOOF 3    /* neighbour advertisement for a gateway, wrong MAC */
-#define XG_GUARD_ROGUE_RA 4    /* router advertisement from a MAC not allowed here */
+/* Event kinds (ids from 1: 0 is no event). */
+#define XG_GUARD_KINDS(X)                                                                  \
+  X(ARP_SPOOF, "arp_spoof")              /* ARP for a guarded gateway from a MAC not allowed */ \
+  X(ARP_MISMATCH, "arp_sender_mismatch") /* Ethernet source differs from the ARP sender MAC */  \
+  X(NA_SPOOF, "na_spoof")                /* neighbour advertisement for a gateway, wrong MAC */ \
+  X(ROGUE_RA, "rogue_router")            /* router advertisement from a MAC not allowed here */
+#define XG_X_GUARD_ENUM(name, label) XG_GUARD_##name,
+enum { XG_GUARD_NO_EVENT, XG_GUARD_KINDS(XG_X_GUARD_ENUM) XG_GUARD_KIND_END };
 
 /* One ring-buffer record; it stands for `frames` spoofed frames since the previous event for
  * the same (gateway, offending MAC). */
@@ -87,22 +90,26 @@ struct xg_guard_dedup {
 };
 
 /* Guard counters: a per-CPU array of packet counts indexed by these. */
-#define XG_GSTAT_ARP_SPOOF 0
-#define XG_GSTAT_ARP_MISMATCH 1
-#define XG_GSTAT_NA_SPOOF 2
-#define XG_GSTAT_ROGUE_RA 3
-#define XG_GSTAT_GRATUITOUS 4      /* gratuitous ARP / unsolicited NA from an allowed MAC */
-#define XG_GSTAT_GATEWAY_OK 5      /* ARP/NA for a gateway from an allowed MAC */
-#define XG_GSTAT_ARP_MALFORMED 6   /* wrong hardware/protocol type or length, truncated */
-#define XG_GSTAT_ND_MALFORMED 7    /* truncated NA/RA */
-#define XG_GSTAT_ND_UNVERIFIABLE 8 /* fragmented or unresolvable ND chain */
-#define XG_GSTAT_HOPLIMIT 9        /* ND with hop limit != 255 (the kernel ignores it) */
-#define XG_GSTAT_EVENTS 10         /* events written to the ring buffer */
-#define XG_GSTAT_EVENTS_DEDUP 11   /* spoofed frames folded into a later event */
-#define XG_GSTAT_RINGBUF_FULL 12   /* events lost: ring buffer full (never silent) */
-#define XG_GSTAT_DROPPED 13        /* spoofed frames dropped (drop mode) */
-#define XG_GSTAT_MAX 14
+#define XG_GUARD_STATS(X)                                                                 \
+  X(ARP_SPOOF, "arp_spoof")                                                               \
+  X(ARP_MISMATCH, "arp_sender_mismatch")                                                  \
+  X(NA_SPOOF, "na_spoof")                                                                 \
+  X(ROGUE_RA, "rogue_router")                                                             \
+  X(GRATUITOUS, "gratuitous")         /* gratuitous ARP / unsolicited NA from an allowed MAC */ \
+  X(GATEWAY_OK, "gateway_ok")         /* ARP/NA for a gateway from an allowed MAC */      \
+  X(ARP_MALFORMED, "arp_malformed")   /* wrong hardware/protocol type or length, truncated */ \
+  X(ND_MALFORMED, "nd_malformed")     /* truncated NA/RA */                               \
+  X(ND_UNVERIFIABLE, "nd_unverifiable") /* fragmented or unresolvable ND chain */         \
+  X(HOPLIMIT, "nd_hop_limit")         /* ND with hop limit != 255 (the kernel ignores it) */ \
+  X(EVENTS, "events")                 /* events written to the ring buffer */             \
+  X(EVENTS_DEDUP, "events_deduplicated") /* spoofed frames folded into a later event */   \
+  X(RINGBUF_FULL, "ringbuf_full")     /* events lost: ring buffer full (never silent) */  \
+  X(DROPPED, "dropped")               /* spoofed frames dropped (drop mode) */
+#define XG_X_GSTAT_ENUM(name, label) XG_GSTAT_##name,
+enum { XG_GUARD_STATS(XG_X_GSTAT_ENUM) XG_GSTAT_MAX };
 
+XG_STATIC_ASSERT(XG_GUARD_KIND_END == 5, "guard event kinds (bump XG_ABI_VERSION)");
+XG_STATIC_ASSERT(XG_GSTAT_MAX == 14, "guard counters: xg_guard_stats size (bump XG_ABI_VERSION)");
 XG_STATIC_ASSERT(sizeof(struct xg_guard_key) == 24, "xg_guard_key layout");
 XG_STATIC_ASSERT(sizeof(struct xg_guard) == 56, "xg_guard layout");
 XG_STATIC_ASSERT(sizeof(struct xg_guard_if) == 104, "xg_guard_if layout");

@@ -17,6 +17,19 @@
 /* bpf_helpers.h defines offsetof as a pointer cast, which is not a constant expression. */
 #define XG_OFFSETOF(type, member) __builtin_offsetof(type, member)
 
+/* Tables of ids shared by both sides are X-macro lists, X(NAME, "label"): the ids are an
+ * enum generated in list order (the datapath indexes counters by them), the labels are
+ * what the controller prints and exports. One list, so a name can never drift from its id.
+ * Each list's length is pinned below: a new entry changes a map's layout (bump the ABI). */
+#define XG_X_LABEL(name, label) label,
+
+/* Functions both sides run on the same bytes (the datapath inlines everything). */
+#ifdef __cplusplus
+#define XG_SHARED_FN static inline
+#else
+#define XG_SHARED_FN static __always_inline
+#endif
+
 /* Bumped whenever a struct below changes size or meaning; stored in the info map so an
  * older controller never misreads newer pinned maps (and vice versa). */
 #define XG_ABI_VERSION 6
@@ -51,7 +64,12 @@
 #define XG_DEFAULT_BUCKET_ENTRIES 65536
 #define XG_DEFAULT_FLOW_ENTRIES 65536
 #define XG_MAX_MAP_ENTRIES (1u << 28)
-#define XG_MAX_ORIGINS 256 /* origin 0 = manual (CLI), 1..255 = feeds */
+#define XG_MAX_ORIGINS 256 /* origin ids, see below */
+/* Who wrote an entry (xg_rule.origin, xg_allow.origin, counted in xg_origin_stats). */
+#define XG_ORIGIN_MANUAL 0                       /* the CLI (block add / load, allow add) */
+#define XG_ORIGIN_FEED_FIRST 1                   /* feeds: 1..XG_ORIGIN_FEED_LAST */
+#define XG_ORIGIN_FEED_LAST (XG_MAX_ORIGINS - 2)
+#define XG_ORIGIN_CONFIG (XG_MAX_ORIGINS - 1)    /* the config file's static lists */
 #define XG_MAX_IFINDEX 65536 /* xg_ifconfig is an array indexed by ifindex (see below) */
 #define XG_MAX_IF_SLOTS 64 /* per-interface verdict counters; slot 0 = interfaces without one */
 #define XG_MAX_VLAN_DEPTH 2 /* 802.1ad + 802.1Q (QinQ) */
@@ -100,7 +118,7 @@ struct xg_rule {
                    * and user space tell an exact hit from a covering prefix (a trie
                    * lookup returns the longest match, not the exact key) */
   __u8 rl_per;    /* XG_RL_PER_* */
-  __u16 origin;   /* 0 = manual, else feed id */
+  __u16 origin;   /* XG_ORIGIN_*: manual, a feed, or the config file */
   __u8 nports;    /* 0 = all destination ports, else ports[0..nports) */
   __u8 pad0;
   __u64 expires_ns; /* CLOCK_MONOTONIC (bpf_ktime_get_ns) deadline, 0 = never */
@@ -126,19 +144,23 @@ struct xg_counter {
 };
 
 /* Address families as counted. */
-#define XG_FAM_IPV4 0
-#define XG_FAM_IPV6 1
-#define XG_FAM_OTHER 2 /* ARP, unknown ethertypes, frames too short to classify */
-#define XG_FAM_MAX 3
+#define XG_FAMILIES(X)                                                                    \
+  X(IPV4, "ipv4")                                                                         \
+  X(IPV6, "ipv6")                                                                         \
+  X(OTHER, "other") /* ARP, unknown ethertypes, frames too short to classify */
+#define XG_X_FAM_ENUM(name, label) XG_FAM_##name,
+enum { XG_FAMILIES(XG_X_FAM_ENUM) XG_FAM_MAX };
 
 /* Verdict classes. Every frame lands in exactly one class, once, at the program's exit. */
-#define XG_CLASS_PASS 0      /* no rule matched (or not IP) */
-#define XG_CLASS_ALLOW 1     /* allowlist hit */
-#define XG_CLASS_DROP 2      /* blocklist drop */
-#define XG_CLASS_MONITOR 3   /* would have been dropped (rule or interface monitor mode) */
-#define XG_CLASS_RULE_PASS 4 /* matched a pass-with-count rule */
-#define XG_CLASS_RATELIMIT 5 /* dropped by a rate limit (over the token bucket) */
-#define XG_CLASS_MAX 6
+#define XG_CLASSES(X)                                                                     \
+  X(PASS, "pass")           /* no rule matched (or not IP) */                             \
+  X(ALLOW, "allow")         /* allowlist hit */                                           \
+  X(DROP, "drop")           /* blocklist drop */                                          \
+  X(MONITOR, "monitor")     /* would have been dropped (rule or interface monitor mode) */ \
+  X(RULE_PASS, "rule_pass") /* matched a pass-with-count rule */                          \
+  X(RATELIMIT, "ratelimit") /* dropped by a rate limit (over the token bucket) */
+#define XG_X_CLASS_ENUM(name, label) XG_CLASS_##name,
+enum { XG_CLASSES(XG_X_CLASS_ENUM) XG_CLASS_MAX };
 
 /* xg_stats is a per-CPU array of XG_MAX_IF_SLOTS blocks of XG_STATS_ENTRIES counters, one
  * block per interface stats slot (xg_if_config.stats_slot), indexed within a block by
@@ -149,28 +171,30 @@ struct xg_counter {
 
 /* Why a frame was not (fully) understood. xg_reasons is a per-CPU array of packet counts
  * indexed by these. Names follow Suricata's decoder events where one exists. */
-#define XG_REASON_NONE 0
-#define XG_REASON_ETH_SHORT 1
-#define XG_REASON_VLAN_TRUNCATED 2
-#define XG_REASON_VLAN_TOO_DEEP 3
-#define XG_REASON_ETHERTYPE_OTHER 4
-#define XG_REASON_IPV4_TRUNCATED 5 /* fewer than 20 bytes of IPv4 header */
-#define XG_REASON_IPV4_IHL 6       /* ihl < 5 */
-#define XG_REASON_IPV4_OPT_TRUNC 7 /* ihl*4 beyond the frame */
-#define XG_REASON_IPV4_VERSION 8
-#define XG_REASON_IPV4_TOTLEN 9 /* tot_len < ihl*4 or > frame */
-#define XG_REASON_IPV6_TRUNCATED 10
-#define XG_REASON_IPV6_VERSION 11
-#define XG_REASON_IPV6_EXTHDR_TRUNC 12
-#define XG_REASON_IPV6_EXTHDR_BUDGET 13 /* chain longer than XG_MAX_IPV6_EXTHDRS */
-#define XG_REASON_IPV4_FRAGMENT 14      /* informational: a fragment (parsed fine) */
-#define XG_REASON_IPV6_FRAGMENT 15      /* informational */
-#define XG_REASON_ARP 16                /* informational: ARP passed, never blocklisted */
-#define XG_REASON_ND 17                 /* informational: ICMPv6 ND passed, never blocklisted */
-#define XG_REASON_RULE_EXPIRED 18       /* best match expired (ignored) */
-#define XG_REASON_RULE_BUDGET 19        /* too many nested expired/out-of-scope prefixes */
-#define XG_REASON_L4_TRUNC 20           /* TCP/UDP/SCTP header cut short: ports unknown */
-#define XG_REASON_MAX 21
+#define XG_REASONS(X)                                                                     \
+  X(NONE, "none")                                                                         \
+  X(ETH_SHORT, "eth_short")                                                               \
+  X(VLAN_TRUNCATED, "vlan_truncated")                                                     \
+  X(VLAN_TOO_DEEP, "vlan_too_deep")                                                       \
+  X(ETHERTYPE_OTHER, "ethertype_other")                                                   \
+  X(IPV4_TRUNCATED, "ipv4_truncated")     /* fewer than 20 bytes of IPv4 header */        \
+  X(IPV4_IHL, "ipv4_ihl")                 /* ihl < 5 */                                   \
+  X(IPV4_OPT_TRUNC, "ipv4_opt_truncated") /* ihl*4 beyond the frame */                    \
+  X(IPV4_VERSION, "ipv4_version")                                                         \
+  X(IPV4_TOTLEN, "ipv4_totlen")           /* tot_len < ihl*4 or > frame */                \
+  X(IPV6_TRUNCATED, "ipv6_truncated")                                                     \
+  X(IPV6_VERSION, "ipv6_version")                                                         \
+  X(IPV6_EXTHDR_TRUNC, "ipv6_exthdr_truncated")                                           \
+  X(IPV6_EXTHDR_BUDGET, "ipv6_exthdr_budget") /* chain longer than XG_MAX_IPV6_EXTHDRS */ \
+  X(IPV4_FRAGMENT, "ipv4_fragment")  /* informational: a fragment (parsed fine) */        \
+  X(IPV6_FRAGMENT, "ipv6_fragment")  /* informational */                                  \
+  X(ARP, "arp")                      /* informational: ARP passed, never blocklisted */   \
+  X(ND, "nd")                        /* informational: ICMPv6 ND passed, never blocklisted */ \
+  X(RULE_EXPIRED, "rule_expired")    /* best match expired (ignored) */                   \
+  X(RULE_BUDGET, "rule_budget")      /* too many nested expired/out-of-scope prefixes */  \
+  X(L4_TRUNC, "l4_truncated")        /* TCP/UDP/SCTP header cut short: ports unknown */
+#define XG_X_REASON_ENUM(name, label) XG_REASON_##name,
+enum { XG_REASONS(XG_X_REASON_ENUM) XG_REASON_MAX };
 
 /* Reasons that mean "malformed" rather than informational, for the CLI and tests. */
 #define XG_REASON_IS_MALFORMED(r)                                                    \
@@ -214,6 +238,13 @@ struct xg_rule_cache {
 #define XG_VERDICT_NONE 1     /* no allowlist or blocklist entry covers the source */
 #define XG_VERDICT_ALLOW 2    /* an allowlist entry covers it */
 #define XG_VERDICT_RULE 3     /* the blocklist rule described by action..origin covers it */
+/* The slot of a source (addr as in xg_verdict_slot): Fibonacci hashing, whose top bits
+ * mix every input bit. Tests use it to build sources that collide in one slot. */
+XG_SHARED_FN __u32 xg_verdict_index(__u8 family, const __be32 *addr) {
+  __u32 h = addr[0];
+  if (family != XG_FAM_IPV4) h ^= addr[1] ^ addr[2] ^ addr[3];
+  return (h * 2654435761u) >> (32 - XG_VERDICT_SLOT_BITS);
+}
 struct xg_verdict_slot {
   __u64 gen;
   __be32 addr[4]; /* the source: IPv4 in addr[0], rest zero */
@@ -300,6 +331,11 @@ struct xg_info {
 
 XG_STATIC_ASSERT(sizeof(struct xg_lpm_v4_key) == 8, "xg_lpm_v4_key layout");
 XG_STATIC_ASSERT(sizeof(struct xg_lpm_v6_key) == 20, "xg_lpm_v6_key layout");
+XG_STATIC_ASSERT(XG_FAM_MAX == 3, "families: xg_stats layout (bump XG_ABI_VERSION)");
+XG_STATIC_ASSERT(XG_CLASS_MAX == 6, "verdict classes: xg_stats layout (bump XG_ABI_VERSION)");
+XG_STATIC_ASSERT(XG_REASON_MAX == 21, "reasons: xg_reasons size (bump XG_ABI_VERSION)");
+XG_STATIC_ASSERT(XG_ORIGIN_FEED_FIRST > XG_ORIGIN_MANUAL && XG_ORIGIN_FEED_LAST < XG_ORIGIN_CONFIG,
+                 "origin ids overlap");
 XG_STATIC_ASSERT(sizeof(struct xg_rule) == 56, "xg_rule layout");
 XG_STATIC_ASSERT(XG_OFFSETOF(struct xg_rule, expires_ns) == 8, "xg_rule.expires_ns");
 XG_STATIC_ASSERT(XG_OFFSETOF(struct xg_rule, rl_pps) == 24, "xg_rule.rl_pps");

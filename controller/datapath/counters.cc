@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 #include <map>
 
 #include "common/errno_status.h"
@@ -90,36 +91,24 @@ absl::Status ReadRuleCountersFromFd(int fd, int cache_fd, std::vector<RuleCounte
 
 }  // namespace
 
-const char* ClassName(int cls) {
-  static const char* kNames[XG_CLASS_MAX] = {"pass", "allow", "drop", "monitor", "rule_pass",
-                                             "ratelimit"};
-  return cls >= 0 && cls < XG_CLASS_MAX ? kNames[cls] : "unknown";
+// Labels from the contract's lists (maps/): one definition per id, counts checked here.
+template <size_t N>
+const char* Label(const char* const (&labels)[N], int id) {
+  return id >= 0 && static_cast<size_t>(id) < N ? labels[id] : "unknown";
 }
+constexpr const char* kClassLabels[] = {XG_CLASSES(XG_X_LABEL)};
+constexpr const char* kFamilyLabels[] = {XG_FAMILIES(XG_X_LABEL)};
+constexpr const char* kReasonLabels[] = {XG_REASONS(XG_X_LABEL)};
+constexpr const char* kGuardStatLabels[] = {XG_GUARD_STATS(XG_X_LABEL)};
+static_assert(std::size(kClassLabels) == XG_CLASS_MAX);
+static_assert(std::size(kFamilyLabels) == XG_FAM_MAX);
+static_assert(std::size(kReasonLabels) == XG_REASON_MAX);
+static_assert(std::size(kGuardStatLabels) == XG_GSTAT_MAX);
 
-const char* FamilyName(int family) {
-  static const char* kNames[XG_FAM_MAX] = {"ipv4", "ipv6", "other"};
-  return family >= 0 && family < XG_FAM_MAX ? kNames[family] : "unknown";
-}
-
-const char* ReasonName(int reason) {
-  static const char* kNames[XG_REASON_MAX] = {
-      "none",           "eth_short",        "vlan_truncated",     "vlan_too_deep",
-      "ethertype_other", "ipv4_truncated",  "ipv4_ihl",           "ipv4_opt_truncated",
-      "ipv4_version",    "ipv4_totlen",     "ipv6_truncated",     "ipv6_version",
-      "ipv6_exthdr_truncated", "ipv6_exthdr_budget", "ipv4_fragment", "ipv6_fragment",
-      "arp",             "nd",              "rule_expired",       "rule_budget",
-      "l4_truncated"};
-  return reason >= 0 && reason < XG_REASON_MAX ? kNames[reason] : "unknown";
-}
-
-const char* GuardStatName(int idx) {
-  static const char* kNames[XG_GSTAT_MAX] = {
-      "arp_spoof",       "arp_sender_mismatch", "na_spoof",         "rogue_router",
-      "gratuitous",      "gateway_ok",          "arp_malformed",    "nd_malformed",
-      "nd_unverifiable", "nd_hop_limit",        "events",           "events_deduplicated",
-      "ringbuf_full",    "dropped"};
-  return idx >= 0 && idx < XG_GSTAT_MAX ? kNames[idx] : "unknown";
-}
+const char* ClassName(int cls) { return Label(kClassLabels, cls); }
+const char* FamilyName(int family) { return Label(kFamilyLabels, family); }
+const char* ReasonName(int reason) { return Label(kReasonLabels, reason); }
+const char* GuardStatName(int idx) { return Label(kGuardStatLabels, idx); }
 
 std::string InterfaceLabel(const InterfaceVerdicts& iv) {
   return iv.slot == 0 || iv.ifindex == 0 ? "shared" : InterfaceName(iv.ifindex);

@@ -67,6 +67,24 @@ absl::Status CheckPinnedMap(bpf_map* map, const std::string& path, uint32_t requ
 
 }  // namespace
 
+absl::StatusOr<std::vector<ObjectMapSpec>> ObjectMapSpecs() {
+  static const absl::StatusOr<std::vector<ObjectMapSpec>> specs =
+      []() -> absl::StatusOr<std::vector<ObjectMapSpec>> {
+    xdpguard_bpf* skel = xdpguard_bpf__open();
+    if (!skel) return ErrnoToStatus(errno, "open the embedded XDP object");
+    std::vector<ObjectMapSpec> out;
+    bpf_map* map;
+    bpf_object__for_each_map(map, skel->obj) {
+      if (bpf_map__is_internal(map)) continue;
+      out.push_back({bpf_map__name(map), static_cast<uint32_t>(bpf_map__type(map)),
+                     bpf_map__key_size(map), bpf_map__value_size(map)});
+    }
+    xdpguard_bpf__destroy(skel);
+    return out;
+  }();
+  return specs;
+}
+
 absl::StatusOr<std::unique_ptr<DatapathObject>> DatapathObject::Open(const ObjectOptions& options) {
   xdpguard_bpf* skel = xdpguard_bpf__open();
   if (!skel) return ErrnoToStatus(errno, "open embedded BPF object");

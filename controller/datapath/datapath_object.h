@@ -6,8 +6,10 @@
 #ifndef XDPGUARD_DATAPATH_DATAPATH_OBJECT_H_
 #define XDPGUARD_DATAPATH_DATAPATH_OBJECT_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -27,6 +29,17 @@ struct MapSizes {
   uint32_t buckets = 0;
   uint32_t flows = 0;
 };
+
+// A map as this build's object declares it (its BTF definitions, from maps/).
+struct ObjectMapSpec {
+  std::string name;
+  uint32_t type, key_size, value_size;
+};
+
+// Every map the embedded object pins (internal .rodata/.bss maps excluded), read from the
+// object itself once per process: what PinnedMaps::Open expects to find on bpffs, so the
+// check and the datapath can never disagree. No privileges needed (nothing is loaded).
+absl::StatusOr<std::vector<ObjectMapSpec>> ObjectMapSpecs();
 
 struct ObjectOptions {
   std::string pin_dir;  // empty: no pinning (datapath tests, benchmarks)

@@ -8,47 +8,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/errno_status.h"
-#include "xdpguard_guard.h"
+#include "datapath/datapath_object.h"
 
 namespace xdpguard::datapath {
-namespace {
-
-struct MapSpec {
-  const char* name;
-  uint32_t type;
-  uint32_t key_size;
-  uint32_t value_size;
-};
-
-// The contract as the controller expects to find it on bpffs.
-constexpr MapSpec kSpecs[] = {
-    {XG_MAP_BLOCK_V4, BPF_MAP_TYPE_LPM_TRIE, sizeof(xg_lpm_v4_key), sizeof(xg_rule)},
-    {XG_MAP_BLOCK_V6, BPF_MAP_TYPE_LPM_TRIE, sizeof(xg_lpm_v6_key), sizeof(xg_rule)},
-    {XG_MAP_ALLOW_V4, BPF_MAP_TYPE_LPM_TRIE, sizeof(xg_lpm_v4_key), sizeof(xg_allow)},
-    {XG_MAP_ALLOW_V6, BPF_MAP_TYPE_LPM_TRIE, sizeof(xg_lpm_v6_key), sizeof(xg_allow)},
-    {XG_MAP_STATS, BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(xg_counter)},
-    {XG_MAP_REASONS, BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(__u64)},
-    {XG_MAP_RULE_STATS, BPF_MAP_TYPE_LRU_PERCPU_HASH, sizeof(xg_rule_stats_key),
-     sizeof(xg_counter)},
-    {XG_MAP_ORIGIN_STATS, BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(xg_counter)},
-    {XG_MAP_RULE_CACHE, BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(xg_rule_cache)},
-    {XG_MAP_LIST_GEN, BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(__u64)},
-    {XG_MAP_VERDICTS, BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(xg_verdict_slot)},
-    {XG_MAP_IFCONFIG, BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(xg_if_config)},
-    {XG_MAP_IF_SLOTS, BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(__u32)},
-    {XG_MAP_INFO, BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(xg_info)},
-    {XG_MAP_COMMENTS, BPF_MAP_TYPE_HASH, sizeof(xg_rule_stats_key), sizeof(xg_comment)},
-    {XG_MAP_BUCKETS, BPF_MAP_TYPE_LRU_HASH, sizeof(xg_bucket_key), sizeof(xg_bucket)},
-    {XG_MAP_FLOWS, BPF_MAP_TYPE_LRU_HASH, sizeof(xg_flow_key), sizeof(xg_flow)},
-    {XG_MAP_GUARDS, BPF_MAP_TYPE_HASH, sizeof(xg_guard_key), sizeof(xg_guard)},
-    {XG_MAP_GUARD_IF, BPF_MAP_TYPE_HASH, sizeof(__u32), sizeof(xg_guard_if)},
-    {XG_MAP_GUARD_EVENTS, BPF_MAP_TYPE_RINGBUF, 0, 0},
-    {XG_MAP_GUARD_DEDUP, BPF_MAP_TYPE_LRU_HASH, sizeof(xg_guard_dedup_key),
-     sizeof(xg_guard_dedup)},
-    {XG_MAP_GUARD_STATS, BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(__u64)},
-};
-
-}  // namespace
 
 absl::Status CheckPinnedAbi(const std::string& pin_dir) {
   std::string path = absl::StrCat(pin_dir, "/", XG_MAP_INFO);
@@ -70,7 +32,9 @@ absl::StatusOr<std::unique_ptr<PinnedMaps>> PinnedMaps::Open(const std::string& 
   auto out = std::make_unique<PinnedMaps>();
   out->pin_dir_ = pin_dir;
   if (absl::Status s = CheckPinnedAbi(pin_dir); !s.ok()) return s;
-  for (const MapSpec& spec : kSpecs) {
+  absl::StatusOr<std::vector<ObjectMapSpec>> specs = ObjectMapSpecs();
+  if (!specs.ok()) return specs.status();
+  for (const ObjectMapSpec& spec : *specs) {
     std::string path = absl::StrCat(pin_dir, "/", spec.name);
     absl::StatusOr<std::unique_ptr<LibbpfMap>> m = LibbpfMap::OpenPinned(path);
     if (!m.ok()) {

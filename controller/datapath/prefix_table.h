@@ -36,8 +36,6 @@ class PrefixTable {
   absl::StatusOr<std::vector<Entry>> List() const;
   absl::StatusOr<std::optional<V>> Get(const net::Cidr& cidr) const;
   absl::StatusOr<uint32_t> Count(net::Family family) const;
-  uint32_t Capacity(net::Family family) const { return map(family)->max_entries(); }
-  const std::string& MapName(net::Family family) const { return map(family)->name(); }
   std::string Identity() const { return v4_->identity() + "," + v6_->identity(); }
 
   // Inserts or overwrites entries (cidrs must be unique). All or nothing.

@@ -63,10 +63,6 @@ const XdpProgramInfo* InterfaceXdpState::Ours() const {
   return nullptr;
 }
 
-bool InterfaceXdpState::HasForeign() const {
-  return std::any_of(programs.begin(), programs.end(), [](const auto& p) { return !p.ours; });
-}
-
 uint32_t PinnedStatsMapId(const std::string& pin_dir) {
   int fd = bpf_obj_get(absl::StrCat(pin_dir, "/", XG_MAP_STATS).c_str());
   if (fd < 0) return 0;

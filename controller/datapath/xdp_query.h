@@ -30,7 +30,6 @@ struct InterfaceXdpState {
   bool frags = false;           // the attached program handles multi-buffer frames
 
   const XdpProgramInfo* Ours() const;
-  bool HasForeign() const;
 };
 
 // Id of our pinned statistics map, used to recognise our programs; 0 if nothing pinned.

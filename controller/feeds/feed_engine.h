@@ -31,9 +31,8 @@ using FetchFn = std::function<absl::StatusOr<FetchResponse>(const FetchRequest&)
 using LocalAddressesFn = std::function<absl::StatusOr<std::vector<net::Cidr>>()>;
 absl::StatusOr<std::vector<net::Cidr>> LocalAddresses();
 
-// Feed origin ids are 1..kMaxFeedOrigin; XG_MAX_ORIGINS - 1 is kept for entries from the
-// config file itself (the daemon's static lists).
-inline constexpr uint16_t kMaxFeedOrigin = XG_MAX_ORIGINS - 2;
+// Feed origin ids are XG_ORIGIN_FEED_FIRST..kMaxFeedOrigin (maps/xdpguard_maps.h).
+inline constexpr uint16_t kMaxFeedOrigin = XG_ORIGIN_FEED_LAST;
 
 struct RefreshOptions {
   std::vector<std::string> only;  // feed names; empty = every configured feed

@@ -4,21 +4,15 @@
 #include <arpa/inet.h>
 
 #include <ctime>
+#include <iterator>
 
 namespace xdpguard::guard {
 
 const char* EventKindName(uint8_t kind) {
-  switch (kind) {
-    case XG_GUARD_ARP_SPOOF:
-      return "arp_spoof";
-    case XG_GUARD_ARP_MISMATCH:
-      return "arp_sender_mismatch";
-    case XG_GUARD_NA_SPOOF:
-      return "na_spoof";
-    case XG_GUARD_ROGUE_RA:
-      return "rogue_router";
-  }
-  return "unknown";
+  // Kinds start at 1 (maps/xdpguard_guard.h); labels from the same list.
+  static constexpr const char* kLabels[] = {XG_GUARD_KINDS(XG_X_LABEL)};
+  static_assert(std::size(kLabels) == XG_GUARD_KIND_END - 1);
+  return kind >= 1 && kind < XG_GUARD_KIND_END ? kLabels[kind - 1] : "unknown";
 }
 
 nlohmann::json EventToJson(const xg_guard_event& ev, const std::string& ifname,

@@ -20,9 +20,10 @@
 
 namespace xdpguard::lists {
 
-inline constexpr uint16_t kOriginManual = 0;
+// Origin ids come from the contract (maps/xdpguard_maps.h, XG_ORIGIN_*).
+inline constexpr uint16_t kOriginManual = XG_ORIGIN_MANUAL;
 // Entries declared in the daemon's config file (its static allowlist and blocklist).
-inline constexpr uint16_t kOriginConfig = XG_MAX_ORIGINS - 1;
+inline constexpr uint16_t kOriginConfig = XG_ORIGIN_CONFIG;
 // Manual and config entries belong to the operator: feeds never overwrite or delete them.
 inline bool IsOperatorOrigin(uint16_t origin) { return origin == kOriginManual || origin == kOriginConfig; }
 // "manual", "config" or "feed:N", as listings and stats show an origin.

@@ -44,9 +44,7 @@ xg_rule_stats_key Address(const std::string& ip) { return datapath::RuleStatsKey
 
 uint32_t VerdictSlotIndex(const std::string& ip) {
   const xg_rule_stats_key a = Address(ip);
-  uint32_t h = a.addr[0];
-  if (a.family != XG_FAM_IPV4) h ^= a.addr[1] ^ a.addr[2] ^ a.addr[3];
-  return (h * 2654435761u) >> (32 - XG_VERDICT_SLOT_BITS);
+  return xg_verdict_index(a.family, a.addr);  // the datapath's own function (maps/)
 }
 
 std::string CollidingV4(const std::string& ip, const std::string& from) {

@@ -3,9 +3,13 @@
 // clang -target bpf only if the header is wrong; this makes such a change fail loudly).
 #include <catch2/catch.hpp>
 
+#include <map>
+
 #include <cstddef>
 #include <type_traits>
 
+#include "datapath/datapath_object.h"
+#include "xdpguard_guard.h"
 #include "xdpguard_maps.h"
 
 TEST_CASE("kernel/user contract layout") {
@@ -53,5 +57,25 @@ TEST_CASE("map names fit the kernel's 15-character limit") {
                            XG_MAP_FLOWS, XG_MAP_IF_SLOTS, XG_MAP_RULE_CACHE}) {
     INFO(name);
     CHECK(std::char_traits<char>::length(name) <= 15);
+  }
+}
+
+TEST_CASE("the object's maps are the contract's: names, key and value sizes") {
+  absl::StatusOr<std::vector<xdpguard::datapath::ObjectMapSpec>> specs =
+      xdpguard::datapath::ObjectMapSpecs();
+  REQUIRE(specs.ok());
+  std::map<std::string, std::pair<uint32_t, uint32_t>> sizes;
+  for (const auto& s : *specs) sizes[s.name] = {s.key_size, s.value_size};
+  using P = std::pair<uint32_t, uint32_t>;
+  CHECK(sizes.at(XG_MAP_BLOCK_V4) == P{sizeof(xg_lpm_v4_key), sizeof(xg_rule)});
+  CHECK(sizes.at(XG_MAP_BLOCK_V6) == P{sizeof(xg_lpm_v6_key), sizeof(xg_rule)});
+  CHECK(sizes.at(XG_MAP_ALLOW_V4) == P{sizeof(xg_lpm_v4_key), sizeof(xg_allow)});
+  CHECK(sizes.at(XG_MAP_STATS) == P{sizeof(__u32), sizeof(xg_counter)});
+  CHECK(sizes.at(XG_MAP_VERDICTS) == P{sizeof(__u32), sizeof(xg_verdict_slot)});
+  CHECK(sizes.at(XG_MAP_GUARD_STATS) == P{sizeof(__u32), sizeof(__u64)});
+  CHECK(sizes.size() == 22);  // every pinned map; a new one is a new row in this test
+  for (const auto& [name, kv] : sizes) {
+    INFO(name);
+    CHECK(name.size() <= 15);
   }
 }
