@@ -92,7 +92,7 @@ int RunFeedsStatus(const Args& args) {
   absl::StatusOr<config::Config> cfg = config::LoadConfig(ConfigPath(args));
   if (!cfg.ok()) return Fail(cfg.status());
   feeds::FeedStateStore store(cfg->state_dir);
-  // The datapath knows feeds by origin id ("feed:N" in block list and stats).
+  // The datapath knows feeds by origin id; JSON keeps that form ("feed:N") beside the name.
   std::map<std::string, uint16_t> origins = store.LoadOrigins().value_or(std::map<std::string, uint16_t>{});
   nlohmann::json out = nlohmann::json::array();
   for (const feeds::FeedConfig& f : cfg->feeds) {

@@ -16,7 +16,7 @@
 namespace xdpguard::cli {
 
 int RunFlows(const Context& ctx, const Argv& argv) {
-  absl::StatusOr<Args> args = Args::Parse(argv, {{"json"}, {"top", "sort", "by", "interval"}});
+  absl::StatusOr<Args> args = Args::Parse(argv, {{"json"}, {"top", "sort", "by", "interval", "config"}});
   if (!args.ok()) return Fail(args.status());
   if (!args->positionals().empty())
     return Fail(absl::InvalidArgumentError("usage: flows [--top N] [--sort ...] [--by ...]"));
@@ -50,7 +50,7 @@ int RunFlows(const Context& ctx, const Argv& argv) {
   absl::StatusOr<std::vector<flows::FlowRecord>> after = flows::ReadFlows(map);
   if (!after.ok()) return Fail(after.status());
   std::vector<flows::FlowRow> rows =
-      flows::BuildRows(before, *after, interval, *group, *sort, top);
+      flows::BuildRows(before, *after, interval, *group, *sort, top, OriginNamesFor(*args));
 
   if (args->Has("json")) {
     std::cout << flows::RowsToJson(rows, *group, interval).dump(2) << "\n";
@@ -66,7 +66,7 @@ int RunFlows(const Context& ctx, const Argv& argv) {
                 "BYTES", "DROPPED", "LIMITED", rate_hdr, "RULE (ORIGIN)");
   }
   for (const auto& r : rows) {
-    std::string rule = r.rule.empty() ? "-" : absl::StrCat(r.rule, " (", r.origin, ")");
+    std::string rule = r.rule.empty() ? "-" : absl::StrCat(r.rule, " (", r.origin_name, ")");
     std::string rate = interval > 0 ? absl::StrCat(static_cast<uint64_t>(r.pps + 0.5)) : "";
     if (*group == flows::GroupBy::kFlow) {
       std::printf("%-15s %-6s %-44s %-44s %10llu %10llu %10llu %8s  %s\n", r.ifname.c_str(),

@@ -198,6 +198,7 @@ int BlockList(const Context& ctx, const Args& args) {
       lists::CommentStore((*maps)->map(XG_MAP_COMMENTS)).All();
   if (!comments.ok()) return Fail(comments.status());
   uint64_t now = lists::MonotonicNowNs();
+  const lists::OriginNames names = OriginNamesFor(args);
   nlohmann::json out = nlohmann::json::array();
   for (const auto& e : *entries) {
     auto hit = hits.find(e.cidr);
@@ -208,6 +209,7 @@ int BlockList(const Context& ctx, const Args& args) {
                         {"action", lists::ActionName(e.value.action)},
                         {"monitor", (e.value.flags & XG_RULE_MONITOR) != 0},
                         {"origin", OriginName(e.value.origin)},
+                        {"origin_name", names.Name(e.value.origin)},
                         {"created", e.value.created_s},
                         {"expired", lists::IsExpired(e.value, now)},
                         {"expires_in_s", nullptr},
@@ -224,7 +226,7 @@ int BlockList(const Context& ctx, const Args& args) {
     std::cout << out.dump(2) << "\n";
     return kExitOk;
   }
-  std::printf("%-43s %-9s %-8s %-10s %12s  %s\n", "CIDR", "ACTION", "ORIGIN", "EXPIRES",
+  std::printf("%-43s %-9s %-12s %-10s %12s  %s\n", "CIDR", "ACTION", "ORIGIN", "EXPIRES",
               "PACKETS", "RULE / COMMENT");
   for (const auto& j : out) {
     std::string action = j["action"].get<std::string>() + (j["monitor"].get<bool>() ? "*" : "");
@@ -237,8 +239,8 @@ int BlockList(const Context& ctx, const Args& args) {
                           : j["expires_in_s"].is_null()
                               ? "never"
                               : FormatSeconds(j["expires_in_s"].get<uint64_t>());
-    std::printf("%-43s %-9s %-8s %-10s %12llu  %s\n", j["cidr"].get<std::string>().c_str(),
-                action.c_str(), j["origin"].get<std::string>().c_str(), expires.c_str(),
+    std::printf("%-43s %-9s %-12s %-10s %12llu  %s\n", j["cidr"].get<std::string>().c_str(),
+                action.c_str(), j["origin_name"].get<std::string>().c_str(), expires.c_str(),
                 static_cast<unsigned long long>(j["packets"].get<uint64_t>()), detail.c_str());
   }
   std::printf("%zu entries (* = monitor: counted as would-drop, passed)\n", out.size());
@@ -267,15 +269,17 @@ int AllowList(const Context& ctx, const Args& args) {
   if (!entries.ok()) return Fail(entries.status());
   std::sort(entries->begin(), entries->end(),
             [](const auto& a, const auto& b) { return a.cidr < b.cidr; });
+  const lists::OriginNames names = OriginNamesFor(args);
   nlohmann::json out = nlohmann::json::array();
   for (const auto& e : *entries)
-    out.push_back({{"cidr", e.cidr.ToString()}, {"origin", OriginName(e.value.origin)}});
+    out.push_back({{"cidr", e.cidr.ToString()}, {"origin", OriginName(e.value.origin)},
+                   {"origin_name", names.Name(e.value.origin)}});
   if (args.Has("json")) {
     std::cout << out.dump(2) << "\n";
     return kExitOk;
   }
   for (const auto& j : out)
-    std::cout << j["cidr"].get<std::string>() << "  " << j["origin"].get<std::string>() << "\n";
+    std::cout << j["cidr"].get<std::string>() << "  " << j["origin_name"].get<std::string>() << "\n";
   std::cout << out.size() << " entries\n";
   return kExitOk;
 }
@@ -284,7 +288,7 @@ int AllowList(const Context& ctx, const Args& args) {
 
 int RunBlock(const Context& ctx, const Argv& argv) {
   FlagSpec spec{{"monitor", "force", "replace", "json", "new-only"},
-                {"action", "ttl", "comment", "pps", "burst", "bps", "per", "ports"}};
+                {"action", "ttl", "comment", "pps", "burst", "bps", "per", "ports", "config"}};
   absl::StatusOr<Args> args = Args::Parse(argv, spec);
   if (!args.ok()) return Fail(args.status());
   const std::string sub = args->positionals().empty() ? "" : args->positionals()[0];
@@ -296,7 +300,7 @@ int RunBlock(const Context& ctx, const Argv& argv) {
 }
 
 int RunAllow(const Context& ctx, const Argv& argv) {
-  absl::StatusOr<Args> args = Args::Parse(argv, {{"force", "json"}, {}});
+  absl::StatusOr<Args> args = Args::Parse(argv, {{"force", "json"}, {"config"}});
   if (!args.ok()) return Fail(args.status());
   const std::string sub = args->positionals().empty() ? "" : args->positionals()[0];
   if (sub == "add") return AllowAdd(ctx, *args);

@@ -44,7 +44,7 @@ void PrintPerInterface(const datapath::Counters& c) {
 }  // namespace
 
 int RunStats(const Context& ctx, const Argv& argv) {
-  absl::StatusOr<Args> args = Args::Parse(argv, {{"json"}, {"top"}});
+  absl::StatusOr<Args> args = Args::Parse(argv, {{"json"}, {"top", "config"}});
   if (!args.ok()) return Fail(args.status());
   uint32_t top = 20;
   if (auto t = args->Value("top")) {
@@ -76,9 +76,11 @@ int RunStats(const Context& ctx, const Argv& argv) {
     if (XG_REASON_IS_MALFORMED(r)) malformed += c->reasons[r];
   j["malformed_packets"] = malformed;
   j["origins"] = nlohmann::json::object();
+  const lists::OriginNames names = OriginNamesFor(*args);
   for (int o = 0; o < XG_MAX_ORIGINS; o++) {
     if (!c->origins[o].packets) continue;
     j["origins"][lists::OriginName(static_cast<uint16_t>(o))] = {
+        {"name", names.Name(static_cast<uint16_t>(o))},
         {"packets", c->origins[o].packets}, {"bytes", c->origins[o].bytes}};
   }
   j["rules"] = nlohmann::json::array();
@@ -108,8 +110,8 @@ int RunStats(const Context& ctx, const Argv& argv) {
     if (c->reasons[r])
       std::printf("  %-24s %llu\n", datapath::ReasonName(r), (unsigned long long)c->reasons[r]);
   if (!j["origins"].empty()) std::printf("\nhits per origin:\n");
-  for (auto& [name, v] : j["origins"].items())
-    std::printf("  %-10s %14llu packets %16llu bytes\n", name.c_str(),
+  for (auto& [id, v] : j["origins"].items())
+    std::printf("  %-20s %14llu packets %16llu bytes\n", v["name"].get<std::string>().c_str(),
                 (unsigned long long)v["packets"].get<uint64_t>(),
                 (unsigned long long)v["bytes"].get<uint64_t>());
   bool any_guard = false;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "lists/origin_names.h"
 
 namespace xdpguard::cli {
 
@@ -45,6 +46,9 @@ class Args;
 int RunFeedsLoop(const Context& ctx, const Args& args);
 // The config file: --config, else $XDPGUARD_CONFIG, else /etc/xdpguard/xdpguard.json.
 std::string ConfigPath(const Args& args);
+// Feed names for the origins a listing shows (origin_lookup.cc); by id where the config
+// or its state cannot be read.
+lists::OriginNames OriginNamesFor(const Args& args);
 
 // Prints status as an error and returns the exit code for it (InvalidArgument -> 2).
 int Fail(const absl::Status& status);

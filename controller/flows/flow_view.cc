@@ -94,7 +94,8 @@ absl::StatusOr<std::vector<FlowRecord>> ReadFlows(datapath::MapBackend* map) {
 
 std::vector<FlowRow> BuildRows(const std::vector<FlowRecord>& before,
                                const std::vector<FlowRecord>& after, double interval_s,
-                               GroupBy group, SortBy sort, size_t top) {
+                               GroupBy group, SortBy sort, size_t top,
+                               const lists::OriginNames& names) {
   std::map<std::string, const xg_flow*> prior;
   for (const FlowRecord& r : before) prior[KeyBytes(r.key)] = &r.value;
 
@@ -127,6 +128,7 @@ std::vector<FlowRow> BuildRows(const std::vector<FlowRecord>& before,
     if (matched && row.rule.empty()) {
       row.rule = rule;
       row.origin = lists::OriginName(f.origin);
+      row.origin_name = names.Name(f.origin);
     }
     row.flows++;
     row.packets += f.packets;
@@ -179,7 +181,8 @@ nlohmann::json RowsToJson(const std::vector<FlowRow>& rows, GroupBy group, doubl
                         {"first_seen_ns", r.first_ns},
                         {"last_seen_ns", r.last_ns},
                         {"rule", r.rule.empty() ? nlohmann::json() : nlohmann::json(r.rule)},
-                        {"origin", r.origin.empty() ? nlohmann::json() : nlohmann::json(r.origin)}};
+                        {"origin", r.origin.empty() ? nlohmann::json() : nlohmann::json(r.origin)},
+                        {"origin_name", r.origin_name.empty() ? nlohmann::json() : nlohmann::json(r.origin_name)}};
     if (interval_s > 0) {
       j["pps"] = r.pps;
       j["bps"] = r.bps;

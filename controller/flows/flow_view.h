@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "datapath/map_backend.h"
+#include "lists/origin_names.h"
 #include "nlohmann/json.hpp"
 #include "xdpguard_maps.h"
 
@@ -34,7 +35,8 @@ struct FlowRow {
   std::string src;     // address (and port for --by flow)
   std::string dst;     // --by flow only
   std::string rule;    // matched CIDR, "" when none
-  std::string origin;  // "manual", "feed:N", ""
+  std::string origin;       // "manual", "config", "feed:N" (the id form), "" when none
+  std::string origin_name;  // "manual", "config", the feed's name (or "feed:N"), ""
   uint64_t flows = 0;  // records folded into this row
   uint64_t packets = 0, bytes = 0, dropped = 0, ratelimited = 0;
   uint64_t first_ns = 0, last_ns = 0;
@@ -48,7 +50,8 @@ absl::StatusOr<std::vector<FlowRecord>> ReadFlows(datapath::MapBackend* map);
 // interval_s seconds (a flow absent from `before` counts from zero). top = 0: all rows.
 std::vector<FlowRow> BuildRows(const std::vector<FlowRecord>& before,
                                const std::vector<FlowRecord>& after, double interval_s,
-                               GroupBy group, SortBy sort, size_t top);
+                               GroupBy group, SortBy sort, size_t top,
+                               const lists::OriginNames& names = {});
 
 nlohmann::json RowsToJson(const std::vector<FlowRow>& rows, GroupBy group, double interval_s);
 

@@ -60,6 +60,13 @@ expected=$(sort <<< "$expected")
 $got
 expected:
 $expected"
+# Humans read feed names, scripts keep the ids: text shows "b", JSON keeps "feed:2" and adds the name.
+listing=$(xg block list --config "$WORK/config.json")
+grep -qE '^192\.0\.2\.0/24 +ratelimit +b ' <<< "$listing" || fail "block list does not name the feed: $listing"
+xg block list --json --config "$WORK/config.json" | python3 -c '
+import json, sys
+e = [e for e in json.load(sys.stdin) if e["cidr"] == "10.201.0.0/24"][0]
+assert e["origin"] == "feed:1" and e["origin_name"] == "a", e' || fail "block list --json lacks the id or the name"
 refused=$(xg feeds status --config "$WORK/config.json" --json | python3 -c '
 import json, sys
 a = [f for f in json.load(sys.stdin) if f["name"] == "a"][0]["entries"]

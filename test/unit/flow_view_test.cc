@@ -92,3 +92,16 @@ TEST_CASE("group and sort names") {
   CHECK(flows::ParseSortBy("last").ok());
   CHECK_FALSE(flows::ParseSortBy("pkts").ok());
 }
+
+TEST_CASE("rows name a feed's rule by the feed, and JSON keeps the id beside the name") {
+  FlowRecord r = Rec("198.51.100.1", "10.0.0.1", 80, 5, 5, "198.51.100.0/24");
+  r.value.origin = 4;
+  lists::OriginNames names({{"crawlers", 4}});
+  auto rows = flows::BuildRows({}, {r}, 0, flows::GroupBy::kRule, flows::SortBy::kPackets, 0, names);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].origin == "feed:4");
+  CHECK(rows[0].origin_name == "crawlers");
+  nlohmann::json j = flows::RowsToJson(rows, flows::GroupBy::kRule, 0);
+  CHECK(j[0]["origin"] == "feed:4");
+  CHECK(j[0]["origin_name"] == "crawlers");
+}

@@ -5,6 +5,7 @@
 
 #include "fake_map.h"
 #include "lists/manual_rules.h"
+#include "lists/origin_names.h"
 #include "lists/rule_options.h"
 
 using namespace xdpguard;
@@ -70,4 +71,14 @@ TEST_CASE("rate-limit and scope options land in the rule value") {
   lists::RuleOptions plain;
   CHECK(lists::DescribeRule(lists::MakeManualRule(ParseCidr("10.0.0.0/8")->cidr, plain, 0, 0)) ==
         "drop");
+}
+
+TEST_CASE("origin names: feeds by name, operator origins fixed, unknown ids by id") {
+  lists::OriginNames names({{"spamhaus", 1}, {"abuse", 7}});
+  CHECK(names.Name(1) == "spamhaus");
+  CHECK(names.Name(7) == "abuse");
+  CHECK(names.Name(3) == "feed:3");
+  CHECK(names.Name(lists::kOriginManual) == "manual");
+  CHECK(names.Name(lists::kOriginConfig) == "config");
+  CHECK(lists::OriginNames().Name(1) == "feed:1");
 }
