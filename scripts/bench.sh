@@ -26,8 +26,8 @@
 # receiver, so it runs at the highest rate each filter sustains and the ring never refuses
 # a frame. The smallest size also runs the same flood open loop (one-24-open: the generator's
 # full rate; the frames the full ring refuses go back to the page pool and make generator
-# and receiver fight over its lock, which dominates the receiver's cost: README,
-# Performance), a slower flood (the generator does --paced-spin iterations of busy work
+# and receiver fight over its lock, which dominates the receiver's cost: docs/performance.md),
+# a slower flood (the generator does --paced-spin iterations of busy work
 # per frame, default 1000: 0.3-1 Mpps, below what every filter here absorbs) so every
 # filter is compared on the same offered load, and one-24-rewrite (below).
 set -euo pipefail
@@ -318,7 +318,7 @@ fi
   echo "rate: the full ring refuses most frames and the generator returns them to the page pool's"
   echo "ring under the producer lock that the receiver takes for every frame it drops, so the two"
   echo "cores contend for it and the receiver's figures are mostly that contention (the harness of"
-  echo "earlier reports; README, Performance). *one-24-paced* is open loop but slowed (the generator"
+  echo "earlier reports; docs/performance.md). *one-24-paced* is open loop but slowed (the generator"
   echo "spins $PACED_SPIN bpf_loop iterations per frame) to a load every filter absorbs, so all see the"
   echo "same traffic. In these, each recycled frame buffer keeps the source it was given once, so"
   echo "the receiver reads headers no core has just written, as from a NIC's DMA. *one-24-rewrite*"
@@ -328,8 +328,8 @@ fi
   echo "(only in the 1M list). xdpguard runs as shipped:"
   echo "\`attach --mode native|generic\`, lists via \`block load\`, flow tracking at its default (matched,"
   echo "drops sampled 1 in 16). xdp-filter matches exact addresses only: it holds the flood's 256"
-  echo "addresses, not the list. What limits each figure and what the results mean: README.md,"
-  echo "section Performance."
+  echo "addresses, not the list. What limits each figure and what the results mean:"
+  echo "docs/performance.md."
   python3 "$ROOT/scripts/bench/report.py" "$RAW"
   echo
   echo "### Load times"

@@ -36,7 +36,7 @@ xg attach "$IF_HOST" --mode auto --drop-sample 1
 step "load the lab blocklist, then two feeds from the config: Spamhaus DROP and Googlebot ranges"
 xg block load "$root/scripts/lab/lab-blocklist.txt"
 # Feeds come from the JSON config; here they are local files (the "path" source), so the
-# lab needs no network. A real config points "url" at the publisher (see README: Feeds).
+# lab needs no network. A real config points "url" at the publisher (see docs/feeds.md).
 cat > "$lab_state/config.json" <<JSON
 {"state_dir": "$lab_state/state",
  "feeds": [

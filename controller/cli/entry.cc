@@ -30,9 +30,9 @@ Attach and inspect:
   status [--json]
   monitor IFACE on|off          interface-wide dry run: count "would drop", pass
   track IFACE off|matched|all [--drop-sample N] [--pass-sample N]   flow tracking
-  stats [--json] [--top N]
+  stats [--json] [--top N] [--config FILE]
   flows [--top N] [--sort packets|bytes|drops|last] [--by flow|source|rule]
-        [--interval SECONDS] [--json]
+        [--interval SECONDS] [--json] [--config FILE]
 
 Gateway guard (spoofed ARP / IPv6 NA / rogue RA for the gateway):
   guard add IFACE --gateway IP [--mac MAC ...] [--drop]   (no --mac: learned from
@@ -44,12 +44,12 @@ Gateway guard (spoofed ARP / IPv6 NA / rogue RA for the gateway):
 Blocklist and allowlist:
   block add CIDR [RULE OPTIONS] [--comment TEXT]
   block del CIDR
-  block list [--json]
+  block list [--json] [--config FILE]    (--config: where feed names are found)
   block load FILE|- [--replace] [RULE OPTIONS]
-    RULE OPTIONS: [--action drop|pass|ratelimit] [--pps N] [--burst N] [--bps N]
+    RULE OPTIONS: [--action drop|pass|ratelimit|monitor] [--pps N] [--burst N] [--bps N]
                   [--per source|rule] [--ports P1,P2,...] [--new-only]
                   [--ttl DURATION] [--monitor] [--force]
-  allow add CIDR [--force] | allow del CIDR | allow list [--json]
+  allow add CIDR [--force] | allow del CIDR | allow list [--json] [--config FILE]
 
 Service:
   run [--config FILE] [--detach-on-exit]  attach the config's interfaces, keep its static

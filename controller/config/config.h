@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-// The one JSON config file (README "Configuration" has the reference and
+// The one JSON config file (docs/config.md has the reference and
 // scripts/xdpguard.example.json a complete example): the state and pin directories,
 // interfaces, map sizes, static lists, guards, metrics, logging, protected ranges and
 // feeds. Parsing never touches the kernel or the network (`xdpguard check`); every error

@@ -36,7 +36,7 @@ ObjectReader::ObjectReader(const nlohmann::json& value, std::string path, Errors
 ObjectReader::~ObjectReader() {
   if (!value_) return;
   for (const auto& [key, v] : value_->items()) {
-    if (!seen_.count(key)) errors_->Add(PathOf(key), "unknown key (check the spelling; see the README's config reference)");
+    if (!seen_.count(key)) errors_->Add(PathOf(key), "unknown key (check the spelling; see docs/config.md)");
   }
 }
 
