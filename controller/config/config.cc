@@ -60,8 +60,9 @@ std::string NumberText(const json& v) {
 // The config's face of the one rule model (lists/rule_options.h): action, "ratelimit"
 // {pps, burst, bps, per}, ports, new_only and (static entries) comment, every problem
 // reported at its JSON path.
-void ReadRule(ObjectReader& r, Errors* errors, bool allow_pass, bool with_comment,
-              lists::RuleOptions* rule, std::string* comment = nullptr) {
+// comment: where a static entry's comment goes (feeds have none: null).
+void ReadRule(ObjectReader& r, Errors* errors, bool allow_pass, lists::RuleOptions* rule,
+              std::string* comment = nullptr) {
   lists::RuleInput in;
   in.action = r.String("action");
   if (const json* rl = r.Object("ratelimit")) {
@@ -77,10 +78,10 @@ void ReadRule(ObjectReader& r, Errors* errors, bool allow_pass, bool with_commen
   if (const json* ports = r.Array("ports")) {
     std::vector<std::string> parts;
     for (const json& p : *ports) parts.push_back(NumberText(p));
-    in.ports = parts.empty() ? std::string("(none)") : absl::StrJoin(parts, ",");
+    in.ports = absl::StrJoin(parts, ",");
   }
   in.new_only = r.Bool("new_only").value_or(false);
-  if (with_comment) in.comment = r.String("comment");
+  if (comment) in.comment = r.String("comment");
   lists::ParsedRule parsed;
   for (const lists::RuleProblem& p : lists::ParseRule(in, allow_pass, &parsed)) {
     if (p.field == "pps" || p.field == "burst" || p.field == "bps" || p.field == "per") {
@@ -172,7 +173,7 @@ void ReadFeed(const json& value, const std::string& path, Errors* errors, feeds:
   uint64_t default_interval = is_abuseipdb ? 6 * 3600 : 3600;
   f->interval_s = r.Duration("interval", 60, 7 * kDay).value_or(default_interval);
 
-  ReadRule(r, errors, /*allow_pass=*/false, /*with_comment=*/false, &f->rule);
+  ReadRule(r, errors, /*allow_pass=*/false, &f->rule);
 
   f->limits.max_entries = static_cast<size_t>(r.Int("max_entries", 1, 100000000).value_or(1000000));
   f->limits.min_prefix_v4 = static_cast<int>(r.Int("min_prefix_v4", 1, 32).value_or(net::kMinPrefixV4));
@@ -291,7 +292,7 @@ void ReadStaticLists(ObjectReader& top, Errors* errors, Config* cfg) {
           if (!seen.insert(*c).second) r.Error("cidr", absl::StrCat(c->ToString(), " is listed twice"));
         }
       }
-      ReadRule(r, errors, /*allow_pass=*/true, /*with_comment=*/true, &e.rule, &e.comment);
+      ReadRule(r, errors, /*allow_pass=*/true, &e.rule, &e.comment);
       cfg->blocklist.push_back(e);
     }
   }

@@ -2,9 +2,8 @@
 #include "lists/reconciler.h"
 
 #include <algorithm>
-#include <cstring>
+#include <type_traits>
 
-#include "common/sealed_file.h"
 #include "spdlog/spdlog.h"
 
 namespace xdpguard::lists {

@@ -31,6 +31,7 @@ std::optional<uint64_t> Count(const std::string& field, const std::string& text,
 
 absl::StatusOr<std::vector<uint16_t>> ParsePortList(absl::string_view text) {
   std::vector<uint16_t> ports;
+  if (text.empty()) return absl::InvalidArgumentError(absl::StrCat("expected 1 to ", XG_MAX_PORTS, " ports, found none"));
   for (absl::string_view part : absl::StrSplit(text, ',')) {
     int port = 0;
     if (!PlainDecimal(part, 5) || !absl::SimpleAtoi(part, &port) || port < 1 || port > 65535)

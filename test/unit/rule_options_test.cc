@@ -65,6 +65,7 @@ TEST_CASE("rule options: the CLI and the config accept and refuse alike") {
       {"port twice", {"--ports", "80,80"}, R"(, "ports": [80, 80])", "ports: 80 is listed twice"},
       {"port 0", {"--ports", "0"}, R"(, "ports": [0])", "ports: '0' is not a port number from 1 to 65535"},
       {"port with a leading zero", {"--ports", "080"}, R"(, "ports": ["080"])", "is not a port number from 1 to 65535"},
+      {"no ports", {"--ports", ""}, R"(, "ports": [])", "ports: expected 1 to 8 ports, found none"},
       {"nine ports", {"--ports", "1,2,3,4,5,6,7,8,9"}, R"(, "ports": [1,2,3,4,5,6,7,8,9])", "ports: at most 8 ports per rule, found 9"},
       {"comment with control characters", {"--comment", "x\x1b[2J"}, R"(, "comment": "x\u001b[2J")",
        "comment: contains control characters"},
