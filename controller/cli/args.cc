@@ -33,6 +33,9 @@ absl::StatusOr<Args> Args::Parse(const std::vector<std::string>& argv, const Fla
         return absl::InvalidArgumentError(absl::StrCat("--", name, " takes no value"));
       out.flags_[name].push_back("");
     } else if (spec.with_values.count(name)) {
+      // A second value would silently replace the first (--ports 80 --ports 443 kept 443).
+      if (out.flags_.count(name) && !spec.repeatable.count(name))
+        return absl::InvalidArgumentError(absl::StrCat("--", name, " given twice: give it once"));
       if (inline_value) {
         out.flags_[name].push_back(*inline_value);
       } else if (i + 1 < argv.size()) {

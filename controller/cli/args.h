@@ -18,6 +18,7 @@ namespace xdpguard::cli {
 struct FlagSpec {
   std::set<std::string> booleans;     // --json
   std::set<std::string> with_values;  // --mode native
+  std::set<std::string> repeatable;   // valued flags that may be given more than once (--mac)
 };
 
 class Args {

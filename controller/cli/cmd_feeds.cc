@@ -156,6 +156,7 @@ int RunCheck(const Context&, const Argv& argv) {
   if (!args->positionals().empty()) return Fail(absl::InvalidArgumentError("usage: xdpguard check [--config FILE]"));
   absl::StatusOr<config::Config> cfg = config::LoadConfig(ConfigPath(*args));
   if (!cfg.ok()) return Fail(cfg.status());
+  for (const std::string& w : cfg->warnings) std::fprintf(stderr, "xdpguard: warning: %s\n", w.c_str());
   std::printf("%s: OK (%zu feeds, state in %s)\n", cfg->source.c_str(), cfg->feeds.size(), cfg->state_dir.c_str());
   return kExitOk;
 }

@@ -15,6 +15,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "daemon/feed_runner.h"
+#include "daemon/instance_lock.h"
 #include "session/session.h"
 #include "config/config.h"
 #include "feeds/feed_engine.h"
@@ -36,6 +37,9 @@ int RunFeedsLoop(const Context& ctx, const Args& args) {
   if (cfg->feeds.empty()) return Fail(absl::InvalidArgumentError(cfg->source + " configures no feeds"));
   if (absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> probe = session::OpenForRead(ctx.pin_dir); !probe.ok())
     return Fail(probe.status());
+  // The feed loop is a service too: it would fight `run` (or another loop) over the feeds.
+  absl::StatusOr<daemon::InstanceLock> instance = daemon::InstanceLock::Acquire(ctx.pin_dir);
+  if (!instance.ok()) return Fail(instance.status());
 
   sigset_t signals;
   sigemptyset(&signals);

@@ -244,7 +244,7 @@ int GuardWatch(const Context& ctx, const Args& args) {
 }  // namespace
 
 int RunGuard(const Context& ctx, const Argv& argv) {
-  FlagSpec spec{{"drop", "json"}, {"gateway", "mac", "on-alert", "count", "timeout"}};
+  FlagSpec spec{{"drop", "json"}, {"gateway", "mac", "on-alert", "count", "timeout"}, {"mac"}};
   absl::StatusOr<Args> args = Args::Parse(argv, spec);
   if (!args.ok()) return Fail(args.status());
   const std::string sub = args->positionals().empty() ? "" : args->positionals()[0];

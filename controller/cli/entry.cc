@@ -124,7 +124,11 @@ int Main(int argc, char** argv) {
   for (; i < args.size() && args[i].rfind("--", 0) == 0; i++) {
     if (args[i] == "--verbose") {
       spdlog::set_level(spdlog::level::debug);
-    } else if (args[i] == "--pin-dir" && i + 1 < args.size()) {
+    } else if (args[i] == "--pin-dir") {
+      if (i + 1 >= args.size()) {
+        std::cerr << "xdpguard: --pin-dir needs a directory (under /sys/fs/bpf)\n";
+        return kExitUsage;
+      }
       ctx.pin_dir = args[++i];
     } else if (args[i] == "--help") {
       std::cout << kUsage;
@@ -139,6 +143,12 @@ int Main(int argc, char** argv) {
   }
   if (i >= args.size()) {
     std::cerr << kUsage;
+    return kExitUsage;
+  }
+  // A relative pin directory would name different state from every working directory.
+  if (ctx.pin_dir.empty() || ctx.pin_dir[0] != '/') {
+    std::cerr << "xdpguard: the pin directory must be an absolute path (under /sys/fs/bpf), got '"
+              << ctx.pin_dir << "'\n";
     return kExitUsage;
   }
   std::string verb = args[i];

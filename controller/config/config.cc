@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "config/config.h"
 
+#include <array>
+#include <optional>
 #include <set>
 
 #include "absl/strings/ascii.h"
@@ -322,15 +324,23 @@ void ReadGuards(const json& list, Errors* errors, Config* cfg) {
 }
 
 // "127.0.0.1:9469" or "[::1]:9469".
-bool ValidListen(const std::string& s) {
+// The listen address's host, when s is a valid "host:port" / "[v6]:port".
+std::optional<net::Cidr> ListenHost(const std::string& s) {
   size_t colon = s.rfind(':');
-  if (colon == std::string::npos || colon == 0) return false;
+  if (colon == std::string::npos || colon == 0) return std::nullopt;
   std::string host = s.substr(0, colon), port = s.substr(colon + 1);
   int p = 0;
-  if (port.empty() || port.size() > 5 || !absl::SimpleAtoi(port, &p) || p < 1 || p > 65535) return false;
+  if (port.empty() || port.size() > 5 || !absl::SimpleAtoi(port, &p) || p < 1 || p > 65535) return std::nullopt;
   if (host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   absl::StatusOr<net::ParsedCidr> c = net::ParseCidr(host);
-  return c.ok() && host.find('/') == std::string::npos;
+  if (!c.ok() || host.find('/') != std::string::npos) return std::nullopt;
+  return c->cidr;
+}
+
+bool IsLoopback(const net::Cidr& host) {
+  if (host.family == net::Family::kIPv4) return host.addr[0] == 127;
+  static const std::array<uint8_t, 16> kV6Loopback = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  return host.addr == kV6Loopback;
 }
 
 void ReadServiceSections(ObjectReader& top, Errors* errors, Config* cfg) {
@@ -338,7 +348,12 @@ void ReadServiceSections(ObjectReader& top, Errors* errors, Config* cfg) {
     ObjectReader r(*m, "metrics", errors);
     cfg->metrics.enabled = r.Bool("enabled").value_or(true);
     cfg->metrics.listen = r.String("listen").value_or(cfg->metrics.listen);
-    if (!ValidListen(cfg->metrics.listen))
+    std::optional<net::Cidr> host = ListenHost(cfg->metrics.listen);
+    if (host && !IsLoopback(*host))
+      cfg->warnings.push_back(absl::StrCat(
+          "metrics.listen ", cfg->metrics.listen, " is not a loopback address: whoever reaches it "
+          "reads the lists' sizes, hit counts and feed health (keep it on 127.0.0.1 or firewall it)"));
+    if (!host)
       r.Error("listen", absl::StrCat("expected ADDRESS:PORT such as \"127.0.0.1:9469\" or \"[::1]:9469\", found \"",
                                      cfg->metrics.listen, "\""));
   }
@@ -363,7 +378,9 @@ absl::StatusOr<Config> ParseConfig(const std::string& text, const std::string& s
     try {
       json again = json::parse(text);  // throws here, with the position
       (void)again;
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {
+      // parse_error (syntax) or out_of_range (a number too large for any type, 1e400):
+      // both are the file's fault, never a reason to abort.
       return absl::InvalidArgumentError(absl::StrCat(source, ": not valid JSON: ", e.what()));
     }
     return absl::InvalidArgumentError(absl::StrCat(source, ": not valid JSON"));
@@ -420,6 +437,8 @@ absl::StatusOr<Config> ParseConfig(const std::string& text, const std::string& s
 
 absl::StatusOr<Config> LoadConfig(const std::string& path) {
   absl::StatusOr<std::string> text = ReadWholeFile(path, kMaxConfigBytes);
+  // An oversized file is a bad config (exit 2), like any other content the reader refuses.
+  if (absl::IsResourceExhausted(text.status())) return absl::InvalidArgumentError(text.status().message());
   if (!text.ok()) return text.status();
   return ParseConfig(*text, path);
 }

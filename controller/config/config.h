@@ -73,6 +73,8 @@ struct Config : feeds::FeedSettings {
   std::vector<GuardConfig> guards;
   MetricsConfig metrics;
   LogConfig log;
+  // Accepted but worth the operator's attention (printed by `check`, logged by `run`).
+  std::vector<std::string> warnings;
 };
 
 // Parses text; source names it in messages. InvalidArgument lists every error found.

@@ -77,13 +77,31 @@ void MetricsCollector::SetConfig(const config::Config& cfg) {
   config_ = std::make_shared<const config::Config>(cfg);
 }
 
+void MetricsCollector::RecordReload(bool accepted) {
+  std::lock_guard<std::mutex> lock(mu_);
+  last_reload_ok_ = accepted;
+  (accepted ? reloads_ok_ : reloads_refused_)++;
+}
+
 std::vector<MetricFamily> MetricsCollector::Collect() const {
   std::shared_ptr<const config::Config> cfg;
+  bool last_reload_ok;
+  uint64_t reloads_ok, reloads_refused;
   {
     std::lock_guard<std::mutex> lock(mu_);
     cfg = config_;
+    last_reload_ok = last_reload_ok_;
+    reloads_ok = reloads_ok_;
+    reloads_refused = reloads_refused_;
   }
   std::vector<MetricFamily> out;
+  MetricFamily reload_ok = Family("xdpguard_config_last_reload_successful", "1 if the last reload (SIGHUP) applied its config, 0 if it was refused and the previous config runs on", MetricType::Gauge);
+  Add(&reload_ok, {}, last_reload_ok ? 1 : 0);
+  out.push_back(reload_ok);
+  MetricFamily reloads = Family("xdpguard_config_reloads_total", "Reload attempts by result (applied or refused)", MetricType::Counter);
+  Add(&reloads, {{"result", "applied"}}, static_cast<double>(reloads_ok));
+  Add(&reloads, {{"result", "refused"}}, static_cast<double>(reloads_refused));
+  out.push_back(reloads);
   MetricFamily build = Family("xdpguard_build_info", "xdpguard version (value is always 1)", MetricType::Gauge);
   Add(&build, {{"version", XDPGUARD_VERSION}, {"abi", std::to_string(XG_ABI_VERSION)}}, 1);
   out.push_back(build);
@@ -174,12 +192,24 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
   return out;
 }
 
+// Worker threads of the metrics endpoint: more than the idle connections a scrape must
+// get past (the test holds 50); each costs an idle thread.
+constexpr int kMetricsWorkers = 64;
+
 absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::string& listen,
                                                                     std::shared_ptr<MetricsCollector> c) {
   auto server = std::make_unique<MetricsServer>();
   try {
-    // civetweb wants "[::1]:9469" for IPv6 with a trailing "" ... and plain "host:port" for IPv4.
-    server->exposer_ = std::make_unique<prometheus::Exposer>(listen, 2);
+    // civetweb serves one connection per worker thread and waits request_timeout_ms for a
+    // client's request: with the default 2 workers and 30 s, two idle connections blocked
+    // every scrape. Enough workers that idle clients cannot take them all (kMetricsWorkers),
+    // and a short wait for a request, so each idle one is dropped within a second.
+    server->exposer_ = std::make_unique<prometheus::Exposer>(std::vector<std::string>{
+        "listening_ports", listen,
+        "num_threads", std::to_string(kMetricsWorkers),
+        "request_timeout_ms", "1000",
+        "linger_timeout_ms", "0",
+        "enable_keep_alive", "no"});
   } catch (const std::exception& e) {
     return absl::UnavailableError(absl::StrCat("metrics: cannot listen on ", listen, ": ", e.what()));
   }

@@ -31,6 +31,8 @@ class MetricsCollector : public prometheus::Collectable {
         census_(std::move(census)) {}
   // The config whose feeds are reported (replaced on reload).
   void SetConfig(const config::Config& cfg);
+  // A reload attempt's outcome: a refused config leaves the running one and is counted.
+  void RecordReload(bool accepted);
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
@@ -39,6 +41,8 @@ class MetricsCollector : public prometheus::Collectable {
   std::shared_ptr<const CensusThread> census_;
   mutable std::mutex mu_;
   std::shared_ptr<const config::Config> config_;
+  bool last_reload_ok_ = true;  // the config the service started with was accepted
+  uint64_t reloads_ok_ = 0, reloads_refused_ = 0;
 };
 
 // Serves /metrics on listen ("127.0.0.1:9469"). Fails if the address is taken.

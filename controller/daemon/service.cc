@@ -20,6 +20,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "daemon/feed_runner.h"
+#include "daemon/instance_lock.h"
 #include "session/session.h"
 #include "common/json_log.h"
 #include "daemon/guards.h"
@@ -124,8 +125,12 @@ absl::Status RunService(const ServiceOptions& options) {
   absl::StatusOr<config::Config> cfg = config::LoadConfig(path);
   if (!cfg.ok()) return cfg.status();
   ConfigureLogging(*cfg);
+  for (const std::string& w : cfg->warnings) spdlog::warn("{}: {}", path, w);
   if (absl::Status s = session::CheckPrivileges(true); !s.ok()) return s;
   const std::string pin_dir = cfg->pin_dir.empty() ? options.pin_dir : cfg->pin_dir;
+  // Before any side effect: a second service on these maps would undo the first's entries.
+  absl::StatusOr<InstanceLock> instance = InstanceLock::Acquire(pin_dir);
+  if (!instance.ok()) return instance.status();
   if (absl::Status s = feeds::FeedStateStore(cfg->state_dir).Init(); !s.ok()) return s;
   if (cfg->interfaces.empty())
     spdlog::warn("{} attaches no interface: only the lists of an existing attachment are kept", path);
@@ -190,10 +195,12 @@ absl::Status RunService(const ServiceOptions& options) {
     absl::StatusOr<config::Config> fresh = config::LoadConfig(path);
     if (!fresh.ok()) {
       spdlog::error("reload refused, the running config stays: {}", std::string(fresh.status().message()));
+      collector->RecordReload(false);
       continue;
     }
     if (fresh->state_dir != cfg->state_dir || fresh->pin_dir != cfg->pin_dir) {
       spdlog::error("reload refused: state_dir and pin_dir cannot change while running (restart instead)");
+      collector->RecordReload(false);
       continue;
     }
     // Only the sections that changed are applied. Order: new interfaces and entries first,
@@ -233,6 +240,8 @@ absl::Status RunService(const ServiceOptions& options) {
     census->Poke();
     cfg = std::move(fresh);
     ConfigureLogging(*cfg);
+    for (const std::string& w : cfg->warnings) spdlog::warn("{}: {}", path, w);
+    collector->RecordReload(true);
     spdlog::info("reloaded {}", path);
   }
 }

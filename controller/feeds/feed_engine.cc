@@ -111,6 +111,17 @@ std::optional<FeedCache> FeedEngine::LoadValidCache(const feeds::FeedConfig& fee
   return std::move(*cache);
 }
 
+// A fetch that ended well: the failure streak, its backoff and its error are over (the
+// error's history stays in errors_total).
+void FeedEngine::RecordSuccess(int64_t now, const char* result, Candidate* c) {
+  c->status.last_success = now;
+  c->status.consecutive_failures = 0;
+  c->status.retry_not_before = 0;
+  c->status.last_result = result;
+  c->status.last_error.clear();
+  c->status.last_error_reason.clear();
+}
+
 void FeedEngine::RecordFailure(const feeds::FeedConfig& feed, const std::string& reason,
                                const std::string& error, std::optional<int64_t> retry_at,
                                Candidate* c) {
@@ -216,19 +227,14 @@ void FeedEngine::CollectOne(const feeds::FeedConfig& feed, const RefreshOptions&
     return;
   }
   if (not_modified) {
-    c->status.last_success = now;
-    c->status.consecutive_failures = 0;
-    c->status.retry_not_before = 0;
-    c->status.last_result = "unchanged";
+    RecordSuccess(now, "unchanged", c);
     c->outcome = {feed.name, "unchanged", "HTTP 304"};
     return;
   }
   // The same bytes as the last good copy (servers without ETag support): nothing to parse.
   const std::string digest = absl::StrCat(body->size(), ":", Crc32(*body));
   if (c->cached && c->cached->body_digest == digest) {
-    c->status.last_success = now;
-    c->status.consecutive_failures = 0;
-    c->status.last_result = "unchanged";
+    RecordSuccess(now, "unchanged", c);
     c->outcome = {feed.name, "unchanged", "same body"};
     return;
   }
@@ -275,10 +281,7 @@ void FeedEngine::CollectOne(const feeds::FeedConfig& feed, const RefreshOptions&
   // copy is saved again so the next identical body is recognised without parsing.
   bool same = c->cached && c->cached->cidrs == fresh.cidrs;
   c->status.invalid = parsed->invalid;
-  c->status.last_success = now;
-  c->status.consecutive_failures = 0;
-  c->status.retry_not_before = 0;
-  c->status.last_result = same ? "unchanged" : "updated";
+  RecordSuccess(now, same ? "unchanged" : "updated", c);
   if (!same) c->status.last_change = now;
   c->outcome = {feed.name, c->status.last_result, ""};
   c->fresh = std::move(fresh);

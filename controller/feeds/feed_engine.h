@@ -92,6 +92,7 @@ class FeedEngine {
   void CollectOne(const feeds::FeedConfig& feed, const RefreshOptions& options, Candidate* c);
   absl::StatusOr<std::string> FetchBody(const feeds::FeedConfig& feed, const FeedCache* cache,
                                         Candidate* c, bool* not_modified);
+  void RecordSuccess(int64_t now, const char* result, Candidate* c);
   void RecordFailure(const feeds::FeedConfig& feed, const std::string& reason,
                      const std::string& error, std::optional<int64_t> retry_at, Candidate* c);
   std::optional<FeedCache> LoadValidCache(const feeds::FeedConfig& feed);

@@ -21,6 +21,10 @@ expect_rc 2 "unknown interface" -- xg attach no-such-if0
 expect_rc 2 "unknown mode" -- xg attach "$VETH_DST" --mode turbo
 expect_rc 2 "unknown flag" -- xg attach "$VETH_DST" --moed native
 expect_rc 2 "bad map size" -- xg attach "$VETH_DST" --block-v4-entries 0
+expect_rc 2 "--pin-dir without a value" -- "$XDPGUARD" --pin-dir
+expect_rc 2 "a relative pin directory" -- "$XDPGUARD" --pin-dir relative/pins status
+expect_rc 2 "a flag given twice" -- xg block add 192.0.2.0/24 --ports 80 --ports 443
+expect_rc 2 "a port with a leading zero" -- xg block add 192.0.2.0/24 --ports 080
 [[ ! -e $XDPGUARD_PIN_DIR ]] || fail "a usage error created $XDPGUARD_PIN_DIR"
 
 log "detach with nothing attached exits 3"

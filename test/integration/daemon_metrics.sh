@@ -4,7 +4,8 @@
 # scraped text passes `promtool check metrics` with no warning, and a real Prometheus
 # server on the namespace's loopback scrapes the daemon and its query API returns the
 # drop count `xdpguard stats` reports for pings from a blocked source, and the feed's
-# applied entries.
+# applied entries; 50 idle clients do not hold up a scrape; a reload holding 1e400 is
+# refused and counted, the service lives on.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/feeds_lib.sh"
 command -v promtool >/dev/null && command -v prometheus >/dev/null || skip "prometheus/promtool not installed"
@@ -19,7 +20,8 @@ cat > "$WORK/config.json" <<JSON
  "feeds": [{"name": "spamhaus", "format": "plain", "path": "$SAMPLES/firehol/spamhaus_drop.netset"}]}
 JSON
 nsenter --net="/run/netns/$NS_DST" "$XDPGUARD" run --config "$WORK/config.json" 2> "$WORK/daemon.log" &
-BG_PIDS+=($!)
+daemon=$!
+BG_PIDS+=("$daemon")
 for _ in $(seq 100); do grep -q "metrics on" "$WORK/daemon.log" && break; sleep 0.1; done
 grep -q "metrics on" "$WORK/daemon.log" || fail "daemon did not start: $(cat "$WORK/daemon.log")"
 for _ in $(seq 100); do grep -q "entries applied" "$WORK/daemon.log" && break; sleep 0.1; done
@@ -76,4 +78,29 @@ fill=$(query 'xdpguard_map_fill_ratio{map="xg_block_v4"} * xdpguard_map_max_entr
 xg stats > "$WORK/stats.txt"
 grep -Eq "^  $VETH_DST +[0-9]+ +[0-9]+ +$want " "$WORK/stats.txt" || fail "stats per interface: $(cat "$WORK/stats.txt")"
 log "Prometheus query API: $got IPv4 drops on $VETH_DST (= xdpguard stats), feed spamhaus 986 entries applied and 986 in the map, fill ratio consistent"
+
+log "50 idle clients (one request line, then nothing) do not hold up a scrape"
+took=$(in_dst python3 "$(dirname "$0")/idle_clients.py" 127.0.0.1 "${METRICS##*:}" 50) ||
+  fail "scrape with 50 idle clients failed: $took"
+python3 -c "import sys; sys.exit(0 if float('$took') < 1.0 else 1)" ||
+  fail "a scrape took ${took}s with 50 idle clients (must answer within 1 s)"
+log "scrape with 50 idle clients: ${took}s"
+
+log "a reload with a number too large for any type is refused and counted; the service lives on"
+grep -q '^xdpguard_config_last_reload_successful 1' <(scrape) || fail "last_reload_successful is not 1 at start"
+cp "$WORK/config.json" "$WORK/config.good"
+sed 's/"blocklist"/"maps": {"flow_entries": 1e400}, "blocklist"/' "$WORK/config.good" > "$WORK/config.json"
+kill -HUP "$daemon"
+for _ in $(seq 50); do grep -q "reload refused" "$WORK/daemon.log" && break; sleep 0.1; done
+grep -q "reload refused" "$WORK/daemon.log" || fail "the 1e400 config was not refused: $(tail -3 "$WORK/daemon.log")"
+kill -0 "$daemon" 2>/dev/null || fail "the service died on a config holding 1e400"
+scrape > "$WORK/metrics2.txt" || fail "scrape after the refused reload failed"
+grep -q '^xdpguard_config_last_reload_successful 0' "$WORK/metrics2.txt" || fail "last_reload_successful is not 0 after a refused reload"
+grep -q '^xdpguard_config_reloads_total{result="refused"} 1' "$WORK/metrics2.txt" || fail "the refused reload was not counted"
+in_src ping -c 3 -i 0.05 -W 1 -I 10.200.0.1 10.200.0.10 >/dev/null 2>&1 && fail "the blocked source got through after the refused reload"
+cp "$WORK/config.good" "$WORK/config.json"
+kill -HUP "$daemon"
+for _ in $(seq 50); do grep -q "reloaded" "$WORK/daemon.log" && break; sleep 0.1; done
+grep -q '^xdpguard_config_last_reload_successful 1' <(scrape) || fail "last_reload_successful is not 1 after a good reload"
+log "refused reload: service alive, enforcing, xdpguard_config_last_reload_successful 0 then 1 after a good one"
 log "PASS"

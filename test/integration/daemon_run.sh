@@ -6,7 +6,7 @@
 # others change); an invalid config is refused and the running state kept; CLI entries
 # survive reloads; kill -9 and a new instance under the flood: no packet through, no entry
 # duplicated or lost; SIGTERM exits 0 with the datapath still enforcing, or detached with
-# --detach-on-exit.
+# --detach-on-exit; a second service on the same pin directory is refused.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/feeds_lib.sh"
 # The control: the same CLI built with a delete-first reconcile (test/support).
@@ -56,6 +56,17 @@ for l in lines:
     assert {"time", "level", "msg"} <= o.keys(), o
 PY
 log "daemon up: interface attached, static entries applied, JSON logs"
+
+log "a second service on the same pin directory is refused, naming the first one's PID"
+snapshot=$(entries)
+sed 's/198.51.100.0/192.0.2.0/' "$WORK/config.json" > "$WORK/other.json"
+rc=0
+timeout 20 nsenter --net="/run/netns/$NS_DST" "$XDPGUARD" run --config "$WORK/other.json" 2> "$WORK/second.log" || rc=$?
+[[ $rc != 0 && $rc != 124 ]] || fail "the second service was not refused (exit $rc): $(cat "$WORK/second.log")"
+grep -q "already runs on .*PID $DAEMON\|PID $DAEMON.* already runs on" "$WORK/second.log" ||
+  fail "the refusal does not name the running service's PID $DAEMON: $(cat "$WORK/second.log")"
+[[ $(entries) == "$snapshot" ]] || fail "the refused second service changed the entries"
+log "second instance refused: $(grep -o 'another xdpguard service (PID [0-9]*)' "$WORK/second.log")"
 
 reload_count() { grep -c '"reloaded' "$WORK/daemon.log" || true; }
 # reloads_under_flood N SECONDS: N reloads alternating the two configs while 10.200.0.1

@@ -37,3 +37,14 @@ TEST_CASE("counts are strict") {
   CHECK_FALSE(ParseCount("n", "-1", 1, 4096).ok());
   CHECK_FALSE(ParseCount("n", "99999999999", 1, 4096).ok());
 }
+
+TEST_CASE("a valued flag given twice is refused unless it is repeatable") {
+  FlagSpec spec{{}, {"ports", "mac"}, {"mac"}};
+  auto twice = Args::Parse({"--ports", "80", "--ports", "443"}, spec);
+  REQUIRE_FALSE(twice.ok());
+  CHECK(std::string(twice.status().message()) == "--ports given twice: give it once");
+  CHECK_FALSE(Args::Parse({"--ports=80", "--ports", "443"}, spec).ok());
+  auto macs = Args::Parse({"--mac", "aa:bb:cc:dd:ee:01", "--mac", "aa:bb:cc:dd:ee:02"}, spec);
+  REQUIRE(macs.ok());
+  CHECK(macs->Values("mac").size() == 2);
+}

@@ -2,6 +2,9 @@
 // Config validation: one row per error path, each with the JSON path and the words the
 // operator needs; plus a complete valid config and the committed example.
 #include <catch2/catch.hpp>
+#include <unistd.h>
+
+#include <cstdlib>
 
 #include "common/sealed_file.h"
 #include "config/config.h"
@@ -177,6 +180,52 @@ TEST_CASE("config: service sections parse with their defaults") {
   REQUIRE(d.ok());
   CHECK(d->metrics.listen == "127.0.0.1:9469");  // loopback unless the config says otherwise
   CHECK(d->log.json);
+}
+
+TEST_CASE("config: numbers too large for any type are refused, never abort") {
+  // Each of these used to throw nlohmann's out_of_range.406 past the reader: the CLI and the
+  // service died (exit 134), a running service on SIGHUP too.
+  for (const char* text : {R"({"maps": {"block_v4_entries": 1e400}})",
+                           R"({"maps": {"flow_entries": 1e400}})",
+                           R"({"feeds": [{"name": "a", "format": "plain", "path": "/x", "max_shrink": 1e400}]})",
+                           R"({"feeds": [{"name": "a", "format": "plain", "path": "/x", "max_shrink": -1e400}]})",
+                           R"({"blocklist": [{"cidr": "192.0.2.0/24", "action": "ratelimit", "ratelimit": {"pps": 1e400}}]})",
+                           R"({"maps": {"block_v4_entries": 99999999999999999999999999}})"}) {
+    INFO(text);
+    absl::StatusOr<Config> c;
+    REQUIRE_NOTHROW(c = ParseConfig(text, "big.json"));
+    REQUIRE_FALSE(c.ok());
+    CHECK(absl::IsInvalidArgument(c.status()));
+    CHECK(std::string(c.status().message()).find("big.json") != std::string::npos);
+  }
+}
+
+TEST_CASE("config: a file over the size limit is a usage error (exit 2), not a failure") {
+  char tmpl[] = "/tmp/xg-config-big-XXXXXX";
+  int fd = mkstemp(tmpl);
+  REQUIRE(fd >= 0);
+  std::string blob(5u << 20, ' ');
+  REQUIRE(write(fd, blob.data(), blob.size()) == static_cast<ssize_t>(blob.size()));
+  close(fd);
+  absl::StatusOr<Config> c = LoadConfig(tmpl);
+  unlink(tmpl);
+  REQUIRE_FALSE(c.ok());
+  CHECK(absl::IsInvalidArgument(c.status()));
+}
+
+TEST_CASE("config: a metrics endpoint off loopback is accepted with a warning") {
+  for (const char* listen : {"127.0.0.1:9469", "127.3.0.1:9469", "[::1]:9469"}) {
+    absl::StatusOr<Config> c = ParseConfig(std::string(R"({"metrics": {"listen": ")") + listen + R"("}})", "m.json");
+    REQUIRE(c.ok());
+    CHECK(c->warnings.empty());
+  }
+  for (const char* listen : {"0.0.0.0:9469", "192.0.2.7:9469", "[::]:9469"}) {
+    INFO(listen);
+    absl::StatusOr<Config> c = ParseConfig(std::string(R"({"metrics": {"listen": ")") + listen + R"("}})", "m.json");
+    REQUIRE(c.ok());
+    REQUIRE(c->warnings.size() == 1);
+    CHECK(c->warnings[0].find("not a loopback address") != std::string::npos);
+  }
 }
 
 }  // namespace xdpguard::config

@@ -326,6 +326,39 @@ TEST_CASE("engine: restart enforces the last good copy, a corrupt copy is ignore
   CHECK(m.Dump().empty());  // nothing half-loaded
 }
 
+TEST_CASE("engine: a restart on the same maps rewrites nothing, and a success clears the last error") {
+  TempDir dir;
+  Server server;
+  Maps m;
+  {
+    FeedEngine e(OneFeed(dir.path), server.Fn(), NoLocalAddresses);
+    REQUIRE(e.Init().ok());
+    server.Reply(500, "down");
+    REQUIRE(Refresh(e, m).ok());
+    CHECK(e.store().LoadStatus("list").last_error_reason == "http");
+    server.Reply(200, kList);
+    RefreshOptions now;
+    now.ignore_backoff = true;  // an explicit refresh, past the backoff the 500 started
+    REQUIRE(Refresh(e, m, now).ok());
+    const FeedStatus ok = e.store().LoadStatus("list");
+    CHECK(ok.last_result == "updated");
+    CHECK(ok.last_error_reason.empty());  // used to keep "http" after the success
+    CHECK(ok.last_error.empty());
+    CHECK(ok.errors_total.at("http") == 1);  // the history stays
+  }
+  // The service restarts: it re-applies the cached copy, resyncing against the maps
+  // (daemon/feed_runner.cc). Every entry is already there as wanted: nothing is written.
+  FeedEngine e(OneFeed(dir.path), server.Fn(), NoLocalAddresses);
+  REQUIRE(e.Init().ok());
+  REQUIRE(e.CollectFromCache().ok());
+  absl::StatusOr<ApplySummary> again = e.Apply(&m.table, {}, /*resync=*/true);
+  REQUIRE(again.ok());
+  CHECK(again->sync.added == 0);
+  CHECK(again->sync.changed == 0);  // was every entry ("501 changed" for an unchanged feed)
+  CHECK(again->sync.deleted == 0);
+  CHECK(again->sync.unchanged == 3);
+}
+
 TEST_CASE("engine: spamhaus text without its usual EOF line is a truncated download") {
   TempDir dir;
   Server server;
