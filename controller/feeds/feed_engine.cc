@@ -158,7 +158,7 @@ absl::StatusOr<std::string> FeedEngine::FetchBody(const feeds::FeedConfig& feed,
     req.headers.push_back("Accept: application/json");
     absl::StatusOr<std::string> key = ReadApiKey(feed);
     if (!key.ok()) return key.status();
-    req.headers.push_back("Key: " + *key);
+    req.secret_headers.push_back("Key: " + *key);
   }
   absl::StatusOr<FetchResponse> resp = fetch_(req);
   if (!resp.ok()) return resp.status();

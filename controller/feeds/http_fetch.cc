@@ -82,8 +82,37 @@ std::optional<int64_t> ParseRetryAfter(const std::string& value, int64_t now_uni
   return when > now_unix ? when - now_unix : 0;
 }
 
-absl::StatusOr<FetchResponse> HttpFetch(const FetchRequest& request) {
-  GlobalInit();
+namespace {
+
+// "scheme://host:port" of an absolute URL (default port made explicit, lower case), or
+// nothing when it does not parse. Never the path or query: those may hold secrets.
+std::optional<std::string> Origin(const std::string& url) {
+  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> u(curl_url(), curl_url_cleanup);
+  if (!u || curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) return std::nullopt;
+  std::string parts[3];
+  const CURLUPart which[3] = {CURLUPART_SCHEME, CURLUPART_HOST, CURLUPART_PORT};
+  for (int i = 0; i < 3; i++) {
+    char* v = nullptr;
+    if (curl_url_get(u.get(), which[i], &v, CURLU_DEFAULT_PORT) != CURLUE_OK) return std::nullopt;
+    parts[i] = absl::AsciiStrToLower(v);
+    curl_free(v);
+  }
+  return absl::StrCat(parts[0], "://", parts[1], ":", parts[2]);
+}
+
+}  // namespace
+
+bool SameOrigin(const std::string& a, const std::string& b) {
+  std::optional<std::string> oa = Origin(a), ob = Origin(b);
+  return oa && ob && *oa == *ob;
+}
+
+namespace {
+
+// One request of the chain, without following redirects (HttpFetch follows them itself,
+// so that it decides which headers go where). *location: the redirect target, if any.
+absl::StatusOr<FetchResponse> FetchOnce(const FetchRequest& request, const std::string& url,
+                                        bool with_secrets, bool https_only, std::string* location) {
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
   if (!curl) return absl::InternalError("curl_easy_init failed");
   FetchResponse response;
@@ -94,16 +123,15 @@ absl::StatusOr<FetchResponse> HttpFetch(const FetchRequest& request) {
   std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headers(nullptr, curl_slist_free_all);
   auto add_header = [&](const std::string& h) { headers.reset(curl_slist_append(headers.release(), h.c_str())); };
   for (const std::string& h : request.headers) add_header(h);
+  if (with_secrets)
+    for (const std::string& h : request.secret_headers) add_header(h);
   if (!request.etag.empty()) add_header("If-None-Match: " + request.etag);
   if (!request.last_modified.empty()) add_header("If-Modified-Since: " + request.last_modified);
 
-  const bool https = absl::StartsWith(request.url, "https://");
-  curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  // Once TLS protects the request, a redirect may not downgrade it.
-  curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, https ? "https" : "http,https");
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  // Once TLS protected the chain, no request of it may go without.
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, https_only ? "https" : "http,https");
+  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
   if (!request.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, request.ca_file.c_str());
@@ -112,7 +140,7 @@ absl::StatusOr<FetchResponse> HttpFetch(const FetchRequest& request) {
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "gzip");
   curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(request.max_bytes));
-  curl_easy_setopt(c, CURLOPT_USERAGENT, "xdpguard/0.1 (+feeds)");
+  curl_easy_setopt(c, CURLOPT_USERAGENT, "xdpguard/" XDPGUARD_VERSION " (+feeds)");
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, OnBody);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &transfer);
@@ -131,12 +159,43 @@ absl::StatusOr<FetchResponse> HttpFetch(const FetchRequest& request) {
     switch (rc) {
       case CURLE_OPERATION_TIMEDOUT: return absl::DeadlineExceededError(what);
       case CURLE_PARTIAL_FILE: return absl::DataLossError(absl::StrCat("truncated body (", what, ")"));
-      case CURLE_TOO_MANY_REDIRECTS:
       case CURLE_UNSUPPORTED_PROTOCOL: return absl::FailedPreconditionError(what);
       default: return absl::UnavailableError(what);
     }
   }
+  location->clear();
+  char* redirect = nullptr;  // absolute, resolved against url by curl
+  if (response.http_status >= 300 && response.http_status < 400 &&
+      curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &redirect) == CURLE_OK && redirect)
+    *location = redirect;
   return response;
+}
+
+constexpr int kMaxRedirects = 5;
+
+}  // namespace
+
+absl::StatusOr<FetchResponse> HttpFetch(const FetchRequest& request) {
+  GlobalInit();
+  const bool https = absl::StartsWith(request.url, "https://");
+  std::string url = request.url;
+  for (int hop = 0;; hop++) {
+    // Secrets go to the configured origin only; other headers follow the chain.
+    const bool with_secrets = hop == 0 || SameOrigin(url, request.url);
+    std::string location;
+    absl::StatusOr<FetchResponse> r = FetchOnce(request, url, with_secrets, https, &location);
+    if (!r.ok() || location.empty()) return r;
+    if (hop == kMaxRedirects)
+      return absl::FailedPreconditionError(absl::StrCat("more than ", kMaxRedirects, " redirects"));
+    if (https && !absl::StartsWith(absl::AsciiStrToLower(location), "https://"))
+      return absl::FailedPreconditionError("redirect from https to another protocol refused (TLS stays on)");
+    if (!request.secret_headers.empty() && !SameOrigin(location, request.url))
+      return absl::FailedPreconditionError(absl::StrCat(
+          "redirect to another origin refused: the request carries an API key, which goes to ",
+          "the configured URL's scheme, host and port only (redirected to ",
+          Origin(location).value_or("an unparsable URL"), ")"));
+    url = location;
+  }
 }
 
 }  // namespace xdpguard::feeds

@@ -20,6 +20,8 @@ those of one feed). Modes:
   oversize     an endless body (stopped by the client's byte cap)
   redirect-loop  302 to itself
   to-http      302 to http://127.0.0.1:HTTP_PORT/feed (used over TLS)
+  to-location  302 to the URL in DIR/location (another origin: the API-key tests)
+Every request is logged to DIR/requests.log with whether it carried a Key header.
 Usage: feed_server.py DIR PORT [--tls CERT KEY] [--http-port N]
 """
 import gzip
@@ -120,6 +122,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         if mode == "redirect-loop":
             return self.reply(302, b"", [("Location", "/feed")])
+        if mode == "to-location":
+            return self.reply(302, b"", [("Location", read("location").decode().strip())])
         if mode == "to-http":
             return self.reply(302, b"", [("Location", "http://127.0.0.1:%d/feed" % HTTP_PORT)])
         return self.reply(500, b"unknown mode")

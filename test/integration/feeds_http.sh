@@ -4,7 +4,8 @@
 # one feed walked through every failure mode. After each failure the enforced blocklist
 # is byte-for-byte what it was, the exit code says failure and `feeds status` the reason.
 # Then 304, gzip (Content-Encoding and raw .gz), a 429's Retry-After honoured, TLS
-# verification, https->http redirects refused, and a packet from a feed prefix dropped.
+# verification, https->http redirects refused, an API key never follows a redirect to
+# another origin (a recording server checks), and a packet from a feed prefix dropped.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/feeds_lib.sh"
 
@@ -109,6 +110,39 @@ sed -i 's|"ca_file": "[^"]*", ||' "$WORK/config.json"
 xg feeds refresh tls "${CFG[@]}" > "$WORK/out" 2>&1 && fail "a self-signed certificate was accepted without ca_file"
 grep -qi "certificate" "$WORK/out" || fail "unexpected TLS error: $(cat "$WORK/out")"
 log "TLS checks pass"
+
+log "API key: a redirect to another origin is refused and the other server never sees the key"
+# Two recorders on other ports of this host (another origin: scheme, host and port), one
+# plain and one TLS with the same certificate, so a leak could only be the client's doing.
+mkdir -p "$WORK/steal" "$WORK/steal-tls" "$WORK/state-key"
+echo ok > "$WORK/steal/mode"; echo ok > "$WORK/steal-tls/mode"
+cp "$WORK/http/list.txt" "$WORK/steal/list.txt"; cp "$WORK/http/list.txt" "$WORK/steal-tls/list.txt"
+start_feed_server "$WORK/steal" 18081
+start_feed_server "$WORK/steal-tls" 18444 --tls "$WORK/cert.pem" "$WORK/key.pem"
+echo "k3y-that-must-not-leak" > "$WORK/apikey"
+chmod 600 "$WORK/apikey"
+cat > "$WORK/key.json" <<JSON
+{"state_dir": "$WORK/state-key",
+ "feeds": [
+  {"name": "abuse", "format": "abuseipdb", "url": "http://127.0.0.1:$HTTP_PORT/feed",
+   "api_key_file": "$WORK/apikey", "timeout": "3s"},
+  {"name": "abuse-tls", "format": "abuseipdb", "url": "https://127.0.0.1:$TLS_PORT/feed",
+   "api_key_file": "$WORK/apikey", "ca_file": "$WORK/cert.pem", "timeout": "3s"}]}
+JSON
+echo to-location > "$WORK/http/mode"; echo "http://127.0.0.1:18081/steal" > "$WORK/http/location"
+echo to-location > "$WORK/tls/mode"; echo "https://127.0.0.1:18444/steal" > "$WORK/tls/location"
+for feed in abuse abuse-tls; do
+  xg feeds refresh "$feed" --config "$WORK/key.json" > "$WORK/out" 2>&1 && fail "$feed: the cross-origin redirect was followed"
+  grep -q "redirect to another origin refused" "$WORK/out" || fail "$feed: unexpected outcome: $(cat "$WORK/out")"
+done
+grep -q "key=yes" "$WORK/http/requests.log" || fail "the configured server did not get the key (the test proves nothing)"
+for rec in steal steal-tls; do
+  if [[ -f "$WORK/$rec/requests.log" ]] && grep -q "key=yes" "$WORK/$rec/requests.log"; then
+    fail "the API key reached the other origin ($rec): $(cat "$WORK/$rec/requests.log")"
+  fi
+done
+echo ok > "$WORK/http/mode"; echo ok > "$WORK/tls/mode"
+log "API key: cross-host and https->https-other-host redirects refused; the recorders saw no key"
 
 log "traffic: a source inside a feed prefix is dropped"
 in_src ip addr add 198.18.0.7/24 dev "$VETH_SRC"

@@ -3,6 +3,7 @@
 // and the strictest-wins union across feeds.
 #include <catch2/catch.hpp>
 
+#include "feeds/http_fetch.h"
 #include "feeds/policy.h"
 #include "feeds/prefix_set.h"
 
@@ -105,3 +106,15 @@ TEST_CASE("union: the strictest feed wins a shared prefix, others coexist") {
 }
 
 }  // namespace xdpguard::feeds
+
+TEST_CASE("same origin: scheme, host and port, default ports explicit") {
+  using xdpguard::feeds::SameOrigin;
+  CHECK(SameOrigin("https://api.abuseipdb.com/api/v2/blacklist", "https://api.abuseipdb.com:443/other?x=1"));
+  CHECK(SameOrigin("http://127.0.0.1:8080/feed", "http://127.0.0.1:8080/steal"));
+  CHECK(SameOrigin("HTTPS://API.abuseipdb.com/a", "https://api.abuseipdb.com/b"));
+  CHECK_FALSE(SameOrigin("https://api.abuseipdb.com/a", "https://evil.example/a"));
+  CHECK_FALSE(SameOrigin("https://api.abuseipdb.com/a", "http://api.abuseipdb.com/a"));
+  CHECK_FALSE(SameOrigin("http://127.0.0.1:8080/feed", "http://127.0.0.1:8081/feed"));
+  CHECK_FALSE(SameOrigin("https://api.abuseipdb.com/a", "https://api.abuseipdb.com.evil.example/a"));
+  CHECK_FALSE(SameOrigin("not a url", "not a url"));
+}
