@@ -106,6 +106,14 @@ absl::Status AttachWithLibxdp(const AttachOptions& options, int ifindex, bool fr
   if (long err = libxdp_get_error(prog); err || !prog)
     return ErrnoToStatus(err ? static_cast<int>(err) : EINVAL, "prepare XDP program");
   absl::Cleanup close_prog = [prog] { xdp_program__close(prog); };
+  // With libbpf 1.1 the frags flag only reaches the program at load time, so libxdp 1.3
+  // would see a program without frags support and build its dispatcher without it: the
+  // kernel then refuses native mode on a jumbo MTU ("Peer MTU is too large", ERANGE) and
+  // attach falls back to generic. Say it before libxdp looks.
+  if (frags) {
+    if (int err = xdp_program__set_xdp_frags_support(prog, true); err)
+      return ErrnoToStatus(err, "mark the XDP program as frags-capable");
+  }
   if (int err = xdp_program__attach(prog, ifindex, mode, 0); err) {
     char buf[256];
     libxdp_strerror(err, buf, sizeof(buf));
