@@ -16,6 +16,7 @@
 #include "cli/commands.h"
 #include "session/session.h"
 #include "common/duration.h"
+#include "common/printable.h"
 #include "datapath/counters.h"
 #include "datapath/keys.h"
 #include "lists/manual_rules.h"
@@ -232,7 +233,9 @@ int BlockList(const Context& ctx, const Args& args) {
     std::string action = j["action"].get<std::string>() + (j["monitor"].get<bool>() ? "*" : "");
     std::string detail = j["rule"].get<std::string>();
     if (detail == j["action"].get<std::string>()) detail.clear();  // plain drop/pass
-    std::string comment = j["comment"].get<std::string>();
+    // Escaped for the terminal: a comment stored by an older build (or written to the map by
+    // other means) could hold escape sequences that clear the screen or forge lines.
+    std::string comment = Printable(j["comment"].get<std::string>(), XG_COMMENT_MAX);
     if (!detail.empty() && !comment.empty()) detail += "  # ";
     detail += comment;
     std::string expires = j["expired"].get<bool>() ? "expired"

@@ -145,12 +145,14 @@ int Main(int argc, char** argv) {
     std::cerr << kUsage;
     return kExitUsage;
   }
-  // A relative pin directory would name different state from every working directory.
-  if (ctx.pin_dir.empty() || ctx.pin_dir[0] != '/') {
-    std::cerr << "xdpguard: the pin directory must be an absolute path (under /sys/fs/bpf), got '"
-              << ctx.pin_dir << "'\n";
+  // A relative pin directory would name different state from every working directory;
+  // "..", "." and trailing slashes are resolved lexically (nothing on the way is followed).
+  absl::StatusOr<std::string> pin_dir = datapath::NormalizePinDir(ctx.pin_dir);
+  if (!pin_dir.ok()) {
+    std::cerr << "xdpguard: " << pin_dir.status().message() << " (under /sys/fs/bpf)\n";
     return kExitUsage;
   }
+  ctx.pin_dir = *pin_dir;
   std::string verb = args[i];
   Argv rest(args.begin() + static_cast<long>(i) + 1, args.end());
   if (verb == "attach") return RunAttach(ctx, rest);

@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/printable.h"
 #include "common/sealed_file.h"
 #include "config/json_reader.h"
 #include "datapath/interface_config.h"
@@ -38,6 +39,15 @@ bool ValidName(const std::string& name) {
 bool ValidCountry(const std::string& cc) {
   return cc.size() == 2 && absl::ascii_isupper(static_cast<unsigned char>(cc[0])) &&
          absl::ascii_isupper(static_cast<unsigned char>(cc[1]));
+}
+
+// "scheme://user:password@host/...": credentials in the authority.
+bool UrlHasUserinfo(const std::string& url) {
+  size_t start = url.find("://");
+  if (start == std::string::npos) return false;
+  start += 3;
+  size_t end = url.find_first_of("/?#", start);
+  return url.substr(start, end == std::string::npos ? std::string::npos : end - start).find('@') != std::string::npos;
 }
 
 // Query parameters that carry secrets have no place in a URL (logs, proxies, status).
@@ -119,6 +129,9 @@ void ReadFeed(const json& value, const std::string& path, Errors* errors, feeds:
       r.Error("url", absl::StrCat("expected an http:// or https:// URL, found \"", f->url, "\""));
     if (UrlHasSecretParam(f->url))
       r.Error("url", "contains a key/token query parameter: put secrets in api_key_env or api_key_file");
+    if (UrlHasUserinfo(f->url))
+      r.Error("url", "contains user:password@: credentials in a URL end up in logs and status; "
+                     "put secrets in api_key_env or api_key_file");
   } else if (f->path[0] != '/') {
     r.Error("path", absl::StrCat("expected an absolute path, found \"", f->path, "\""));
   }
@@ -372,7 +385,20 @@ void ReadServiceSections(ObjectReader& top, Errors* errors, Config* cfg) {
 }  // namespace
 
 absl::StatusOr<Config> ParseConfig(const std::string& text, const std::string& source) {
-  json root = json::parse(text, nullptr, false);
+  // JSON lets a key repeat and the parser keeps the last one: a second "pin_dir" lower in
+  // a long file would silently win. The parse callback sees every key of every object
+  // (one set of keys per open object) and records the repeats.
+  std::vector<std::set<std::string>> open_objects;
+  std::vector<std::string> duplicates;
+  json::parser_callback_t watch = [&](int, json::parse_event_t event, json& parsed) {
+    if (event == json::parse_event_t::object_start) open_objects.emplace_back();
+    if (event == json::parse_event_t::object_end && !open_objects.empty()) open_objects.pop_back();
+    if (event == json::parse_event_t::key && !open_objects.empty() &&
+        !open_objects.back().insert(parsed.get<std::string>()).second)
+      duplicates.push_back(parsed.get<std::string>());
+    return true;
+  };
+  json root = json::parse(text, watch, false);
   if (root.is_discarded()) {
     // Re-parse with exceptions only to get the position for the message.
     try {
@@ -384,6 +410,13 @@ absl::StatusOr<Config> ParseConfig(const std::string& text, const std::string& s
       return absl::InvalidArgumentError(absl::StrCat(source, ": not valid JSON: ", e.what()));
     }
     return absl::InvalidArgumentError(absl::StrCat(source, ": not valid JSON"));
+  }
+  if (!duplicates.empty()) {
+    std::vector<std::string> quoted;
+    for (const std::string& d : duplicates) quoted.push_back(absl::StrCat("\"", Printable(d), "\""));
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ": key ", absl::StrJoin(quoted, ", "),
+        " given twice in one object (JSON keeps only the last one; say it once)"));
   }
   Config cfg;
   cfg.source = source;
@@ -397,6 +430,8 @@ absl::StatusOr<Config> ParseConfig(const std::string& text, const std::string& s
     cfg.pin_dir = r.String("pin_dir").value_or("");
     if (!cfg.pin_dir.empty() && cfg.pin_dir.rfind("/sys/fs/bpf/", 0) != 0)
       r.Error("pin_dir", absl::StrCat("expected a directory under /sys/fs/bpf/, found \"", cfg.pin_dir, "\""));
+    else if (absl::StrContains(absl::StrCat(cfg.pin_dir, "/"), "/../") || absl::StrContains(absl::StrCat(cfg.pin_dir, "/"), "/./"))
+      r.Error("pin_dir", absl::StrCat("\"", cfg.pin_dir, "\" has a . or .. component: name the directory itself"));
     if (const json* maps = r.Object("maps")) ReadMapSizes(*maps, &errors, &cfg.map_sizes);
     if (const json* ifs = r.Array("interfaces")) ReadInterfaces(*ifs, &errors, &cfg);
     ReadStaticLists(r, &errors, &cfg);

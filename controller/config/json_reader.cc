@@ -11,6 +11,15 @@ void Errors::Add(const std::string& path, const std::string& message) {
   messages_.push_back(path.empty() ? message : absl::StrCat(path, ": ", message));
 }
 
+std::optional<std::string> ControlCharacter(const std::string& s) {
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f)
+      return absl::StrCat("contains a control character (\\x", absl::Hex(c, absl::kZeroPad2),
+                          "): no config string may hold NUL, CR, LF, escape or tab");
+  }
+  return std::nullopt;
+}
+
 std::string Describe(const nlohmann::json& v) {
   switch (v.type()) {
     case nlohmann::json::value_t::null: return "null";
@@ -67,6 +76,10 @@ std::optional<std::string> ObjectReader::String(const std::string& key, bool req
     Error(key, absl::StrCat("expected a string, found ", Describe(*v)));
     return std::nullopt;
   }
+  if (std::optional<std::string> bad = ControlCharacter(v->get_ref<const std::string&>())) {
+    Error(key, *bad);
+    return std::nullopt;
+  }
   return v->get<std::string>();
 }
 
@@ -115,6 +128,10 @@ std::optional<std::vector<std::string>> ObjectReader::Strings(const std::string&
   for (size_t i = 0; i < v->size(); i++) {
     if (!(*v)[i].is_string()) {
       errors_->Add(absl::StrCat(PathOf(key), "[", i, "]"), absl::StrCat("expected a string, found ", Describe((*v)[i])));
+      return std::nullopt;
+    }
+    if (std::optional<std::string> bad = ControlCharacter((*v)[i].get_ref<const std::string&>())) {
+      errors_->Add(absl::StrCat(PathOf(key), "[", i, "]"), *bad);
       return std::nullopt;
     }
     out.push_back((*v)[i].get<std::string>());

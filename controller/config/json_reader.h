@@ -26,6 +26,10 @@ class Errors {
   std::vector<std::string> messages_;
 };
 
+// Why s has no place in a config (a NUL would cut a path or an interface name short, CR/LF
+// would split a header or a log line, escapes reach terminals); nothing when it is clean.
+std::optional<std::string> ControlCharacter(const std::string& s);
+
 // JSON type name for messages: "a string", "a number", ...
 std::string Describe(const nlohmann::json& value);
 

@@ -13,9 +13,12 @@
 #include <cerrno>
 #include <cstdlib>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "common/errno_status.h"
 #include "spdlog/spdlog.h"
 #include "xdpguard_maps.h"
@@ -59,25 +62,97 @@ absl::Status EnsureBpffs(const std::string& pin_dir) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::string> NormalizePinDir(const std::string& pin_dir) {
+  if (pin_dir.empty() || pin_dir[0] != '/')
+    return absl::InvalidArgumentError(absl::StrCat("the pin directory must be an absolute path, got '", pin_dir, "'"));
+  std::vector<std::string> parts;
+  for (absl::string_view part : absl::StrSplit(pin_dir, '/', absl::SkipEmpty())) {
+    if (part == ".") continue;
+    if (part == "..") {
+      if (!parts.empty()) parts.pop_back();
+      continue;
+    }
+    parts.emplace_back(part);
+  }
+  return absl::StrCat("/", absl::StrJoin(parts, "/"));
+}
+
+namespace {
+
+std::string Mode(const struct stat& st) { return absl::StrFormat("%04o", st.st_mode & 07777); }
+
+// Opens path one component at a time from "/", never following a symlink, and checks
+// every directory on the pin filesystem below its mount root: owned by us and not
+// group- or world-writable, so nobody else can rename the pin directory away or plant a
+// symlink in its path after the check. The mount root itself (bpffs is 1777 here) and
+// the system directories above it are only required to be directories.
+// leaf_may_be_missing: the last component need not exist yet (before mkdir).
+absl::Status WalkPinDirPath(const std::string& path, bool leaf_may_be_missing) {
+  UniqueFd dir(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!dir.valid()) return ErrnoToStatus(errno, "open /");
+  bool parent_on_bpffs = false;
+  std::string walked;
+  std::vector<std::string> parts = absl::StrSplit(path, '/', absl::SkipEmpty());
+  for (size_t i = 0; i < parts.size(); i++) {
+    const bool leaf = i + 1 == parts.size();
+    absl::StrAppend(&walked, "/", parts[i]);
+    UniqueFd next(openat(dir.get(), parts[i].c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!next.valid()) {
+      if (errno == ENOENT && leaf && leaf_may_be_missing) return absl::OkStatus();
+      if (errno == ENOTDIR || errno == ELOOP)
+        return absl::FailedPreconditionError(absl::StrCat(
+            walked, " is not a directory (a symlink or file in the pin directory's path is refused)"));
+      return ErrnoToStatus(errno, absl::StrCat("open ", walked));
+    }
+    struct stat st {};
+    struct statfs fs {};
+    if (fstat(next.get(), &st) != 0 || fstatfs(next.get(), &fs) != 0)
+      return ErrnoToStatus(errno, absl::StrCat("stat ", walked));
+    const bool on_bpffs = fs.f_type == BPF_FS_MAGIC;
+    if (on_bpffs && parent_on_bpffs && !leaf) {
+      if (st.st_uid != geteuid())
+        return absl::FailedPreconditionError(absl::StrCat(
+            walked, " (on the pin directory's path) is owned by uid ", st.st_uid,
+            ", not by this user (uid ", geteuid(), "): its owner could move the state away"));
+      if (st.st_mode & (S_IWGRP | S_IWOTH))
+        return absl::FailedPreconditionError(absl::StrCat(
+            walked, " (on the pin directory's path) is group- or world-writable (mode ", Mode(st),
+            "): others could move the state away"));
+    }
+    parent_on_bpffs = on_bpffs;
+    dir = std::move(next);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status CheckPinDir(const std::string& pin_dir) {
+  absl::StatusOr<std::string> path = NormalizePinDir(pin_dir);
+  if (!path.ok()) return path.status();
+  if (absl::Status s = WalkPinDirPath(*path, /*leaf_may_be_missing=*/false); !s.ok()) return s;
   struct stat st {};
-  if (lstat(pin_dir.c_str(), &st) != 0) return ErrnoToStatus(errno, absl::StrCat("stat ", pin_dir));
+  if (lstat(path->c_str(), &st) != 0) return ErrnoToStatus(errno, absl::StrCat("stat ", *path));
   if (!S_ISDIR(st.st_mode))
     return absl::FailedPreconditionError(
-        absl::StrCat(pin_dir, " is not a directory (a symlink or file is refused)"));
+        absl::StrCat(*path, " is not a directory (a symlink or file is refused)"));
   if (st.st_uid != geteuid())
     return absl::FailedPreconditionError(absl::StrCat(
-        pin_dir, " is owned by uid ", st.st_uid, ", not by this user (uid ", geteuid(),
+        *path, " is owned by uid ", st.st_uid, ", not by this user (uid ", geteuid(),
         "); refusing state that xdpguard did not create"));
   if (st.st_mode & (S_IWGRP | S_IWOTH))
     return absl::FailedPreconditionError(absl::StrCat(
-        pin_dir, " is group- or world-writable (mode ", absl::StrFormat("%04o", st.st_mode & 07777),
+        *path, " is group- or world-writable (mode ", Mode(st),
         "); refusing state others could have tampered with"));
   return absl::OkStatus();
 }
 
 absl::Status CreatePinDir(const std::string& pin_dir) {
   if (absl::Status s = EnsureBpffs(pin_dir); !s.ok()) return s;
+  // The path up to it is checked before anything is created in it.
+  absl::StatusOr<std::string> path = NormalizePinDir(pin_dir);
+  if (!path.ok()) return path.status();
+  if (absl::Status s = WalkPinDirPath(*path, /*leaf_may_be_missing=*/true); !s.ok()) return s;
   if (mkdir(pin_dir.c_str(), 0700) != 0 && errno != EEXIST)
     return ErrnoToStatus(errno, absl::StrCat("create pin directory ", pin_dir));
   return CheckPinDir(pin_dir);

@@ -21,8 +21,16 @@ std::string DefaultPinDir();
 // Logs a message when it mounts. Fails clearly rather than running unpinned.
 absl::Status EnsureBpffs(const std::string& pin_dir);
 
+// "/sys/fs/bpf//a/./b/../pins/" -> "/sys/fs/bpf/a/pins" (lexically: no symlink is ever
+// followed on the way, so this is the directory the walk opens). InvalidArgument if not
+// absolute.
+absl::StatusOr<std::string> NormalizePinDir(const std::string& pin_dir);
+
 // Verifies an existing pin directory: a directory, owned by the effective uid, not group-
-// or world-writable. NotFound if it does not exist.
+// or world-writable, reached from "/" without following a symlink, and every directory
+// between the bpffs mount root and it owned by the effective uid and not group- or
+// world-writable (else its owner could rename the state away). NotFound if it does not
+// exist.
 absl::Status CheckPinDir(const std::string& pin_dir);
 
 // Creates pin_dir 0700 if absent (after EnsureBpffs), then CheckPinDir.

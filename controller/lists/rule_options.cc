@@ -51,7 +51,9 @@ absl::Status ValidateComment(const std::string& comment) {
   if (comment.size() >= XG_COMMENT_MAX)
     return absl::InvalidArgumentError(absl::StrCat("longer than ", XG_COMMENT_MAX - 1, " bytes"));
   for (unsigned char c : comment) {
-    if (c < 0x20 || c == 0x7f) return absl::InvalidArgumentError("contains control characters");
+    if (c < 0x20 || c == 0x7f)
+      return absl::InvalidArgumentError(
+          absl::StrCat("contains a control character (\\x", absl::Hex(c, absl::kZeroPad2), ")"));
   }
   return absl::OkStatus();
 }

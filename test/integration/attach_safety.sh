@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Attach/detach safety: foreign programs (ip link, xdp-loader) are never replaced or
 # detached; distinct exit codes; attach is idempotent and adopts pinned state (entries and
-# counters survive); usage errors exit 2; an unprivileged CLI changes nothing; a pin
+# counters survive); usage errors exit 2; a pin directory below a foreign directory or
+# through a symlink is refused; an unprivileged CLI changes nothing; a pin
 # directory xdpguard did not create is refused; a pinned map of another layout is refused.
 source "$(dirname "$0")/lib.sh"
 make_pair
@@ -101,6 +102,21 @@ mkdir -p "$XDPGUARD_PIN_DIR" && chmod 0777 "$XDPGUARD_PIN_DIR"
 expect_rc 1 "world-writable pin dir" -- xg attach "$VETH_DST"
 echo "$out" | grep -q "world-writable" || fail "no explanation for the refused pin dir"
 chmod 0700 "$XDPGUARD_PIN_DIR"
+
+log "a pin directory whose path an unprivileged user controls, or that a symlink leads to, is refused"
+# /sys/fs/bpf/xg-owned-ID belongs to nobody: they could rename the state away later.
+owned=/sys/fs/bpf/xg-owned-$ID
+link=/sys/fs/bpf/xg-link-$ID
+EXTRA_DIRS+=("$owned" "$link")
+mkdir -p "$owned" && chown 65534:65534 "$owned" && chmod 0755 "$owned"
+expect_rc 1 "pin dir below a directory owned by another user" -- in_dst "$XDPGUARD" --pin-dir "$owned/pins" attach "$VETH_DST"
+echo "$out" | grep -q "owned by uid 65534" || fail "no explanation for the foreign ancestor: $out"
+[[ ! -e $owned/pins ]] || fail "the pin directory was created below a foreign directory"
+# A symlink planted where the pin directory's path goes, reached through a trailing slash.
+ln -s "$XDPGUARD_PIN_DIR" "$link"
+expect_rc 1 "pin dir through a symlink (trailing slash)" -- in_dst "$XDPGUARD" --pin-dir "$link/" block list
+echo "$out" | grep -q "symlink" || fail "no explanation for the symlinked pin dir: $out"
+rm -f "$link"; rmdir "$owned" 2>/dev/null || true
 
 log "a pinned map with another layout (older version) is refused, not reused"
 bpftool map create "$XDPGUARD_PIN_DIR/xg_block_v4" type lpm_trie key 8 value 48 entries 16 name xg_block_v4 flags 1

@@ -228,4 +228,36 @@ TEST_CASE("config: a metrics endpoint off loopback is accepted with a warning") 
   }
 }
 
+TEST_CASE("config: values that used to pass check and should not") {
+  struct Row {
+    const char* text;
+    const char* words;
+  };
+  const Row rows[] = {
+      {R"({"pin_dir": "/sys/fs/bpf/a", "state_dir": "/var/lib/x", "pin_dir": "/sys/fs/bpf/b"})",
+       "key \"pin_dir\" given twice in one object"},
+      {R"({"feeds": [{"name": "a", "name": "b", "format": "plain", "path": "/x"}]})",
+       "key \"name\" given twice"},
+      {R"({"interfaces": [{"name": "eth0\u0000evil"}]})", "interfaces[0].name: contains a control character (\\x00)"},
+      {R"({"state_dir": "/var/lib/x\u0000y"})", "state_dir: contains a control character"},
+      {R"({"feeds": [{"name": "a", "format": "plain", "url": "https://example.org/l.txt\r\nX-Injected: 1"}]})",
+       "feeds[0].url: contains a control character (\\x0d)"},
+      {R"({"feeds": [{"name": "a", "format": "plain", "url": "https://user:pass@example.org/l.txt"}]})",
+       "feeds[0].url: contains user:password@"},
+      {R"({"pin_dir": "/sys/fs/bpf/../../tmp/x"})", "pin_dir: \"/sys/fs/bpf/../../tmp/x\" has a . or .. component"},
+      {R"({"blocklist": [{"cidr": "192.0.2.0/24", "comment": "\u001b[2J\r\nFAKE"}]})",
+       "blocklist[0].comment: contains a control character"},
+  };
+  for (const Row& row : rows) {
+    INFO(row.text);
+    absl::StatusOr<Config> c = ParseConfig(row.text, "v.json");
+    REQUIRE_FALSE(c.ok());
+    CHECK(absl::IsInvalidArgument(c.status()));
+    CHECK_THAT(std::string(c.status().message()), Catch::Contains(row.words));
+  }
+  // The same keys in different objects are fine.
+  CHECK(ParseConfig(R"({"feeds": [{"name": "a", "format": "plain", "path": "/x"}, {"name": "b", "format": "plain", "path": "/y"}]})",
+                    "v.json").ok());
+}
+
 }  // namespace xdpguard::config

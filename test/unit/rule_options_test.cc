@@ -68,7 +68,7 @@ TEST_CASE("rule options: the CLI and the config accept and refuse alike") {
       {"no ports", {"--ports", ""}, R"(, "ports": [])", "ports: expected 1 to 8 ports, found none"},
       {"nine ports", {"--ports", "1,2,3,4,5,6,7,8,9"}, R"(, "ports": [1,2,3,4,5,6,7,8,9])", "ports: at most 8 ports per rule, found 9"},
       {"comment with control characters", {"--comment", "x\x1b[2J"}, R"(, "comment": "x\u001b[2J")",
-       "comment: contains control characters"},
+       "comment: contains a control character (\\x1b)"},
   };
   for (const Case& c : cases) {
     INFO(c.what);
