@@ -77,6 +77,11 @@ void MetricsCollector::SetConfig(const config::Config& cfg) {
   config_ = std::make_shared<const config::Config>(cfg);
 }
 
+void MetricsCollector::SetInterfaceSource(std::shared_ptr<const InterfaceWatch> watch) {
+  std::lock_guard<std::mutex> lock(mu_);
+  interfaces_ = std::move(watch);
+}
+
 void MetricsCollector::RecordReload(bool accepted) {
   std::lock_guard<std::mutex> lock(mu_);
   last_reload_ok_ = accepted;
@@ -87,9 +92,11 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
   std::shared_ptr<const config::Config> cfg;
   bool last_reload_ok;
   uint64_t reloads_ok, reloads_refused;
+  std::shared_ptr<const InterfaceWatch> interfaces;
   {
     std::lock_guard<std::mutex> lock(mu_);
     cfg = config_;
+    interfaces = interfaces_;
     last_reload_ok = last_reload_ok_;
     reloads_ok = reloads_ok_;
     reloads_refused = reloads_refused_;
@@ -102,6 +109,19 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
   Add(&reloads, {{"result", "applied"}}, static_cast<double>(reloads_ok));
   Add(&reloads, {{"result", "refused"}}, static_cast<double>(reloads_refused));
   out.push_back(reloads);
+  if (interfaces) {
+    // One series per configured interface (bounded by the config): attached 1 only while
+    // xdpguard's own program is on it; mode "none" otherwise.
+    MetricFamily attached = Family("xdpguard_interface_attached", "1 while xdpguard's program is attached to the configured interface (mode: native, generic, ...), 0 when it is missing, has a foreign program or could not be attached", MetricType::Gauge);
+    MetricFamily reattach = Family("xdpguard_reattach_total", "Times the service put its program back on an interface (detached by someone, interface re-created or appeared)", MetricType::Counter);
+    for (const auto& [name, h] : interfaces->Health()) {
+      const bool ok = h.state == InterfaceHealth::State::kProtected;
+      Add(&attached, {{"interface", name}, {"mode", ok ? h.mode : "none"}}, ok ? 1 : 0);
+      Add(&reattach, {{"interface", name}}, static_cast<double>(h.reattaches));
+    }
+    out.push_back(attached);
+    out.push_back(reattach);
+  }
   MetricFamily build = Family("xdpguard_build_info", "xdpguard version (value is always 1)", MetricType::Gauge);
   Add(&build, {{"version", XDPGUARD_VERSION}, {"abi", std::to_string(XG_ABI_VERSION)}}, 1);
   out.push_back(build);

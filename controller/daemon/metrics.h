@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "config/config.h"
 #include "daemon/guards.h"
+#include "daemon/interface_watch.h"
 #include "daemon/map_census.h"
 #include "prometheus/collectable.h"
 #include "prometheus/exposer.h"
@@ -33,6 +34,8 @@ class MetricsCollector : public prometheus::Collectable {
   void SetConfig(const config::Config& cfg);
   // A reload attempt's outcome: a refused config leaves the running one and is counted.
   void RecordReload(bool accepted);
+  // Where per-interface attachment and re-attach counts come from.
+  void SetInterfaceSource(std::shared_ptr<const InterfaceWatch> watch);
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
@@ -43,6 +46,7 @@ class MetricsCollector : public prometheus::Collectable {
   std::shared_ptr<const config::Config> config_;
   bool last_reload_ok_ = true;  // the config the service started with was accepted
   uint64_t reloads_ok_ = 0, reloads_refused_ = 0;
+  std::shared_ptr<const InterfaceWatch> interfaces_;
 };
 
 // Serves /metrics on listen ("127.0.0.1:9469"). Fails if the address is taken.

@@ -10,7 +10,11 @@
 // text on metrics.listen (127.0.0.1:9469 by default), read from the maps at scrape time.
 #include "daemon/service.h"
 
+#include <net/if.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -21,8 +25,11 @@
 #include "absl/strings/str_cat.h"
 #include "daemon/feed_runner.h"
 #include "daemon/instance_lock.h"
+#include "daemon/interface_watch.h"
 #include "session/session.h"
+#include "common/errno_status.h"
 #include "common/json_log.h"
+#include "common/unique_fd.h"
 #include "daemon/guards.h"
 #include "daemon/map_census.h"
 #include "daemon/metrics.h"
@@ -37,43 +44,43 @@ namespace {
 
 using Clock = feeds::FeedScheduler::Clock;
 
+// How often, at most, the interfaces are looked at without a link event: a detach does
+// not always send one, and the service must put its program back within 2 s.
+constexpr int64_t kInterfaceCheckMs = 1000;
+
+// Waits up to timeout_ms for a signal (read from signal_fd) or a link event (drained);
+// returns the signal number, or 0 after a link event or the timeout.
+int WaitForSignalOrLink(int signal_fd, InterfaceWatch& watch, int timeout_ms) {
+  pollfd fds[2] = {{signal_fd, POLLIN, 0}, {watch.fd(), POLLIN, 0}};
+  if (poll(fds, 2, timeout_ms) <= 0) return 0;
+  if (fds[1].revents & POLLIN) watch.Drain();
+  if (fds[0].revents & POLLIN) {
+    signalfd_siginfo info{};
+    if (read(signal_fd, &info, sizeof(info)) == static_cast<ssize_t>(sizeof(info)))
+      return static_cast<int>(info.ssi_signo);
+  }
+  return 0;
+}
+
 void ConfigureLogging(const config::Config& cfg) {
   if (cfg.log.json) spdlog::default_logger()->set_formatter(MakeJsonFormatter());
   spdlog::set_level(spdlog::level::from_str(cfg.log.level == "warn" ? "warning" : cfg.log.level));
 }
 
-// Attaches (or adopts) every configured interface. An interface that fails is logged and
-// the others proceed: one missing NIC must not leave the rest unprotected.
-bool AttachInterfaces(const std::string& pin_dir, const config::Config& cfg) {
-  if (absl::Status s = datapath::CreatePinDir(pin_dir); !s.ok()) {
-    spdlog::error("{}", std::string(s.message()));
-    return false;
-  }
-  absl::StatusOr<datapath::PinDirLock> lock = datapath::PinDirLock::Acquire(pin_dir);
-  if (!lock.ok()) {
-    spdlog::error("{}", std::string(lock.status().message()));
-    return false;
-  }
-  bool all_ok = true;
+// Attaches (or adopts) every configured interface with its settings (at start and when a
+// reload changes them). An interface that fails is logged and the others proceed: one
+// missing NIC must not leave the rest unprotected; the interface watch attaches it when
+// it appears.
+void AttachInterfaces(const std::string& pin_dir, const config::Config& cfg) {
   for (const config::InterfaceConfig& ic : cfg.interfaces) {
-    datapath::AttachOptions o;
-    o.ifname = ic.name;
-    o.mode = ic.mode;
-    o.sizes = cfg.map_sizes;
-    o.pin_dir = pin_dir;
-    o.monitor = ic.monitor;
-    o.flow_mode = ic.flow_mode;
-    o.drop_sample_shift = ic.drop_sample_shift;
-    o.pass_sample_shift = ic.pass_sample_shift;
-    absl::StatusOr<datapath::AttachResult> r = datapath::Attach(o);
-    if (!r.ok()) {
+    if (if_nametoindex(ic.name.c_str()) == 0) continue;  // the watch says "waiting" and attaches later
+    absl::StatusOr<std::string> r = AttachConfigured(pin_dir, cfg, ic);
+    if (r.ok()) {
+      spdlog::info("interface {}: {}", ic.name, *r);
+    } else {
       spdlog::error("interface {}: {}", ic.name, std::string(r.status().message()));
-      all_ok = false;
-      continue;
     }
-    spdlog::info("interface {}: {}{}{}", ic.name, r->action, r->note.empty() ? "" : "; ", r->note);
   }
-  return all_ok;
 }
 
 void DetachRemoved(const std::string& pin_dir, const config::Config& before, const config::Config& after) {
@@ -141,17 +148,34 @@ absl::Status RunService(const ServiceOptions& options) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGHUP);
   sigprocmask(SIG_BLOCK, &signals, nullptr);
+  UniqueFd signal_fd(signalfd(-1, &signals, SFD_CLOEXEC));
+  if (!signal_fd.valid()) return ErrnoToStatus(errno, "signalfd");
+  absl::StatusOr<std::shared_ptr<InterfaceWatch>> watch = InterfaceWatch::Open();
+  if (!watch.ok()) return watch.status();
 
   AttachInterfaces(pin_dir, *cfg);
-  if (absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> probe = session::OpenForRead(pin_dir); !probe.ok())
-    return probe.status();
-  SyncStatic(pin_dir, *cfg);
-  ApplyGuards(pin_dir, nullptr, *cfg);
+  // The maps exist once something was attached (now or by an earlier run). When every
+  // configured interface is still missing there are none yet: the service waits, and the
+  // first attach by the interface watch writes the lists (restore_lists below).
+  bool waiting_for_maps = false;
+  {
+    absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> probe = session::OpenForRead(pin_dir);
+    waiting_for_maps = !probe.ok() && absl::IsNotFound(probe.status()) && !cfg->interfaces.empty();
+    if (!probe.ok() && !waiting_for_maps) return probe.status();
+  }
+  if (waiting_for_maps)
+    spdlog::warn("no configured interface exists yet: the lists are written when the first one appears");
   auto guard_events = std::make_shared<GuardEventReader>();
-  if (absl::Status s = guard_events->Start(pin_dir); !s.ok()) return s;
+  if (!waiting_for_maps) {
+    SyncStatic(pin_dir, *cfg);
+    ApplyGuards(pin_dir, nullptr, *cfg);
+    if (absl::Status s = guard_events->Start(pin_dir); !s.ok()) return s;
+  }
   auto census = std::make_shared<CensusThread>(pin_dir);
   auto collector = std::make_shared<MetricsCollector>(pin_dir, guard_events, census);
   collector->SetConfig(*cfg);
+  collector->SetInterfaceSource(*watch);
+  (*watch)->Check(pin_dir, *cfg);
   std::unique_ptr<MetricsServer> metrics;
   if (cfg->metrics.enabled) {
     absl::StatusOr<std::unique_ptr<MetricsServer>> m = MetricsServer::Start(cfg->metrics.listen, collector);
@@ -160,11 +184,31 @@ absl::Status RunService(const ServiceOptions& options) {
     spdlog::info("metrics on http://{}/metrics", cfg->metrics.listen);
   }
   std::unique_ptr<Runner> runner;
-  if (!cfg->feeds.empty()) {
+  if (!cfg->feeds.empty() && !waiting_for_maps) {
     absl::StatusOr<std::unique_ptr<Runner>> r = StartRunner(pin_dir, *cfg);
     if (!r.ok()) return r.status();
     runner = std::move(*r);
   }
+  // After the watch put the program back: a detach without --keep-maps took the pinned maps
+  // with it, and the attach created empty ones. Everything the service owns is written
+  // again (static lists and feeds by the reconciler, which finds the maps' identity
+  // changed; guards; the alert reader on the new ring buffer). Cheap when nothing was lost.
+  auto restore_lists = [&] {
+    SyncStatic(pin_dir, *cfg);
+    ApplyGuards(pin_dir, nullptr, *cfg);
+    guard_events->Stop();
+    if (absl::Status s = guard_events->Start(pin_dir); !s.ok())
+      spdlog::error("guard events: {}", std::string(s.message()));
+    if (!cfg->feeds.empty()) {
+      absl::StatusOr<std::unique_ptr<Runner>> r = StartRunner(pin_dir, *cfg);
+      if (r.ok()) {
+        runner = std::move(*r);
+      } else {
+        spdlog::error("feeds: {}", std::string(r.status().message()));
+      }
+    }
+    census->Poke();
+  };
   spdlog::info("xdpguard running with {} ({} interfaces, {} static entries, {} feeds)", path,
                cfg->interfaces.size(), cfg->blocklist.size() + cfg->allowlist.size(), cfg->feeds.size());
 
@@ -177,8 +221,13 @@ absl::Status RunService(const ServiceOptions& options) {
       continue;
     }
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(wait).count() + 1;
-    timespec ts{static_cast<time_t>(ms / 1000), static_cast<long>(ms % 1000) * 1000000};
-    int sig = sigtimedwait(&signals, nullptr, &ts);
+    const int sig = WaitForSignalOrLink(signal_fd.get(), **watch,
+                                        static_cast<int>(std::min<int64_t>(ms, kInterfaceCheckMs)));
+    if (sig == 0) {
+      // A link event or a second gone by: is every interface still ours?
+      if ((*watch)->Check(pin_dir, *cfg)) restore_lists();
+      continue;
+    }
     if (sig == SIGINT || sig == SIGTERM) {
       guard_events->Stop();
       if (options.detach_on_exit) {
@@ -192,6 +241,7 @@ absl::Status RunService(const ServiceOptions& options) {
       return absl::OkStatus();
     }
     if (sig != SIGHUP) continue;
+    (*watch)->Drain();
     absl::StatusOr<config::Config> fresh = config::LoadConfig(path);
     if (!fresh.ok()) {
       spdlog::error("reload refused, the running config stays: {}", std::string(fresh.status().message()));
@@ -242,6 +292,7 @@ absl::Status RunService(const ServiceOptions& options) {
     ConfigureLogging(*cfg);
     for (const std::string& w : cfg->warnings) spdlog::warn("{}: {}", path, w);
     collector->RecordReload(true);
+    if ((*watch)->Check(pin_dir, *cfg)) restore_lists();  // the interfaces' set may have changed
     spdlog::info("reloaded {}", path);
   }
 }
