@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/numbers.h"
 #include "common/errno_status.h"
 #include "feeds/policy.h"
 
@@ -52,7 +53,8 @@ std::vector<net::Cidr> DefaultGateways() {
     std::istringstream ss(line);
     std::string iface, dest, gw;
     if (!(ss >> iface >> dest >> gw) || dest != "00000000" || gw == "00000000") continue;
-    uint32_t addr = static_cast<uint32_t>(std::stoul(gw, nullptr, 16));  // already network order
+    uint32_t addr = 0;  // already network order
+    if (!absl::SimpleHexAtoi(gw, &addr)) continue;  // never throw on an odd line
     out.push_back(Host(net::Family::kIPv4, &addr));
   }
   // /proc/net/ipv6_route: dest destlen src srclen nexthop metric refcnt use flags iface.
@@ -64,8 +66,13 @@ std::vector<net::Cidr> DefaultGateways() {
         nexthop == std::string(32, '0') || nexthop.size() != 32)
       continue;
     uint8_t bytes[16];
-    for (int b = 0; b < 16; b++) bytes[b] = static_cast<uint8_t>(std::stoul(nexthop.substr(b * 2, 2), nullptr, 16));
-    out.push_back(Host(net::Family::kIPv6, bytes));
+    bool hex = true;
+    for (int b = 0; b < 16 && hex; b++) {
+      uint32_t v = 0;
+      hex = absl::SimpleHexAtoi(nexthop.substr(b * 2, 2), &v);
+      bytes[b] = static_cast<uint8_t>(v);
+    }
+    if (hex) out.push_back(Host(net::Family::kIPv6, bytes));
   }
   return out;
 }
