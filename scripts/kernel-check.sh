@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Runs xdpguard on Debian 12's stock kernel (6.1) under qemu, where libxdp's multiprog
+# dispatcher works (this machine's newer kernel refuses it): boots the kernel package from
+# the Debian mirror with a busybox initramfs that carries this build's xdpguard, iproute2,
+# their shared libraries, libxdp's dispatcher object and veth.ko, and runs one check inside:
+#   jumbo  a veth pair at MTU 9000; `xdpguard attach --mode native` must attach natively
+#          through the dispatcher with the frags program (before the fix, libxdp built its
+#          dispatcher without frags support and native mode failed with ERANGE).
+# Nothing touches the host's boot setup: the kernel package is unpacked into a work
+# directory. qemu uses TCG (KVM cannot boot a guest here), so a run takes a minute or two.
+# Needs root (apt-get install/download). Usage: sudo scripts/kernel-check.sh [BUILD_DIR]
+# Exit 0 when the check passes inside the guest, 1 otherwise; the guest's console is printed.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$(readlink -f "${1:-$root/build}")
+[[ -x $build/xdpguard ]] || { echo "kernel-check: no xdpguard in $build (build first)" >&2; exit 1; }
+[[ $(id -u) -eq 0 ]] || { echo "kernel-check: needs root" >&2; exit 1; }
+export DEBIAN_FRONTEND=noninteractive
+command -v qemu-system-x86_64 >/dev/null && command -v busybox >/dev/null ||
+  apt-get install -y -qq --no-install-recommends qemu-system-x86 busybox-static >/dev/null
+
+work=$(mktemp -d /tmp/xdpguard-kernel-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+[[ -n $pkg ]] || { echo "kernel-check: cannot tell Debian's stock kernel package" >&2; exit 1; }
+apt-get download -qq "$pkg" 2>/dev/null
+dpkg-deb -x ./*.deb kernel
+kver=$(ls kernel/lib/modules)
+echo "kernel-check: $pkg ($kver)"
+
+# The initramfs: busybox for the shell, the tools with every library they load.
+rd=initramfs
+mkdir -p "$rd"/{bin,sbin,proc,sys,dev,tmp,lib64,usr/lib/x86_64-linux-gnu/bpf}
+cp "$(command -v busybox)" "$rd/bin/busybox"
+for applet in sh mount mkdir cat echo sleep insmod poweroff grep; do ln -s busybox "$rd/bin/$applet"; done
+cp "$build/xdpguard" "$rd/bin/xdpguard"
+cp /usr/sbin/ip "$rd/sbin/ip"  # iproute2's, not busybox's applet (veth, mtu)
+for bin in "$build/xdpguard" /usr/sbin/ip; do
+  ldd "$bin" | awk '/=>/ {print $3} /ld-linux/ {print $1}' | while read -r lib; do
+    [[ -f $lib ]] || continue
+    mkdir -p "$rd$(dirname "$lib")"
+    cp -nL "$lib" "$rd$lib"
+  done
+done
+cp /usr/lib/x86_64-linux-gnu/bpf/xdp-dispatcher.o "$rd/usr/lib/x86_64-linux-gnu/bpf/"
+cp "kernel/lib/modules/$kver/kernel/drivers/net/veth.ko" "$rd/veth.ko"
+cat > "$rd/init" <<'INIT'
+#!/bin/sh
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t bpf bpf /sys/fs/bpf
+mount -t devtmpfs dev /dev 2>/dev/null
+insmod /veth.ko
+/sbin/ip link add xga mtu 9000 type veth peer name xgb mtu 9000
+/sbin/ip link set xga up
+/sbin/ip link set xgb up
+echo "== attach --mode native on MTU 9000"
+if xdpguard --pin-dir /sys/fs/bpf/xg attach xga --mode native; then
+  xdpguard --pin-dir /sys/fs/bpf/xg status --json > /tmp/status
+  cat /tmp/status
+  if grep -q '"mode": "native"' /tmp/status && grep -q '"frags": true' /tmp/status &&
+     grep -q '"libxdp_dispatcher": true' /tmp/status; then
+    echo "KERNEL-CHECK jumbo: PASS (native, frags program, libxdp dispatcher)"
+  else
+    echo "KERNEL-CHECK jumbo: FAIL (attached, but not native frags behind the dispatcher)"
+  fi
+else
+  echo "KERNEL-CHECK jumbo: FAIL (native attach refused)"
+fi
+poweroff -f
+INIT
+chmod +x "$rd/init"
+(cd "$rd" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1) > initramfs.gz
+
+timeout 600 qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 2048 -nographic -no-reboot \
+  -kernel "kernel/boot/vmlinuz-$kver" -initrd initramfs.gz \
+  -append "console=ttyS0 quiet panic=-1 rdinit=/init" > console.log 2>&1 || true
+grep -v "^\s*$" console.log | tail -40
+grep -q "KERNEL-CHECK jumbo: PASS" console.log
