@@ -354,3 +354,17 @@ TEST_CASE("entries: the fast IPv4 path accepts and refuses exactly what ParseCid
 }
 
 }  // namespace xdpguard::feeds
+
+TEST_CASE("hostile numbers in JSON feed bodies are refused or ignored, never thrown") {
+  using xdpguard::feeds::Format;
+  const std::vector<std::pair<Format, std::string>> bodies = {
+      {Format::kAwsIpRanges, R"({"syncToken": 1e400, "prefixes": [{"ip_prefix": "192.0.2.0/24", "region": "x", "service": "EC2", "n": -1e400}]})"},
+      {Format::kCrawlerRanges, R"({"creationTime": 1e400, "prefixes": [{"ipv4Prefix": "192.0.2.0/24"}]})"},
+      {Format::kAbuseIpdb, R"({"meta": {"generatedAt": 1e400}, "data": [{"ipAddress": "192.0.2.7", "abuseConfidenceScore": 1e400}]})"},
+      {Format::kSpamhausDrop, "{\"cidr\": \"192.0.2.0/24\", \"sblid\": 1e400}\n{\"type\": \"metadata\", \"records\": 1e400}\n"},
+  };
+  for (const auto& [format, body] : bodies) {
+    INFO(body);
+    REQUIRE_NOTHROW(xdpguard::feeds::ParseFeedBody(format, body, {}, 1 << 20));
+  }
+}
