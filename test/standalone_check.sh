@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # The repository carries what it reads: fails when a tracked file points at a folder
-# beside the checkout (e.g. ../shared, where the project's reference material once lay).
+# beside the checkout (where the project's reference material once lay).
 # A user clones this repository alone; a build, test, benchmark or lab that reads from
 # outside it works only on the machine it was written on. .ci/run also runs the suite from
 # a clone with nothing beside it; this check names the offending line in under a second.
