@@ -18,8 +18,13 @@ namespace xdpguard::daemon {
 
 using State = InterfaceHealth::State;
 
-absl::StatusOr<std::string> AttachConfigured(const std::string& pin_dir, const config::Config& cfg,
-                                             const config::InterfaceConfig& ic) {
+std::string AttachSummary(const datapath::AttachResult& r) {
+  return absl::StrCat(r.action, r.note.empty() ? "" : "; ", r.note);
+}
+
+absl::StatusOr<datapath::AttachResult> AttachConfigured(const std::string& pin_dir,
+                                                        const config::Config& cfg,
+                                                        const config::InterfaceConfig& ic) {
   // The pin directory may be gone: a detach of the last interface removes it.
   if (absl::Status s = datapath::CreatePinDir(pin_dir); !s.ok()) return s;
   absl::StatusOr<datapath::PinDirLock> lock = datapath::PinDirLock::Acquire(pin_dir);
@@ -33,9 +38,7 @@ absl::StatusOr<std::string> AttachConfigured(const std::string& pin_dir, const c
   o.flow_mode = ic.flow_mode;
   o.drop_sample_shift = ic.drop_sample_shift;
   o.pass_sample_shift = ic.pass_sample_shift;
-  absl::StatusOr<datapath::AttachResult> r = datapath::Attach(o);
-  if (!r.ok()) return r.status();
-  return absl::StrCat(r->action, r->note.empty() ? "" : "; ", r->note);
+  return datapath::Attach(o);
 }
 
 absl::StatusOr<std::shared_ptr<InterfaceWatch>> InterfaceWatch::Open() {
@@ -49,12 +52,11 @@ absl::StatusOr<std::shared_ptr<InterfaceWatch>> InterfaceWatch::Open() {
   return std::shared_ptr<InterfaceWatch>(new InterfaceWatch(std::move(sock)));
 }
 
-bool InterfaceWatch::Drain() {
-  bool any = false;
+void InterfaceWatch::Drain() {
   char buf[8192];
   // The content does not matter: any link event means "look again" (Check is cheap).
-  while (recv(sock_.get(), buf, sizeof(buf), 0) > 0) any = true;
-  return any;
+  while (recv(sock_.get(), buf, sizeof(buf), 0) > 0) {
+  }
 }
 
 bool InterfaceWatch::Check(const std::string& pin_dir, const config::Config& cfg) {
@@ -90,19 +92,18 @@ bool InterfaceWatch::Check(const std::string& pin_dir, const config::Config& cfg
                       "it, so this interface is NOT protected (detach it to let xdpguard back)",
                       ic.name);
     } else {
-      absl::StatusOr<std::string> done = AttachConfigured(pin_dir, cfg, ic);
+      absl::StatusOr<datapath::AttachResult> done = AttachConfigured(pin_dir, cfg, ic);
       if (done.ok()) {
         attached_any = true;
-        absl::StatusOr<datapath::InterfaceXdpState> now = datapath::QueryInterface(ic.name, pin_dir);
-        h.mode = now.ok() ? now->mode : "";
+        h.mode = done->state.mode;  // as queried right after the attach
         if (before != State::kUnknown) {
           h.reattaches++;
           spdlog::warn("interface {}: xdpguard's program was gone ({}): re-attached ({})", ic.name,
                        before == State::kProtected ? "detached, or the interface was re-created"
                                                    : "the interface appeared",
-                       *done);
+                       AttachSummary(*done));
         } else {
-          spdlog::info("interface {}: {}", ic.name, *done);
+          spdlog::info("interface {}: {}", ic.name, AttachSummary(*done));
         }
         h.state = State::kProtected;
       } else {

@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "common/unique_fd.h"
 #include "config/config.h"
+#include "datapath/attach.h"
 
 namespace xdpguard::daemon {
 
@@ -34,8 +35,8 @@ class InterfaceWatch {
   // Subscribes to rtnetlink link events (fd() becomes readable on one).
   static absl::StatusOr<std::shared_ptr<InterfaceWatch>> Open();
   int fd() const { return sock_.get(); }
-  // Reads every pending event; true if there was one.
-  bool Drain();
+  // Reads (and discards) every pending event.
+  void Drain();
 
   // Looks at every interface of cfg and puts xdpguard's program back where it is gone.
   // Interfaces no longer in cfg are forgotten. Returns true when it attached anything: the
@@ -53,8 +54,11 @@ class InterfaceWatch {
 };
 
 // Attaches (or adopts) one configured interface with its settings, under the pin lock.
-absl::StatusOr<std::string> AttachConfigured(const std::string& pin_dir, const config::Config& cfg,
-                                             const config::InterfaceConfig& ic);
+absl::StatusOr<datapath::AttachResult> AttachConfigured(const std::string& pin_dir,
+                                                        const config::Config& cfg,
+                                                        const config::InterfaceConfig& ic);
+// "attached; native mode failed (...), using generic": what an attach did, for the log.
+std::string AttachSummary(const datapath::AttachResult& r);
 
 }  // namespace xdpguard::daemon
 

@@ -74,9 +74,9 @@ void ConfigureLogging(const config::Config& cfg) {
 void AttachInterfaces(const std::string& pin_dir, const config::Config& cfg) {
   for (const config::InterfaceConfig& ic : cfg.interfaces) {
     if (if_nametoindex(ic.name.c_str()) == 0) continue;  // the watch says "waiting" and attaches later
-    absl::StatusOr<std::string> r = AttachConfigured(pin_dir, cfg, ic);
+    absl::StatusOr<datapath::AttachResult> r = AttachConfigured(pin_dir, cfg, ic);
     if (r.ok()) {
-      spdlog::info("interface {}: {}", ic.name, *r);
+      spdlog::info("interface {}: {}", ic.name, AttachSummary(*r));
     } else {
       spdlog::error("interface {}: {}", ic.name, std::string(r.status().message()));
     }
@@ -175,7 +175,6 @@ absl::Status RunService(const ServiceOptions& options) {
   auto collector = std::make_shared<MetricsCollector>(pin_dir, guard_events, census);
   collector->SetConfig(*cfg);
   collector->SetInterfaceSource(*watch);
-  (*watch)->Check(pin_dir, *cfg);
   std::unique_ptr<MetricsServer> metrics;
   if (cfg->metrics.enabled) {
     absl::StatusOr<std::unique_ptr<MetricsServer>> m = MetricsServer::Start(cfg->metrics.listen, collector);
@@ -209,6 +208,9 @@ absl::Status RunService(const ServiceOptions& options) {
     }
     census->Poke();
   };
+  // An interface may have appeared since AttachInterfaces (the service was waiting for its
+  // maps): whatever this first look attaches gets the lists too.
+  if ((*watch)->Check(pin_dir, *cfg)) restore_lists();
   spdlog::info("xdpguard running with {} ({} interfaces, {} static entries, {} feeds)", path,
                cfg->interfaces.size(), cfg->blocklist.size() + cfg->allowlist.size(), cfg->feeds.size());
 

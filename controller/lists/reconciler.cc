@@ -47,7 +47,7 @@ absl::Status VerifyUnchanged(const datapath::PrefixTable<V>& table, const Owner<
     const Entry<V>& e = plan->desired[i];
     absl::StatusOr<std::optional<V>> cur = table.Get(e.cidr);
     if (!cur.ok()) return cur.status();
-    if (*cur && owner.owns(**cur) && ValueVersion(**cur) == ValueVersion(e.value)) {
+    if (*cur && owner.owns(**cur) && ValueVersion(**cur) == plan->versions[i]) {
       still.push_back(i);
     } else {
       plan->writes.push_back(e);
@@ -67,9 +67,10 @@ AppliedSet AppliedAfter(const ReconcilePlan<V>& plan, std::vector<net::Cidr> yie
   AppliedSet set;
   set.maps_identity = std::move(identity);
   set.entries.reserve(plan.desired.size());
-  for (const Entry<V>& e : plan.desired) {
+  for (size_t i = 0; i < plan.desired.size(); i++) {
+    const Entry<V>& e = plan.desired[i];
     if (!std::binary_search(yielded.begin(), yielded.end(), e.cidr))
-      set.entries.push_back({e.cidr, e.value.origin, ValueVersion(e.value)});
+      set.entries.push_back({e.cidr, e.value.origin, plan.versions[i]});
   }
   return set;
 }
@@ -126,6 +127,8 @@ ReconcilePlan<V> PlanReconcile(const AppliedSet& before, std::vector<Entry<V>> d
   std::sort(desired.begin(), desired.end(), [](const Entry<V>& a, const Entry<V>& b) { return a.cidr < b.cidr; });
   ReconcilePlan<V> plan;
   plan.desired = std::move(desired);
+  plan.versions.reserve(plan.desired.size());
+  for (const Entry<V>& e : plan.desired) plan.versions.push_back(ValueVersion(e.value));
   const std::vector<AppliedEntry>& old = before.entries;
   const std::vector<Entry<V>>& want = plan.desired;
   // Both sorted by prefix: one merge pass.
@@ -137,7 +140,7 @@ ReconcilePlan<V> PlanReconcile(const AppliedSet& before, std::vector<Entry<V>> d
       plan.writes.push_back(want[j++]);
       plan.added++;
     } else {
-      if (old[i].version != ValueVersion(want[j].value)) {
+      if (old[i].version != plan.versions[j]) {
         plan.writes.push_back(want[j]);
         plan.changed++;
       } else {

@@ -46,6 +46,7 @@ uint64_t ValueVersion(const xg_allow& allow);
 template <typename V>
 struct ReconcilePlan {
   std::vector<typename datapath::PrefixTable<V>::Entry> desired;  // sorted, prefixlen stamped
+  std::vector<uint64_t> versions;  // ValueVersion of each desired entry (hashed once)
   std::vector<size_t> unchanged;  // indexes into desired: applied before exactly as wanted
   std::vector<typename datapath::PrefixTable<V>::Entry> writes;  // adds and changes
   std::vector<net::Cidr> deletes;  // applied before, not desired now
