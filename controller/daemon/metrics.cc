@@ -12,6 +12,7 @@
 #include "prometheus/metric_type.h"
 #include "xdpguard_guard.h"
 #include "lists/manual_rules.h"
+#include "lists/origin_names.h"
 #include "spdlog/spdlog.h"
 
 namespace xdpguard::daemon {
@@ -37,17 +38,16 @@ void Add(MetricFamily* f, std::vector<ClientMetric::Label> labels, double value)
 }
 
 // Entries per origin and family, map fill ratios, and when they were counted.
-void AddCensus(const std::shared_ptr<const Census>& census,
-               const std::map<uint16_t, std::string>& names, std::vector<MetricFamily>* out) {
+void AddCensus(const std::shared_ptr<const Census>& census, const lists::OriginNames& names,
+               std::vector<MetricFamily>* out) {
   if (!census) return;  // the first census has not finished yet
   MetricFamily block = Family("xdpguard_blocklist_entries", "Blocklist entries by origin (manual, config or feed name) and family, at the last census", MetricType::Gauge);
   MetricFamily allow = Family("xdpguard_allowlist_entries", "Allowlist entries by origin and family, at the last census", MetricType::Gauge);
   for (uint32_t o = 0; o < XG_MAX_ORIGINS; o++) {
-    auto it = names.find(static_cast<uint16_t>(o));
-    const bool named = it != names.end();
+    const bool named = names.IsNamed(static_cast<uint16_t>(o));
+    const std::string origin = names.Name(static_cast<uint16_t>(o));
     for (int fam = 0; fam < 2; fam++) {
       // Every named origin appears (zero included); unnamed ids only when they hold entries.
-      const std::string origin = named ? it->second : lists::OriginName(static_cast<uint16_t>(o));
       if (named || census->block[o][fam]) Add(&block, {{"family", datapath::FamilyName(fam)}, {"origin", origin}}, static_cast<double>(census->block[o][fam]));
       if (named || census->allow[o][fam]) Add(&allow, {{"family", datapath::FamilyName(fam)}, {"origin", origin}}, static_cast<double>(census->allow[o][fam]));
     }
@@ -154,16 +154,14 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
     out.push_back(limited);
 
     // Per origin: manual, config, and one series per feed (bounded by the config).
-    std::map<uint16_t, std::string> names = {{lists::kOriginManual, "manual"}, {lists::kOriginConfig, "config"}};
+    lists::OriginNames names;
     if (cfg) {
       auto origins = feeds::FeedStateStore(cfg->state_dir).LoadOrigins();
-      if (origins.ok()) {
-        for (const auto& [name, id] : *origins) names[id] = name;
-      }
+      if (origins.ok()) names = lists::OriginNames(*origins);
     }
     AddCensus(census_ ? census_->Latest() : nullptr, names, &out);
     MetricFamily matches = Family("xdpguard_rule_matches_total", "Packets that matched a blocklist rule, by origin (manual, config or feed name)", MetricType::Counter);
-    for (const auto& [id, name] : names) Add(&matches, {{"origin", name}}, static_cast<double>(c->origins[id].packets));
+    for (uint16_t id : names.NamedIds()) Add(&matches, {{"origin", names.Name(id)}}, static_cast<double>(c->origins[id].packets));
     out.push_back(matches);
 
     MetricFamily guard = Family("xdpguard_guard_frames_total", "Gateway guard: ARP/ND frames by what the guard found", MetricType::Counter);

@@ -15,4 +15,17 @@ std::string OriginNames::Name(uint16_t origin) const {
   return OriginName(origin);
 }
 
+std::vector<uint16_t> OriginNames::NamedIds() const {
+  std::vector<uint16_t> ids = {kOriginManual};
+  for (const auto& [id, name] : feeds_) {
+    if (!IsOperatorOrigin(id)) ids.push_back(id);
+  }
+  ids.push_back(kOriginConfig);  // the highest id: the list stays sorted
+  return ids;
+}
+
+bool OriginNames::IsNamed(uint16_t origin) const {
+  return IsOperatorOrigin(origin) || feeds_.count(origin) != 0;
+}
+
 }  // namespace xdpguard::lists

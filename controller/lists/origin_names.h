@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace xdpguard::lists {
 
@@ -20,6 +21,10 @@ class OriginNames {
   // "manual", "config", the feed's name, or the id form ("feed:N") for a feed id no
   // config names (a feed removed since, or the config could not be read).
   std::string Name(uint16_t origin) const;
+  // The origins that have a name: manual, config and every feed known, in id order (the
+  // series a metrics scrape always exports, zero included).
+  std::vector<uint16_t> NamedIds() const;
+  bool IsNamed(uint16_t origin) const;
 
  private:
   std::map<uint16_t, std::string> feeds_;

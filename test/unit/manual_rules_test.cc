@@ -82,3 +82,11 @@ TEST_CASE("origin names: feeds by name, operator origins fixed, unknown ids by i
   CHECK(names.Name(lists::kOriginConfig) == "config");
   CHECK(lists::OriginNames().Name(1) == "feed:1");
 }
+
+TEST_CASE("origin names: the named ids are manual, every known feed and config, in order") {
+  lists::OriginNames names({{"spamhaus", 1}, {"abuse", 7}});
+  CHECK(names.NamedIds() == std::vector<uint16_t>{lists::kOriginManual, 1, 7, lists::kOriginConfig});
+  CHECK(names.IsNamed(7));
+  CHECK_FALSE(names.IsNamed(3));
+  CHECK(lists::OriginNames().NamedIds() == std::vector<uint16_t>{lists::kOriginManual, lists::kOriginConfig});
+}
