@@ -19,11 +19,9 @@ cat > "$WORK/config.json" <<JSON
  "metrics": {"listen": "$METRICS"},
  "feeds": [{"name": "spamhaus", "format": "plain", "path": "$SAMPLES/firehol/spamhaus_drop.netset"}]}
 JSON
-nsenter --net="/run/netns/$NS_DST" "$XDPGUARD" run --config "$WORK/config.json" 2> "$WORK/daemon.log" &
-daemon=$!
-BG_PIDS+=("$daemon")
-for _ in $(seq 100); do grep -q "metrics on" "$WORK/daemon.log" && break; sleep 0.1; done
-grep -q "metrics on" "$WORK/daemon.log" || fail "daemon did not start: $(cat "$WORK/daemon.log")"
+start_service "$WORK/config.json" "$WORK/daemon.log"
+daemon=$DAEMON
+grep -q "metrics on" "$WORK/daemon.log" || fail "no metrics endpoint: $(cat "$WORK/daemon.log")"
 for _ in $(seq 100); do grep -q "entries applied" "$WORK/daemon.log" && break; sleep 0.1; done
 
 in_src ping -c 20 -i 0.05 -W 1 -I 10.200.0.1 10.200.0.10 >/dev/null 2>&1 && fail "the blocked source got through"

@@ -20,13 +20,7 @@ cat > "$WORK/config.json" <<JSON
  "metrics": {"listen": "$METRICS"},
  "log": {"format": "text"}}
 JSON
-start_daemon() {
-  nsenter --net="/run/netns/$NS_DST" "$XDPGUARD" run --config "$WORK/config.json" 2>> "$WORK/daemon.log" &
-  DAEMON=$!
-  BG_PIDS+=("$DAEMON")
-  for _ in $(seq 100); do grep -q "xdpguard running" "$WORK/daemon.log" && return 0; sleep 0.1; done
-  fail "daemon did not start: $(cat "$WORK/daemon.log")"
-}
+start_daemon() { start_service "$WORK/config.json" "$WORK/daemon.log"; }
 scrape() { in_dst python3 -c "import urllib.request; print(urllib.request.urlopen('http://$METRICS/metrics', timeout=5).read().decode(), end='')"; }
 ours_on() { xg status --json | python3 -c "
 import json, sys
@@ -107,10 +101,7 @@ cat > "$WORK/late.json" <<JSON
  "interfaces": [{"name": "$LATE", "mode": "generic"}],
  "blocklist": ["10.201.0.1/32"], "metrics": {"enabled": false}, "log": {"format": "text"}}
 JSON
-nsenter --net="/run/netns/$NS_DST" "$XDPGUARD" run --config "$WORK/late.json" 2> "$WORK/late.log" &
-DAEMON=$!
-BG_PIDS+=("$DAEMON")
-for _ in $(seq 100); do grep -q "xdpguard running" "$WORK/late.log" && break; sleep 0.1; done
+start_service "$WORK/late.json" "$WORK/late.log"
 grep -q "no configured interface exists yet" "$WORK/late.log" || fail "the wait was not logged: $(cat "$WORK/late.log")"
 kill -0 "$DAEMON" 2>/dev/null || fail "the service exited without an interface: $(cat "$WORK/late.log")"
 ip link add "${LATE}p" netns "$NS_SRC" type veth peer name "$LATE" netns "$NS_DST"

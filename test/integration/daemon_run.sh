@@ -31,16 +31,7 @@ write_config() {  # variant (0 or 1): both block 10.200.0.1, the rest differs
 JSON
   mv "$WORK/config.json.tmp" "$WORK/config.json"
 }
-start_daemon() {
-  nsenter --net="/run/netns/$NS_DST" "$XDPGUARD" run --config "$WORK/config.json" 2>> "$WORK/daemon.log" &
-  DAEMON=$!
-  BG_PIDS+=("$DAEMON")
-  for _ in $(seq 100); do
-    grep -q "xdpguard running" "$WORK/daemon.log" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  fail "daemon did not start: $(cat "$WORK/daemon.log")"
-}
+start_daemon() { start_service "$WORK/config.json" "$WORK/daemon.log"; }
 
 write_config 0
 xg check --config "$WORK/config.json" >/dev/null

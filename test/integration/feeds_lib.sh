@@ -33,3 +33,14 @@ for e in sorted(json.load(sys.stdin), key=lambda e: e["cidr"]):
 # has_entry REGEX: through a file, since grep -q on a pipe could cut the writer off (EPIPE
 # under pipefail).
 has_entry() { entries > "$WORK/entries"; grep -q "$1" "$WORK/entries"; }
+
+# start_service CONFIG LOG: `xdpguard run --config CONFIG` in the destination namespace,
+# its stderr appended to LOG; sets DAEMON (its own PID, also in BG_PIDS: nsenter execs) and
+# waits until LOG says it runs.
+start_service() {
+  nsenter --net="/run/netns/$NS_DST" "$XDPGUARD" run --config "$1" 2>> "$2" &
+  DAEMON=$!
+  BG_PIDS+=("$DAEMON")
+  for _ in $(seq 100); do grep -q "xdpguard running" "$2" 2>/dev/null && return 0; sleep 0.1; done
+  fail "the service did not start: $(cat "$2")"
+}
