@@ -11,9 +11,11 @@
 #include "xdpguard_guard.h"
 #include "xdpguard_maps.h"
 
-/* LPM tries must be created with BPF_F_NO_PREALLOC (kernel requirement). */
+/* The allowlist and blocklist: one exact-match hash per list and family, keyed by
+ * (prefix length, masked address), probed per length present (prefix_match.h). Not
+ * preallocated, so a small list costs its entries plus the bucket array. */
 struct {
-  __uint(type, BPF_MAP_TYPE_LPM_TRIE);
+  __uint(type, BPF_MAP_TYPE_HASH);
   __uint(map_flags, BPF_F_NO_PREALLOC);
   __uint(max_entries, XG_DEFAULT_BLOCK_V4_ENTRIES);
   __type(key, struct xg_lpm_v4_key);
@@ -21,7 +23,7 @@ struct {
 } xg_block_v4 SEC(".maps");
 
 struct {
-  __uint(type, BPF_MAP_TYPE_LPM_TRIE);
+  __uint(type, BPF_MAP_TYPE_HASH);
   __uint(map_flags, BPF_F_NO_PREALLOC);
   __uint(max_entries, XG_DEFAULT_BLOCK_V6_ENTRIES);
   __type(key, struct xg_lpm_v6_key);
@@ -29,7 +31,7 @@ struct {
 } xg_block_v6 SEC(".maps");
 
 struct {
-  __uint(type, BPF_MAP_TYPE_LPM_TRIE);
+  __uint(type, BPF_MAP_TYPE_HASH);
   __uint(map_flags, BPF_F_NO_PREALLOC);
   __uint(max_entries, XG_DEFAULT_ALLOW_ENTRIES);
   __type(key, struct xg_lpm_v4_key);
@@ -37,12 +39,30 @@ struct {
 } xg_allow_v4 SEC(".maps");
 
 struct {
-  __uint(type, BPF_MAP_TYPE_LPM_TRIE);
+  __uint(type, BPF_MAP_TYPE_HASH);
   __uint(map_flags, BPF_F_NO_PREALLOC);
   __uint(max_entries, XG_DEFAULT_ALLOW_ENTRIES);
   __type(key, struct xg_lpm_v6_key);
   __type(value, struct xg_allow);
 } xg_allow_v6 SEC(".maps");
+
+/* Prefix lengths present per region (struct xg_lens_v4/v6), written in place by the
+ * controller through mmap. */
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(map_flags, BPF_F_MMAPABLE);
+  __uint(max_entries, XG_LENS_V4_REGIONS);
+  __type(key, __u32);
+  __type(value, struct xg_lens_v4);
+} xg_lens_v4 SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(map_flags, BPF_F_MMAPABLE);
+  __uint(max_entries, XG_LENS_V6_REGIONS);
+  __type(key, __u32);
+  __type(value, struct xg_lens_v6);
+} xg_lens_v6 SEC(".maps");
 
 /* List generation: a fresh random value stored by the controller after every allowlist or
  * blocklist write; verdict cache slots from another generation are ignored. */

@@ -116,21 +116,21 @@ static __always_inline void decide(struct verdict *v, const struct if_cfg *cfg,
     verdict_rule(slot, &cached);
     rule = &cached;
   } else {
-    int allowed, cacheable = 0;
-    if (v->family == XG_FAM_IPV4)
-      allowed = match_allow_v4(ip->saddr[0]);
-    else
-      allowed = match_allow_v6(ip->saddr);
-    if (allowed) {
+    struct xg_match_query q;
+    struct xg_match_result res;
+    match_query(&q, ip);
+    if (xg_allowed(&q, &res, v->family)) {
       if (slot) verdict_fill(slot, gen, v->family, ip->saddr, XG_VERDICT_ALLOW, 0);
       v->cls = XG_CLASS_ALLOW;
       return;
     }
-    if (v->family == XG_FAM_IPV4)
-      rule = match_block_v4(ip, &v->reason, &cacheable);
-    else
-      rule = match_block_v6(ip, &v->reason, &cacheable);
-    if (slot && cacheable)
+    rule = 0;
+    if (xg_blocked(&q, &res, v->family)) {
+      __builtin_memcpy(&cached, &res.rule, sizeof(cached));
+      rule = &cached;
+    }
+    v->reason = res.reason ? res.reason : v->reason;
+    if (slot && res.cacheable)
       verdict_fill(slot, gen, v->family, ip->saddr, rule ? XG_VERDICT_RULE : XG_VERDICT_NONE, rule);
   }
   if (!rule) return;

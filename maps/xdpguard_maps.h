@@ -32,7 +32,7 @@
 
 /* Bumped whenever a struct below changes size or meaning; stored in the info map so an
  * older controller never misreads newer pinned maps (and vice versa). */
-#define XG_ABI_VERSION 6
+#define XG_ABI_VERSION 7
 
 /* Map names (<= 15 chars: the kernel truncates longer names). The controller opens pins
  * under XG_PIN_DIR by these names. */
@@ -54,6 +54,8 @@
 #define XG_MAP_FLOWS "xg_flows"
 #define XG_MAP_LIST_GEN "xg_list_gen"
 #define XG_MAP_VERDICTS "xg_verdicts"
+#define XG_MAP_LENS_V4 "xg_lens_v4"
+#define XG_MAP_LENS_V6 "xg_lens_v6"
 
 /* Default and maximum map sizes. Sizes are chosen at first attach and then fixed by the
  * pinned maps. */
@@ -80,7 +82,9 @@
 #define XG_COMMENT_MAX 64 /* bytes of an operator comment, NUL included */
 #define XG_DEFAULT_COMMENT_ENTRIES 65536
 
-/* LPM trie keys. prefixlen is host order (the kernel requires it), addr network order. */
+/* Prefix keys of the allowlist and blocklist: exact-match hash keys, one entry per prefix.
+ * prefixlen is host order, addr network order with the host bits beyond prefixlen zero
+ * (the datapath probes with the packet's source masked to each length it tries). */
 struct xg_lpm_v4_key {
   __u32 prefixlen;
   __be32 addr;
@@ -257,6 +261,46 @@ struct xg_verdict_slot {
   __u16 origin;
 };
 
+/* Which prefix lengths are present, per region of the address space, so a lookup probes
+ * only the lengths that can match, longest first (one exact hash probe per length; a list
+ * of single addresses costs one probe). Bit L of a mask = some entry of length L covers
+ * part of the region. IPv4 regions are the /16s (xg_lens_v4, indexed by the top 16 bits);
+ * IPv6 regions are the /32s hashed into XG_LENS_V6_REGIONS slots (xg_lens_v6). A prefix
+ * shorter than its family's region marks every region it covers (all of them when it
+ * covers more than XG_LENS_WIDE_LIMIT). Bits are set by the controller before the entry is
+ * written and may outlive it: a stale bit costs a wasted probe, never a wrong verdict.
+ * Both arrays are BPF_F_MMAPABLE: the controller sets bits with atomic ORs in place. */
+#define XG_LENS_V4_REGION_BITS 16
+#define XG_LENS_V4_REGIONS (1u << XG_LENS_V4_REGION_BITS)
+#define XG_LENS_V6_REGION_BITS 14
+#define XG_LENS_V6_REGIONS (1u << XG_LENS_V6_REGION_BITS)
+#define XG_LENS_WIDE_LIMIT (1u << 16)
+#define XG_LENS_V6_WORDS 3 /* lengths 0..128 */
+struct xg_lens_v4 {
+  __u64 block;
+  __u64 allow;
+};
+struct xg_lens_v6 {
+  __u64 block[XG_LENS_V6_WORDS];
+  __u64 allow[XG_LENS_V6_WORDS];
+};
+
+XG_SHARED_FN __u32 xg_host32(__be32 x) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  return __builtin_bswap32(x);
+#else
+  return x;
+#endif
+}
+
+/* Region of an IPv4 address (network order): its /16. */
+XG_SHARED_FN __u32 xg_lens_region_v4(__be32 addr) { return xg_host32(addr) >> 16; }
+
+/* Region of an IPv6 address given its first word (network order): its /32, hashed. */
+XG_SHARED_FN __u32 xg_lens_region_v6(__be32 addr0) {
+  return (xg_host32(addr0) * 2654435761u) >> (32 - XG_LENS_V6_REGION_BITS);
+}
+
 /* Operator comment for a manual entry, keyed like the rule counters. Never read by the
  * datapath; kept in a pinned map so it lives and dies with the entry it describes. */
 struct xg_comment {
@@ -347,6 +391,8 @@ XG_STATIC_ASSERT(sizeof(struct xg_rule_cache) == 40, "xg_rule_cache layout");
 XG_STATIC_ASSERT(XG_OFFSETOF(struct xg_rule_stats_key, addr) == 4, "xg_rule_stats_key.addr");
 XG_STATIC_ASSERT(sizeof(struct xg_if_config) == 8, "xg_if_config layout");
 XG_STATIC_ASSERT(sizeof(struct xg_info) == 8, "xg_info layout");
+XG_STATIC_ASSERT(sizeof(struct xg_lens_v4) == 16, "xg_lens_v4 layout");
+XG_STATIC_ASSERT(sizeof(struct xg_lens_v6) == 48, "xg_lens_v6 layout");
 XG_STATIC_ASSERT(sizeof(struct xg_comment) == XG_COMMENT_MAX, "xg_comment layout");
 XG_STATIC_ASSERT(sizeof(struct xg_verdict_slot) == 32, "xg_verdict_slot layout");
 XG_STATIC_ASSERT(XG_OFFSETOF(struct xg_verdict_slot, origin) == 30, "xg_verdict_slot.origin");

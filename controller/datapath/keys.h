@@ -11,17 +11,27 @@
 
 namespace xdpguard::datapath {
 
+// The bytes of c's address with the host bits beyond its length cleared: the maps are
+// exact-match hashes, so a stray host bit would make an entry no lookup finds.
+inline void MaskedAddress(const net::Cidr& c, int bytes, uint8_t* out) {
+  for (int i = 0; i < bytes; i++) {
+    int keep = c.prefixlen - 8 * i;
+    uint8_t mask = keep >= 8 ? 0xff : keep <= 0 ? 0 : static_cast<uint8_t>(0xff << (8 - keep));
+    out[i] = c.addr[i] & mask;
+  }
+}
+
 inline xg_lpm_v4_key V4Key(const net::Cidr& c) {
   xg_lpm_v4_key k{};
   k.prefixlen = c.prefixlen;
-  std::memcpy(&k.addr, c.addr.data(), 4);
+  MaskedAddress(c, 4, reinterpret_cast<uint8_t*>(&k.addr));
   return k;
 }
 
 inline xg_lpm_v6_key V6Key(const net::Cidr& c) {
   xg_lpm_v6_key k{};
   k.prefixlen = c.prefixlen;
-  std::memcpy(k.addr, c.addr.data(), 16);
+  MaskedAddress(c, 16, reinterpret_cast<uint8_t*>(k.addr));
   return k;
 }
 

@@ -53,17 +53,21 @@ absl::StatusOr<std::unique_ptr<PinnedMaps>> PinnedMaps::Open(const std::string& 
           " B): created by a different xdpguard version; refusing to use it"));
     out->maps_[spec.name] = std::move(*m);
   }
+  absl::StatusOr<std::unique_ptr<LengthMasks>> masks =
+      LengthMasks::MapArrays(out->map(XG_MAP_LENS_V4)->fd(), out->map(XG_MAP_LENS_V6)->fd());
+  if (!masks.ok()) return masks.status();
+  out->masks_ = std::move(*masks);
   return out;
 }
 
 PrefixTable<xg_rule> PinnedMaps::Blocklist() const {
   // Sizes were verified in Open, so Create cannot fail here.
-  return *PrefixTable<xg_rule>::Create(map(XG_MAP_BLOCK_V4), map(XG_MAP_BLOCK_V6),
+  return *PrefixTable<xg_rule>::Create(map(XG_MAP_BLOCK_V4), map(XG_MAP_BLOCK_V6), masks_.get(),
                                        map(XG_MAP_LIST_GEN));
 }
 
 PrefixTable<xg_allow> PinnedMaps::Allowlist() const {
-  return *PrefixTable<xg_allow>::Create(map(XG_MAP_ALLOW_V4), map(XG_MAP_ALLOW_V6),
+  return *PrefixTable<xg_allow>::Create(map(XG_MAP_ALLOW_V4), map(XG_MAP_ALLOW_V6), masks_.get(),
                                         map(XG_MAP_LIST_GEN));
 }
 

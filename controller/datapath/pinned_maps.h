@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "datapath/interface_config.h"
+#include "datapath/length_masks.h"
 #include "datapath/libbpf_map.h"
 #include "datapath/prefix_table.h"
 #include "xdpguard_maps.h"
@@ -35,6 +36,7 @@ class PinnedMaps {
 
  private:
   std::string pin_dir_;
+  std::unique_ptr<LengthMasks> masks_;
   std::map<std::string, std::unique_ptr<LibbpfMap>> maps_;
 };
 

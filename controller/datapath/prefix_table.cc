@@ -3,6 +3,7 @@
 
 #include <cstring>
 #include <random>
+#include <type_traits>
 
 #include "absl/strings/str_cat.h"
 #include "datapath/keys.h"
@@ -94,9 +95,17 @@ absl::Status WithRenewal(MapBackend* generation, absl::Status write) {
 
 }  // namespace
 
+// The list the masks of value type V describe.
+template <typename V>
+constexpr ListKind KindOf() {
+  return std::is_same_v<V, xg_rule> ? ListKind::kBlock : ListKind::kAllow;
+}
+
 template <typename V>
 absl::StatusOr<PrefixTable<V>> PrefixTable<V>::Create(MapBackend* v4, MapBackend* v6,
+                                                      LengthMasks* masks,
                                                       MapBackend* generation) {
+  if (!masks) return absl::InvalidArgumentError("a prefix table needs its length masks");
   for (auto [m, ks] : {std::pair{v4, sizeof(xg_lpm_v4_key)}, std::pair{v6, sizeof(xg_lpm_v6_key)}}) {
     if (m->key_size() != ks || m->value_size() != sizeof(V)) {
       return absl::FailedPreconditionError(absl::StrCat(
@@ -112,7 +121,7 @@ absl::StatusOr<PrefixTable<V>> PrefixTable<V>::Create(MapBackend* v4, MapBackend
         "map ", generation->name(), " has key/value size ", generation->key_size(), "/",
         generation->value_size(), ", this build expects 4/8"));
   }
-  return PrefixTable(v4, v6, generation);
+  return PrefixTable(v4, v6, masks, generation);
 }
 
 template <typename V>
@@ -131,6 +140,20 @@ absl::StatusOr<std::vector<typename PrefixTable<V>::Entry>> PrefixTable<V>::List
   });
   if (!s6.ok()) return s6;
   return out;
+}
+
+template <typename V>
+absl::Status PrefixTable<V>::CompactMasks() {
+  std::vector<Cidr> present;
+  for (MapBackend* m : {v4_, v6_}) {
+    absl::Status st = m->ForEach([&](const void* k, const void*) {
+      present.push_back(m == v4_ ? FromV4Key(*static_cast<const xg_lpm_v4_key*>(k))
+                                 : FromV6Key(*static_cast<const xg_lpm_v6_key*>(k)));
+    });
+    if (!st.ok()) return st;
+  }
+  masks_->Rebuild(KindOf<V>(), present);
+  return absl::OkStatus();
 }
 
 template <typename V>
@@ -219,6 +242,8 @@ absl::Status PrefixTable<V>::UpsertMaps(const std::vector<Entry>& entries,
       if (*found) old_values.push_back(old);
       if (!*found) new_total++;
     }
+    // Lengths first: the datapath never sees an entry whose length it would not probe.
+    for (const Entry* e : by_family[f]) masks_->Mark(KindOf<V>(), e->cidr);
     uint32_t applied = 0;
     absl::Status st = m->UpdateBatch(keys.data(), values.data(),
                                      static_cast<uint32_t>(existed.size()), &applied);

@@ -5,7 +5,9 @@
 // back, and a full map is reported naming the map and how many entries did not fit.
 // Every write ends by storing a fresh list generation (when a generation map is given),
 // which invalidates the datapath's per-CPU verdict cache (struct xg_verdict_slot).
-// Today the maps are LPM tries; a faster structure can replace them behind this class.
+// The maps are exact-match hashes keyed by (prefix length, address), read by the datapath
+// through the per-region length masks (length_masks.h): every write marks its lengths
+// there before the entries themselves are written.
 #ifndef XDPGUARD_DATAPATH_PREFIX_TABLE_H_
 #define XDPGUARD_DATAPATH_PREFIX_TABLE_H_
 
@@ -14,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "datapath/length_masks.h"
 #include "datapath/map_backend.h"
 #include "net/cidr.h"
 
@@ -28,15 +31,19 @@ class PrefixTable {
   };
 
   // Checks once that the maps' key and value sizes match this build's contract.
-  // generation: the one-entry xg_list_gen array, or null where no datapath reads the
-  // maps through the verdict cache (unit tests, the bare benchmark program).
-  static absl::StatusOr<PrefixTable> Create(MapBackend* v4, MapBackend* v6,
+  // masks: the length masks the datapath reads (required: an entry whose length is not
+  // marked is invisible). generation: the one-entry xg_list_gen array, or null where no
+  // datapath reads the maps through the verdict cache (unit tests).
+  static absl::StatusOr<PrefixTable> Create(MapBackend* v4, MapBackend* v6, LengthMasks* masks,
                                             MapBackend* generation = nullptr);
 
   absl::StatusOr<std::vector<Entry>> List() const;
   absl::StatusOr<std::optional<V>> Get(const net::Cidr& cidr) const;
   absl::StatusOr<uint32_t> Count(net::Family family) const;
   std::string Identity() const { return v4_->identity() + "," + v6_->identity(); }
+  // Clears length-mask bits that no entry needs any more (a scan of the whole list).
+  // Only while holding the writers' lock.
+  absl::Status CompactMasks();
 
   // Inserts or overwrites entries (cidrs must be unique). All or nothing.
   absl::Status Upsert(const std::vector<Entry>& entries);
@@ -55,8 +62,8 @@ class PrefixTable {
                                      const std::function<bool(const V&)>& pred);
 
  private:
-  PrefixTable(MapBackend* v4, MapBackend* v6, MapBackend* generation)
-      : v4_(v4), v6_(v6), generation_(generation) {}
+  PrefixTable(MapBackend* v4, MapBackend* v6, LengthMasks* masks, MapBackend* generation)
+      : v4_(v4), v6_(v6), masks_(masks), generation_(generation) {}
   MapBackend* map(net::Family f) const { return f == net::Family::kIPv4 ? v4_ : v6_; }
 
   // The write paths, before the generation is renewed.
@@ -68,6 +75,7 @@ class PrefixTable {
 
   MapBackend* v4_;
   MapBackend* v6_;
+  LengthMasks* masks_;
   MapBackend* generation_;
 };
 

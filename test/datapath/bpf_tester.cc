@@ -127,10 +127,16 @@ BpfTester::BpfTester(bool frags, uint32_t block_entries) {
   guard_map_ = Map(XG_MAP_GUARDS);
   guard_if_ = Map(XG_MAP_GUARD_IF);
   guards_ = std::make_unique<guard::GuardStore>(guard_map_.get(), guard_if_.get());
-  auto b = datapath::PrefixTable<xg_rule>::Create(bv4_.get(), bv6_.get(), list_gen_.get());
+  auto masks = datapath::LengthMasks::MapArrays(obj_->map_fd(XG_MAP_LENS_V4),
+                                                obj_->map_fd(XG_MAP_LENS_V6));
+  Check(masks.status(), "length masks");
+  masks_ = std::move(*masks);
+  auto b = datapath::PrefixTable<xg_rule>::Create(bv4_.get(), bv6_.get(), masks_.get(),
+                                                  list_gen_.get());
   Check(b.status(), "blocklist table");
   block_ = std::make_unique<datapath::PrefixTable<xg_rule>>(*b);
-  auto a = datapath::PrefixTable<xg_allow>::Create(av4_.get(), av6_.get(), list_gen_.get());
+  auto a = datapath::PrefixTable<xg_allow>::Create(av4_.get(), av6_.get(), masks_.get(),
+                                                   list_gen_.get());
   Check(a.status(), "allowlist table");
   allow_ = std::make_unique<datapath::PrefixTable<xg_allow>>(*a);
 }

@@ -55,6 +55,7 @@ class BpfTester {
   std::unique_ptr<datapath::DatapathObject> obj_;
   std::unique_ptr<datapath::LibbpfMap> bv4_, bv6_, av4_, av6_, flows_, guard_map_, guard_if_,
       list_gen_;
+  std::unique_ptr<datapath::LengthMasks> masks_;
   std::unique_ptr<guard::GuardStore> guards_;
   std::unique_ptr<datapath::PrefixTable<xg_rule>> block_;
   std::unique_ptr<datapath::PrefixTable<xg_allow>> allow_;

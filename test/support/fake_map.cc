@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "fake_map.h"
 
+#include <memory>
+#include <vector>
+
 #include <cerrno>
 #include <cstring>
 
@@ -58,6 +61,12 @@ absl::Status FakeMap::ForEach(
     const std::function<void(const void* key, const void* value)>& visit) {
   for (const auto& [key, value] : entries_) visit(key.data(), value.data());
   return absl::OkStatus();
+}
+
+LengthMasks* TestMasks() {
+  static std::vector<std::unique_ptr<LengthMasks>> all;
+  all.push_back(LengthMasks::InMemory());
+  return all.back().get();
 }
 
 }  // namespace xdpguard::datapath

@@ -9,6 +9,7 @@
 #include <map>
 #include <string>
 
+#include "datapath/length_masks.h"
 #include "datapath/map_backend.h"
 
 namespace xdpguard::datapath {
@@ -52,6 +53,10 @@ class FakeMap : public MapBackend {
     return ++next;
   }
 };
+
+// Fresh zeroed length masks for a prefix table over fake maps, kept until the test binary
+// exits (nothing in the product reads them; the host-side lookup tests read their own).
+LengthMasks* TestMasks();
 
 }  // namespace xdpguard::datapath
 

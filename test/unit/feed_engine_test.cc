@@ -20,6 +20,7 @@ namespace xdpguard::feeds {
 namespace {
 
 using datapath::FakeMap;
+using datapath::TestMasks;
 using datapath::PrefixTable;
 
 net::Cidr C(const char* s) { return net::ParseCidr(s).value().cidr; }
@@ -42,7 +43,7 @@ struct TempDir {
 struct Maps {
   FakeMap v4{"xg_block_v4", sizeof(xg_lpm_v4_key), sizeof(xg_rule), 100000};
   FakeMap v6{"xg_block_v6", sizeof(xg_lpm_v6_key), sizeof(xg_rule), 100000};
-  PrefixTable<xg_rule> table = *PrefixTable<xg_rule>::Create(&v4, &v6);
+  PrefixTable<xg_rule> table = *PrefixTable<xg_rule>::Create(&v4, &v6, TestMasks());
 
   // The whole enforced set as text, for byte-for-byte comparisons.
   std::vector<std::string> Dump() const {

@@ -10,6 +10,7 @@
 #include "xdpguard_maps.h"
 
 using xdpguard::datapath::FakeMap;
+using xdpguard::datapath::TestMasks;
 using xdpguard::datapath::PrefixTable;
 using xdpguard::net::Cidr;
 using xdpguard::net::ParseCidr;
@@ -27,7 +28,7 @@ xg_rule Rule(uint8_t action) {
 struct Fixture {
   FakeMap v4{"xg_block_v4", sizeof(xg_lpm_v4_key), sizeof(xg_rule), 4};
   FakeMap v6{"xg_block_v6", sizeof(xg_lpm_v6_key), sizeof(xg_rule), 4};
-  PrefixTable<xg_rule> table = *PrefixTable<xg_rule>::Create(&v4, &v6);
+  PrefixTable<xg_rule> table = *PrefixTable<xg_rule>::Create(&v4, &v6, TestMasks());
 };
 
 }  // namespace
@@ -51,7 +52,7 @@ TEST_CASE("upsert, get, list and delete across families") {
 TEST_CASE("size mismatch with the contract is refused at creation") {
   FakeMap wrong("xg_block_v4", sizeof(xg_lpm_v4_key), 48, 4);
   FakeMap v6("xg_block_v6", sizeof(xg_lpm_v6_key), sizeof(xg_rule), 4);
-  auto t = PrefixTable<xg_rule>::Create(&wrong, &v6);
+  auto t = PrefixTable<xg_rule>::Create(&wrong, &v6, TestMasks());
   REQUIRE_FALSE(t.ok());
   CHECK(std::string(t.status().message()).find("different xdpguard version") != std::string::npos);
 }
@@ -120,7 +121,7 @@ TEST_CASE("every write renews the list generation, a refused one too") {
   FakeMap v4{"xg_block_v4", sizeof(xg_lpm_v4_key), sizeof(xg_rule), 2};
   FakeMap v6{"xg_block_v6", sizeof(xg_lpm_v6_key), sizeof(xg_rule), 2};
   FakeMap gen{"xg_list_gen", sizeof(uint32_t), sizeof(uint64_t), 1};
-  PrefixTable<xg_rule> table = *PrefixTable<xg_rule>::Create(&v4, &v6, &gen);
+  PrefixTable<xg_rule> table = *PrefixTable<xg_rule>::Create(&v4, &v6, TestMasks(), &gen);
   std::vector<uint64_t> seen{Generation(gen)};
   auto renewed = [&] {
     uint64_t g = Generation(gen);
@@ -149,7 +150,7 @@ TEST_CASE("a generation map that is not a u32 -> u64 array is refused") {
   FakeMap v4{"xg_block_v4", sizeof(xg_lpm_v4_key), sizeof(xg_rule), 2};
   FakeMap v6{"xg_block_v6", sizeof(xg_lpm_v6_key), sizeof(xg_rule), 2};
   FakeMap gen{"xg_list_gen", sizeof(uint32_t), sizeof(uint32_t), 1};
-  auto t = PrefixTable<xg_rule>::Create(&v4, &v6, &gen);
+  auto t = PrefixTable<xg_rule>::Create(&v4, &v6, TestMasks(), &gen);
   REQUIRE_FALSE(t.ok());
   CHECK(std::string(t.status().message()).find("xg_list_gen") != std::string::npos);
 }

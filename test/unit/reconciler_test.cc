@@ -17,6 +17,7 @@ namespace xdpguard::lists {
 namespace {
 
 using datapath::FakeMap;
+using datapath::TestMasks;
 using datapath::PrefixTable;
 using Entry = PrefixTable<xg_rule>::Entry;
 
@@ -36,7 +37,7 @@ const Owner<xg_rule> kManual{"manual", [](const xg_rule& r) { return r.origin ==
 struct Maps {
   FakeMap v4{"xg_block_v4", sizeof(xg_lpm_v4_key), sizeof(xg_rule), 100000};
   FakeMap v6{"xg_block_v6", sizeof(xg_lpm_v6_key), sizeof(xg_rule), 100000};
-  PrefixTable<xg_rule> table = *PrefixTable<xg_rule>::Create(&v4, &v6);
+  PrefixTable<xg_rule> table = *PrefixTable<xg_rule>::Create(&v4, &v6, TestMasks());
 
   std::optional<xg_rule> Get(const char* cidr) const { return table.Get(C(cidr)).value(); }
 };

@@ -16,6 +16,7 @@ namespace xdpguard::daemon {
 namespace {
 
 using datapath::FakeMap;
+using datapath::TestMasks;
 using datapath::PrefixTable;
 
 net::Cidr C(const char* s) { return net::ParseCidr(s).value().cidr; }
@@ -27,8 +28,8 @@ struct Fixture {
   FakeMap a4{"xg_allow_v4", sizeof(xg_lpm_v4_key), sizeof(xg_allow), 1000};
   FakeMap a6{"xg_allow_v6", sizeof(xg_lpm_v6_key), sizeof(xg_allow), 1000};
   FakeMap comments_map{"xg_comments", sizeof(xg_rule_stats_key), sizeof(xg_comment), 1000};
-  PrefixTable<xg_rule> block = *PrefixTable<xg_rule>::Create(&b4, &b6);
-  PrefixTable<xg_allow> allow = *PrefixTable<xg_allow>::Create(&a4, &a6);
+  PrefixTable<xg_rule> block = *PrefixTable<xg_rule>::Create(&b4, &b6, TestMasks());
+  PrefixTable<xg_allow> allow = *PrefixTable<xg_allow>::Create(&a4, &a6, TestMasks());
 
   Fixture() {
     char tmpl[] = "/tmp/xg-static-test-XXXXXX";
