@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: GPL-2.0
+// Differential tests of the datapath's prefix lookup (bpf/prefix_match.h, compiled here for
+// the host) against a naive longest-prefix match that knows nothing of length masks or
+// regions: it tries every length, longest first, in one exact table per length. The lists
+// are written through the controller's PrefixTable (which marks the masks), so the test
+// covers the controller's marking, the masks' layout and the lookup together.
+// XDPGUARD_LONG_TESTS=1 runs the scale case at 1M prefixes and 10M addresses.
+#include <arpa/inet.h>
+
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <random>
+#include <unordered_map>
+#include <vector>
+
+#include "datapath/keys.h"
+#include "datapath/length_masks.h"
+#include "datapath/prefix_table.h"
+#include "fake_map.h"
+
+namespace xdpguard::datapath {
+namespace {
+
+// The host's bindings for prefix_match.h: the maps are FakeMaps, the masks in memory.
+template <typename V>
+struct HostMap {
+  FakeMap* map = nullptr;
+};
+
+template <typename V>
+const V* HostProbe(const HostMap<V>& m, const void* key) {
+  static V value;  // one per value type: a probe's result is read before the next probe
+  absl::StatusOr<bool> found = m.map->Lookup(key, &value);
+  return found.ok() && *found ? &value : nullptr;
+}
+
+HostMap<xg_rule> xg_block_v4, xg_block_v6;
+HostMap<xg_allow> xg_allow_v4, xg_allow_v6;
+const LengthMasks* g_masks = nullptr;
+uint64_t g_now = 0;
+
+#define XG_PROBE(map, key) HostProbe(map, key)
+#define XG_LENS_V4(region) (&g_masks->v4()[*(region)])
+#define XG_LENS_V6(region) (&g_masks->v6()[*(region)])
+#define XG_NOW_NS() g_now
+#include "prefix_match.h"
+
+using net::Cidr;
+using net::Family;
+
+struct Outcome {
+  bool allowed = false;
+  bool found = false;
+  uint8_t prefixlen = 0;  // of the rule found
+  uint8_t reason = XG_REASON_NONE;
+  bool cacheable = false;
+  bool operator==(const Outcome& o) const {
+    return allowed == o.allowed && found == o.found && prefixlen == o.prefixlen &&
+           reason == o.reason && cacheable == o.cacheable;
+  }
+};
+
+std::string Describe(const Outcome& o) {
+  return "allowed=" + std::to_string(o.allowed) + " found=" + std::to_string(o.found) +
+         " len=" + std::to_string(o.prefixlen) + " reason=" + std::to_string(o.reason) +
+         " cacheable=" + std::to_string(o.cacheable);
+}
+
+Cidr Masked(Cidr c, int len) {
+  c.prefixlen = static_cast<uint8_t>(len);
+  int bytes = c.family == Family::kIPv4 ? 4 : 16;
+  for (int i = 0; i < bytes; i++) {
+    int keep = len - 8 * i;
+    uint8_t m = keep >= 8 ? 0xff : keep <= 0 ? 0 : static_cast<uint8_t>(0xff << (8 - keep));
+    c.addr[i] &= m;
+  }
+  for (int i = bytes; i < 16; i++) c.addr[i] = 0;
+  return c;
+}
+
+std::string KeyOf(const Cidr& c) {
+  return std::string(reinterpret_cast<const char*>(c.addr.data()), 16) +
+         static_cast<char>(c.prefixlen) + static_cast<char>(c.family == Family::kIPv4);
+}
+
+// The naive model: every length, longest first, in exact tables; the semantics written
+// out again from the documentation (allowlist first; longest rule that applies; expired
+// and out-of-scope rules skipped, at most XG_MAX_RULE_RETRIES of them followed).
+struct Model {
+  std::unordered_map<std::string, xg_rule> block;
+  std::unordered_map<std::string, bool> allow;
+
+  static bool Covers(const xg_rule& r, const xg_match_query& q) {
+    if (r.flags & XG_RULE_NEW_ONLY) {
+      if (q.l4proto != 6 || !q.ports_known) return false;
+      if ((q.tcp_flags & (XG_TCP_SYN | XG_TCP_ACK)) != XG_TCP_SYN) return false;
+    }
+    if (r.nports == 0) return true;
+    if (!q.ports_known) return false;
+    for (int i = 0; i < r.nports; i++)
+      if (r.ports[i] == q.dport) return true;
+    return false;
+  }
+
+  Outcome Lookup(const Cidr& source, const xg_match_query& q, uint64_t now) const {
+    Outcome o;
+    const int max = source.family == Family::kIPv4 ? 32 : 128;
+    for (int len = max; len >= 0; len--)
+      if (allow.count(KeyOf(Masked(source, len)))) {
+        o.allowed = true;
+        return o;
+      }
+    o.cacheable = true;
+    int hits = 0;
+    for (int len = max; len >= 0; len--) {
+      auto it = block.find(KeyOf(Masked(source, len)));
+      if (it == block.end()) continue;
+      const xg_rule& r = it->second;
+      const bool first = hits++ == 0;
+      const bool plain = !r.expires_ns && r.nports == 0 && !(r.flags & XG_RULE_NEW_ONLY) &&
+                         r.action != XG_ACTION_RATELIMIT;
+      if (first && plain) {
+        o.found = true;
+        o.prefixlen = static_cast<uint8_t>(len);
+        return o;
+      }
+      o.cacheable = false;
+      const bool expired = r.expires_ns && r.expires_ns <= now;
+      if (expired) o.reason = XG_REASON_RULE_EXPIRED;
+      if (!expired && Covers(r, q)) {
+        o.found = true;
+        o.prefixlen = static_cast<uint8_t>(len);
+        return o;
+      }
+      if (hits > XG_MAX_RULE_RETRIES) {
+        if (len > 0) o.reason = XG_REASON_RULE_BUDGET;
+        return o;
+      }
+    }
+    return o;
+  }
+};
+
+Outcome HostLookup(const Cidr& source, const xg_match_query& q) {
+  Outcome o;
+  xg_match_result res{};
+  const int ipv4 = source.family == Family::kIPv4;
+  if (xg_match_allow(&q, &res, ipv4)) {
+    o.allowed = true;
+    return o;
+  }
+  xg_match_block(&q, &res, ipv4);
+  o.found = res.found;
+  o.prefixlen = res.found ? res.rule.prefixlen : 0;
+  o.reason = res.reason;
+  o.cacheable = res.cacheable;
+  return o;
+}
+
+// The lists under test: fake maps, masks in memory, the controller's tables over them.
+struct Lists {
+  FakeMap b4{"xg_block_v4", sizeof(xg_lpm_v4_key), sizeof(xg_rule), 4u << 20};
+  FakeMap b6{"xg_block_v6", sizeof(xg_lpm_v6_key), sizeof(xg_rule), 4u << 20};
+  FakeMap a4{"xg_allow_v4", sizeof(xg_lpm_v4_key), sizeof(xg_allow), 1u << 20};
+  FakeMap a6{"xg_allow_v6", sizeof(xg_lpm_v6_key), sizeof(xg_allow), 1u << 20};
+  std::unique_ptr<LengthMasks> masks = LengthMasks::InMemory();
+  PrefixTable<xg_rule> block = *PrefixTable<xg_rule>::Create(&b4, &b6, masks.get());
+  PrefixTable<xg_allow> allow = *PrefixTable<xg_allow>::Create(&a4, &a6, masks.get());
+  Model model;
+
+  Lists() {
+    xg_block_v4.map = &b4;
+    xg_block_v6.map = &b6;
+    xg_allow_v4.map = &a4;
+    xg_allow_v6.map = &a6;
+    g_masks = masks.get();
+  }
+
+  void AddBlock(const std::vector<PrefixTable<xg_rule>::Entry>& entries) {
+    REQUIRE(block.Upsert(entries).ok());
+    for (const auto& e : entries) {
+      xg_rule r = e.value;
+      r.prefixlen = e.cidr.prefixlen;
+      model.block[KeyOf(e.cidr)] = r;
+    }
+  }
+  void DeleteBlock(const Cidr& c) {
+    REQUIRE(block.Delete({c}).ok());
+    model.block.erase(KeyOf(c));
+  }
+  void AddAllow(const Cidr& c) {
+    REQUIRE(allow.Upsert({{c, xg_allow{}}}).ok());
+    model.allow[KeyOf(c)] = true;
+  }
+  void DeleteAllow(const Cidr& c) {
+    REQUIRE(allow.Delete({c}).ok());
+    model.allow.erase(KeyOf(c));
+  }
+};
+
+Cidr RandomWithin(const Cidr& base, std::mt19937_64& rng) {
+  Cidr c = base;
+  const int bits = c.family == Family::kIPv4 ? 32 : 128;
+  for (int b = base.prefixlen; b < bits; b++)
+    if (rng() & 1) c.addr[b / 8] |= static_cast<uint8_t>(0x80 >> (b % 8));
+  c.prefixlen = static_cast<uint8_t>(bits);
+  return c;
+}
+
+xg_match_query QueryFor(const Cidr& source, std::mt19937_64& rng) {
+  xg_match_query q{};
+  std::memcpy(q.saddr, source.addr.data(), source.family == Family::kIPv4 ? 4 : 16);
+  static const uint16_t kPorts[] = {22, 80, 443, 8080};
+  q.dport = htons(kPorts[rng() % 4]);
+  q.ports_known = rng() % 8 != 0;
+  q.l4proto = rng() % 3 ? 6 : 17;
+  q.tcp_flags = rng() % 2 ? XG_TCP_SYN : XG_TCP_SYN | XG_TCP_ACK;
+  return q;
+}
+
+xg_rule RandomRule(std::mt19937_64& rng, uint64_t now) {
+  xg_rule r{};
+  const int kind = static_cast<int>(rng() % 10);
+  r.action = kind < 6 ? XG_ACTION_DROP : kind < 8 ? XG_ACTION_PASS : XG_ACTION_RATELIMIT;
+  if (r.action == XG_ACTION_RATELIMIT) {
+    r.rl_pps = 10;
+    r.rl_burst = 1;
+  }
+  if (rng() % 4 == 0) {  // port scope
+    r.nports = static_cast<uint8_t>(1 + rng() % 2);
+    static const uint16_t kPorts[] = {22, 80, 443};
+    for (int i = 0; i < r.nports; i++) r.ports[i] = htons(kPorts[rng() % 3]);
+  }
+  if (rng() % 6 == 0) r.flags |= XG_RULE_NEW_ONLY;
+  if (rng() % 4 == 0) r.expires_ns = rng() % 2 ? now - 1 : now + 1000;  // expired or live
+  return r;
+}
+
+// Random operation sequences over a few nested regions, so that prefixes nest deeply
+// (/8 > /16 > /24 > /28 > /32 and their IPv6 cousins), rules are skipped and retried, middle
+// prefixes are deleted and re-added, and the allowlist overrides the blocklist.
+void RunRandomOps(Family family, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  Lists lists;
+  g_now = 1'000'000;
+  const bool v4 = family == Family::kIPv4;
+  std::vector<Cidr> bases;
+  for (const char* b : v4 ? std::vector<const char*>{"198.18.0.0/15", "10.0.0.0/8", "203.0.113.0/24"}
+                          : std::vector<const char*>{"2001:db8::/32", "2001:db8:40::/48", "fd00::/8"})
+    bases.push_back(net::ParseCidr(b)->cidr);
+  const std::vector<int> lengths =
+      v4 ? std::vector<int>{0, 4, 8, 12, 15, 16, 17, 20, 23, 24, 26, 28, 30, 31, 32}
+         : std::vector<int>{0, 8, 16, 24, 31, 32, 33, 40, 47, 48, 56, 63, 64, 65, 96, 120, 127, 128};
+  std::vector<Cidr> present;
+  size_t checked = 0;
+  for (int op = 0; op < 3000; op++) {
+    const int what = static_cast<int>(rng() % 20);
+    if (what < 11 || present.empty()) {  // add (or overwrite) a few nested prefixes
+      Cidr at = RandomWithin(bases[rng() % bases.size()], rng);
+      std::vector<PrefixTable<xg_rule>::Entry> entries;
+      for (int n = static_cast<int>(1 + rng() % 3); n > 0; n--) {
+        Cidr c = Masked(at, lengths[rng() % lengths.size()]);
+        bool dup = false;
+        for (const auto& e : entries) dup |= e.cidr == c;
+        if (dup) continue;
+        entries.push_back({c, RandomRule(rng, g_now)});
+        present.push_back(c);
+      }
+      lists.AddBlock(entries);
+    } else if (what < 17) {  // delete one (often a middle prefix of a nest)
+      size_t i = rng() % present.size();
+      Cidr c = present[i];
+      present.erase(present.begin() + static_cast<long>(i));
+      if (lists.model.block.count(KeyOf(c))) lists.DeleteBlock(c);
+    } else if (what < 19) {  // allowlist entry, added or removed
+      Cidr c = Masked(RandomWithin(bases[rng() % bases.size()], rng),
+                      lengths[(lengths.size() / 2) + rng() % (lengths.size() / 2)]);
+      if (lists.model.allow.count(KeyOf(c)))
+        lists.DeleteAllow(c);
+      else
+        lists.AddAllow(c);
+    } else {  // clear the bits nothing needs any more
+      REQUIRE(lists.block.CompactMasks().ok());
+      REQUIRE(lists.allow.CompactMasks().ok());
+    }
+    if (op % 10 != 0) continue;
+    for (int k = 0; k < 200; k++) {
+      // Sources near the entries (nested hits) and anywhere in the bases.
+      Cidr source = !present.empty() && rng() % 2
+                        ? RandomWithin(Masked(present[rng() % present.size()], 0), rng)
+                        : RandomWithin(bases[rng() % bases.size()], rng);
+      if (!present.empty() && rng() % 2) {
+        const Cidr& p = present[rng() % present.size()];
+        source = RandomWithin(p, rng);
+      }
+      xg_match_query q = QueryFor(source, rng);
+      Outcome want = lists.model.Lookup(source, q, g_now);
+      Outcome got = HostLookup(source, q);
+      if (!(got == want)) {
+        INFO("op " << op << " source " << source.ToString() << " dport " << ntohs(q.dport));
+        INFO("model: " << Describe(want) << " / lookup: " << Describe(got));
+        REQUIRE(got == want);
+      }
+      checked++;
+    }
+  }
+  CHECK(checked > 50000);
+}
+
+TEST_CASE("prefix lookup agrees with a naive longest-prefix match: IPv4 random operations") {
+  for (uint64_t seed : {1, 2, 3}) RunRandomOps(Family::kIPv4, seed);
+}
+
+TEST_CASE("prefix lookup agrees with a naive longest-prefix match: IPv6 random operations") {
+  for (uint64_t seed : {4, 5, 6}) RunRandomOps(Family::kIPv6, seed);
+}
+
+TEST_CASE("length masks: bits are set before entries, stale bits cost probes, compaction clears them") {
+  Lists lists;
+  Cidr wide = net::ParseCidr("10.0.0.0/8")->cidr;
+  Cidr host = net::ParseCidr("10.1.2.3/32")->cidr;
+  lists.AddBlock({{wide, xg_rule{}}, {host, xg_rule{}}});
+  const uint32_t region = 0x0a01;  // 10.1/16
+  CHECK(lists.masks->v4()[region].block == ((1ull << 8) | (1ull << 32)));
+  CHECK(lists.masks->v4()[0x0aff].block == (1ull << 8));  // a /8 marks its 256 /16s
+  CHECK(lists.masks->v4()[0x0b00].block == 0);
+  lists.DeleteBlock(host);
+  CHECK(lists.masks->v4()[region].block == ((1ull << 8) | (1ull << 32)));  // stale, harmless
+  REQUIRE(lists.block.CompactMasks().ok());
+  CHECK(lists.masks->v4()[region].block == (1ull << 8));
+  // IPv6 shorter than the /32 regions: a /24 marks the 256 regions of its /32s.
+  Cidr v6 = net::ParseCidr("2001:db8::/24")->cidr;
+  lists.AddBlock({{v6, xg_rule{}}});
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 1000; i++) {
+    Cidr s = RandomWithin(v6, rng);
+    xg_match_query q = QueryFor(s, rng);
+    CHECK(HostLookup(s, q).found);
+  }
+}
+
+// Prefixes shaped like the feeds (lpm_bench's mix: mostly /24 and /32, some /16-/23, a few
+// /8-/15), and sources drawn half from inside them and half anywhere.
+TEST_CASE("prefix lookup agrees with a naive longest-prefix match at scale") {
+  const bool long_run = std::getenv("XDPGUARD_LONG_TESTS") != nullptr;
+  const size_t prefixes = long_run ? 1'000'000 : 50'000;
+  const size_t lookups = long_run ? 10'000'000 : 300'000;
+  std::mt19937_64 rng(11);
+  Lists lists;
+  g_now = 1'000'000;
+  std::vector<PrefixTable<xg_rule>::Entry> entries;
+  std::vector<Cidr> v4s, v6s;
+  std::map<std::string, size_t> seen;
+  while (entries.size() < prefixes) {
+    Cidr c;
+    const bool v6 = rng() % 5 == 0;
+    c.family = v6 ? Family::kIPv6 : Family::kIPv4;
+    for (auto& b : c.addr) b = static_cast<uint8_t>(rng());
+    if (v6) {
+      c.addr[0] = 0x20;
+      const int p = static_cast<int>(rng() % 100);
+      c = Masked(c, p < 40 ? 48 : p < 70 ? 64 : p < 90 ? 32 + static_cast<int>(rng() % 16) : 128);
+    } else {
+      c.addr[0] = static_cast<uint8_t>(1 + rng() % 99);
+      const int p = static_cast<int>(rng() % 100);
+      c = Masked(c, p < 55 ? 24 : p < 80 ? 32 : p < 95 ? 16 + static_cast<int>(rng() % 8)
+                                                         : 8 + static_cast<int>(rng() % 8));
+    }
+    if (!seen.emplace(KeyOf(c), entries.size()).second) continue;
+    xg_rule r{};
+    if (rng() % 10 == 0) r = RandomRule(rng, g_now);
+    entries.push_back({c, r});
+    (v6 ? v6s : v4s).push_back(c);
+  }
+  lists.AddBlock(entries);
+  for (int i = 0; i < 50; i++) lists.AddAllow(Masked(RandomWithin(v4s[rng() % v4s.size()], rng), 28));
+  size_t mismatches = 0, found = 0;
+  for (size_t i = 0; i < lookups; i++) {
+    const bool v6 = i % 5 == 0;
+    const std::vector<Cidr>& pool = v6 ? v6s : v4s;
+    Cidr source = i % 2 ? RandomWithin(pool[rng() % pool.size()], rng)
+                        : RandomWithin(Masked(pool[rng() % pool.size()], v6 ? 8 : 0), rng);
+    xg_match_query q = QueryFor(source, rng);
+    Outcome want = lists.model.Lookup(source, q, g_now);
+    Outcome got = HostLookup(source, q);
+    found += want.found;
+    if (!(got == want) && mismatches++ < 5) {
+      INFO("source " << source.ToString() << " model: " << Describe(want)
+                     << " / lookup: " << Describe(got));
+      CHECK(got == want);
+    }
+  }
+  CHECK(mismatches == 0);
+  CHECK(found > lookups / 4);  // the sources do hit the lists
+}
+
+}  // namespace
+}  // namespace xdpguard::datapath
