@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <array>
 #include <random>
 #include <string>
 #include <vector>
@@ -228,8 +229,8 @@ int main(int argc, char** argv) {
   std::mt19937 rng(42);
 
   std::vector<std::string> tracking_rows;
-  printf("| prefixes (v4 + v6) | scenario | xdpguard ns/pkt | without verdict cache | bare LPM ns/pkt | xdpguard - bare |\n");
-  printf("|---|---|---|---|---|---|\n");
+  printf("| prefixes (v4 + v6) | scenario | xdpguard ns/pkt | without verdict cache | bare LPM ns/pkt | bare hash ns/pkt | xdpguard / bare hash |\n");
+  printf("|---|---|---|---|---|---|---|\n");
   for (size_t n : sizes) {
     size_t n6 = std::max<size_t>(1, n / 4);
     datapath::ObjectOptions opts;
@@ -263,6 +264,8 @@ int main(int argc, char** argv) {
     bare_lpm_bpf* bare = bare_lpm_bpf__open();
     bpf_map__set_max_entries(bare->maps.bare_v4, opts.sizes.block_v4);
     bpf_map__set_max_entries(bare->maps.bare_v6, opts.sizes.block_v6);
+    bpf_map__set_max_entries(bare->maps.bare_h4, opts.sizes.block_v4 + 65536);
+    bpf_map__set_max_entries(bare->maps.bare_h6, opts.sizes.block_v6 + 65536);
     if (!bare || bare_lpm_bpf__load(bare)) {
       fprintf(stderr, "cannot load bare LPM object\n");
       return 1;
@@ -292,15 +295,54 @@ int main(int argc, char** argv) {
     double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     (void)bare_table.Upsert(entries);
     (void)allow_table.Upsert({{v4[0], xg_allow{}}});  // the allowlist-hit source lives here
+    // The bare hash holds every prefix's address, plus (below) the cold rows' sources.
+    std::vector<uint32_t> h4_keys;
+    std::vector<std::array<uint8_t, 16>> h6_keys;
+    for (const auto& c : v4) h4_keys.push_back(*reinterpret_cast<const uint32_t*>(c.addr.data()));
+    for (const auto& c : v6) h6_keys.push_back(c.addr);
+    auto source4 = [&](const std::string& ip) {
+      uint32_t a;
+      inet_pton(AF_INET, ip.c_str(), &a);
+      h4_keys.push_back(a);
+      return ip;
+    };
+    auto source6 = [&](const std::string& ip) {
+      std::array<uint8_t, 16> a;
+      inet_pton(AF_INET6, ip.c_str(), a.data());
+      h6_keys.push_back(a);
+      return ip;
+    };
 
     const std::string dst4 = "10.0.0.1", dst6 = "2001:db8::1";
     std::uniform_int_distribution<uint32_t> miss4(0x64400000u, 0x647fffffu);  // 100.64/10
     auto cold4_hit = std::vector<Bytes>(), cold4_miss = std::vector<Bytes>();
-    auto cold6_hit = std::vector<Bytes>();
+    auto cold6_hit = std::vector<Bytes>(), cold4_host = std::vector<Bytes>();
+    auto cold6_host = std::vector<Bytes>(), cold6_miss = std::vector<Bytes>();
+    std::vector<net::Cidr> hosts4, hosts6;  // the /32 and /128 entries: the abuse-feed shape
+    for (const auto& c : v4) if (c.prefixlen == 32) hosts4.push_back(c);
+    for (const auto& c : v6) if (c.prefixlen == 128) hosts6.push_back(c);
     for (int i = 0; i < 20000; i++) {
-      cold4_hit.push_back(PacketBuilder().Eth().Ipv4(Inside(v4[rng() % v4.size()], rng), dst4).Udp().Build());
+      cold4_hit.push_back(PacketBuilder().Eth().Ipv4(source4(Inside(v4[rng() % v4.size()], rng)), dst4).Udp().Build());
       cold4_miss.push_back(PacketBuilder().Eth().Ipv4(Ip4(miss4(rng)), dst4).Udp().Build());
-      cold6_hit.push_back(PacketBuilder().Eth().Ipv6(Inside(v6[rng() % v6.size()], rng), dst6).Udp().Build());
+      cold6_hit.push_back(PacketBuilder().Eth().Ipv6(source6(Inside(v6[rng() % v6.size()], rng)), dst6).Udp().Build());
+      char miss6[64];
+      snprintf(miss6, sizeof(miss6), "3fff:%x:%x::%x", static_cast<unsigned>(rng() & 0xffff),
+               static_cast<unsigned>(rng() & 0xffff), static_cast<unsigned>(rng() & 0xffff));
+      cold6_miss.push_back(PacketBuilder().Eth().Ipv6(miss6, dst6).Udp().Build());
+      if (!hosts4.empty())
+        cold4_host.push_back(PacketBuilder().Eth().Ipv4(Inside(hosts4[rng() % hosts4.size()], rng), dst4).Udp().Build());
+      if (!hosts6.empty())
+        cold6_host.push_back(PacketBuilder().Eth().Ipv6(Inside(hosts6[rng() % hosts6.size()], rng), dst6).Udp().Build());
+    }
+    {
+      uint32_t n4 = static_cast<uint32_t>(h4_keys.size()), n6k = static_cast<uint32_t>(h6_keys.size());
+      std::vector<uint32_t> ones(std::max(n4, n6k), 1);
+      LIBBPF_OPTS(bpf_map_batch_opts, bo);
+      if (bpf_map_update_batch(bpf_map__fd(bare->maps.bare_h4), h4_keys.data(), ones.data(), &n4, &bo) ||
+          bpf_map_update_batch(bpf_map__fd(bare->maps.bare_h6), h6_keys.data(), ones.data(), &n6k, &bo)) {
+        fprintf(stderr, "cannot fill the bare hash: %s\n", strerror(errno));
+        return 1;
+      }
     }
     std::vector<Scenario> scenarios = {
         {"IPv4 hit (hot)", {PacketBuilder().Eth().Ipv4(Inside(v4[1], rng), dst4).Udp().Build()}, 200000},
@@ -311,6 +353,9 @@ int main(int argc, char** argv) {
         {"IPv4 hit (cold, 20k sources)", cold4_hit, 1},
         {"IPv4 miss (cold, 20k sources)", cold4_miss, 1},
         {"IPv6 hit (cold, 20k sources)", cold6_hit, 1},
+        {"IPv6 miss (cold, 20k sources)", cold6_miss, 1},
+        {"IPv4 hit on /32 entries (cold, 20k sources)", cold4_host, 1},
+        {"IPv6 hit on /128 entries (cold, 20k sources)", cold6_host, 1},
         {"ARP request, no guard for the address (hot)",
          {PacketBuilder().Eth("02:00:00:00:00:05", "ff:ff:ff:ff:ff:ff").Arp(1, "02:00:00:00:00:05", "192.0.2.5", "192.0.2.9").Build()}, 200000},
         {"ARP reply from the guarded gateway, genuine MAC (hot)",
@@ -322,21 +367,29 @@ int main(int argc, char** argv) {
     int xg_fd = bpf_program__fd((*obj)->program());
     int no_cache_fd = bpf_program__fd((*no_cache)->program());
     int bare_fd = bpf_program__fd(bare->progs.bare_lpm);
+    int hash_fd = bpf_program__fd(bare->progs.bare_hash);
     int empty_fd = bpf_program__fd(bare->progs.empty_pass);
     for (const Scenario& s : scenarios) {
       if (!filter.empty() && s.name.find(filter) == std::string::npos) continue;
-      std::vector<double> xg, nc, br;
+      if (s.frames.empty()) continue;
+      std::vector<double> xg, nc, br, bh;
       for (int r = 0; r < rounds; r++) {  // interleaved: empty, xdpguard (both), bare
         double e = RunNs(empty_fd, s.frames, s.repeat);
         xg.push_back(RunNs(xg_fd, s.frames, s.repeat) - e);
         nc.push_back(RunNs(no_cache_fd, s.frames, s.repeat) - e);
         br.push_back(RunNs(bare_fd, s.frames, s.repeat) - e);
+        bh.push_back(RunNs(hash_fd, s.frames, s.repeat) - e);
       }
-      double mx = Median(xg), mn = Median(nc), mb = Median(br);
+      double mx = Median(xg), mn = Median(nc), mb = Median(br), mh = Median(bh);
       bool allow = s.name.find("allowlist") != std::string::npos || s.name.find("ARP") != std::string::npos;
-      printf("| %zu + %zu | %s | %.1f | %.1f | %s | %s |\n", n, n6, s.name.c_str(), mx, mn,
-             allow ? "n/a" : std::to_string(mb).substr(0, std::to_string(mb).find('.') + 2).c_str(),
-             allow ? "n/a" : std::to_string(mx - mb).substr(0, std::to_string(mx - mb).find('.') + 2).c_str());
+      char lpm[32] = "n/a", hash[32] = "n/a", ratio[32] = "n/a";
+      if (!allow) {
+        snprintf(lpm, sizeof(lpm), "%.1f", mb);
+        snprintf(hash, sizeof(hash), "%.1f", mh);
+        if (mh > 0) snprintf(ratio, sizeof(ratio), "%.2fx", mx / mh);
+      }
+      printf("| %zu + %zu | %s | %.1f | %.1f | %s | %s | %s |\n", n, n6, s.name.c_str(), mx, mn,
+             lpm, hash, ratio);
     }
     printf("| %zu + %zu | load into xdpguard maps (PrefixTable::Upsert, batched) | %.2f s | | | |\n", n,
            n6, load_s);

@@ -78,6 +78,30 @@ static __always_inline int same_rule(const struct xg_rule_stats_key *a,
   return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3] && x[4] == y[4];
 }
 
+/* Adds the finished run in this CPU's write-back slot to xg_rule_stats: exactly, unless
+ * this CPU is changing rules faster than XG_RULE_EXACT_CHANGES per tick and the run is
+ * short, in which case it is sampled (the contract is in maps/xdpguard_maps.h). */
+static __always_inline void flush_rule_run(struct xg_rule_cache *slot) {
+  __u64 packets = slot->counter.packets, bytes = slot->counter.bytes;
+  __u64 tick = bpf_ktime_get_coarse_ns();
+  if (slot->tick_ns != tick) {
+    slot->tick_ns = tick;
+    slot->changes = 0;
+  }
+  if (++slot->changes > XG_RULE_EXACT_CHANGES && packets < XG_RULE_SAMPLE_RUN && packets) {
+    __u32 x = slot->draw;
+    if (!x) x = bpf_get_prandom_u32() | 1;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    slot->draw = x;
+    if ((x & (XG_RULE_SAMPLE_RUN - 1)) >= packets) return;
+    bytes = bytes * XG_RULE_SAMPLE_RUN / packets;
+    packets = XG_RULE_SAMPLE_RUN;
+  }
+  add_rule_stats(&slot->key, packets, bytes);
+}
+
 /* Counts a hit on a rule and on its origin. A run of hits on the same rule accumulates in
  * this CPU's write-back slot (an inlined array lookup); only a change of rule touches the
  * hash, adding the finished run to it. */
@@ -91,7 +115,7 @@ static __always_inline void count_rule_hit(const struct xg_rule_stats_key *key, 
     slot->counter.packets++;
     slot->counter.bytes += bytes;
   } else {
-    if (slot->valid) add_rule_stats(&slot->key, slot->counter.packets, slot->counter.bytes);
+    if (slot->valid) flush_rule_run(slot);
     slot->key = *key;
     slot->counter.packets = 1;
     slot->counter.bytes = bytes;

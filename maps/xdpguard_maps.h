@@ -223,7 +223,20 @@ struct xg_rule_cache {
   struct xg_rule_stats_key key;
   __u32 valid;
   struct xg_counter counter;
+  /* Spread-flood sampling (see count_rule_hit in bpf/stats.h): rule changes seen in the
+   * current coarse-clock tick, that tick, and this CPU's xorshift state for the draw. */
+  __u64 tick_ns;
+  __u32 changes;
+  __u32 draw;
 };
+/* Per-rule counters are exact while a CPU changes rules at most XG_RULE_EXACT_CHANGES
+ * times per coarse-clock tick (one jiffy, 1-10 ms). Beyond that (a flood spread over many
+ * rules, where an exact count costs a cold hash access per packet), a run of n < 16 hits
+ * on one rule is recorded with probability n/16, as 16 hits and bytes * 16 / n: unbiased,
+ * with a relative error of about 1/sqrt(hits / 16) per rule. Runs of 16 or more and the
+ * per-origin counters stay exact. */
+#define XG_RULE_EXACT_CHANGES 256
+#define XG_RULE_SAMPLE_RUN 16
 
 /* Verdict cache: a per-CPU, direct-mapped array of XG_VERDICT_SLOTS slots in front of the
  * allowlist and blocklist tries. A flood from a few sources then costs an array lookup and
@@ -272,7 +285,7 @@ struct xg_verdict_slot {
  * Both arrays are BPF_F_MMAPABLE: the controller sets bits with atomic ORs in place. */
 #define XG_LENS_V4_REGION_BITS 16
 #define XG_LENS_V4_REGIONS (1u << XG_LENS_V4_REGION_BITS)
-#define XG_LENS_V6_REGION_BITS 14
+#define XG_LENS_V6_REGION_BITS 16
 #define XG_LENS_V6_REGIONS (1u << XG_LENS_V6_REGION_BITS)
 #define XG_LENS_WIDE_LIMIT (1u << 16)
 #define XG_LENS_V6_WORDS 3 /* lengths 0..128 */
@@ -387,7 +400,7 @@ XG_STATIC_ASSERT(XG_OFFSETOF(struct xg_rule, ports) == 40, "xg_rule.ports");
 XG_STATIC_ASSERT(sizeof(struct xg_allow) == 8, "xg_allow layout");
 XG_STATIC_ASSERT(sizeof(struct xg_counter) == 16, "xg_counter layout");
 XG_STATIC_ASSERT(sizeof(struct xg_rule_stats_key) == 20, "xg_rule_stats_key layout");
-XG_STATIC_ASSERT(sizeof(struct xg_rule_cache) == 40, "xg_rule_cache layout");
+XG_STATIC_ASSERT(sizeof(struct xg_rule_cache) == 56, "xg_rule_cache layout");
 XG_STATIC_ASSERT(XG_OFFSETOF(struct xg_rule_stats_key, addr) == 4, "xg_rule_stats_key.addr");
 XG_STATIC_ASSERT(sizeof(struct xg_if_config) == 8, "xg_if_config layout");
 XG_STATIC_ASSERT(sizeof(struct xg_info) == 8, "xg_info layout");
