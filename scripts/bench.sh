@@ -74,7 +74,7 @@ if [[ $INSTALL == 1 ]]; then
 fi
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 cmake -S "$ROOT" -B "$BUILD" > /dev/null
-cmake --build "$BUILD" -j"$(nproc)" --target xdpguard lpm_bench feed_bench live_gen > /dev/null
+cmake --build "$BUILD" -j"$(nproc)" --target xdpguard lpm_bench feed_bench live_gen bare_hash_filter > /dev/null
 
 ID=$$
 NS_GEN=xgb-gen-$ID
@@ -98,7 +98,7 @@ cleanup() {
   # nftables table created inside them.
   ip netns del "$NS_GEN" 2> /dev/null
   ip netns del "$NS_RCV" 2> /dev/null
-  rm -rf "$PIN" "$PIN-baseline" "$WORK"
+  rm -rf "$PIN" "$PIN-baseline" "$PIN-barehash" "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -151,6 +151,8 @@ load_lists() {  # size
   read -r t rss < <(measure nsenter --net="/run/netns/$NS_RCV" "$BUILD/xdpguard" --pin-dir "$PIN" block load "$base.txt" --force)
   echo "| $size | xdpguard \`block load\` | $t s | $rss MB |" >> "$WORK/loads.md"
   xg detach "$VR" --keep-maps > /dev/null
+  rm -f "$PIN-barehash"
+  "$BUILD/bench/bare_hash_filter" --list "$base.txt" --pin "$PIN-barehash" --also 198.18.1.0/24 > /dev/null
   if [[ -n $BASELINE ]]; then
     rm -rf "$PIN-baseline"
     xg_baseline attach "$VR" --mode native > /dev/null
@@ -170,6 +172,8 @@ enable() {  # filter flood
   case $1 in
     none) ;;
     dropall) ip -n "$NS_RCV" link set dev "$VR" xdpdrv obj "$BUILD/bpf/xdp_drop_all_bpf.bpf.o" sec xdp ;;
+    xdppass) ip -n "$NS_RCV" link set dev "$VR" xdpdrv obj "$BUILD/bpf/xdp_pass_bpf.bpf.o" sec xdp ;;
+    barehash) ip -n "$NS_RCV" link set dev "$VR" xdpdrv pinned "$PIN-barehash" ;;
     xdpguard_native) xg attach "$VR" --mode native > /dev/null ;;
     xdpguard_generic) xg attach "$VR" --mode generic > /dev/null ;;
     xdpguard_flows_off) xg attach "$VR" --mode native --flows off > /dev/null ;;
@@ -191,7 +195,7 @@ enable() {  # filter flood
 disable() {
   case $1 in
     none) ;;
-    dropall) ip -n "$NS_RCV" link set dev "$VR" xdpdrv off ;;
+    dropall | xdppass | barehash) ip -n "$NS_RCV" link set dev "$VR" xdpdrv off ;;
     xdpguard_native | xdpguard_generic | xdpguard_flows_off) xg detach "$VR" --keep-maps > /dev/null ;;
     xdpguard_baseline) xg_baseline detach "$VR" --keep-maps > /dev/null ;;
     ipset) in_rcv iptables-nft -t raw -F PREROUTING ;;
@@ -212,6 +216,9 @@ run_one() {  # size flood filter round
     one-24-paced) gen_args=(--src 198.18.1.0 --sources 256 --spin "$PACED_SPIN") ;;
     one-24-rewrite) gen_args=(--src 198.18.1.0 --sources 256 --rewrite frame "${flow_control[@]}") ;;
     spread-32k) gen_args=(--src 198.19.0.0 --sources 32768 --stride 2 --rewrite frame "${flow_control[@]}") ;;
+    # Same bases and stride as scripts/bench/make_lists.py.
+    spread-all) gen_args=(--src 1.0.0.1 --sources 32768 --stride 113669 --rewrite frame "${flow_control[@]}") ;;
+    legit-all) gen_args=(--src 2.0.0.129 --sources 32768 --stride 113669 --rewrite frame "${flow_control[@]}") ;;
   esac
   enable "$filter"
   local napi
@@ -264,11 +271,14 @@ for size in "${size_list[@]}"; do
   load_lists "$size"
   floods=(one-24)
   [[ $size == "${size_list[0]}" ]] && floods+=(one-24-open one-24-paced one-24-rewrite)
-  [[ $size -ge 1000000 ]] && floods+=(spread-32k)
+  [[ $size -ge 1000000 ]] && floods+=(spread-32k spread-all legit-all)
   for round in $(seq 1 "$ROUNDS"); do
     for flood in "${floods[@]}"; do
       filters=(none dropall xdpguard_native xdpguard_generic ipset ipset_legacy nft_ingress nft_prerouting)
       [[ -n $BASELINE ]] && filters+=(xdpguard_baseline)
+      # The physical anchor for the spread and legitimate floods: one exact hash lookup.
+      [[ $flood == spread-* || $flood == legit-* ]] && filters+=(barehash)
+      [[ $flood == legit-* ]] && filters+=(xdppass)
       [[ $flood == one-24* && $size == "${size_list[0]}" ]] && filters+=(xdp_filter)
       # What flow tracking (on by default) costs end to end, at the same load.
       [[ $size == "${size_list[0]}" && ($flood == one-24 || $flood == one-24-paced) ]] && filters+=(xdpguard_flows_off)
@@ -325,7 +335,12 @@ fi
   echo "is *one-24* with the source rewritten in every frame by the generator's core, so a"
   echo "header-reading filter also pays a cross-core transfer of the header's cache line;"
   echo "*spread-32k* cycles over 32,768 blocked /32s with flow control, rewriting every frame"
-  echo "(only in the 1M list). xdpguard runs as shipped:"
+  echo "(only in the 1M list). *spread-all* cycles over 32,768 blocked /32s scattered over the whole"
+  echo "unicast space (1.0.0.1 + i * 113,669), *legit-all* over 32,768 sources in no list, scattered"
+  echo "the same way through regions that hold entries (1M lists only). *barehash* is the physical"
+  echo "anchor: an XDP program that drops on one exact BPF hash lookup of the source, loaded with"
+  echo "the list's addresses (bench/bare_hash_filter); *xdppass* passes everything (the reference"
+  echo "for the cost xdpguard adds to traffic it lets through). xdpguard runs as shipped:"
   echo "\`attach --mode native|generic\`, lists via \`block load\`, flow tracking at its default (matched,"
   echo "drops sampled 1 in 16). xdp-filter matches exact addresses only: it holds the flood's 256"
   echo "addresses, not the list. What limits each figure and what the results mean:"

@@ -21,6 +21,8 @@ NAMES = {
     "nft_ingress": "nftables netdev ingress, interval set",
     "nft_prerouting": "nftables ip prerouting (raw prio), interval set",
     "xdp_filter": "xdp-filter (exact addresses)",
+    "barehash": "bare XDP exact-hash lookup of the source (anchor)",
+    "xdppass": "XDP pass-all (reference for passed traffic)",
 }
 
 
@@ -47,14 +49,15 @@ def main():
         groups.setdefault(key[:2], []).append(key[2])
     for (size, flood), filters in groups.items():
         print("\n#### %s prefixes, flood: %s\n" % ("{:,}".format(size), flood))
-        print("| filter | offered Mpps | received Mpps | filtered Mpps | passed Mpps | receiving-core ns/pkt | vs iptables+ipset | vs drop-all |")
-        print("|---|---|---|---|---|---|---|---|")
+        print("| filter | offered Mpps | received Mpps | filtered Mpps | passed Mpps | receiving-core ns/pkt | vs iptables+ipset | vs drop-all | vs bare hash |")
+        print("|---|---|---|---|---|---|---|---|---|")
         ns = {}
         for f in filters:
             runs = rows[(size, flood, f)]
             ns[f] = [r["napi_ns"] / r["received"] if r["received"] else float("nan") for r in runs]
         ref = statistics.median(ns["ipset"]) if "ipset" in ns else None
         floor = statistics.median(ns["dropall"]) if "dropall" in ns else None
+        anchor = statistics.median(ns["barehash"]) if "barehash" in ns else None
         for f in filters:
             runs = rows[(size, flood, f)]
             offered, _ = fmt_range([r["offered"] / r["secs"] for r in runs], 1e-6, 2)
@@ -64,8 +67,15 @@ def main():
             cost, med = fmt_range(ns[f])
             vs_ref = "%.2f" % (med / ref) if ref else "-"
             vs_floor = "%.2f" % (med / floor) if floor else "-"
-            print("| %s | %s | %s | %s | %s | %s | %s | %s |" % (NAMES.get(f, f), offered, received,
-                                                            filtered, passed, cost, vs_ref, vs_floor))
+            vs_anchor = "%.2f" % (med / anchor) if anchor else "-"
+            print("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (NAMES.get(f, f), offered, received,
+                                                                 filtered, passed, cost, vs_ref, vs_floor, vs_anchor))
+        if "xdppass" in ns:
+            # Passed traffic: what each XDP filter adds over a pass-all XDP program.
+            base = statistics.median(ns["xdppass"])
+            added = ["%s %+.0f ns" % (NAMES.get(f, f).split(",")[0], statistics.median(ns[f]) - base)
+                     for f in ("xdpguard_native", "barehash") if f in ns]
+            print("\nAdded over XDP pass-all: " + "; ".join(added) + ".")
 
 
 if __name__ == "__main__":
