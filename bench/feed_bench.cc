@@ -92,8 +92,9 @@ int main(int argc, char** argv) {
   auto map = [](int fd) { return std::move(*datapath::LibbpfMap::FromFd(UniqueFd(dup(fd)))); };
   auto v4 = map((*obj)->map_fd(XG_MAP_BLOCK_V4)), v6 = map((*obj)->map_fd(XG_MAP_BLOCK_V6));
   auto gen = map((*obj)->map_fd(XG_MAP_LIST_GEN));
-  auto masks = std::move(*datapath::LengthMasks::MapArrays((*obj)->map_fd(XG_MAP_LENS_V4),
-                                                          (*obj)->map_fd(XG_MAP_LENS_V6)));
+  auto masks = std::move(*datapath::LengthMasks::MapArrays(
+      {(*obj)->map_fd(XG_MAP_LENS_V4), (*obj)->map_fd(XG_MAP_LENS_V6),
+       (*obj)->map_fd(XG_MAP_LSUM_V4), (*obj)->map_fd(XG_MAP_LSUM_V6)}));
   auto block = *datapath::PrefixTable<xg_rule>::Create(v4.get(), v6.get(), masks.get(), gen.get());
 
   char tmpl[] = "/tmp/xg-feed-bench-XXXXXX";

@@ -275,8 +275,9 @@ int main(int argc, char** argv) {
     auto av4 = map((*obj)->map_fd(XG_MAP_ALLOW_V4)), av6 = map((*obj)->map_fd(XG_MAP_ALLOW_V6));
     auto bv4 = map(bpf_map__fd(bare->maps.bare_v4)), bv6 = map(bpf_map__fd(bare->maps.bare_v6));
     auto gen = map((*obj)->map_fd(XG_MAP_LIST_GEN));
-    auto masks = std::move(*datapath::LengthMasks::MapArrays((*obj)->map_fd(XG_MAP_LENS_V4),
-                                                            (*obj)->map_fd(XG_MAP_LENS_V6)));
+    auto masks = std::move(*datapath::LengthMasks::MapArrays(
+        {(*obj)->map_fd(XG_MAP_LENS_V4), (*obj)->map_fd(XG_MAP_LENS_V6),
+         (*obj)->map_fd(XG_MAP_LSUM_V4), (*obj)->map_fd(XG_MAP_LSUM_V6)}));
     auto bare_masks = datapath::LengthMasks::InMemory();  // the bare trie needs none
     auto xg_block = *datapath::PrefixTable<xg_rule>::Create(xv4.get(), xv6.get(), masks.get(), gen.get());
     auto allow_table = *datapath::PrefixTable<xg_allow>::Create(av4.get(), av6.get(), masks.get(), gen.get());

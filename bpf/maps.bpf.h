@@ -46,6 +46,23 @@ struct {
   __type(value, struct xg_allow);
 } xg_allow_v6 SEC(".maps");
 
+/* Length summaries per region (see XG_LSUM_* in xdpguard_maps.h), read first. */
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(map_flags, BPF_F_MMAPABLE);
+  __uint(max_entries, XG_LSUM_ENTRIES);
+  __type(key, __u32);
+  __type(value, __u64);
+} xg_lsum_v4 SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(map_flags, BPF_F_MMAPABLE);
+  __uint(max_entries, XG_LSUM_ENTRIES);
+  __type(key, __u32);
+  __type(value, __u64);
+} xg_lsum_v6 SEC(".maps");
+
 /* Prefix lengths present per region (struct xg_lens_v4/v6), written in place by the
  * controller through mmap. */
 struct {

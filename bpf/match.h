@@ -20,6 +20,8 @@
 #define XG_PROBE(map, key) bpf_map_lookup_elem(&map, key)
 #define XG_LENS_V4(region) ((const struct xg_lens_v4 *)bpf_map_lookup_elem(&xg_lens_v4, region))
 #define XG_LENS_V6(region) ((const struct xg_lens_v6 *)bpf_map_lookup_elem(&xg_lens_v6, region))
+#define XG_LSUM_V4(idx) ((const __u64 *)bpf_map_lookup_elem(&xg_lsum_v4, idx))
+#define XG_LSUM_V6(idx) ((const __u64 *)bpf_map_lookup_elem(&xg_lsum_v6, idx))
 /* Each probe is a global function: the verifier checks its body once, not once per loop
  * iteration (up to 129 for IPv6), which keeps the programs far from the 1M budget. */
 #define XG_STEP(fn) fn##_g

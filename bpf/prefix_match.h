@@ -14,6 +14,7 @@
  *   XG_PROBE(map, key)     exact lookup in one of xg_block_v4/v6, xg_allow_v4/v6: a pointer
  *                          to the value, or 0
  *   XG_LENS_V4(region_ptr) the struct xg_lens_v4 of a region, or 0 (likewise XG_LENS_V6)
+ *   XG_LSUM_V4(index_ptr)  the __u64 summary element of 4 regions, or 0 (likewise _V6)
  *   XG_NOW_NS()            the CLOCK_MONOTONIC time in ns (expiry)
  * Loop state lives in the caller's xg_match_result, not in locals: in the datapath the
  * lookups run in global functions whose pointer arguments the verifier does not track, so
@@ -185,14 +186,29 @@ XG_SHARED_FN __s32 xg_next_len_v6(struct xg_match_result *out) {
   return (__s32)((out->word & 3) * 64 + xg_pop_len(out));
 }
 
-/* Starts a lookup: the lengths to probe, from the source's region. 0 when there are none. */
+/* A region's list byte from its summary element. */
+XG_SHARED_FN __u32 xg_lsum_byte(const __u64 *sum, __u32 region, int allow) {
+  return (__u32)(*sum >> xg_lsum_shift(region, allow)) & 0xff;
+}
+
+/* Starts a lookup: the lengths to probe, from the source's region (its summary byte, and
+ * its full mask only when the summary says a less common length is present). 0 when
+ * there are none. */
 XG_SHARED_FN int xg_start_v4(const struct xg_match_query *q, struct xg_match_result *out,
                              int allow) {
   xg_match_start(out);
   __u32 region = xg_lens_region_v4(q->saddr[0]);
-  const struct xg_lens_v4 *lens = XG_LENS_V4(&region);
-  if (!lens) return 0;
-  out->mask = allow ? lens->allow : lens->block;
+  __u32 idx = region >> 2;
+  const __u64 *sum = XG_LSUM_V4(&idx);
+  if (!sum) return 0;
+  __u64 b = xg_lsum_byte(sum, region, allow);
+  if (b & XG_LSUM_OTHER) {
+    const struct xg_lens_v4 *lens = XG_LENS_V4(&region);
+    if (!lens) return 0;
+    out->mask = allow ? lens->allow : lens->block;
+  } else {
+    out->mask = (b & 1) << 32 | (b & 2) << 23 | (b & 4) << 14 | (b & 8) << 5;
+  }
   return out->mask != 0;
 }
 
@@ -200,14 +216,24 @@ XG_SHARED_FN int xg_start_v6(const struct xg_match_query *q, struct xg_match_res
                              int allow) {
   xg_match_start(out);
   __u32 region = xg_lens_region_v6(q->saddr[0]);
-  const struct xg_lens_v6 *lens = XG_LENS_V6(&region);
-  if (!lens) return 0;
-  const __u64 *w = allow ? lens->allow : lens->block;
-  out->words[0] = w[0];
-  out->words[1] = w[1];
-  out->words[2] = w[2];
+  __u32 idx = region >> 2;
+  const __u64 *sum = XG_LSUM_V6(&idx);
+  if (!sum) return 0;
+  __u64 b = xg_lsum_byte(sum, region, allow);
   out->word = XG_LENS_V6_WORDS;
-  return (w[0] | w[1] | w[2]) != 0;
+  if (b & XG_LSUM_OTHER) {
+    const struct xg_lens_v6 *lens = XG_LENS_V6(&region);
+    if (!lens) return 0;
+    const __u64 *w = allow ? lens->allow : lens->block;
+    out->words[0] = w[0];
+    out->words[1] = w[1];
+    out->words[2] = w[2];
+  } else {
+    out->words[2] = b & 1;                                     /* /128 */
+    out->words[1] = (b >> 1) & 1;                              /* /64 */
+    out->words[0] = ((b >> 2) & 1) << 48 | ((b >> 3) & 1) << 32; /* /48, /32 */
+  }
+  return (out->words[0] | out->words[1] | out->words[2]) != 0;
 }
 
 /* One probe of the blocklist: 1 when the search is over (a rule applies, the retry budget

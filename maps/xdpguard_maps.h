@@ -56,6 +56,8 @@
 #define XG_MAP_VERDICTS "xg_verdicts"
 #define XG_MAP_LENS_V4 "xg_lens_v4"
 #define XG_MAP_LENS_V6 "xg_lens_v6"
+#define XG_MAP_LSUM_V4 "xg_lsum_v4"
+#define XG_MAP_LSUM_V6 "xg_lsum_v6"
 
 /* Default and maximum map sizes. Sizes are chosen at first attach and then fixed by the
  * pinned maps. */
@@ -298,6 +300,23 @@ struct xg_lens_v6 {
   __u64 allow[XG_LENS_V6_WORDS];
 };
 
+/* Length summaries (xg_lsum_v4 / xg_lsum_v6): one byte per region and list, 4 regions per
+ * 8-byte array element (block in the low byte of each region's 16 bits, allow in the
+ * high byte), 128 KiB per family: small enough to stay cached where the full masks (1-3
+ * MiB) would cost a cold miss per packet. Bits 0-3 say the common lengths are present
+ * (IPv4 /32 /24 /16 /8, IPv6 /128 /64 /48 /32); bit 7 says some other length is, and then
+ * the region's full mask is read. The controller sets full-mask bits, then summary bits,
+ * then writes the entry. */
+#define XG_LSUM_OTHER 0x80
+#define XG_LSUM_ENTRIES (XG_LENS_V4_REGIONS / 4) /* both families have 2^16 regions */
+/* The summary bit of a length, or XG_LSUM_OTHER. */
+XG_SHARED_FN __u8 xg_lsum_bit(__u32 len, int ipv4) {
+  if (ipv4) return len == 32 ? 1 : len == 24 ? 2 : len == 16 ? 4 : len == 8 ? 8 : XG_LSUM_OTHER;
+  return len == 128 ? 1 : len == 64 ? 2 : len == 48 ? 4 : len == 32 ? 8 : XG_LSUM_OTHER;
+}
+/* Shift of a region's list byte within its summary element. */
+XG_SHARED_FN __u32 xg_lsum_shift(__u32 region, int allow) { return (region & 3) * 16 + (allow ? 8 : 0); }
+
 XG_SHARED_FN __u32 xg_host32(__be32 x) {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
   return __builtin_bswap32(x);
@@ -406,6 +425,7 @@ XG_STATIC_ASSERT(sizeof(struct xg_if_config) == 8, "xg_if_config layout");
 XG_STATIC_ASSERT(sizeof(struct xg_info) == 8, "xg_info layout");
 XG_STATIC_ASSERT(sizeof(struct xg_lens_v4) == 16, "xg_lens_v4 layout");
 XG_STATIC_ASSERT(sizeof(struct xg_lens_v6) == 48, "xg_lens_v6 layout");
+XG_STATIC_ASSERT(XG_LENS_V4_REGIONS == XG_LENS_V6_REGIONS, "one summary size for both families");
 XG_STATIC_ASSERT(sizeof(struct xg_comment) == XG_COMMENT_MAX, "xg_comment layout");
 XG_STATIC_ASSERT(sizeof(struct xg_verdict_slot) == 32, "xg_verdict_slot layout");
 XG_STATIC_ASSERT(XG_OFFSETOF(struct xg_verdict_slot, origin) == 30, "xg_verdict_slot.origin");

@@ -18,6 +18,9 @@
 #   sudo scripts/bench.sh [--rounds N] [--seconds S] [--sizes 1000,100000,1000000]
 #                         [--paced-spin N] [--credits N] [--out FILE] [--no-install] [--skip-testrun]
 #                         [--skip-control] [--baseline XDPGUARD_BINARY]
+#                         [--only-floods a,b] [--only-filters a,b]
+# --only-floods / --only-filters keep just the named floods / filters (for quick looks; a
+# report for docs runs everything).
 # BUILD_DIR (default build/) is where it builds and finds the binaries. --baseline adds an
 # "xdpguard baseline" filter to every flood: another build of xdpguard (say, the commit
 # before a datapath change), attached native with its own pinned maps and the same list, so
@@ -44,6 +47,8 @@ INSTALL=1
 TESTRUN=1
 CONTROL=1
 BASELINE=""
+ONLY_FLOODS=""
+ONLY_FILTERS=""
 while [[ $# -gt 0 ]]; do
   case $1 in
     --rounds) ROUNDS=$2; shift 2 ;;
@@ -56,6 +61,8 @@ while [[ $# -gt 0 ]]; do
     --skip-testrun) TESTRUN=0; shift ;;
     --skip-control) CONTROL=0; shift ;;
     --baseline) BASELINE=$(realpath -m "$2"); shift 2 ;;
+    --only-floods) ONLY_FLOODS=",$2,"; shift 2 ;;
+    --only-filters) ONLY_FILTERS=",$2,"; shift 2 ;;
     *) echo "bench.sh: unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
@@ -173,7 +180,8 @@ enable() {  # filter flood
     none) ;;
     dropall) ip -n "$NS_RCV" link set dev "$VR" xdpdrv obj "$BUILD/bpf/xdp_drop_all_bpf.bpf.o" sec xdp ;;
     xdppass) ip -n "$NS_RCV" link set dev "$VR" xdpdrv obj "$BUILD/bpf/xdp_pass_bpf.bpf.o" sec xdp ;;
-    barehash) ip -n "$NS_RCV" link set dev "$VR" xdpdrv pinned "$PIN-barehash" ;;
+    # nsenter, not ip -n: "ip netns exec" remounts /sys, which hides the bpffs pin.
+    barehash) in_rcv ip link set dev "$VR" xdpdrv pinned "$PIN-barehash" ;;
     xdpguard_native) xg attach "$VR" --mode native > /dev/null ;;
     xdpguard_generic) xg attach "$VR" --mode generic > /dev/null ;;
     xdpguard_flows_off) xg attach "$VR" --mode native --flows off > /dev/null ;;
@@ -282,7 +290,11 @@ for size in "${size_list[@]}"; do
       [[ $flood == one-24* && $size == "${size_list[0]}" ]] && filters+=(xdp_filter)
       # What flow tracking (on by default) costs end to end, at the same load.
       [[ $size == "${size_list[0]}" && ($flood == one-24 || $flood == one-24-paced) ]] && filters+=(xdpguard_flows_off)
-      for filter in "${filters[@]}"; do run_one "$size" "$flood" "$filter" "$round"; done
+      [[ -z $ONLY_FLOODS || $ONLY_FLOODS == *",$flood,"* ]] || continue
+      for filter in "${filters[@]}"; do
+        [[ -z $ONLY_FILTERS || $ONLY_FILTERS == *",$filter,"* ]] || continue
+        run_one "$size" "$flood" "$filter" "$round"
+      done
     done
   done
 done

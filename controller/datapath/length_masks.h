@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 // The per-region "prefix lengths present" masks of the allowlist and blocklist
-// (struct xg_lens_v4 / xg_lens_v6 in maps/xdpguard_maps.h), which tell the datapath which
-// lengths to probe for a source. The controller only ever sets bits, with atomic ORs on
+// (struct xg_lens_v4 / xg_lens_v6 in maps/xdpguard_maps.h) and their one-byte summaries
+// (xg_lsum_v4 / xg_lsum_v6), which tell the datapath which lengths to probe for a source. The controller only ever sets bits, with atomic ORs on
 // the maps' mmapped memory (two writers can never lose each other's bit), and always before
-// the entry the bit announces is written: a reader sees the bit before the entry, never
-// the entry without its bit. A bit may outlive its entries (a wasted probe, never a wrong
+// the entry the bit announces is written (full mask first, then summary): a reader sees the
+// bit before the entry, never the entry without its bit. A bit may outlive its entries (a wasted probe, never a wrong
 // verdict) until the masks are rebuilt from the lists (Rebuild, under the writers' lock).
 #ifndef XDPGUARD_DATAPATH_LENGTH_MASKS_H_
 #define XDPGUARD_DATAPATH_LENGTH_MASKS_H_
@@ -23,8 +23,11 @@ enum class ListKind { kBlock, kAllow };
 
 class LengthMasks {
  public:
-  // Maps the two BPF_F_MMAPABLE arrays (xg_lens_v4, xg_lens_v6) by their fds.
-  static absl::StatusOr<std::unique_ptr<LengthMasks>> MapArrays(int v4_fd, int v6_fd);
+  // Maps the four BPF_F_MMAPABLE arrays by their fds.
+  struct Fds {
+    int lens_v4, lens_v6, lsum_v4, lsum_v6;
+  };
+  static absl::StatusOr<std::unique_ptr<LengthMasks>> MapArrays(const Fds& fds);
   // Zeroed masks in ordinary memory: unit tests and the host-side lookup.
   static std::unique_ptr<LengthMasks> InMemory();
   ~LengthMasks();
@@ -40,21 +43,25 @@ class LengthMasks {
 
   const xg_lens_v4* v4() const { return v4_; }
   const xg_lens_v6* v6() const { return v6_; }
+  const __u64* lsum_v4() const { return lsum_v4_; }
+  const __u64* lsum_v6() const { return lsum_v6_; }
 
  private:
   LengthMasks() = default;
-  // Calls visit(word, bit) for every mask word and bit c needs set, in regions of
-  // (v4, v6) masks laid out like the maps.
+  // Calls visit(word, bits) for every full-mask word and then every summary element c
+  // needs bits in, with masks laid out like the maps.
   template <typename Visit>
-  static void ForEachBit(xg_lens_v4* v4, xg_lens_v6* v6, ListKind list, const net::Cidr& c,
-                         Visit visit);
+  static void ForEachBit(xg_lens_v4* v4, xg_lens_v6* v6, __u64* lsum_v4, __u64* lsum_v6,
+                         ListKind list, const net::Cidr& c, Visit visit);
 
   xg_lens_v4* v4_ = nullptr;
   xg_lens_v6* v6_ = nullptr;
-  size_t v4_bytes_ = 0, v6_bytes_ = 0;
-  bool mapped_ = false;
+  __u64* lsum_v4_ = nullptr;
+  __u64* lsum_v6_ = nullptr;
+  std::vector<std::pair<void*, size_t>> mappings_;
   std::vector<xg_lens_v4> v4_mem_;
   std::vector<xg_lens_v6> v6_mem_;
+  std::vector<__u64> lsum_v4_mem_, lsum_v6_mem_;
 };
 
 }  // namespace xdpguard::datapath

@@ -54,7 +54,8 @@ absl::StatusOr<std::unique_ptr<PinnedMaps>> PinnedMaps::Open(const std::string& 
     out->maps_[spec.name] = std::move(*m);
   }
   absl::StatusOr<std::unique_ptr<LengthMasks>> masks =
-      LengthMasks::MapArrays(out->map(XG_MAP_LENS_V4)->fd(), out->map(XG_MAP_LENS_V6)->fd());
+      LengthMasks::MapArrays({out->map(XG_MAP_LENS_V4)->fd(), out->map(XG_MAP_LENS_V6)->fd(),
+                              out->map(XG_MAP_LSUM_V4)->fd(), out->map(XG_MAP_LSUM_V6)->fd()});
   if (!masks.ok()) return masks.status();
   out->masks_ = std::move(*masks);
   return out;

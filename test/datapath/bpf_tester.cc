@@ -127,8 +127,9 @@ BpfTester::BpfTester(bool frags, uint32_t block_entries) {
   guard_map_ = Map(XG_MAP_GUARDS);
   guard_if_ = Map(XG_MAP_GUARD_IF);
   guards_ = std::make_unique<guard::GuardStore>(guard_map_.get(), guard_if_.get());
-  auto masks = datapath::LengthMasks::MapArrays(obj_->map_fd(XG_MAP_LENS_V4),
-                                                obj_->map_fd(XG_MAP_LENS_V6));
+  auto masks = datapath::LengthMasks::MapArrays(
+      {obj_->map_fd(XG_MAP_LENS_V4), obj_->map_fd(XG_MAP_LENS_V6), obj_->map_fd(XG_MAP_LSUM_V4),
+       obj_->map_fd(XG_MAP_LSUM_V6)});
   Check(masks.status(), "length masks");
   masks_ = std::move(*masks);
   auto b = datapath::PrefixTable<xg_rule>::Create(bv4_.get(), bv6_.get(), masks_.get(),

@@ -46,6 +46,8 @@ uint64_t g_now = 0;
 #define XG_PROBE(map, key) HostProbe(map, key)
 #define XG_LENS_V4(region) (&g_masks->v4()[*(region)])
 #define XG_LENS_V6(region) (&g_masks->v6()[*(region)])
+#define XG_LSUM_V4(index) (&g_masks->lsum_v4()[*(index)])
+#define XG_LSUM_V6(index) (&g_masks->lsum_v6()[*(index)])
 #define XG_NOW_NS() g_now
 #include "prefix_match.h"
 
@@ -328,10 +330,21 @@ TEST_CASE("length masks: bits are set before entries, stale bits cost probes, co
   CHECK(lists.masks->v4()[region].block == ((1ull << 8) | (1ull << 32)));
   CHECK(lists.masks->v4()[0x0aff].block == (1ull << 8));  // a /8 marks its 256 /16s
   CHECK(lists.masks->v4()[0x0b00].block == 0);
+  // Summaries: /8 and /32 are common lengths (bits 3 and 0 of the region's block byte).
+  auto summary = [&](uint32_t r, bool allow) {
+    return (lists.masks->lsum_v4()[r >> 2] >> xg_lsum_shift(r, allow)) & 0xff;
+  };
+  CHECK(summary(region, false) == (8 | 1));
+  CHECK(summary(region, true) == 0);
+  lists.AddAllow(net::ParseCidr("10.1.16.0/20")->cidr);  // an uncommon length: "other"
+  CHECK(summary(region, true) == XG_LSUM_OTHER);
+  CHECK(summary(region, false) == (8 | 1));
   lists.DeleteBlock(host);
   CHECK(lists.masks->v4()[region].block == ((1ull << 8) | (1ull << 32)));  // stale, harmless
   REQUIRE(lists.block.CompactMasks().ok());
   CHECK(lists.masks->v4()[region].block == (1ull << 8));
+  CHECK(summary(region, false) == 8);
+  CHECK(summary(region, true) == XG_LSUM_OTHER);  // the allowlist's byte is left alone
   // IPv6 shorter than the /32 regions: a /24 marks the 256 regions of its /32s.
   Cidr v6 = net::ParseCidr("2001:db8::/24")->cidr;
   lists.AddBlock({{v6, xg_rule{}}});
