@@ -27,6 +27,15 @@ int main() {
     bpf_program__set_log_buf(prog, logs.back().data(), logs.back().size());
   }
   if (int err = xdpguard_bpf__load(skel); err) {
+    // The end of each program's log says why (the verifier stops at the first error).
+    size_t i = 0;
+    bpf_object__for_each_program(prog, skel->obj) {
+      std::string log(logs[i++].data());
+      size_t from = log.size();
+      for (int lines = 0; lines < 25 && from > 0; lines++) from = log.rfind('\n', from - 1);
+      fprintf(stderr, "--- %s: end of the verifier log\n%s\n", bpf_program__name(prog),
+              log.substr(from == std::string::npos ? 0 : from).c_str());
+    }
     fprintf(stderr, "load failed: %s\n", strerror(-err));
     return 1;
   }

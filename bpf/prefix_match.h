@@ -48,7 +48,7 @@ struct xg_match_result {
   __u8 word;      /* loop state: the mask word being scanned (IPv6) */
   __u32 hits;     /* loop state: rules found so far */
   __u64 mask;     /* loop state: lengths still to probe in the current word */
-  __u64 words[XG_LENS_V6_WORDS]; /* loop state (IPv6): the region's mask words */
+  __u64 words[4]; /* loop state (IPv6): the region's mask words (words[3] stays 0) */
 };
 
 /* 1 when x != 0, without a branch. */
@@ -141,6 +141,7 @@ XG_SHARED_FN int xg_budget_spent(const struct xg_rule *rule, struct xg_match_res
 }
 
 XG_SHARED_FN void xg_match_start(struct xg_match_result *out) {
+  out->words[3] = 0;
   out->found = 0;
   out->reason = XG_REASON_NONE;
   out->cacheable = 1;
@@ -177,8 +178,9 @@ XG_SHARED_FN __s32 xg_next_len_v6(struct xg_match_result *out) {
     if (out->mask) break;
     __u32 w = out->word;
     if (w == 0) return -1;
-    __u32 idx = (w - 1) & 3; /* masked, so the verifier sees the index bounded */
-    if (idx >= XG_LENS_V6_WORDS) return -1;
+    /* Masked into the 4-word array (the 4th word stays 0), so every verifier sees the
+     * index in bounds: 6.1's does not narrow a bound from an equality test. */
+    __u32 idx = (w - 1) & 3;
     out->word = idx;
     out->mask = out->words[idx];
   }

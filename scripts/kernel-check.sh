@@ -3,14 +3,17 @@
 # Runs xdpguard on Debian 12's stock kernel (6.1) under qemu, where libxdp's multiprog
 # dispatcher works (this machine's newer kernel refuses it): boots the kernel package from
 # the Debian mirror with a busybox initramfs that carries this build's xdpguard, iproute2,
-# their shared libraries, libxdp's dispatcher object and veth.ko, and runs one check inside:
-#   jumbo  a veth pair at MTU 9000; `xdpguard attach --mode native` must attach natively
-#          through the dispatcher with the frags program (before the fix, libxdp built its
-#          dispatcher without frags support and native mode failed with ERANGE).
+# their shared libraries, libxdp's dispatcher object and veth.ko, and runs inside:
+#   jumbo     a veth pair at MTU 9000; `xdpguard attach --mode native` must attach natively
+#             through the dispatcher with the frags program (before the fix, libxdp built its
+#             dispatcher without frags support and native mode failed with ERANGE);
+#   verifier  bench/verifier_stats: instructions the verifier processed per program on 6.1;
+#   datapath  the datapath suite (test/datapath_tests, BPF_PROG_TEST_RUN) on 6.1.
 # Nothing touches the host's boot setup: the kernel package is unpacked into a work
-# directory. qemu uses TCG (KVM cannot boot a guest here), so a run takes a minute or two.
+# directory. qemu uses TCG (KVM cannot boot a guest here), so a run takes a few minutes
+# (the datapath suite is most of it).
 # Needs root (apt-get install/download). Usage: sudo scripts/kernel-check.sh [BUILD_DIR]
-# Exit 0 when the check passes inside the guest, 1 otherwise; the guest's console is printed.
+# Exit 0 when every check passes inside the guest, 1 otherwise; the guest's console is printed.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(readlink -f "${1:-$root/build}")
@@ -36,8 +39,10 @@ mkdir -p "$rd"/{bin,sbin,proc,sys,dev,tmp,lib64,usr/lib/x86_64-linux-gnu/bpf}
 cp "$(command -v busybox)" "$rd/bin/busybox"
 for applet in sh mount mkdir cat echo sleep insmod poweroff grep; do ln -s busybox "$rd/bin/$applet"; done
 cp "$build/xdpguard" "$rd/bin/xdpguard"
+cp "$build/bench/verifier_stats" "$rd/bin/verifier_stats"
+cp "$build/test/datapath_tests" "$rd/bin/datapath_tests"
 cp /usr/sbin/ip "$rd/sbin/ip"  # iproute2's, not busybox's applet (veth, mtu)
-for bin in "$build/xdpguard" /usr/sbin/ip; do
+for bin in "$build/xdpguard" "$build/bench/verifier_stats" "$build/test/datapath_tests" /usr/sbin/ip; do
   ldd "$bin" | awk '/=>/ {print $3} /ld-linux/ {print $1}' | while read -r lib; do
     [[ -f $lib ]] || continue
     mkdir -p "$rd$(dirname "$lib")"
@@ -69,13 +74,25 @@ if xdpguard --pin-dir /sys/fs/bpf/xg attach xga --mode native; then
 else
   echo "KERNEL-CHECK jumbo: FAIL (native attach refused)"
 fi
+echo "== verifier statistics"
+verifier_stats && echo "KERNEL-CHECK verifier: PASS" || echo "KERNEL-CHECK verifier: FAIL"
+echo "== datapath suite"
+if datapath_tests > /tmp/datapath.log 2>&1; then
+  tail -3 /tmp/datapath.log
+  echo "KERNEL-CHECK datapath: PASS"
+else
+  grep -E "^(test cases|assertions|.*FAILED)" /tmp/datapath.log | tail -12
+  echo "KERNEL-CHECK datapath: FAIL"
+fi
 poweroff -f
 INIT
 chmod +x "$rd/init"
 (cd "$rd" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1) > initramfs.gz
 
-timeout 600 qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 2048 -nographic -no-reboot \
+timeout 1200 qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 2048 -nographic -no-reboot \
   -kernel "kernel/boot/vmlinuz-$kver" -initrd initramfs.gz \
   -append "console=ttyS0 quiet panic=-1 rdinit=/init" > console.log 2>&1 || true
-grep -v "^\s*$" console.log | tail -40
-grep -q "KERNEL-CHECK jumbo: PASS" console.log
+grep -v "^\s*$" console.log | tail -100
+for check in jumbo verifier datapath; do
+  grep -q "KERNEL-CHECK $check: PASS" console.log || { echo "kernel-check: $check failed" >&2; exit 1; }
+done

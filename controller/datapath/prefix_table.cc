@@ -4,6 +4,8 @@
 #include <cstring>
 #include <random>
 #include <type_traits>
+#include <unordered_map>
+#include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "datapath/keys.h"
@@ -65,6 +67,46 @@ void Rollback(MapBackend* map, const UndoLog& undo) {
     spdlog::error("rollback of {} incomplete: {} / {}", map->name(), del.ToString(),
                   put.ToString());
   }
+}
+
+// Old values of the keys about to be written, by their index in the write.
+template <typename V>
+using PriorValues = std::unordered_map<uint32_t, V>;
+
+// Writes of at least this many keys read the map in one batched walk instead of looking
+// up every key.
+constexpr size_t kBulkPriorKeys = 65536;
+
+template <typename V>
+absl::StatusOr<PriorValues<V>> ReadPrior(MapBackend* m, const std::vector<char>& keys, size_t ks) {
+  PriorValues<V> prior;
+  const size_t n = keys.size() / ks;
+  if (n < kBulkPriorKeys) {
+    for (size_t i = 0; i < n; i++) {
+      V old{};
+      absl::StatusOr<bool> found = m->Lookup(keys.data() + i * ks, &old);
+      if (!found.ok()) return found.status();
+      if (*found) prior.emplace(static_cast<uint32_t>(i), old);
+    }
+    return prior;
+  }
+  // The write's keys in byte order, searched for every key the walk visits.
+  std::vector<uint32_t> order(n);
+  for (size_t i = 0; i < n; i++) order[i] = static_cast<uint32_t>(i);
+  auto key_at = [&](uint32_t i) { return keys.data() + size_t{i} * ks; };
+  std::sort(order.begin(), order.end(),
+            [&](uint32_t a, uint32_t b) { return std::memcmp(key_at(a), key_at(b), ks) < 0; });
+  absl::Status st = m->ForEach([&](const void* k, const void* v) {
+    auto it = std::lower_bound(order.begin(), order.end(), k, [&](uint32_t i, const void* key) {
+      return std::memcmp(key_at(i), key, ks) < 0;
+    });
+    if (it == order.end() || std::memcmp(key_at(*it), k, ks) != 0) return;
+    V old;
+    std::memcpy(&old, v, sizeof(V));
+    prior.emplace(*it, old);
+  });
+  if (!st.ok()) return st;
+  return prior;
 }
 
 // Stores a fresh random list generation. Random rather than incremented: two controllers
@@ -211,37 +253,42 @@ absl::Status PrefixTable<V>::UpsertMaps(const std::vector<Entry>& entries,
     if (by_family[f].empty()) continue;
     MapBackend* m = map(families[f]);
     const size_t ks = KeySize(families[f]);
-    // Record the prior state of every key (one lookup each: O(entries), not O(map)).
     std::vector<char> keys, values;
     keys.reserve(by_family[f].size() * ks);
     values.reserve(by_family[f].size() * sizeof(V));
+    for (const Entry* e : by_family[f]) AppendKey(e->cidr, &keys);
+    // The prior state of every key: a lookup each for small writes; one batched walk of
+    // the map for big ones (a million lookup syscalls cost more than a second).
+    absl::StatusOr<PriorValues<V>> prior = ReadPrior<V>(m, keys, ks);
+    if (!prior.ok()) {
+      if (f == 1) Rollback(v4_, v4_undo);
+      return prior.status();
+    }
     // Prior state, compactly: one bit per written key, old values only where one existed
     // (a million new entries must not cost a million empty optionals).
+    std::vector<char> written_keys;
+    written_keys.reserve(keys.size());
     std::vector<bool> existed;
     std::vector<V> old_values;
     uint32_t new_total = 0;
-    for (const Entry* e : by_family[f]) {
-      AppendKey(e->cidr, &keys);
-      V value = e->value;
-      value.prefixlen = e->cidr.prefixlen;  // the invariant ExactLookup relies on
-      AppendValue(value, &values);
-      V old{};
-      absl::StatusOr<bool> found =
-          ExactLookup(m, keys.data() + keys.size() - ks, e->cidr.prefixlen, &old);
-      if (!found.ok()) {
-        if (f == 1) Rollback(v4_, v4_undo);
-        return found.status();
-      }
-      if (*found && keep && keep(old)) {
-        keys.resize(keys.size() - ks);
-        values.resize(values.size() - sizeof(V));
+    for (size_t i = 0; i < by_family[f].size(); i++) {
+      const Entry* e = by_family[f][i];
+      const char* key = keys.data() + i * ks;
+      auto old_it = prior->find(static_cast<uint32_t>(i));
+      const bool found = old_it != prior->end();
+      if (found && keep && keep(old_it->second)) {
         if (kept) kept->push_back(e->cidr);
         continue;
       }
-      existed.push_back(*found);
-      if (*found) old_values.push_back(old);
-      if (!*found) new_total++;
+      written_keys.insert(written_keys.end(), key, key + ks);
+      V value = e->value;
+      value.prefixlen = e->cidr.prefixlen;  // the invariant ExactLookup relies on
+      AppendValue(value, &values);
+      existed.push_back(found);
+      if (found) old_values.push_back(old_it->second);
+      if (!found) new_total++;
     }
+    keys.swap(written_keys);
     // Lengths first: the datapath never sees an entry whose length it would not probe.
     for (const Entry* e : by_family[f]) masks_->Mark(KindOf<V>(), e->cidr);
     uint32_t applied = 0;
