@@ -29,6 +29,8 @@ packages=(
   dsniff thc-ipv6 arpwatch arping
   # benchmarks: the filters we compare against
   iptables ipset nftables ethtool
+  # kernel check (scripts/kernel-check.sh): Debian 12's stock kernel under qemu (TCG)
+  qemu-system-x86 busybox-static
 )
 
 export DEBIAN_FRONTEND=noninteractive

@@ -12,7 +12,7 @@
 # Nothing touches the host's boot setup: the kernel package is unpacked into a work
 # directory. qemu uses TCG (KVM cannot boot a guest here), so a run takes a few minutes
 # (the datapath suite is most of it).
-# Needs root (apt-get install/download). Usage: sudo scripts/kernel-check.sh [BUILD_DIR]
+# Needs root (apt-get download) and scripts/install-deps.sh (qemu, busybox). Usage: sudo scripts/kernel-check.sh [BUILD_DIR]
 # Exit 0 when every check passes inside the guest, 1 otherwise; the guest's console is printed.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,7 +21,7 @@ build=$(readlink -f "${1:-$root/build}")
 [[ $(id -u) -eq 0 ]] || { echo "kernel-check: needs root" >&2; exit 1; }
 export DEBIAN_FRONTEND=noninteractive
 command -v qemu-system-x86_64 >/dev/null && command -v busybox >/dev/null ||
-  apt-get install -y -qq --no-install-recommends qemu-system-x86 busybox-static >/dev/null
+  { echo "kernel-check: qemu-system-x86 and busybox-static missing: run scripts/install-deps.sh" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/xdpguard-kernel-XXXXXX)
 trap 'rm -rf "$work"' EXIT
