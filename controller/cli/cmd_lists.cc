@@ -47,6 +47,15 @@ nlohmann::json RuleDetails(const xg_rule& r) {
   return j;
 }
 
+// A JSON string literal. Plain printable ASCII (nearly every value) is quoted directly, the
+// rest goes through nlohmann (escapes, UTF-8 checks): the streamed listing of a million
+// entries spends its time here.
+std::string JsonString(const std::string& s) {
+  for (unsigned char c : s)
+    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') return nlohmann::json(s).dump();
+  return absl::StrCat("\"", s, "\"");
+}
+
 // Parses one CIDR argument, warning about normalisation and applying the prefix floor.
 absl::StatusOr<Cidr> CidrArgument(const std::string& text, bool force) {
   absl::StatusOr<net::ParsedCidr> p = net::ParseCidr(text);
@@ -200,53 +209,65 @@ int BlockList(const Context& ctx, const Args& args) {
   if (!comments.ok()) return Fail(comments.status());
   uint64_t now = lists::MonotonicNowNs();
   const lists::OriginNames names = OriginNamesFor(args);
-  nlohmann::json out = nlohmann::json::array();
+  // Streamed, one entry at a time: a million entries held as one JSON document took
+  // gigabytes and many seconds.
+  const bool json = args.Has("json");
+  std::string buf;
+  if (json) std::fputs("[", stdout);
+  else
+    std::printf("%-43s %-9s %-12s %-10s %12s  %s\n", "CIDR", "ACTION", "ORIGIN", "EXPIRES",
+                "PACKETS", "RULE / COMMENT");
+  size_t n = 0;
   for (const auto& e : *entries) {
     auto hit = hits.find(e.cidr);
     const xg_counter h = hit != hits.end() ? hit->second : xg_counter{};
-    auto comment = comments->find(e.cidr);
-    nlohmann::json j = {{"cidr", e.cidr.ToString()},
-                        {"family", e.cidr.family == net::Family::kIPv4 ? "ipv4" : "ipv6"},
-                        {"action", lists::ActionName(e.value.action)},
-                        {"monitor", (e.value.flags & XG_RULE_MONITOR) != 0},
-                        {"origin", OriginName(e.value.origin)},
-                        {"origin_name", names.Name(e.value.origin)},
-                        {"created", e.value.created_s},
-                        {"expired", lists::IsExpired(e.value, now)},
-                        {"expires_in_s", nullptr},
-                        {"packets", h.packets},
-                        {"bytes", h.bytes},
-                        {"comment", comment != comments->end() ? comment->second : ""}};
-    if (e.value.expires_ns && !lists::IsExpired(e.value, now))
-      j["expires_in_s"] = (e.value.expires_ns - now) / 1000000000ull;
-    j.update(RuleDetails(e.value));
-    j["rule"] = lists::DescribeRule(e.value);
-    out.push_back(j);
-  }
-  if (args.Has("json")) {
-    std::cout << out.dump(2) << "\n";
-    return kExitOk;
-  }
-  std::printf("%-43s %-9s %-12s %-10s %12s  %s\n", "CIDR", "ACTION", "ORIGIN", "EXPIRES",
-              "PACKETS", "RULE / COMMENT");
-  for (const auto& j : out) {
-    std::string action = j["action"].get<std::string>() + (j["monitor"].get<bool>() ? "*" : "");
-    std::string detail = j["rule"].get<std::string>();
-    if (detail == j["action"].get<std::string>()) detail.clear();  // plain drop/pass
+    auto found = comments->find(e.cidr);
+    const std::string comment = found != comments->end() ? found->second : "";
+    const bool expired = lists::IsExpired(e.value, now);
+    const bool expiring = e.value.expires_ns && !expired;
+    const uint64_t expires_in_s = expiring ? (e.value.expires_ns - now) / 1000000000ull : 0;
+    const std::string action = lists::ActionName(e.value.action);
+    const std::string rule = lists::DescribeRule(e.value);
+    if (json) {
+      buf = n ? ",\n  {" : "\n  {";
+      absl::StrAppend(&buf, "\"cidr\":\"", e.cidr.ToString(), "\",\"family\":\"",
+                      e.cidr.family == net::Family::kIPv4 ? "ipv4" : "ipv6",
+                      "\",\"action\":", JsonString(action),
+                      ",\"monitor\":", (e.value.flags & XG_RULE_MONITOR) ? "true" : "false",
+                      ",\"origin\":", JsonString(OriginName(e.value.origin)),
+                      ",\"origin_name\":", JsonString(names.Name(e.value.origin)),
+                      ",\"created\":", e.value.created_s, ",\"expired\":", expired ? "true" : "false",
+                      ",\"expires_in_s\":", expiring ? absl::StrCat(expires_in_s) : "null",
+                      ",\"packets\":", h.packets, ",\"bytes\":", h.bytes,
+                      ",\"comment\":", JsonString(comment), ",");
+      // RuleDetails' members without the braces; a plain rule's without building them.
+      const bool plain = !(e.value.flags & XG_RULE_NEW_ONLY) && e.value.nports == 0 &&
+                         e.value.action != XG_ACTION_RATELIMIT;
+      const std::string details = plain ? "{\"new_only\":false,\"ports\":[]}" : RuleDetails(e.value).dump();
+      absl::StrAppend(&buf, absl::string_view(details).substr(1, details.size() - 2),
+                      ",\"rule\":", JsonString(rule), "}");
+      std::fwrite(buf.data(), 1, buf.size(), stdout);
+      n++;
+      continue;
+    }
+    std::string shown = action + ((e.value.flags & XG_RULE_MONITOR) ? "*" : "");
+    std::string detail = rule == action ? "" : rule;  // plain drop/pass: nothing more to say
     // Escaped for the terminal: a comment stored by an older build (or written to the map by
     // other means) could hold escape sequences that clear the screen or forge lines.
-    std::string comment = Printable(j["comment"].get<std::string>(), XG_COMMENT_MAX);
-    if (!detail.empty() && !comment.empty()) detail += "  # ";
-    detail += comment;
-    std::string expires = j["expired"].get<bool>() ? "expired"
-                          : j["expires_in_s"].is_null()
-                              ? "never"
-                              : FormatSeconds(j["expires_in_s"].get<uint64_t>());
-    std::printf("%-43s %-9s %-12s %-10s %12llu  %s\n", j["cidr"].get<std::string>().c_str(),
-                action.c_str(), j["origin_name"].get<std::string>().c_str(), expires.c_str(),
-                static_cast<unsigned long long>(j["packets"].get<uint64_t>()), detail.c_str());
+    std::string safe_comment = Printable(comment, XG_COMMENT_MAX);
+    if (!detail.empty() && !safe_comment.empty()) detail += "  # ";
+    detail += safe_comment;
+    std::string expires = expired ? "expired" : expiring ? FormatSeconds(expires_in_s) : "never";
+    std::printf("%-43s %-9s %-12s %-10s %12llu  %s\n", e.cidr.ToString().c_str(), shown.c_str(),
+                names.Name(e.value.origin).c_str(), expires.c_str(),
+                static_cast<unsigned long long>(h.packets), detail.c_str());
+    n++;
   }
-  std::printf("%zu entries (* = monitor: counted as would-drop, passed)\n", out.size());
+  if (json) {
+    std::fputs(n ? "\n]\n" : "]\n", stdout);
+    return kExitOk;
+  }
+  std::printf("%zu entries (* = monitor: counted as would-drop, passed)\n", n);
   return kExitOk;
 }
 
