@@ -169,6 +169,9 @@ absl::StatusOr<AppliedSet> LoadApplied(const datapath::PrefixTable<V>& table,
   return AppliedFromMaps(table, owner);
 }
 
+// Fewer deletes than this never trigger a rebuild of the length masks.
+constexpr size_t kCompactMinDeletes = 1024;
+
 template <typename V>
 absl::StatusOr<Reconciled> Reconcile(datapath::PrefixTable<V>* table, const Owner<V>& owner,
                                      const AppliedSet& before, std::vector<Entry<V>> desired,
@@ -185,6 +188,15 @@ absl::StatusOr<Reconciled> Reconcile(datapath::PrefixTable<V>* table, const Owne
   Reconciled out;
   out.applied = AppliedAfter(plan, result->yielded, table->Identity());
   out.result = std::move(*result);
+  // Deletes leave their lengths marked in the datapath's masks (a wasted probe, never a
+  // wrong verdict). After a big shrink, clear what no entry needs any more: a walk of the
+  // whole list, paid only when it removed at least a quarter of what the owner had. The
+  // callers hold the writers' lock, as the rebuild requires.
+  if (out.result.deleted >= kCompactMinDeletes && out.result.deleted * 4 >= before.entries.size()) {
+    if (absl::Status s = table->CompactMasks(); !s.ok())
+      spdlog::warn("{}: could not clear unused prefix lengths ({}); lookups may probe lengths "
+                   "that are no longer listed", owner.name, std::string(s.message()));
+  }
   if (!options.state_path.empty()) {
     if (absl::Status s = SaveAppliedSet(options.state_path, out.applied); !s.ok())
       spdlog::warn("{}: could not record the applied entries ({}); the next run reads the maps",

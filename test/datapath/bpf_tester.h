@@ -33,6 +33,8 @@ class BpfTester {
 
   datapath::PrefixTable<xg_rule>& block() { return *block_; }
   datapath::PrefixTable<xg_allow>& allow() { return *allow_; }
+  // The datapath's length masks, mapped (tests read and, for controls, corrupt them).
+  const datapath::LengthMasks& masks() { return *masks_; }
   datapath::Counters ReadCounters();
   void SetInterfaceMonitor(uint32_t ifindex, bool on);
   // Gives ifindex its own block of verdict counters (resetting its other settings).

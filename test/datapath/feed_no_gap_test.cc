@@ -6,8 +6,13 @@
 // makes of a fully listed block, then back). Every lookup must drop. The control run
 // rewrites the set deleting first, as a naive sync would: it must show misses, which
 // proves the probe can see a gap. Between two probe packets a packet from a source that
-// shares the probe's verdict cache slot evicts it, so every probe packet walks the trie
-// (a cached verdict would hide a gap that opens inside one write).
+// shares the probe's verdict cache slot evicts it, so every probe packet makes a full
+// lookup (a cached verdict would hide a gap that opens inside one write). Then the feed
+// shrinks to a fifth and grows back: the shrink deletes covering and neighbouring entries
+// by the hundred thousand and rebuilds the datapath's length masks (clearing the lengths
+// nothing needs any more) while the probe runs; its control clears the probe region's
+// length summary for a moment, as a rebuild that cleared before setting would, and must
+// show misses.
 #include <linux/bpf.h>
 #include <stdlib.h>
 
@@ -15,6 +20,7 @@
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
+#include <chrono>
 #include <thread>
 
 #include "bpf_tester.h"
@@ -39,11 +45,11 @@ std::string Ip(uint32_t a) {
 // Round r of the feed: 1M even addresses, with a different 1% moved to odd addresses
 // each round; in odd rounds the source's /24 is listed completely (it aggregates to a
 // /24 that covers the source instead of its /32).
-void WriteFeed(const std::string& path, int round) {
+void WriteFeed(const std::string& path, int round, uint32_t first = 0, uint32_t last = kEntries) {
   std::string out;
   out.reserve(kEntries * 14 + 4096);
   const uint32_t moved_from = static_cast<uint32_t>(round % 50) * (kEntries / 100);
-  for (uint32_t i = 0; i < kEntries; i++) {
+  for (uint32_t i = first; i < last; i++) {
     uint32_t a = kBase + 2 * i;
     if (i >= moved_from && i < moved_from + kEntries / 100 && a >> 8 != kSource >> 8) a += 1;
     out += Ip(a);
@@ -96,8 +102,8 @@ TEST_CASE("feeds: refreshing a 1M-prefix feed never opens a gap, a delete-first 
                                            "nogap.json").value();
   feeds::FeedEngine engine(cfg);
   REQUIRE(engine.Init().ok());
-  auto refresh = [&](int round) {
-    WriteFeed(feed, round);
+  auto refresh = [&](int round, uint32_t first = 0, uint32_t last = kEntries) {
+    WriteFeed(feed, round, first, last);
     feeds::RefreshOptions o;
     o.ignore_backoff = true;
     REQUIRE(engine.Collect(o).ok());
@@ -129,6 +135,46 @@ TEST_CASE("feeds: refreshing a 1M-prefix feed never opens a gap, a delete-first 
   std::printf("no-gap: 6 refreshes of 1M prefixes (%zu entries added or removed), %llu lookups, %llu misses\n",
               changed, static_cast<unsigned long long>(probe.runs.load()),
               static_cast<unsigned long long>(probe.misses.load()));
+
+  // Shrink to the fifth around the source (800k deletes: the masks are rebuilt), then back.
+  auto summary = [&](uint32_t addr) {  // the block byte of addr's region
+    uint32_t region = addr >> 16;
+    return (t.masks().lsum_v4()[region >> 2] >> xg_lsum_shift(region, 0)) & 0xff;
+  };
+  REQUIRE(summary(kBase) != 0);
+  probe.Start();
+  feeds::ApplySummary shrunk = refresh(10, 300000, 500000);
+  const uint64_t shrink_misses = probe.misses;
+  const uint32_t emptied_region_byte = summary(kBase);  // 20.0/16 lost all its entries
+  refresh(12);
+  probe.Stop();
+  INFO("shrink and regrow: " << probe.runs << " lookups, " << probe.misses << " misses, "
+                             << shrunk.sync.deleted << " deleted by the shrink");
+  CHECK(shrunk.sync.deleted > 700000);
+  CHECK(emptied_region_byte == 0);  // the rebuild ran and cleared lengths nobody needs
+  CHECK(summary(kBase) != 0);       // and the regrow marked them again
+  CHECK(shrink_misses == 0);
+  CHECK(probe.misses == 0);
+  std::printf("no-gap: shrink to 200k (mask rebuild) and regrow: %llu lookups, %llu misses\n",
+              static_cast<unsigned long long>(probe.runs.load()),
+              static_cast<unsigned long long>(probe.misses.load()));
+
+  // Control for the masks: clearing the probe region's summary for a moment (what a rebuild
+  // that cleared before setting would do) must be seen.
+  {
+    probe.Start();
+    auto* word = const_cast<__u64*>(&t.masks().lsum_v4()[(kSource >> 16) >> 2]);
+    for (int i = 0; i < 2000 && probe.misses == 0; i++) {
+      const __u64 saved = __atomic_load_n(word, __ATOMIC_SEQ_CST);
+      __atomic_store_n(word, 0, __ATOMIC_SEQ_CST);
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+      __atomic_store_n(word, saved, __ATOMIC_SEQ_CST);
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    probe.Stop();
+    INFO("control, summary cleared: " << probe.runs << " lookups, " << probe.misses << " misses");
+    CHECK(probe.misses > 0);
+  }
 
   probe.Start();
   {
