@@ -289,7 +289,8 @@ for size in "${size_list[@]}"; do
       [[ $flood == legit-* ]] && filters+=(xdppass)
       [[ $flood == one-24* && $size == "${size_list[0]}" ]] && filters+=(xdp_filter)
       # What flow tracking (on by default) costs end to end, at the same load.
-      [[ $size == "${size_list[0]}" && ($flood == one-24 || $flood == one-24-paced) ]] && filters+=(xdpguard_flows_off)
+      [[ ($size == "${size_list[0]}" && ($flood == one-24 || $flood == one-24-paced)) ||
+         $flood == spread-* || $flood == legit-* ]] && filters+=(xdpguard_flows_off)
       [[ -z $ONLY_FLOODS || $ONLY_FLOODS == *",$flood,"* ]] || continue
       for filter in "${filters[@]}"; do
         [[ -z $ONLY_FILTERS || $ONLY_FILTERS == *",$filter,"* ]] || continue
