@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "net/cidr_list.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <fstream>
-#include <set>
 #include <sstream>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -37,7 +38,6 @@ absl::StatusOr<CidrList> ParseCidrList(absl::string_view text, absl::string_view
   CidrList list;
   std::vector<std::string> errors;
   size_t error_count = 0;
-  std::set<Cidr> seen;
   int line_no = 0;
   for (absl::string_view raw : absl::StrSplit(text, '\n')) {
     ++line_no;
@@ -68,11 +68,28 @@ absl::StatusOr<CidrList> ParseCidrList(absl::string_view text, absl::string_view
     };
     if (parsed->host_bits_masked)
       warn(absl::StrCat("host bits masked: ", line, " -> ", parsed->cidr.ToString()));
-    if (!seen.insert(parsed->cidr).second) {
-      ++list.duplicates;
-      continue;
-    }
     list.entries.push_back({parsed->cidr, line_no});
+  }
+  // Duplicates: the first occurrence stays, in file order. A sort of indices, not a
+  // std::set of every CIDR (that was half of a 1M-line `block load`).
+  std::vector<uint32_t> order(list.entries.size());
+  for (size_t i = 0; i < order.size(); i++) order[i] = static_cast<uint32_t>(i);
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    const Cidr &x = list.entries[a].cidr, &y = list.entries[b].cidr;
+    return x < y || (!(y < x) && a < b);
+  });
+  std::vector<bool> duplicate(list.entries.size(), false);
+  for (size_t i = 1; i < order.size(); i++) {
+    if (!(list.entries[order[i - 1]].cidr < list.entries[order[i]].cidr)) {
+      duplicate[order[i]] = true;
+      ++list.duplicates;
+    }
+  }
+  if (list.duplicates > 0) {
+    size_t kept = 0;
+    for (size_t i = 0; i < list.entries.size(); i++)
+      if (!duplicate[i]) list.entries[kept++] = list.entries[i];
+    list.entries.resize(kept);
   }
   if (error_count > 0) {
     std::string more = error_count > errors.size()
