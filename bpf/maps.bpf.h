@@ -90,7 +90,7 @@ struct {
   __type(value, __u64);
 } xg_list_gen SEC(".maps");
 
-/* Per-CPU verdict cache in front of the tries (see struct xg_verdict_slot). */
+/* Per-CPU verdict cache in front of the lookups (see struct xg_verdict_slot). */
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
   __uint(max_entries, XG_VERDICT_SLOTS);

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Per-CPU verdict cache in front of the allowlist and blocklist tries (the layout and the
- * invalidation contract are in maps/xdpguard_maps.h, struct xg_verdict_slot). A trie walk
- * costs 60-130 ns per packet hot and more cold; a slot hit costs an inlined per-CPU array
- * lookup and a compare. Slots are direct-mapped by a multiplicative hash of the source:
- * sources that collide evict each other, which costs a trie walk, never a wrong verdict. */
+/* Per-CPU verdict cache in front of the allowlist and blocklist lookups (the layout and the
+ * invalidation contract are in maps/xdpguard_maps.h, struct xg_verdict_slot). The two
+ * lookups cost 20-50 ns per packet hot and hundreds cold; a slot hit costs an inlined
+ * per-CPU array lookup and a compare. Slots are direct-mapped by a multiplicative hash of
+ * the source: sources that collide evict each other, which costs a lookup, never a wrong
+ * verdict. */
 #ifndef XDPGUARD_VERDICT_CACHE_H
 #define XDPGUARD_VERDICT_CACHE_H
 
@@ -12,7 +13,7 @@
 
 #include "maps.bpf.h"
 
-/* The list generation, read before any trie lookup: a slot filled from a lookup made after
+/* The list generation, read before any list lookup: a slot filled from a lookup made after
  * this read is tagged with it, so a write the lookup missed is always followed by a new
  * generation (the controller stores it after the write completes). */
 static __always_inline __u64 list_generation(void) {

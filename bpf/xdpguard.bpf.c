@@ -95,12 +95,13 @@ static __always_inline void apply_rule(struct verdict *v, const struct xg_rule *
 }
 
 /* Allowlist, then blocklist, for a source address already known to be present: from this
- * CPU's verdict cache when it holds the source's current verdict, else from the tries
+ * CPU's verdict cache when it holds the source's current verdict, else from the lookups
  * (and the verdict is cached when it depends on the source alone). */
 static __always_inline void decide(struct verdict *v, const struct if_cfg *cfg,
                                    const struct ip_info *ip, __u64 bytes) {
   const struct xg_rule *rule;
   struct xg_rule cached;
+  struct xg_match_result res; /* the lookups' answer; its rule is used in place */
   __u64 gen = 0;
   struct xg_verdict_slot *slot = 0;
   if (use_verdict_cache) {
@@ -117,18 +118,13 @@ static __always_inline void decide(struct verdict *v, const struct if_cfg *cfg,
     rule = &cached;
   } else {
     struct xg_match_query q;
-    struct xg_match_result res;
     match_query(&q, ip);
     if (xg_allowed(&q, &res, v->family)) {
       if (slot) verdict_fill(slot, gen, v->family, ip->saddr, XG_VERDICT_ALLOW, 0);
       v->cls = XG_CLASS_ALLOW;
       return;
     }
-    rule = 0;
-    if (xg_blocked(&q, &res, v->family)) {
-      __builtin_memcpy(&cached, &res.rule, sizeof(cached));
-      rule = &cached;
-    }
+    rule = xg_blocked(&q, &res, v->family) ? &res.rule : 0;
     v->reason = res.reason ? res.reason : v->reason;
     if (slot && res.cacheable)
       verdict_fill(slot, gen, v->family, ip->saddr, rule ? XG_VERDICT_RULE : XG_VERDICT_NONE, rule);

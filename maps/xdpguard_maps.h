@@ -120,9 +120,8 @@ struct xg_lpm_v6_key {
 struct xg_rule {
   __u8 action;    /* XG_ACTION_* */
   __u8 flags;     /* XG_RULE_* */
-  __u8 prefixlen; /* the key's prefix length: lets the datapath retry shorter prefixes,
-                   * and user space tell an exact hit from a covering prefix (a trie
-                   * lookup returns the longest match, not the exact key) */
+  __u8 prefixlen; /* the key's prefix length (stamped by the controller): the datapath
+                   * copies it into verdicts, counters and flow records */
   __u8 rl_per;    /* XG_RL_PER_* */
   __u16 origin;   /* XG_ORIGIN_*: manual, a feed, or the config file */
   __u8 nports;    /* 0 = all destination ports, else ports[0..nports) */
@@ -241,16 +240,16 @@ struct xg_rule_cache {
 #define XG_RULE_SAMPLE_RUN 16
 
 /* Verdict cache: a per-CPU, direct-mapped array of XG_VERDICT_SLOTS slots in front of the
- * allowlist and blocklist tries. A flood from a few sources then costs an array lookup and
- * a compare per packet instead of one or two trie walks. A slot is valid only while its
+ * allowlist and blocklist lookups. A flood from a few sources then costs an array lookup and
+ * a compare per packet instead of two lookups. A slot is valid only while its
  * gen equals the list generation (xg_list_gen, a one-entry array holding a __u64): every
  * controller write to the allowlist or blocklist stores a fresh random generation after
  * the write, which invalidates every slot on every CPU at once. Only outcomes that depend
  * on the source address alone are cached: no match, an allowlist hit, or a drop or
  * pass-with-count rule without ports, new-only scope or expiry that matched at the first
- * lookup (rate-limit rules need their parameters: they always walk the trie). Slots are
+ * lookup (rate-limit rules need their parameters: they always take the full lookup). Slots are
  * 32 bytes and the array small (128 KiB per CPU), since a slot that misses costs a cache
- * line and a TLB entry on top of the trie walk. */
+ * line and a TLB entry on top of the lookup. */
 #define XG_VERDICT_SLOT_BITS 12
 #define XG_VERDICT_SLOTS (1u << XG_VERDICT_SLOT_BITS)
 #define XG_VERDICT_EMPTY 0    /* slot never filled */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 // What the pinned maps hold: blocklist/allowlist entries per origin and family, and how
-// full each sized map is. Counting means walking the maps (a 1M-entry trie takes a fraction
+// full each sized map is. Counting means walking the maps (a 1M-entry map takes a fraction
 // of a second even batched), so the daemon takes a census in the background, at start,
 // after each change it makes and every kCensusInterval, and scrapes read the last one;
 // entries the CLI adds show up at the next periodic census.

@@ -168,8 +168,8 @@ absl::StatusOr<AttachMode> ParseAttachMode(absl::string_view text) {
 absl::StatusOr<AttachResult> Attach(const AttachOptions& options) {
   if (options.mode == AttachMode::kHw)
     return absl::UnimplementedError(
-        "hardware offload (--mode hw) is not supported: xdpguard's LPM tries and per-CPU "
-        "maps cannot be offloaded to a NIC; use native or generic");
+        "hardware offload (--mode hw) is not supported: xdpguard's mmapable arrays, global "
+        "functions and per-CPU maps cannot be offloaded to a NIC; use native or generic");
   absl::StatusOr<InterfaceXdpState> state = QueryInterface(options.ifname, options.pin_dir);
   if (!state.ok()) return state.status();
   absl::StatusOr<int> mtu = InterfaceMtu(options.ifname);
