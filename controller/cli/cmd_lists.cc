@@ -240,10 +240,12 @@ int BlockList(const Context& ctx, const Args& args) {
                       ",\"expires_in_s\":", expiring ? absl::StrCat(expires_in_s) : "null",
                       ",\"packets\":", h.packets, ",\"bytes\":", h.bytes,
                       ",\"comment\":", JsonString(comment), ",");
-      // RuleDetails' members without the braces; a plain rule's without building them.
+      // RuleDetails' members without the braces. They are the same for every plain rule
+      // (no scope, no rate limit), so those reuse one rendering instead of building it.
+      static const std::string kPlainDetails = RuleDetails(xg_rule{}).dump();
       const bool plain = !(e.value.flags & XG_RULE_NEW_ONLY) && e.value.nports == 0 &&
                          e.value.action != XG_ACTION_RATELIMIT;
-      const std::string details = plain ? "{\"new_only\":false,\"ports\":[]}" : RuleDetails(e.value).dump();
+      const std::string details = plain ? kPlainDetails : RuleDetails(e.value).dump();
       absl::StrAppend(&buf, absl::string_view(details).substr(1, details.size() - 2),
                       ",\"rule\":", JsonString(rule), "}");
       std::fwrite(buf.data(), 1, buf.size(), stdout);

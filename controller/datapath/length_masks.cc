@@ -126,7 +126,6 @@ void LengthMasks::Rebuild(ListKind list, const std::vector<net::Cidr>& present) 
   // Only this list's bits of each word are rebuilt (the summaries share words with the
   // other list). Needed bits are set first, in the order Mark sets them (full masks, then
   // summaries); unneeded ones cleared after: at no point is a needed bit absent.
-  auto set = [](__u64* live, __u64 want) { SetBits(live, want); };
   auto clear = [](__u64* live, __u64 want, __u64 mine) {
     const __u64 drop = __atomic_load_n(live, __ATOMIC_RELAXED) & mine & ~want;
     if (drop) __atomic_fetch_and(live, ~drop, __ATOMIC_SEQ_CST);
@@ -136,7 +135,7 @@ void LengthMasks::Rebuild(ListKind list, const std::vector<net::Cidr>& present) 
   for (uint32_t r = 0; r < 4; r++) mine_sum |= __u64{0xff} << xg_lsum_shift(r, !block);
   for (int pass = 0; pass < 2; pass++) {
     auto apply = [&](__u64* live, __u64 want, __u64 mine) {
-      if (pass == 0) set(live, want); else clear(live, want, mine);
+      if (pass == 0) SetBits(live, want); else clear(live, want, mine);
     };
     for (uint32_t r = 0; r < XG_LENS_V4_REGIONS; r++)
       apply(block ? &v4_[r].block : &v4_[r].allow, block ? v4[r].block : v4[r].allow, ~__u64{0});

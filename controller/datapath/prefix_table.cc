@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "datapath/prefix_table.h"
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 #include <type_traits>
 #include <unordered_map>
-#include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "datapath/keys.h"
@@ -34,8 +34,9 @@ void AppendKey(const Cidr& c, std::vector<char>* out) {
   }
 }
 
-// A trie lookup returns the longest covering prefix; the value records its own prefix
-// length, so an exact match is one whose length equals the key's.
+// The maps are exact-match hashes, so a found key is the prefix itself; the value's
+// recorded length must agree too (every controller write stamps it), so an entry written
+// by other means without the stamp is not taken for the controller's.
 template <typename V>
 absl::StatusOr<bool> ExactLookup(MapBackend* m, const char* key, uint8_t prefixlen, V* value) {
   absl::StatusOr<bool> found = m->Lookup(key, value);
@@ -282,7 +283,7 @@ absl::Status PrefixTable<V>::UpsertMaps(const std::vector<Entry>& entries,
       }
       written_keys.insert(written_keys.end(), key, key + ks);
       V value = e->value;
-      value.prefixlen = e->cidr.prefixlen;  // the invariant ExactLookup relies on
+      value.prefixlen = e->cidr.prefixlen;  // read by ExactLookup and the datapath
       AppendValue(value, &values);
       existed.push_back(found);
       if (found) old_values.push_back(old_it->second);
