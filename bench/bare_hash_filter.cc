@@ -3,8 +3,9 @@
 // bare_hash program (drop on one BPF_MAP_TYPE_HASH lookup of the source address), fills
 // its IPv4 map with the address of every entry of a list file (one CIDR per line) plus
 // the addresses of --also CIDR, and pins the program so `ip link set ... xdpdrv pinned`
-// attaches it. Needs root.
-//   bare_hash_filter --list FILE --pin PATH [--also CIDR]
+// attaches it. With --bucket, the same keys go into the bucketised-table prototype
+// (bench/bucket_table.h, program bare_bucket) instead. Needs root.
+//   bare_hash_filter --list FILE --pin PATH [--also CIDR] [--bucket]
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -17,16 +18,59 @@
 #include <vector>
 
 #include "bare_lpm_bpf.skel.h"
+#include "bucket_builder.h"
+#include "bucket_probe_bpf.skel.h"
+
+namespace {
+
+// The prototype table with every key, its program pinned at pin.
+int PinBucketFilter(const std::vector<uint32_t>& keys, const std::string& pin) {
+  xdpguard::bench::BucketBuilder table(xdpguard::bench::BucketBuilder::BucketsFor(keys.size()));
+  for (uint32_t k : keys) {
+    if (!table.Insert(k, 32, 1)) {
+      fprintf(stderr, "the bucket table is full\n");
+      return 1;
+    }
+  }
+  bucket_probe_bpf* skel = bucket_probe_bpf__open();
+  if (!skel) return 1;
+  bpf_map__set_max_entries(skel->maps.xb_buckets, table.buckets());
+  skel->rodata->xb_mask = table.buckets() - 1;
+  if (bucket_probe_bpf__load(skel)) {
+    fprintf(stderr, "cannot load the bucket prototype\n");
+    return 1;
+  }
+  if (std::string err = table.WriteTo(bpf_map__fd(skel->maps.xb_buckets)); !err.empty()) {
+    fprintf(stderr, "%s\n", err.c_str());
+    return 1;
+  }
+  uint32_t one = 1;
+  xb_policy drop{1, 0};
+  if (bpf_map_update_elem(bpf_map__fd(skel->maps.xb_policies), &one, &drop, 0) ||
+      bpf_program__pin(skel->progs.bare_bucket, pin.c_str())) {
+    fprintf(stderr, "cannot set up %s: %s\n", pin.c_str(), strerror(errno));
+    return 1;
+  }
+  printf("bucket prototype: %zu addresses in %u buckets (%zu in their second), pinned at %s\n", keys.size(),
+         table.buckets(), table.in_second(), pin.c_str());
+  bucket_probe_bpf__destroy(skel);
+  return 0;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   std::string list, pin, also;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!strcmp(argv[i], "--list")) list = argv[i + 1];
-    if (!strcmp(argv[i], "--pin")) pin = argv[i + 1];
-    if (!strcmp(argv[i], "--also")) also = argv[i + 1];
+  bool bucket = false;
+  for (int i = 1; i < argc; i++) {
+    const bool has_value = i + 1 < argc;
+    if (!strcmp(argv[i], "--bucket")) bucket = true;
+    else if (!strcmp(argv[i], "--list") && has_value) list = argv[++i];
+    else if (!strcmp(argv[i], "--pin") && has_value) pin = argv[++i];
+    else if (!strcmp(argv[i], "--also") && has_value) also = argv[++i];
   }
   if (list.empty() || pin.empty()) {
-    fprintf(stderr, "usage: bare_hash_filter --list FILE --pin PATH [--also CIDR]\n");
+    fprintf(stderr, "usage: bare_hash_filter --list FILE --pin PATH [--also CIDR] [--bucket]\n");
     return 2;
   }
   std::vector<uint32_t> keys;
@@ -41,6 +85,7 @@ int main(int argc, char** argv) {
     if (inet_pton(AF_INET, also.substr(0, also.find('/')).c_str(), &a) != 1) return 2;
     for (uint32_t i = 0; i < 256; i++) keys.push_back(htonl((ntohl(a) & ~255u) | i));
   }
+  if (bucket) return PinBucketFilter(keys, pin);
   bare_lpm_bpf* skel = bare_lpm_bpf__open();
   if (!skel) return 1;
   bpf_map__set_max_entries(skel->maps.bare_h4, static_cast<uint32_t>(keys.size() + 1024));

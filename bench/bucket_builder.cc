@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "bucket_builder.h"
+
+#include <sys/mman.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace xdpguard::bench {
+namespace {
+
+bool SameKey(const xb_slot& s, uint32_t addr, uint8_t plen) { return s.plen == plen && s.addr == addr; }
+
+}  // namespace
+
+uint32_t BucketBuilder::BucketsFor(size_t keys) {
+  uint32_t b = 1;
+  while (static_cast<size_t>(b) * XB_SLOTS < keys * 2) b <<= 1;
+  return b;
+}
+
+BucketBuilder::BucketBuilder(uint32_t buckets) : table_(buckets) { std::memset(table_.data(), 0, buckets * sizeof(xb_bucket)); }
+
+int BucketBuilder::FreeSlot(uint32_t bucket) const {
+  for (int i = 0; i < XB_SLOTS; i++)
+    if (table_[bucket].slot[i].plen == 0) return i;
+  return -1;
+}
+
+// Writes a key into a slot, keeping slot 0's spilled bit (it belongs to the bucket).
+void BucketBuilder::Place(uint32_t bucket, int slot, const xb_slot& s) {
+  xb_slot& dst = table_[bucket].slot[slot];
+  uint8_t keep = slot == 0 ? (dst.flags & XB_SPILLED) : 0;
+  dst = s;
+  dst.flags = static_cast<uint8_t>((s.flags & ~XB_SPILLED) | keep);
+  uint64_t h = xb_hash(s.addr, s.plen);
+  if (bucket != xb_first(h, mask())) {
+    table_[xb_first(h, mask())].slot[0].flags |= XB_SPILLED;
+    in_second_++;
+  }
+}
+
+bool BucketBuilder::Insert(uint32_t addr, uint8_t plen, uint16_t policy) {
+  xb_slot cur{addr, plen, 0, policy};
+  uint64_t h = xb_hash(addr, plen);
+  uint32_t b1 = xb_first(h, mask()), b2 = xb_second(h, mask());
+  for (uint32_t b : {b1, b2}) {
+    for (const xb_slot& s : table_[b].slot)
+      if (SameKey(s, addr, plen)) return true;
+  }
+  uint32_t at = b2;  // the bucket the carried key came from: evict from the other one
+  for (int moves = 0; moves < 1000; moves++) {
+    uint64_t hc = xb_hash(cur.addr, cur.plen);
+    uint32_t first = xb_first(hc, mask()), second = xb_second(hc, mask());
+    for (uint32_t b : {first, second}) {
+      if (int s = FreeSlot(b); s >= 0) {
+        Place(b, s, cur);
+        return true;
+      }
+    }
+    // Both full: evict a random key of one of them and carry it to its other bucket.
+    at = (at == first) ? second : first;
+    int victim = static_cast<int>(rng_() % XB_SLOTS);
+    xb_slot out = table_[at].slot[victim];
+    uint64_t hv = xb_hash(out.addr, out.plen);
+    if (at != xb_first(hv, mask())) in_second_--;
+    Place(at, victim, cur);
+    cur = out;  // it lived in `at`, so its next try is its other bucket
+    cur.flags = 0;
+  }
+  return false;
+}
+
+int BucketBuilder::Find(uint32_t addr, uint8_t plen) const {
+  uint64_t h = xb_hash(addr, plen);
+  const xb_bucket& b1 = table_[xb_first(h, mask())];
+  for (const xb_slot& s : b1.slot)
+    if (SameKey(s, addr, plen)) return s.policy;
+  if (!(b1.slot[0].flags & XB_SPILLED)) return -1;
+  for (const xb_slot& s : table_[xb_second(h, mask())].slot)
+    if (SameKey(s, addr, plen)) return s.policy;
+  return -1;
+}
+
+size_t BucketBuilder::spilled_buckets() const {
+  size_t n = 0;
+  for (const xb_bucket& b : table_) n += (b.slot[0].flags & XB_SPILLED) ? 1 : 0;
+  return n;
+}
+
+std::string BucketBuilder::WriteTo(int map_fd) const {
+  size_t len = table_.size() * sizeof(xb_bucket);
+  void* mem = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED, map_fd, 0);
+  if (mem == MAP_FAILED) return std::string("mmap of the bucket array: ") + strerror(errno);
+  std::memcpy(mem, table_.data(), len);
+  munmap(mem, len);
+  return "";
+}
+
+}  // namespace xdpguard::bench

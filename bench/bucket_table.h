@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Benchmark prototype (not the product): a bucketised two-choice hash table of IPv4
+ * prefixes in one BPF array, so that a probe costs one 64-byte cache line instead of the
+ * kernel hash's bucket head plus element. It answers one question before the product
+ * builds on it: how much faster than BPF_MAP_TYPE_HASH is a cold lookup in such a table?
+ * (docs/performance.md, "Bucketised table prototype".)
+ *
+ * A slot is 8 bytes: the address (network order), the prefix length (0 = empty slot) and
+ * a 16-bit policy index into a small array of rules (feeds share their rule, so that array
+ * stays in cache). A bucket is 8 slots, one cache line. A key may live in its first or
+ * its second bucket; bit 0 of slot 0's flags says "some key whose first bucket is this
+ * one lives in its second", so most misses read one line. Shared by the BPF program
+ * (bucket_probe.bpf.c) and the host-side builder (bucket_builder.cc). */
+#ifndef XDPGUARD_BENCH_BUCKET_TABLE_H_
+#define XDPGUARD_BENCH_BUCKET_TABLE_H_
+
+#include <linux/types.h>
+
+#define XB_SLOTS 8
+#define XB_SPILLED 1 /* slot[0].flags: a key of this first bucket lives in its second */
+
+struct xb_slot {
+  __u32 addr;
+  __u8 plen;
+  __u8 flags;
+  __u16 policy;
+};
+
+struct xb_bucket {
+  struct xb_slot slot[XB_SLOTS];
+};
+
+struct xb_policy {
+  __u32 action; /* 1 = drop */
+  __u32 pad;
+};
+
+/* 64-bit mix of (address, length): both bucket indices come from one multiply. */
+static inline __u64 xb_hash(__u32 addr, __u8 plen) {
+  __u64 x = ((__u64)plen << 32) | addr;
+  x ^= x >> 29;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 32;
+  return x;
+}
+
+static inline __u32 xb_first(__u64 h, __u32 mask) { return (__u32)(h >> 32) & mask; }
+static inline __u32 xb_second(__u64 h, __u32 mask) { return ((__u32)h ^ (__u32)(h >> 32) ^ 0x5bd1e995u) & mask; }
+
+#endif /* XDPGUARD_BENCH_BUCKET_TABLE_H_ */
