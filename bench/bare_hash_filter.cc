@@ -4,8 +4,9 @@
 // its IPv4 map with the address of every entry of a list file (one CIDR per line) plus
 // the addresses of --also CIDR, and pins the program so `ip link set ... xdpdrv pinned`
 // attaches it. With --bucket, the same keys go into the bucketised-table prototype
-// (bench/bucket_table.h, program bare_bucket) instead. Needs root.
-//   bare_hash_filter --list FILE --pin PATH [--also CIDR] [--bucket]
+// (bench/bucket_table.h, program bare_bucket; --bucket-value: bare_bucket_value, whose
+// hits also read a per-entry value) instead. Needs root.
+//   bare_hash_filter --list FILE --pin PATH [--also CIDR] [--bucket | --bucket-value]
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -23,11 +24,12 @@
 
 namespace {
 
-// The prototype table with every key, its program pinned at pin.
-int PinBucketFilter(const std::vector<uint32_t>& keys, const std::string& pin) {
+// The prototype table with every key, its program pinned at pin: bare_bucket, or
+// bare_bucket_value (per-entry values) when values.
+int PinBucketFilter(const std::vector<uint32_t>& keys, const std::string& pin, bool values) {
   xdpguard::bench::BucketBuilder table(xdpguard::bench::BucketBuilder::BucketsFor(keys.size()));
-  for (uint32_t k : keys) {
-    if (!table.Insert(k, 32, 1)) {
+  for (uint32_t i = 0; i < keys.size(); i++) {
+    if (!table.Insert(keys[i], 32, i)) {
       fprintf(stderr, "the bucket table is full\n");
       return 1;
     }
@@ -35,6 +37,7 @@ int PinBucketFilter(const std::vector<uint32_t>& keys, const std::string& pin) {
   bucket_probe_bpf* skel = bucket_probe_bpf__open();
   if (!skel) return 1;
   bpf_map__set_max_entries(skel->maps.xb_buckets, table.buckets());
+  bpf_map__set_max_entries(skel->maps.xb_values, static_cast<uint32_t>(keys.size()));
   skel->rodata->xb_mask = table.buckets() - 1;
   if (bucket_probe_bpf__load(skel)) {
     fprintf(stderr, "cannot load the bucket prototype\n");
@@ -44,10 +47,13 @@ int PinBucketFilter(const std::vector<uint32_t>& keys, const std::string& pin) {
     fprintf(stderr, "%s\n", err.c_str());
     return 1;
   }
-  uint32_t one = 1;
-  xb_policy drop{1, 0};
-  if (bpf_map_update_elem(bpf_map__fd(skel->maps.xb_policies), &one, &drop, 0) ||
-      bpf_program__pin(skel->progs.bare_bucket, pin.c_str())) {
+  if (std::string err = xdpguard::bench::BucketBuilder::FillDrop(
+          bpf_map__fd(skel->maps.xb_policies), bpf_map__fd(skel->maps.xb_values), static_cast<uint32_t>(keys.size()));
+      !err.empty()) {
+    fprintf(stderr, "%s\n", err.c_str());
+    return 1;
+  }
+  if (bpf_program__pin(values ? skel->progs.bare_bucket_value : skel->progs.bare_bucket, pin.c_str())) {
     fprintf(stderr, "cannot set up %s: %s\n", pin.c_str(), strerror(errno));
     return 1;
   }
@@ -61,16 +67,17 @@ int PinBucketFilter(const std::vector<uint32_t>& keys, const std::string& pin) {
 
 int main(int argc, char** argv) {
   std::string list, pin, also;
-  bool bucket = false;
+  bool bucket = false, bucket_value = false;
   for (int i = 1; i < argc; i++) {
     const bool has_value = i + 1 < argc;
     if (!strcmp(argv[i], "--bucket")) bucket = true;
+    else if (!strcmp(argv[i], "--bucket-value")) bucket = bucket_value = true;
     else if (!strcmp(argv[i], "--list") && has_value) list = argv[++i];
     else if (!strcmp(argv[i], "--pin") && has_value) pin = argv[++i];
     else if (!strcmp(argv[i], "--also") && has_value) also = argv[++i];
   }
   if (list.empty() || pin.empty()) {
-    fprintf(stderr, "usage: bare_hash_filter --list FILE --pin PATH [--also CIDR] [--bucket]\n");
+    fprintf(stderr, "usage: bare_hash_filter --list FILE --pin PATH [--also CIDR] [--bucket | --bucket-value]\n");
     return 2;
   }
   std::vector<uint32_t> keys;
@@ -85,7 +92,7 @@ int main(int argc, char** argv) {
     if (inet_pton(AF_INET, also.substr(0, also.find('/')).c_str(), &a) != 1) return 2;
     for (uint32_t i = 0; i < 256; i++) keys.push_back(htonl((ntohl(a) & ~255u) | i));
   }
-  if (bucket) return PinBucketFilter(keys, pin);
+  if (bucket) return PinBucketFilter(keys, pin, bucket_value);
   bare_lpm_bpf* skel = bare_lpm_bpf__open();
   if (!skel) return 1;
   bpf_map__set_max_entries(skel->maps.bare_h4, static_cast<uint32_t>(keys.size() + 1024));

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "bucket_builder.h"
 
+#include <bpf/bpf.h>
 #include <sys/mman.h>
 
 #include <cerrno>
@@ -9,7 +10,9 @@
 namespace xdpguard::bench {
 namespace {
 
-bool SameKey(const xb_slot& s, uint32_t addr, uint8_t plen) { return s.plen == plen && s.addr == addr; }
+uint8_t Length(const xb_slot& s) { return s.plen & ~XB_SPILLED; }
+bool SameKey(const xb_slot& s, uint32_t addr, uint8_t plen) { return Length(s) == plen && s.addr == addr; }
+uint32_t Ref(const xb_slot& s) { return s.ref[0] | (s.ref[1] << 8) | (s.ref[2] << 16); }
 
 }  // namespace
 
@@ -23,25 +26,25 @@ BucketBuilder::BucketBuilder(uint32_t buckets) : table_(buckets) { std::memset(t
 
 int BucketBuilder::FreeSlot(uint32_t bucket) const {
   for (int i = 0; i < XB_SLOTS; i++)
-    if (table_[bucket].slot[i].plen == 0) return i;
+    if (Length(table_[bucket].slot[i]) == 0) return i;
   return -1;
 }
 
 // Writes a key into a slot, keeping slot 0's spilled bit (it belongs to the bucket).
 void BucketBuilder::Place(uint32_t bucket, int slot, const xb_slot& s) {
   xb_slot& dst = table_[bucket].slot[slot];
-  uint8_t keep = slot == 0 ? (dst.flags & XB_SPILLED) : 0;
+  uint8_t keep = slot == 0 ? (dst.plen & XB_SPILLED) : 0;
   dst = s;
-  dst.flags = static_cast<uint8_t>((s.flags & ~XB_SPILLED) | keep);
-  uint64_t h = xb_hash(s.addr, s.plen);
+  dst.plen = static_cast<uint8_t>(Length(s) | keep);
+  uint64_t h = xb_hash(s.addr, Length(s));
   if (bucket != xb_first(h, mask())) {
-    table_[xb_first(h, mask())].slot[0].flags |= XB_SPILLED;
+    table_[xb_first(h, mask())].slot[0].plen |= XB_SPILLED;
     in_second_++;
   }
 }
 
-bool BucketBuilder::Insert(uint32_t addr, uint8_t plen, uint16_t policy) {
-  xb_slot cur{addr, plen, 0, policy};
+bool BucketBuilder::Insert(uint32_t addr, uint8_t plen, uint32_t ref) {
+  xb_slot cur{addr, plen, {static_cast<uint8_t>(ref), static_cast<uint8_t>(ref >> 8), static_cast<uint8_t>(ref >> 16)}};
   uint64_t h = xb_hash(addr, plen);
   uint32_t b1 = xb_first(h, mask()), b2 = xb_second(h, mask());
   for (uint32_t b : {b1, b2}) {
@@ -50,7 +53,7 @@ bool BucketBuilder::Insert(uint32_t addr, uint8_t plen, uint16_t policy) {
   }
   uint32_t at = b2;  // the bucket the carried key came from: evict from the other one
   for (int moves = 0; moves < 1000; moves++) {
-    uint64_t hc = xb_hash(cur.addr, cur.plen);
+    uint64_t hc = xb_hash(cur.addr, Length(cur));
     uint32_t first = xb_first(hc, mask()), second = xb_second(hc, mask());
     for (uint32_t b : {first, second}) {
       if (int s = FreeSlot(b); s >= 0) {
@@ -62,11 +65,11 @@ bool BucketBuilder::Insert(uint32_t addr, uint8_t plen, uint16_t policy) {
     at = (at == first) ? second : first;
     int victim = static_cast<int>(rng_() % XB_SLOTS);
     xb_slot out = table_[at].slot[victim];
-    uint64_t hv = xb_hash(out.addr, out.plen);
+    uint64_t hv = xb_hash(out.addr, Length(out));
     if (at != xb_first(hv, mask())) in_second_--;
     Place(at, victim, cur);
     cur = out;  // it lived in `at`, so its next try is its other bucket
-    cur.flags = 0;
+    cur.plen = Length(out);
   }
   return false;
 }
@@ -75,16 +78,16 @@ int BucketBuilder::Find(uint32_t addr, uint8_t plen) const {
   uint64_t h = xb_hash(addr, plen);
   const xb_bucket& b1 = table_[xb_first(h, mask())];
   for (const xb_slot& s : b1.slot)
-    if (SameKey(s, addr, plen)) return s.policy;
-  if (!(b1.slot[0].flags & XB_SPILLED)) return -1;
+    if (SameKey(s, addr, plen)) return static_cast<int>(Ref(s));
+  if (!(b1.slot[0].plen & XB_SPILLED)) return -1;
   for (const xb_slot& s : table_[xb_second(h, mask())].slot)
-    if (SameKey(s, addr, plen)) return s.policy;
+    if (SameKey(s, addr, plen)) return static_cast<int>(Ref(s));
   return -1;
 }
 
 size_t BucketBuilder::spilled_buckets() const {
   size_t n = 0;
-  for (const xb_bucket& b : table_) n += (b.slot[0].flags & XB_SPILLED) ? 1 : 0;
+  for (const xb_bucket& b : table_) n += (b.slot[0].plen & XB_SPILLED) ? 1 : 0;
   return n;
 }
 
@@ -93,6 +96,24 @@ std::string BucketBuilder::WriteTo(int map_fd) const {
   void* mem = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED, map_fd, 0);
   if (mem == MAP_FAILED) return std::string("mmap of the bucket array: ") + strerror(errno);
   std::memcpy(mem, table_.data(), len);
+  munmap(mem, len);
+  return "";
+}
+
+}  // namespace xdpguard::bench
+
+namespace xdpguard::bench {
+
+std::string BucketBuilder::FillDrop(int policies_fd, int values_fd, uint32_t values) {
+  xb_policy drop{1, 0};
+  for (uint32_t i = 0; i < XB_POLICIES; i++) {
+    if (bpf_map_update_elem(policies_fd, &i, &drop, 0)) return std::string("policies: ") + strerror(errno);
+  }
+  size_t len = static_cast<size_t>(values) * sizeof(xb_value);
+  void* mem = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED, values_fd, 0);
+  if (mem == MAP_FAILED) return std::string("mmap of the value array: ") + strerror(errno);
+  auto* v = static_cast<xb_value*>(mem);
+  for (uint32_t i = 0; i < values; i++) v[i].action = 1;
   munmap(mem, len);
   return "";
 }

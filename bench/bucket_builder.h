@@ -20,9 +20,9 @@ class BucketBuilder {
   static uint32_t BucketsFor(size_t keys);
   explicit BucketBuilder(uint32_t buckets);
 
-  // addr in network order. False when no slot was found within the move budget.
-  bool Insert(uint32_t addr, uint8_t plen, uint16_t policy);
-  // The policy index of (addr, plen), or -1: the same probe as the BPF program.
+  // addr in network order, ref < 2^24. False when no slot was found within the move budget.
+  bool Insert(uint32_t addr, uint8_t plen, uint32_t ref);
+  // The reference of (addr, plen), or -1: the same probe as the BPF programs.
   int Find(uint32_t addr, uint8_t plen) const;
 
   uint32_t buckets() const { return static_cast<uint32_t>(table_.size()); }
@@ -30,6 +30,8 @@ class BucketBuilder {
   size_t spilled_buckets() const;
   // Copies the table into an mmapable BPF array of buckets() entries. Empty on success.
   std::string WriteTo(int map_fd) const;
+  // Sets every policy (XB_POLICIES) and the first `values` values to drop.
+  static std::string FillDrop(int policies_fd, int values_fd, uint32_t values);
 
  private:
   uint32_t mask() const { return buckets() - 1; }

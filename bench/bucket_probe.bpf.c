@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Benchmark prototype: the bare exact-hash reference (bare_lpm.bpf.c's bare_hash) with its
  * kernel hash replaced by a bucketised table in a BPF array (bucket_table.h): Ethernet,
- * IPv4 source, one /32 probe of one or two cache lines, the policy from a small array,
- * drop on a drop policy. The bucket count is a load-time constant so the mask folds. */
+ * IPv4 source, one /32 probe of one or two cache lines, then the slot's policy from a
+ * small array (bare_bucket) or its value from a per-entry array (bare_bucket_value), drop
+ * on a drop action. The bucket count is a load-time constant so the mask folds. */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/ip.h>
@@ -23,42 +24,66 @@ struct {
 
 struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);
-  __uint(max_entries, 256);
+  __uint(max_entries, XB_POLICIES);
   __type(key, __u32);
   __type(value, struct xb_policy);
 } xb_policies SEC(".maps");
 
-/* The policy index of (addr, 32) in bucket idx, or -1. */
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(map_flags, BPF_F_MMAPABLE);
+  __uint(max_entries, 1);  // resized before load: one value per key
+  __type(key, __u32);
+  __type(value, struct xb_value);
+} xb_values SEC(".maps");
+
+/* The reference of (addr, 32) in bucket idx; -1 if absent, -3 if absent but spilled. */
 static __always_inline int probe_bucket(__u32 idx, __u32 addr) {
   struct xb_bucket *b = bpf_map_lookup_elem(&xb_buckets, &idx);
   if (!b) return -2;
-  /* Whole-word compares: address and length in the low 40 bits of each slot. */
+  /* Whole-word compares: address and length in the low 40 bits of each slot (the length
+   * without slot 0's spilled bit). */
   __u64 want = ((__u64)32 << 32) | addr;
   __u64 *w = (__u64 *)b;
 #pragma unroll
   for (int i = 0; i < XB_SLOTS; i++) {
-    if ((w[i] & 0xffffffffffULL) == want) return (int)(w[i] >> 48);
+    if ((w[i] & 0x7fffffffffULL) == want) return (int)(w[i] >> 40);
   }
-  return (b->slot[0].flags & XB_SPILLED) ? -3 : -1;
+  return (b->slot[0].plen & XB_SPILLED) ? -3 : -1;
+}
+
+/* The slot's reference for the packet's IPv4 source, or -1. */
+static __always_inline int find_source(struct xdp_md *ctx) {
+  void *data = (void *)(long)ctx->data;
+  void *end = (void *)(long)ctx->data_end;
+  struct ethhdr *eth = data;
+  if ((void *)(eth + 1) > end) return -1;
+  if (eth->h_proto != bpf_htons(ETH_P_IP)) return -1;
+  struct iphdr *ip = (void *)(eth + 1);
+  if ((void *)(ip + 1) > end) return -1;
+  __u32 addr = ip->saddr;
+  __u64 h = xb_hash(addr, 32);
+  int ref = probe_bucket(xb_first(h, xb_mask), addr);
+  if (ref == -3) ref = probe_bucket(xb_second(h, xb_mask), addr);
+  return ref;
 }
 
 SEC("xdp")
 int bare_bucket(struct xdp_md *ctx) {
-  void *data = (void *)(long)ctx->data;
-  void *end = (void *)(long)ctx->data_end;
-  struct ethhdr *eth = data;
-  if ((void *)(eth + 1) > end) return XDP_PASS;
-  if (eth->h_proto != bpf_htons(ETH_P_IP)) return XDP_PASS;
-  struct iphdr *ip = (void *)(eth + 1);
-  if ((void *)(ip + 1) > end) return XDP_PASS;
-  __u32 addr = ip->saddr;
-  __u64 h = xb_hash(addr, 32);
-  int policy = probe_bucket(xb_first(h, xb_mask), addr);
-  if (policy == -3) policy = probe_bucket(xb_second(h, xb_mask), addr);
-  if (policy < 0) return XDP_PASS;
-  __u32 pi = (__u32)policy;
+  int ref = find_source(ctx);
+  if (ref < 0) return XDP_PASS;
+  __u32 pi = (__u32)ref % XB_POLICIES;
   struct xb_policy *p = bpf_map_lookup_elem(&xb_policies, &pi);
   return p && p->action == 1 ? XDP_DROP : XDP_PASS;
+}
+
+SEC("xdp")
+int bare_bucket_value(struct xdp_md *ctx) {
+  int ref = find_source(ctx);
+  if (ref < 0) return XDP_PASS;
+  __u32 vi = (__u32)ref;
+  struct xb_value *v = bpf_map_lookup_elem(&xb_values, &vi);
+  return v && v->action == 1 ? XDP_DROP : XDP_PASS;
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -6,24 +6,27 @@
  * (docs/performance.md, "Bucketised table prototype".)
  *
  * A slot is 8 bytes: the address (network order), the prefix length (0 = empty slot) and
- * a 16-bit policy index into a small array of rules (feeds share their rule, so that array
- * stays in cache). A bucket is 8 slots, one cache line. A key may live in its first or
- * its second bucket; bit 0 of slot 0's flags says "some key whose first bucket is this
- * one lives in its second", so most misses read one line. Shared by the BPF program
- * (bucket_probe.bpf.c) and the host-side builder (bucket_builder.cc). */
+ * a 24-bit reference. The programs read it two ways, to price the value's placement:
+ * bare_bucket as an index into a small array of policies (feeds share their rule, so that
+ * array stays in cache), bare_bucket_value as an index into an array with one 64-byte
+ * value per entry (a second, cold, cache line per hit). A bucket is 8 slots, one cache
+ * line. A key may live in its first or its second bucket; bit 7 of slot 0's length byte
+ * says "some key whose first bucket is this one lives in its second", so most misses read
+ * one line. Shared by the BPF programs (bucket_probe.bpf.c) and the host-side builder
+ * (bucket_builder.cc). */
 #ifndef XDPGUARD_BENCH_BUCKET_TABLE_H_
 #define XDPGUARD_BENCH_BUCKET_TABLE_H_
 
 #include <linux/types.h>
 
 #define XB_SLOTS 8
-#define XB_SPILLED 1 /* slot[0].flags: a key of this first bucket lives in its second */
+#define XB_SPILLED 0x80 /* slot[0].plen: a key of this first bucket lives in its second */
+#define XB_POLICIES 256  /* bare_bucket reads policy (ref % XB_POLICIES) */
 
 struct xb_slot {
   __u32 addr;
   __u8 plen;
-  __u8 flags;
-  __u16 policy;
+  __u8 ref[3]; /* little-endian */
 };
 
 struct xb_bucket {
@@ -33,6 +36,11 @@ struct xb_bucket {
 struct xb_policy {
   __u32 action; /* 1 = drop */
   __u32 pad;
+};
+
+struct xb_value {
+  __u32 action; /* 1 = drop */
+  __u32 pad[15]; /* a cache line, as a rule is */
 };
 
 /* 64-bit mix of (address, length): both bucket indices come from one multiply. */

@@ -231,8 +231,8 @@ int main(int argc, char** argv) {
   std::mt19937 rng(42);
 
   std::vector<std::string> tracking_rows;
-  printf("| prefixes (v4 + v6) | scenario | xdpguard ns/pkt | without verdict cache | bare LPM ns/pkt | bare hash ns/pkt | xdpguard / bare hash | bucket prototype ns/pkt |\n");
-  printf("|---|---|---|---|---|---|---|---|\n");
+  printf("| prefixes (v4 + v6) | scenario | xdpguard ns/pkt | without verdict cache | bare LPM ns/pkt | bare hash ns/pkt | xdpguard / bare hash | bucket prototype ns/pkt | bucket + per-entry value ns/pkt |\n");
+  printf("|---|---|---|---|---|---|---|---|---|\n");
   for (size_t n : sizes) {
     size_t n6 = std::max<size_t>(1, n / 4);
     datapath::ObjectOptions opts;
@@ -339,8 +339,8 @@ int main(int argc, char** argv) {
     }
     // The bucketised-table prototype holds the same IPv4 keys as the bare hash.
     bench::BucketBuilder buckets(bench::BucketBuilder::BucketsFor(h4_keys.size()));
-    for (uint32_t k : h4_keys) {
-      if (!buckets.Insert(k, 32, 1)) {
+    for (uint32_t i = 0; i < h4_keys.size(); i++) {
+      if (!buckets.Insert(h4_keys[i], 32, i)) {
         fprintf(stderr, "bucket table full\n");
         return 1;
       }
@@ -348,6 +348,7 @@ int main(int argc, char** argv) {
     bucket_probe_bpf* probe = bucket_probe_bpf__open();
     if (!probe) return 1;
     bpf_map__set_max_entries(probe->maps.xb_buckets, buckets.buckets());
+    bpf_map__set_max_entries(probe->maps.xb_values, static_cast<uint32_t>(h4_keys.size()));
     probe->rodata->xb_mask = buckets.buckets() - 1;
     if (bucket_probe_bpf__load(probe)) {
       fprintf(stderr, "cannot load the bucket prototype\n");
@@ -357,10 +358,12 @@ int main(int argc, char** argv) {
       fprintf(stderr, "%s\n", err.c_str());
       return 1;
     }
-    {
-      uint32_t one = 1;
-      xb_policy drop{1, 0};
-      bpf_map_update_elem(bpf_map__fd(probe->maps.xb_policies), &one, &drop, 0);
+    if (std::string err = bench::BucketBuilder::FillDrop(bpf_map__fd(probe->maps.xb_policies),
+                                                         bpf_map__fd(probe->maps.xb_values),
+                                                         static_cast<uint32_t>(h4_keys.size()));
+        !err.empty()) {
+      fprintf(stderr, "%s\n", err.c_str());
+      return 1;
     }
     fprintf(stderr, "bucket prototype: %zu keys in %u buckets, %zu in their second bucket, %zu buckets spilled\n",
             h4_keys.size(), buckets.buckets(), buckets.in_second(), buckets.spilled_buckets());
@@ -400,10 +403,11 @@ int main(int argc, char** argv) {
     int hash_fd = bpf_program__fd(bare->progs.bare_hash);
     int empty_fd = bpf_program__fd(bare->progs.empty_pass);
     int bucket_fd = bpf_program__fd(probe->progs.bare_bucket);
+    int bucket_value_fd = bpf_program__fd(probe->progs.bare_bucket_value);
     for (const Scenario& s : scenarios) {
       if (!filter.empty() && s.name.find(filter) == std::string::npos) continue;
       if (s.frames.empty()) continue;
-      std::vector<double> xg, nc, br, bh, bb;
+      std::vector<double> xg, nc, br, bh, bb, bv;
       for (int r = 0; r < rounds; r++) {  // interleaved: empty, xdpguard (both), bare
         double e = RunNs(empty_fd, s.frames, s.repeat);
         xg.push_back(RunNs(xg_fd, s.frames, s.repeat) - e);
@@ -411,21 +415,25 @@ int main(int argc, char** argv) {
         br.push_back(RunNs(bare_fd, s.frames, s.repeat) - e);
         bh.push_back(RunNs(hash_fd, s.frames, s.repeat) - e);
         bb.push_back(RunNs(bucket_fd, s.frames, s.repeat) - e);
+        bv.push_back(RunNs(bucket_value_fd, s.frames, s.repeat) - e);
       }
-      double mx = Median(xg), mn = Median(nc), mb = Median(br), mh = Median(bh), mk = Median(bb);
+      double mx = Median(xg), mn = Median(nc), mb = Median(br), mh = Median(bh), mk = Median(bb), mv = Median(bv);
       bool allow = s.name.find("allowlist") != std::string::npos || s.name.find("ARP") != std::string::npos;
-      char lpm[32] = "n/a", hash[32] = "n/a", ratio[32] = "n/a", bucket[32] = "n/a";
+      char lpm[32] = "n/a", hash[32] = "n/a", ratio[32] = "n/a", bucket[32] = "n/a", bucket_value[32] = "n/a";
       if (!allow) {
         snprintf(lpm, sizeof(lpm), "%.1f", mb);
         snprintf(hash, sizeof(hash), "%.1f", mh);
         if (mh > 0) snprintf(ratio, sizeof(ratio), "%.2fx", mx / mh);
         // The prototype holds IPv4 /32 keys only.
-        if (s.name.find("IPv4") != std::string::npos) snprintf(bucket, sizeof(bucket), "%.1f", mk);
+        if (s.name.find("IPv4") != std::string::npos) {
+          snprintf(bucket, sizeof(bucket), "%.1f", mk);
+          snprintf(bucket_value, sizeof(bucket_value), "%.1f", mv);
+        }
       }
-      printf("| %zu + %zu | %s | %.1f | %.1f | %s | %s | %s | %s |\n", n, n6, s.name.c_str(), mx, mn,
-             lpm, hash, ratio, bucket);
+      printf("| %zu + %zu | %s | %.1f | %.1f | %s | %s | %s | %s | %s |\n", n, n6, s.name.c_str(), mx, mn,
+             lpm, hash, ratio, bucket, bucket_value);
     }
-    printf("| %zu + %zu | load into xdpguard maps (PrefixTable::Upsert, batched) | %.2f s | | | | | |\n", n,
+    printf("| %zu + %zu | load into xdpguard maps (PrefixTable::Upsert, batched) | %.2f s | | | | | | |\n", n,
            n6, load_s);
     if (filter.empty()) tracking_rows.push_back(MeasureTracking(**obj, xg_block, v4, n, n6, rounds, empty_fd, rng));
     fflush(stdout);

@@ -105,7 +105,7 @@ cleanup() {
   # nftables table created inside them.
   ip netns del "$NS_GEN" 2> /dev/null
   ip netns del "$NS_RCV" 2> /dev/null
-  rm -rf "$PIN" "$PIN-baseline" "$PIN-barehash" "$PIN-barebucket" "$WORK"
+  rm -rf "$PIN" "$PIN-baseline" "$PIN-barehash" "$PIN-barebucket" "$PIN-barebucketvalue" "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -158,9 +158,10 @@ load_lists() {  # size
   read -r t rss < <(measure nsenter --net="/run/netns/$NS_RCV" "$BUILD/xdpguard" --pin-dir "$PIN" block load "$base.txt" --force)
   echo "| $size | xdpguard \`block load\` | $t s | $rss MB |" >> "$WORK/loads.md"
   xg detach "$VR" --keep-maps > /dev/null
-  rm -f "$PIN-barehash" "$PIN-barebucket"
+  rm -f "$PIN-barehash" "$PIN-barebucket" "$PIN-barebucketvalue"
   "$BUILD/bench/bare_hash_filter" --list "$base.txt" --pin "$PIN-barehash" --also 198.18.1.0/24 > /dev/null
   "$BUILD/bench/bare_hash_filter" --list "$base.txt" --pin "$PIN-barebucket" --also 198.18.1.0/24 --bucket > /dev/null
+  "$BUILD/bench/bare_hash_filter" --list "$base.txt" --pin "$PIN-barebucketvalue" --also 198.18.1.0/24 --bucket-value > /dev/null
   if [[ -n $BASELINE ]]; then
     rm -rf "$PIN-baseline"
     xg_baseline attach "$VR" --mode native > /dev/null
@@ -184,6 +185,7 @@ enable() {  # filter flood
     # nsenter, not ip -n: "ip netns exec" remounts /sys, which hides the bpffs pin.
     barehash) in_rcv ip link set dev "$VR" xdpdrv pinned "$PIN-barehash" ;;
     barebucket) in_rcv ip link set dev "$VR" xdpdrv pinned "$PIN-barebucket" ;;
+    barebucketvalue) in_rcv ip link set dev "$VR" xdpdrv pinned "$PIN-barebucketvalue" ;;
     xdpguard_native) xg attach "$VR" --mode native > /dev/null ;;
     xdpguard_generic) xg attach "$VR" --mode generic > /dev/null ;;
     xdpguard_flows_off) xg attach "$VR" --mode native --flows off > /dev/null ;;
@@ -205,7 +207,7 @@ enable() {  # filter flood
 disable() {
   case $1 in
     none) ;;
-    dropall | xdppass | barehash | barebucket) ip -n "$NS_RCV" link set dev "$VR" xdpdrv off ;;
+    dropall | xdppass | barehash | barebucket | barebucketvalue) ip -n "$NS_RCV" link set dev "$VR" xdpdrv off ;;
     xdpguard_native | xdpguard_generic | xdpguard_flows_off) xg detach "$VR" --keep-maps > /dev/null ;;
     xdpguard_baseline) xg_baseline detach "$VR" --keep-maps > /dev/null ;;
     ipset) in_rcv iptables-nft -t raw -F PREROUTING ;;
@@ -287,7 +289,7 @@ for size in "${size_list[@]}"; do
       filters=(none dropall xdpguard_native xdpguard_generic ipset ipset_legacy nft_ingress nft_prerouting)
       [[ -n $BASELINE ]] && filters+=(xdpguard_baseline)
       # The physical anchor for the spread and legitimate floods: one exact hash lookup.
-      [[ $flood == spread-* || $flood == legit-* ]] && filters+=(barehash barebucket)
+      [[ $flood == spread-* || $flood == legit-* ]] && filters+=(barehash barebucket barebucketvalue)
       [[ $flood == legit-* ]] && filters+=(xdppass)
       [[ $flood == one-24* && $size == "${size_list[0]}" ]] && filters+=(xdp_filter)
       # What flow tracking (on by default) costs end to end, at the same load.
@@ -355,7 +357,8 @@ fi
   echo "the same way through regions that hold entries (1M lists only). *barehash* is the physical"
   echo "anchor: an XDP program that drops on one exact BPF hash lookup of the source, loaded with"
   echo "the list's addresses (bench/bare_hash_filter); *barebucket* the same filter on the bucketised"
-  echo "table prototype (bench/bucket_table.h: one cache line per probe); *xdppass* passes everything (the reference"
+  echo "table prototype (bench/bucket_table.h: one cache line per probe, the rule from a small"
+  echo "array of shared policies), *barebucketvalue* the same with a per-entry 64-byte value read on a hit; *xdppass* passes everything (the reference"
   echo "for the cost xdpguard adds to traffic it lets through). xdpguard runs as shipped:"
   echo "\`attach --mode native|generic\`, lists via \`block load\`, flow tracking at its default (matched,"
   echo "drops sampled 1 in 16). xdp-filter matches exact addresses only: it holds the flood's 256"

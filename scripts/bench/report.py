@@ -23,6 +23,7 @@ NAMES = {
     "xdp_filter": "xdp-filter (exact addresses)",
     "barehash": "bare XDP exact-hash lookup of the source (anchor)",
     "barebucket": "bare XDP lookup in the bucketised-table prototype (one cache line per probe)",
+    "barebucketvalue": "bucketised-table prototype, per-entry value read on a hit",
     "xdppass": "XDP pass-all (reference for passed traffic)",
 }
 
@@ -75,7 +76,7 @@ def main():
             # Passed traffic: what each XDP filter adds over a pass-all XDP program.
             base = statistics.median(ns["xdppass"])
             added = ["%s %+.0f ns" % (NAMES.get(f, f).split(",")[0], statistics.median(ns[f]) - base)
-                     for f in ("xdpguard_native", "barehash", "barebucket") if f in ns]
+                     for f in ("xdpguard_native", "barehash", "barebucket", "barebucketvalue") if f in ns]
             print("\nAdded over XDP pass-all: " + "; ".join(added) + ".")
 
 
