@@ -11,40 +11,63 @@
 #include "xdpguard_guard.h"
 #include "xdpguard_maps.h"
 
-/* The allowlist and blocklist: one exact-match hash per list and family, keyed by
- * (prefix length, masked address), probed per length present (prefix_match.h). Not
- * preallocated, so a small list costs its entries plus the bucket array. */
+/* The allowlist and blocklist: one bucketised table per list and family (the layout and
+ * write protocol are in xdpguard_maps.h), keyed by (prefix length, masked address), probed
+ * per length present (prefix_match.h). Sizes are bucket counts, powers of two, set by the
+ * controller from the entry capacity asked for; the masks go to .rodata at load. */
+#define XG_BKT_DEFAULT_V4(entries) ((entries) * XG_BKT_MAX_LOAD_DIV / XG_BKT_V4_SLOTS)
 struct {
-  __uint(type, BPF_MAP_TYPE_HASH);
-  __uint(map_flags, BPF_F_NO_PREALLOC);
-  __uint(max_entries, XG_DEFAULT_BLOCK_V4_ENTRIES);
-  __type(key, struct xg_lpm_v4_key);
-  __type(value, struct xg_rule);
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(map_flags, BPF_F_MMAPABLE);
+  __uint(max_entries, XG_BKT_DEFAULT_V4(XG_DEFAULT_BLOCK_V4_ENTRIES));
+  __type(key, __u32);
+  __type(value, struct xg_bucket_v4);
 } xg_block_v4 SEC(".maps");
 
 struct {
-  __uint(type, BPF_MAP_TYPE_HASH);
-  __uint(map_flags, BPF_F_NO_PREALLOC);
-  __uint(max_entries, XG_DEFAULT_BLOCK_V6_ENTRIES);
-  __type(key, struct xg_lpm_v6_key);
-  __type(value, struct xg_rule);
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(map_flags, BPF_F_MMAPABLE);
+  __uint(max_entries, 131072); /* >= XG_DEFAULT_BLOCK_V6_ENTRIES * 2 / 5, a power of two */
+  __type(key, __u32);
+  __type(value, struct xg_bucket_v6);
 } xg_block_v6 SEC(".maps");
 
 struct {
-  __uint(type, BPF_MAP_TYPE_HASH);
-  __uint(map_flags, BPF_F_NO_PREALLOC);
-  __uint(max_entries, XG_DEFAULT_ALLOW_ENTRIES);
-  __type(key, struct xg_lpm_v4_key);
-  __type(value, struct xg_allow);
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(map_flags, BPF_F_MMAPABLE);
+  __uint(max_entries, XG_BKT_DEFAULT_V4(XG_DEFAULT_ALLOW_ENTRIES));
+  __type(key, __u32);
+  __type(value, struct xg_bucket_v4);
 } xg_allow_v4 SEC(".maps");
 
 struct {
-  __uint(type, BPF_MAP_TYPE_HASH);
-  __uint(map_flags, BPF_F_NO_PREALLOC);
-  __uint(max_entries, XG_DEFAULT_ALLOW_ENTRIES);
-  __type(key, struct xg_lpm_v6_key);
-  __type(value, struct xg_allow);
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(map_flags, BPF_F_MMAPABLE);
+  __uint(max_entries, 32768); /* >= XG_DEFAULT_ALLOW_ENTRIES * 2 / 5, a power of two */
+  __type(key, __u32);
+  __type(value, struct xg_bucket_v6);
 } xg_allow_v6 SEC(".maps");
+
+/* The blocklists' rules, indexed by the slots' references (shared by entries whose rules
+ * are identical: a feed's entries, one `block load`). */
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(map_flags, BPF_F_MMAPABLE);
+  __uint(max_entries, XG_DEFAULT_BLOCK_V4_ENTRIES / 4);
+  __type(key, __u32);
+  __type(value, struct xg_rule);
+} xg_rules_v4 SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(map_flags, BPF_F_MMAPABLE);
+  __uint(max_entries, XG_DEFAULT_BLOCK_V6_ENTRIES / 4);
+  __type(key, __u32);
+  __type(value, struct xg_rule);
+} xg_rules_v6 SEC(".maps");
+
+/* Bucket count - 1 of each table (XG_BKT_*), set by the controller before load. */
+const volatile __u32 xg_bkt_masks[XG_BKT_TABLES] = {1, 1, 1, 1};
 
 /* Length summaries per region (see XG_LSUM_* in xdpguard_maps.h), read first. */
 struct {

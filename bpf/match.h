@@ -17,7 +17,31 @@
 #define XG_NOW_NS() bpf_ktime_get_ns()
 #endif
 
-#define XG_PROBE(map, key) bpf_map_lookup_elem(&map, key)
+/* Bucket lookups are inlined array accesses; `table` is a constant after inlining, so the
+ * ternaries fold to one map. */
+#define XG_BKT_MASK(table) (xg_bkt_masks[(table) & 3])
+#define XG_BUCKET_V4(table, idx)                                                              \
+  ({                                                                                          \
+    __u32 i_ = (idx);                                                                         \
+    (const struct xg_bucket_v4 *)((table) == XG_BKT_BLOCK_V4 ? bpf_map_lookup_elem(&xg_block_v4, &i_) \
+                                                             : bpf_map_lookup_elem(&xg_allow_v4, &i_)); \
+  })
+#define XG_BUCKET_V6(table, idx)                                                              \
+  ({                                                                                          \
+    __u32 i_ = (idx);                                                                         \
+    (const struct xg_bucket_v6 *)((table) == XG_BKT_BLOCK_V6 ? bpf_map_lookup_elem(&xg_block_v6, &i_) \
+                                                             : bpf_map_lookup_elem(&xg_allow_v6, &i_)); \
+  })
+#define XG_RULE_V4(ref)                                                                       \
+  ({                                                                                          \
+    __u32 r_ = (ref);                                                                         \
+    (const struct xg_rule *)bpf_map_lookup_elem(&xg_rules_v4, &r_);                           \
+  })
+#define XG_RULE_V6(ref)                                                                       \
+  ({                                                                                          \
+    __u32 r_ = (ref);                                                                         \
+    (const struct xg_rule *)bpf_map_lookup_elem(&xg_rules_v6, &r_);                           \
+  })
 #define XG_LENS_V4(region) ((const struct xg_lens_v4 *)bpf_map_lookup_elem(&xg_lens_v4, region))
 #define XG_LENS_V6(region) ((const struct xg_lens_v6 *)bpf_map_lookup_elem(&xg_lens_v6, region))
 #define XG_LSUM_V4(idx) ((const __u64 *)bpf_map_lookup_elem(&xg_lsum_v4, idx))

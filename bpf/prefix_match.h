@@ -3,7 +3,8 @@
  * differential tests run this very code against a naive longest-prefix match).
  *
  * Structure (measurements and the alternatives in docs/datapath.md, "Prefix match"): one
- * exact-match hash per list and family keyed by (prefix length, masked address), and a
+ * bucketised table per list and family keyed by (prefix length, masked address)
+ * (bucket_lookup.h), and a
  * per-region mask of the lengths present (struct xg_lens_v4/v6). A lookup probes only the
  * lengths present in the source's region, longest first; the first rule that applies wins,
  * exactly as a longest-prefix match that skips expired and out-of-scope rules. A list of
@@ -11,8 +12,8 @@
  * none.
  *
  * The includer defines, before including this file:
- *   XG_PROBE(map, key)     exact lookup in one of xg_block_v4/v6, xg_allow_v4/v6: a pointer
- *                          to the value, or 0
+ *   what bucket_lookup.h needs (XG_BUCKET_V4/V6, XG_BKT_MASK)
+ *   XG_RULE_V4(ref)        the struct xg_rule of a blocklist reference, or 0 (likewise _V6)
  *   XG_LENS_V4(region_ptr) the struct xg_lens_v4 of a region, or 0 (likewise XG_LENS_V6)
  *   XG_LSUM_V4(index_ptr)  the __u64 summary element of 4 regions, or 0 (likewise _V6)
  *   XG_NOW_NS()            the CLOCK_MONOTONIC time in ns (expiry)
@@ -22,6 +23,7 @@
 #ifndef XDPGUARD_PREFIX_MATCH_H
 #define XDPGUARD_PREFIX_MATCH_H
 
+#include "bucket_lookup.h"
 #include "xdpguard_maps.h"
 
 #ifdef __clang__
@@ -244,7 +246,9 @@ XG_SHARED_FN int xg_block_step_v4(const struct xg_match_query *q, struct xg_matc
   if (!out->mask) return 1;
   struct xg_lpm_v4_key key;
   xg_v4_key(&key, q->saddr[0], xg_pop_len(out));
-  const struct xg_rule *rule = XG_PROBE(xg_block_v4, &key);
+  __s64 ref = xg_bkt_find_v4(XG_BKT_BLOCK_V4, key.addr, key.prefixlen);
+  if (ref < 0) return 0;
+  const struct xg_rule *rule = XG_RULE_V4((__u32)ref);
   if (!rule) return 0;
   return xg_take_rule(rule, q, out) || xg_budget_spent(rule, out);
 }
@@ -254,7 +258,9 @@ XG_SHARED_FN int xg_block_step_v6(const struct xg_match_query *q, struct xg_matc
   if (len < 0) return 1;
   struct xg_lpm_v6_key key;
   xg_v6_key(&key, q->saddr, (__u32)len);
-  const struct xg_rule *rule = XG_PROBE(xg_block_v6, &key);
+  __s64 ref = xg_bkt_find_v6(XG_BKT_BLOCK_V6, key.addr, key.prefixlen);
+  if (ref < 0) return 0;
+  const struct xg_rule *rule = XG_RULE_V6((__u32)ref);
   if (!rule) return 0;
   return xg_take_rule(rule, q, out) || xg_budget_spent(rule, out);
 }
@@ -265,7 +271,7 @@ XG_SHARED_FN int xg_allow_step_v4(const struct xg_match_query *q, struct xg_matc
   if (!out->mask) return 1;
   struct xg_lpm_v4_key key;
   xg_v4_key(&key, q->saddr[0], xg_pop_len(out));
-  out->found = XG_PROBE(xg_allow_v4, &key) != 0;
+  out->found = xg_bkt_find_v4(XG_BKT_ALLOW_V4, key.addr, key.prefixlen) >= 0;
   return out->found;
 }
 
@@ -274,7 +280,7 @@ XG_SHARED_FN int xg_allow_step_v6(const struct xg_match_query *q, struct xg_matc
   if (len < 0) return 1;
   struct xg_lpm_v6_key key;
   xg_v6_key(&key, q->saddr, (__u32)len);
-  out->found = XG_PROBE(xg_allow_v6, &key) != 0;
+  out->found = xg_bkt_find_v6(XG_BKT_ALLOW_V6, key.addr, key.prefixlen) >= 0;
   return out->found;
 }
 

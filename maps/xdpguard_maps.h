@@ -32,7 +32,7 @@
 
 /* Bumped whenever a struct below changes size or meaning; stored in the info map so an
  * older controller never misreads newer pinned maps (and vice versa). */
-#define XG_ABI_VERSION 7
+#define XG_ABI_VERSION 8
 
 /* Map names (<= 15 chars: the kernel truncates longer names). The controller opens pins
  * under XG_PIN_DIR by these names. */
@@ -58,6 +58,8 @@
 #define XG_MAP_LENS_V6 "xg_lens_v6"
 #define XG_MAP_LSUM_V4 "xg_lsum_v4"
 #define XG_MAP_LSUM_V6 "xg_lsum_v6"
+#define XG_MAP_RULES_V4 "xg_rules_v4"
+#define XG_MAP_RULES_V6 "xg_rules_v6"
 
 /* Default and maximum map sizes. Sizes are chosen at first attach and then fixed by the
  * pinned maps. */
@@ -332,6 +334,76 @@ XG_SHARED_FN __u32 xg_lens_region_v6(__be32 addr0) {
   return (xg_host32(addr0) * 2654435761u) >> (32 - XG_LENS_V6_REGION_BITS);
 }
 
+/* The lists' tables (ABI 8): bucketised two-choice hash tables in BPF arrays, so that a
+ * probe reads one cache line where a kernel hash reads a bucket head and an element
+ * (docs/design-bucket-table.md has the measurements). xg_block_v4/v6 and xg_allow_v4/v6
+ * are arrays of buckets; a key (prefix length, masked address) lives in one of its two
+ * buckets (xg_bkt_first/second). IPv4 slots are one 8-byte word: the address as stored
+ * (network order) in bits 0-31, the length + 1 in bits 32-39 (0 = empty; bit 39 of slot
+ * 0 is the bucket's "spilled" mark), a 24-bit reference in bits 40-63. IPv6 slots are the
+ * address and a tag word (length + 1 in bits 0-7, reference in bits 8-31, a generation in
+ * bits 32-63 that changes whenever the slot is cleared); a bucket is 5 slots and a spilled
+ * word, two cache lines. "Spilled" means some key whose first bucket
+ * is this one lives in its second: a probe reads the second bucket only then. The
+ * reference is, in a blocklist, an index into xg_rules_v4/v6 (rules shared by entries
+ * with identical values), in an allowlist the entry's origin.
+ *
+ * Writers (the controller, through mmap) keep every lookup seeing the old or the new
+ * entry: an IPv4 slot changes with one store; an IPv6 slot is cleared (its tag, with a
+ * new generation), then its address written, then its tag, and a reader accepts an IPv6
+ * match only if length and generation read the same after the address (a seqlock per
+ * slot; a new reference for the same key is one store of the tag); a
+ * key only moves from its first bucket to its second (the spilled mark set before the
+ * copy, the old slot cleared after it); a rule is never rewritten in place, and a freed
+ * rule is reused only after an RCU grace period (membarrier), so no running program can
+ * still be reading it.
+ * Bucket counts are powers of two, set at load into xg_bkt_masks (.rodata). */
+#define XG_BKT_V4_SLOTS 8
+#define XG_BKT_V6_SLOTS 5
+#define XG_BKT_SPILLED_V4 (0x80ull << 32)
+#define XG_BKT_REF_MASK 0xffffffu
+#define XG_BKT_MAX_LOAD_DIV 2 /* entries at most 1/2 of the slots */
+struct xg_bucket_v4 {
+  __u64 slot[XG_BKT_V4_SLOTS];
+};
+struct xg_slot_v6 {
+  __be32 addr[4];
+  __u64 tag;
+};
+struct xg_bucket_v6 {
+  struct xg_slot_v6 slot[XG_BKT_V6_SLOTS];
+  __u64 spilled;
+};
+/* Which list a .rodata bucket mask belongs to. */
+enum { XG_BKT_BLOCK_V4, XG_BKT_BLOCK_V6, XG_BKT_ALLOW_V4, XG_BKT_ALLOW_V6, XG_BKT_TABLES };
+
+/* 64-bit mix (splitmix64's finaliser): both bucket indexes come from one hash. */
+XG_SHARED_FN __u64 xg_bkt_mix(__u64 x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ull;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebull;
+  x ^= x >> 31;
+  return x;
+}
+XG_SHARED_FN __u64 xg_bkt_hash_v4(__be32 addr, __u32 len) {
+  return xg_bkt_mix(((__u64)len << 32) | (__u32)addr);
+}
+XG_SHARED_FN __u64 xg_bkt_hash_v6(const __be32 *addr, __u32 len) {
+  __u64 h = xg_bkt_mix(((__u64)addr[0] << 32 | addr[1]) ^ ((__u64)len << 56));
+  return xg_bkt_mix(h ^ ((__u64)addr[2] << 32 | addr[3]));
+}
+XG_SHARED_FN __u32 xg_bkt_first(__u64 h, __u32 mask) { return (__u32)(h >> 32) & mask; }
+/* Never the first bucket (tables have at least two buckets). */
+XG_SHARED_FN __u32 xg_bkt_second(__u64 h, __u32 mask) {
+  __u32 first = xg_bkt_first(h, mask);
+  __u32 second = (__u32)h & mask;
+  return second == first ? first ^ 1 : second;
+}
+/* The IPv4 slot word of a key, as compared (no spilled mark, no reference). */
+XG_SHARED_FN __u64 xg_bkt_key_v4(__be32 addr, __u32 len) { return ((__u64)(len + 1) << 32) | (__u32)addr; }
+#define XG_BKT_KEY_MASK_V4 0x7fffffffffull
+
 /* Operator comment for a manual entry, keyed like the rule counters. Never read by the
  * datapath; kept in a pinned map so it lives and dies with the entry it describes. */
 struct xg_comment {
@@ -406,6 +478,8 @@ struct xg_info {
 
 XG_STATIC_ASSERT(sizeof(struct xg_lpm_v4_key) == 8, "xg_lpm_v4_key layout");
 XG_STATIC_ASSERT(sizeof(struct xg_lpm_v6_key) == 20, "xg_lpm_v6_key layout");
+XG_STATIC_ASSERT(sizeof(struct xg_bucket_v4) == 64, "xg_bucket_v4: one cache line");
+XG_STATIC_ASSERT(sizeof(struct xg_bucket_v6) == 128, "xg_bucket_v6: two cache lines");
 XG_STATIC_ASSERT(XG_FAM_MAX == 3, "families: xg_stats layout (bump XG_ABI_VERSION)");
 XG_STATIC_ASSERT(XG_CLASS_MAX == 6, "verdict classes: xg_stats layout (bump XG_ABI_VERSION)");
 XG_STATIC_ASSERT(XG_REASON_MAX == 21, "reasons: xg_reasons size (bump XG_ABI_VERSION)");

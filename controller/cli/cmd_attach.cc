@@ -256,7 +256,7 @@ int RunStatus(const Context& ctx, const Argv& argv) {
   if (maps.ok()) {
     for (const char* name : {XG_MAP_BLOCK_V4, XG_MAP_BLOCK_V6, XG_MAP_ALLOW_V4, XG_MAP_ALLOW_V6,
                              XG_MAP_FLOWS, XG_MAP_BUCKETS}) {
-      datapath::LibbpfMap* m = (*maps)->map(name);
+      datapath::MapBackend* m = (*maps)->entries(name);
       absl::StatusOr<uint32_t> n = m->Count();
       if (!n.ok()) return Fail(n.status());
       j["maps"][name] = {{"entries", *n}, {"capacity", m->max_entries()}};

@@ -10,7 +10,7 @@ namespace {
 
 // Walks one list map, adding each entry to counts[origin][family].
 template <typename Value>
-absl::Status CountByOrigin(datapath::LibbpfMap* map, int family,
+absl::Status CountByOrigin(datapath::MapBackend* map, int family,
                            std::array<std::array<uint64_t, 2>, XG_MAX_ORIGINS>* counts,
                            uint64_t* total) {
   return map->ForEach([&](const void*, const void* value) {
@@ -33,7 +33,7 @@ absl::StatusOr<Census> TakeCensus(const datapath::PinnedMaps& maps) {
   };
   for (const ListMap& m : {ListMap{XG_MAP_BLOCK_V4, 0, true}, ListMap{XG_MAP_BLOCK_V6, 1, true},
                            ListMap{XG_MAP_ALLOW_V4, 0, false}, ListMap{XG_MAP_ALLOW_V6, 1, false}}) {
-    datapath::LibbpfMap* map = maps.map(m.name);
+    datapath::MapBackend* map = maps.entries(m.name);
     MapFill fill{m.name, 0, map->max_entries()};
     absl::Status s = m.block ? CountByOrigin<xg_rule>(map, m.family, &c.block, &fill.entries)
                              : CountByOrigin<xg_allow>(map, m.family, &c.allow, &fill.entries);

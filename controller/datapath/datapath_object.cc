@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/errno_status.h"
 #include "common/unique_fd.h"
+#include "datapath/bucket_map.h"
 #include "datapath/interface_config.h"
 #include "datapath/pin_dir.h"
 #include "datapath/pinned_maps.h"
@@ -19,15 +20,27 @@
 namespace xdpguard::datapath {
 namespace {
 
+// The size of a map, in its own units, for the sizes asked for (0 = no request): list
+// tables are sized in buckets, their rules from the entries, everything else in entries.
 uint32_t RequestedSize(const MapSizes& s, absl::string_view name) {
-  if (name == XG_MAP_BLOCK_V4) return s.block_v4;
-  if (name == XG_MAP_BLOCK_V6) return s.block_v6;
-  if (name == XG_MAP_ALLOW_V4) return s.allow_v4;
-  if (name == XG_MAP_ALLOW_V6) return s.allow_v6;
+  auto buckets = [](net::Family f, uint32_t entries) { return entries ? BucketsForEntries(f, entries) : 0; };
+  if (name == XG_MAP_BLOCK_V4) return buckets(net::Family::kIPv4, s.block_v4);
+  if (name == XG_MAP_BLOCK_V6) return buckets(net::Family::kIPv6, s.block_v6);
+  if (name == XG_MAP_ALLOW_V4) return buckets(net::Family::kIPv4, s.allow_v4);
+  if (name == XG_MAP_ALLOW_V6) return buckets(net::Family::kIPv6, s.allow_v6);
+  if (name == XG_MAP_RULES_V4) return s.block_v4 ? RulesForEntries(s.block_v4) : 0;
+  if (name == XG_MAP_RULES_V6) return s.block_v6 ? RulesForEntries(s.block_v6) : 0;
   if (name == XG_MAP_RULE_STATS) return s.rule_stats;
   if (name == XG_MAP_BUCKETS) return s.buckets;
   if (name == XG_MAP_FLOWS) return s.flows;
   return 0;
+}
+
+// A map's size as the operator states it: list tables in entries, the rest as is.
+uint32_t InEntries(absl::string_view name, uint32_t size) {
+  if (name == XG_MAP_BLOCK_V4 || name == XG_MAP_ALLOW_V4) return EntryCapacity(net::Family::kIPv4, size);
+  if (name == XG_MAP_BLOCK_V6 || name == XG_MAP_ALLOW_V6) return EntryCapacity(net::Family::kIPv6, size);
+  return size;
 }
 
 // Compares a pinned map with this build's definition of it. Adopts the pinned size when
@@ -56,7 +69,8 @@ absl::Status CheckPinnedMap(bpf_map* map, const std::string& path, uint32_t requ
   }
   if (requested != 0 && requested != info.max_entries) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "pinned map ", path, " holds up to ", info.max_entries, " entries, but ", requested,
+        "pinned map ", path, " holds up to ", InEntries(name, info.max_entries), " entries, but ",
+        InEntries(name, requested),
         " were requested; a map cannot be resized in place. Detach every interface without "
         "--keep-maps to start over with the new size, or omit the size to keep the current one"));
   }
@@ -123,7 +137,7 @@ absl::Status DatapathObject::Configure() {
     // .rodata/.bss etc. (libbpf names them "<object>.rodata") are per program, never pinned
     if (bpf_map__is_internal(map)) continue;
     uint32_t requested = RequestedSize(options_.sizes, name);
-    if (requested > XG_MAX_MAP_ENTRIES)
+    if (InEntries(name, requested) > XG_MAX_MAP_ENTRIES)
       return absl::InvalidArgumentError(
           absl::StrCat("size ", requested, " for ", name, " exceeds ", XG_MAX_MAP_ENTRIES));
     if (options_.pin_dir.empty()) {
@@ -136,6 +150,19 @@ absl::Status DatapathObject::Configure() {
     if (absl::Status s = CheckPinnedMap(map, path, requested); !s.ok()) return s;
     if (int err = bpf_map__set_pin_path(map, path.c_str()); err)
       return ErrnoToStatus(err, absl::StrCat("set pin path ", path));
+  }
+  // The datapath masks bucket indexes with the final (requested or pinned) bucket counts.
+  const struct {
+    bpf_map* map;
+    int table;
+  } tables[] = {{skel_->maps.xg_block_v4, XG_BKT_BLOCK_V4}, {skel_->maps.xg_block_v6, XG_BKT_BLOCK_V6},
+                {skel_->maps.xg_allow_v4, XG_BKT_ALLOW_V4}, {skel_->maps.xg_allow_v6, XG_BKT_ALLOW_V6}};
+  for (const auto& t : tables) {
+    const uint32_t buckets = bpf_map__max_entries(t.map);
+    if (buckets < 2 || (buckets & (buckets - 1)) != 0)
+      return absl::FailedPreconditionError(absl::StrCat("map ", bpf_map__name(t.map), " has ", buckets,
+                                                        " buckets, not a power of two"));
+    skel_->rodata->xg_bkt_masks[t.table] = buckets - 1;
   }
   return absl::OkStatus();
 }

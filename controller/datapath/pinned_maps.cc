@@ -58,17 +58,27 @@ absl::StatusOr<std::unique_ptr<PinnedMaps>> PinnedMaps::Open(const std::string& 
                               out->map(XG_MAP_LSUM_V4)->fd(), out->map(XG_MAP_LSUM_V6)->fd()});
   if (!masks.ok()) return masks.status();
   out->masks_ = std::move(*masks);
+  PinnedMaps* self = out.get();
+  absl::StatusOr<std::unique_ptr<ListTables>> lists =
+      ListTables::Open([self](const char* name) { return self->map(name)->fd(); });
+  if (!lists.ok()) return lists.status();
+  out->lists_ = std::move(*lists);
   return out;
+}
+
+MapBackend* PinnedMaps::entries(const std::string& name) const {
+  if (BucketMap* t = lists_->table(name)) return t;
+  return map(name);
 }
 
 PrefixTable<xg_rule> PinnedMaps::Blocklist() const {
   // Sizes were verified in Open, so Create cannot fail here.
-  return *PrefixTable<xg_rule>::Create(map(XG_MAP_BLOCK_V4), map(XG_MAP_BLOCK_V6), masks_.get(),
+  return *PrefixTable<xg_rule>::Create(lists_->block_v4(), lists_->block_v6(), masks_.get(),
                                        map(XG_MAP_LIST_GEN));
 }
 
 PrefixTable<xg_allow> PinnedMaps::Allowlist() const {
-  return *PrefixTable<xg_allow>::Create(map(XG_MAP_ALLOW_V4), map(XG_MAP_ALLOW_V6), masks_.get(),
+  return *PrefixTable<xg_allow>::Create(lists_->allow_v4(), lists_->allow_v6(), masks_.get(),
                                         map(XG_MAP_LIST_GEN));
 }
 

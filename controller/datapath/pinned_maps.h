@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "datapath/interface_config.h"
 #include "datapath/length_masks.h"
+#include "datapath/list_tables.h"
 #include "datapath/libbpf_map.h"
 #include "datapath/prefix_table.h"
 #include "xdpguard_maps.h"
@@ -28,6 +29,8 @@ class PinnedMaps {
   static absl::StatusOr<std::unique_ptr<PinnedMaps>> Open(const std::string& pin_dir);
 
   LibbpfMap* map(const std::string& name) const { return maps_.at(name).get(); }
+  // A map as entries: the list tables (xg_block_v4 ...) as BucketMaps, any other map as is.
+  MapBackend* entries(const std::string& name) const;
   PrefixTable<xg_rule> Blocklist() const;
   PrefixTable<xg_allow> Allowlist() const;
   int ifconfig_fd() const { return map(XG_MAP_IFCONFIG)->fd(); }
@@ -37,6 +40,7 @@ class PinnedMaps {
  private:
   std::string pin_dir_;
   std::unique_ptr<LengthMasks> masks_;
+  std::unique_ptr<ListTables> lists_;
   std::map<std::string, std::unique_ptr<LibbpfMap>> maps_;
 };
 

@@ -30,6 +30,15 @@ void ClearMap(int fd, uint32_t key_size) {
   }
 }
 
+// Deletes every entry of a list table, as a writer would.
+void ClearTable(datapath::BucketMap* t) {
+  std::vector<char> keys;
+  Check(t->ForEach([&](const void* key, const void*) {
+    keys.insert(keys.end(), static_cast<const char*>(key), static_cast<const char*>(key) + t->key_size());
+  }), "list table walk");
+  Check(t->DeleteBatch(keys.data(), static_cast<uint32_t>(keys.size() / t->key_size()), nullptr), "list table clear");
+}
+
 void ZeroPerCpuArray(int fd, uint32_t entries, uint32_t value_size) {
   int cpus = libbpf_num_possible_cpus();
   std::vector<char> zero(((value_size + 7) & ~7u) * cpus, 0);
@@ -118,10 +127,9 @@ BpfTester::BpfTester(bool frags, uint32_t block_entries) {
   Check(obj.status(), "open object");
   obj_ = std::move(*obj);
   Check(obj_->Load(), "load object");
-  bv4_ = Map(XG_MAP_BLOCK_V4);
-  bv6_ = Map(XG_MAP_BLOCK_V6);
-  av4_ = Map(XG_MAP_ALLOW_V4);
-  av6_ = Map(XG_MAP_ALLOW_V6);
+  auto lists = datapath::ListTables::Open([this](const char* name) { return obj_->map_fd(name); });
+  Check(lists.status(), "list tables");
+  lists_ = std::move(*lists);
   flows_ = Map(XG_MAP_FLOWS);
   list_gen_ = Map(XG_MAP_LIST_GEN);
   guard_map_ = Map(XG_MAP_GUARDS);
@@ -132,11 +140,11 @@ BpfTester::BpfTester(bool frags, uint32_t block_entries) {
        obj_->map_fd(XG_MAP_LSUM_V6)});
   Check(masks.status(), "length masks");
   masks_ = std::move(*masks);
-  auto b = datapath::PrefixTable<xg_rule>::Create(bv4_.get(), bv6_.get(), masks_.get(),
+  auto b = datapath::PrefixTable<xg_rule>::Create(lists_->block_v4(), lists_->block_v6(), masks_.get(),
                                                   list_gen_.get());
   Check(b.status(), "blocklist table");
   block_ = std::make_unique<datapath::PrefixTable<xg_rule>>(*b);
-  auto a = datapath::PrefixTable<xg_allow>::Create(av4_.get(), av6_.get(), masks_.get(),
+  auto a = datapath::PrefixTable<xg_allow>::Create(lists_->allow_v4(), lists_->allow_v6(), masks_.get(),
                                                    list_gen_.get());
   Check(a.status(), "allowlist table");
   allow_ = std::make_unique<datapath::PrefixTable<xg_allow>>(*a);
@@ -232,10 +240,8 @@ std::vector<xg_guard_event> BpfTester::DrainGuardEvents() {
 }
 
 void BpfTester::Reset() {
-  ClearMap(obj_->map_fd(XG_MAP_BLOCK_V4), sizeof(xg_lpm_v4_key));
-  ClearMap(obj_->map_fd(XG_MAP_BLOCK_V6), sizeof(xg_lpm_v6_key));
-  ClearMap(obj_->map_fd(XG_MAP_ALLOW_V4), sizeof(xg_lpm_v4_key));
-  ClearMap(obj_->map_fd(XG_MAP_ALLOW_V6), sizeof(xg_lpm_v6_key));
+  for (datapath::BucketMap* t : {lists_->block_v4(), lists_->block_v6(), lists_->allow_v4(), lists_->allow_v6()})
+    ClearTable(t);
   ClearMap(obj_->map_fd(XG_MAP_RULE_STATS), sizeof(xg_rule_stats_key));
   ClearMap(obj_->map_fd(XG_MAP_BUCKETS), sizeof(xg_bucket_key));
   ClearMap(obj_->map_fd(XG_MAP_FLOWS), sizeof(xg_flow_key));

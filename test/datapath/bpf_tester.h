@@ -34,6 +34,8 @@ class BpfTester {
   datapath::PrefixTable<xg_rule>& block() { return *block_; }
   datapath::PrefixTable<xg_allow>& allow() { return *allow_; }
   // The datapath's length masks, mapped (tests read and, for controls, corrupt them).
+  // A list table itself (writes behind PrefixTable's back).
+  datapath::BucketMap* table(const char* name) { return lists_->table(name); }
   const datapath::LengthMasks& masks() { return *masks_; }
   datapath::Counters ReadCounters();
   void SetInterfaceMonitor(uint32_t ifindex, bool on);
@@ -55,7 +57,8 @@ class BpfTester {
   std::unique_ptr<datapath::LibbpfMap> Map(const char* name);
 
   std::unique_ptr<datapath::DatapathObject> obj_;
-  std::unique_ptr<datapath::LibbpfMap> bv4_, bv6_, av4_, av6_, flows_, guard_map_, guard_if_,
+  std::unique_ptr<datapath::ListTables> lists_;
+  std::unique_ptr<datapath::LibbpfMap> flows_, guard_map_, guard_if_,
       list_gen_;
   std::unique_ptr<datapath::LengthMasks> masks_;
   std::unique_ptr<guard::GuardStore> guards_;

@@ -84,7 +84,7 @@ TEST_CASE("verdict cache: serves repeats from the slot until the generation chan
   CHECK(t.Run(Udp4("198.18.6.1")) == XDP_DROP);
   // Delete the rule behind PrefixTable's back: no new generation.
   const xg_lpm_v4_key key = datapath::V4Key(C("198.18.6.0/24"));
-  REQUIRE(bpf_map_delete_elem(t.map_fd(XG_MAP_BLOCK_V4), &key) == 0);
+  REQUIRE(t.table(XG_MAP_BLOCK_V4)->DeleteBatch(&key, 1, nullptr).ok());
   CHECK(t.Run(Udp4("198.18.6.1")) == XDP_DROP);  // the cached verdict
   CHECK(t.Run(Udp4("198.18.6.2")) == XDP_PASS);  // another source walks the trie
   // Any write through PrefixTable renews the generation.

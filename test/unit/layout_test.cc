@@ -55,7 +55,8 @@ TEST_CASE("map names fit the kernel's 15-character limit") {
                            XG_MAP_STATS, XG_MAP_REASONS, XG_MAP_RULE_STATS, XG_MAP_ORIGIN_STATS,
                            XG_MAP_IFCONFIG, XG_MAP_INFO, XG_MAP_COMMENTS, XG_MAP_BUCKETS,
                            XG_MAP_FLOWS, XG_MAP_IF_SLOTS, XG_MAP_RULE_CACHE, XG_MAP_LENS_V4,
-                           XG_MAP_LENS_V6, XG_MAP_LSUM_V4, XG_MAP_LSUM_V6}) {
+                           XG_MAP_LENS_V6, XG_MAP_LSUM_V4, XG_MAP_LSUM_V6, XG_MAP_RULES_V4,
+                           XG_MAP_RULES_V6}) {
     INFO(name);
     CHECK(std::char_traits<char>::length(name) <= 15);
   }
@@ -68,9 +69,12 @@ TEST_CASE("the object's maps are the contract's: names, key and value sizes") {
   std::map<std::string, std::pair<uint32_t, uint32_t>> sizes;
   for (const auto& s : *specs) sizes[s.name] = {s.key_size, s.value_size};
   using P = std::pair<uint32_t, uint32_t>;
-  CHECK(sizes.at(XG_MAP_BLOCK_V4) == P{sizeof(xg_lpm_v4_key), sizeof(xg_rule)});
-  CHECK(sizes.at(XG_MAP_BLOCK_V6) == P{sizeof(xg_lpm_v6_key), sizeof(xg_rule)});
-  CHECK(sizes.at(XG_MAP_ALLOW_V4) == P{sizeof(xg_lpm_v4_key), sizeof(xg_allow)});
+  CHECK(sizes.at(XG_MAP_BLOCK_V4) == P{sizeof(__u32), sizeof(xg_bucket_v4)});
+  CHECK(sizes.at(XG_MAP_BLOCK_V6) == P{sizeof(__u32), sizeof(xg_bucket_v6)});
+  CHECK(sizes.at(XG_MAP_ALLOW_V4) == P{sizeof(__u32), sizeof(xg_bucket_v4)});
+  CHECK(sizes.at(XG_MAP_ALLOW_V6) == P{sizeof(__u32), sizeof(xg_bucket_v6)});
+  CHECK(sizes.at(XG_MAP_RULES_V4) == P{sizeof(__u32), sizeof(xg_rule)});
+  CHECK(sizes.at(XG_MAP_RULES_V6) == P{sizeof(__u32), sizeof(xg_rule)});
   CHECK(sizes.at(XG_MAP_STATS) == P{sizeof(__u32), sizeof(xg_counter)});
   CHECK(sizes.at(XG_MAP_VERDICTS) == P{sizeof(__u32), sizeof(xg_verdict_slot)});
   CHECK(sizes.at(XG_MAP_GUARD_STATS) == P{sizeof(__u32), sizeof(__u64)});
@@ -78,7 +82,7 @@ TEST_CASE("the object's maps are the contract's: names, key and value sizes") {
   CHECK(sizes.at(XG_MAP_LENS_V6) == P{sizeof(__u32), sizeof(xg_lens_v6)});
   CHECK(sizes.at(XG_MAP_LSUM_V4) == P{sizeof(__u32), sizeof(__u64)});
   CHECK(sizes.at(XG_MAP_LSUM_V6) == P{sizeof(__u32), sizeof(__u64)});
-  CHECK(sizes.size() == 26);  // every pinned map; a new one is a new row in this test
+  CHECK(sizes.size() == 28);  // every pinned map; a new one is a new row in this test
   for (const auto& [name, kv] : sizes) {
     INFO(name);
     CHECK(name.size() <= 15);

@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "datapath/bucket_map.h"
 #include "datapath/keys.h"
 #include "datapath/length_masks.h"
 #include "datapath/prefix_table.h"
@@ -25,25 +26,22 @@
 namespace xdpguard::datapath {
 namespace {
 
-// The host's bindings for prefix_match.h: the maps are FakeMaps, the masks in memory.
-template <typename V>
-struct HostMap {
-  FakeMap* map = nullptr;
-};
-
-template <typename V>
-const V* HostProbe(const HostMap<V>& m, const void* key) {
-  static V value;  // one per value type: a probe's result is read before the next probe
-  absl::StatusOr<bool> found = m.map->Lookup(key, &value);
-  return found.ok() && *found ? &value : nullptr;
-}
-
-HostMap<xg_rule> xg_block_v4, xg_block_v6;
-HostMap<xg_allow> xg_allow_v4, xg_allow_v6;
+// The host's bindings for prefix_match.h: the controller's bucket tables and masks, in
+// memory.
+const BucketMap* g_tables[XG_BKT_TABLES];
 const LengthMasks* g_masks = nullptr;
 uint64_t g_now = 0;
 
-#define XG_PROBE(map, key) HostProbe(map, key)
+const xg_rule* HostRule(int table, __u32 ref) {
+  const BucketMap* t = g_tables[table];
+  return ref < t->rules_capacity() ? &t->rules()[ref] : nullptr;
+}
+
+#define XG_BKT_MASK(table) (g_tables[table]->bucket_mask())
+#define XG_BUCKET_V4(table, idx) (static_cast<const xg_bucket_v4*>(g_tables[table]->buckets()) + (idx))
+#define XG_BUCKET_V6(table, idx) (static_cast<const xg_bucket_v6*>(g_tables[table]->buckets()) + (idx))
+#define XG_RULE_V4(ref) HostRule(XG_BKT_BLOCK_V4, ref)
+#define XG_RULE_V6(ref) HostRule(XG_BKT_BLOCK_V6, ref)
 #define XG_LENS_V4(region) (&g_masks->v4()[*(region)])
 #define XG_LENS_V6(region) (&g_masks->v6()[*(region)])
 #define XG_LSUM_V4(index) (&g_masks->lsum_v4()[*(index)])
@@ -163,22 +161,28 @@ Outcome HostLookup(const Cidr& source, const xg_match_query& q) {
   return o;
 }
 
-// The lists under test: fake maps, masks in memory, the controller's tables over them.
+// The lists under test: the controller's bucket tables and masks in memory, written
+// through PrefixTable, sized for the scale case (800k IPv4 and 200k IPv6 prefixes, up to
+// 100k distinct rules).
+std::unique_ptr<BucketMap> Table(const char* name, Family f, bool allowlist, uint32_t entries) {
+  return BucketMap::InMemory({name, f, allowlist}, BucketsForEntries(f, entries), allowlist ? 0 : 262144);
+}
+
 struct Lists {
-  FakeMap b4{"xg_block_v4", sizeof(xg_lpm_v4_key), sizeof(xg_rule), 4u << 20};
-  FakeMap b6{"xg_block_v6", sizeof(xg_lpm_v6_key), sizeof(xg_rule), 4u << 20};
-  FakeMap a4{"xg_allow_v4", sizeof(xg_lpm_v4_key), sizeof(xg_allow), 1u << 20};
-  FakeMap a6{"xg_allow_v6", sizeof(xg_lpm_v6_key), sizeof(xg_allow), 1u << 20};
+  std::unique_ptr<BucketMap> b4 = Table("xg_block_v4", Family::kIPv4, false, 1u << 20);
+  std::unique_ptr<BucketMap> b6 = Table("xg_block_v6", Family::kIPv6, false, 300000);
+  std::unique_ptr<BucketMap> a4 = Table("xg_allow_v4", Family::kIPv4, true, 4096);
+  std::unique_ptr<BucketMap> a6 = Table("xg_allow_v6", Family::kIPv6, true, 4096);
   std::unique_ptr<LengthMasks> masks = LengthMasks::InMemory();
-  PrefixTable<xg_rule> block = *PrefixTable<xg_rule>::Create(&b4, &b6, masks.get());
-  PrefixTable<xg_allow> allow = *PrefixTable<xg_allow>::Create(&a4, &a6, masks.get());
+  PrefixTable<xg_rule> block = *PrefixTable<xg_rule>::Create(b4.get(), b6.get(), masks.get());
+  PrefixTable<xg_allow> allow = *PrefixTable<xg_allow>::Create(a4.get(), a6.get(), masks.get());
   Model model;
 
   Lists() {
-    xg_block_v4.map = &b4;
-    xg_block_v6.map = &b6;
-    xg_allow_v4.map = &a4;
-    xg_allow_v6.map = &a6;
+    g_tables[XG_BKT_BLOCK_V4] = b4.get();
+    g_tables[XG_BKT_BLOCK_V6] = b6.get();
+    g_tables[XG_BKT_ALLOW_V4] = a4.get();
+    g_tables[XG_BKT_ALLOW_V6] = a6.get();
     g_masks = masks.get();
   }
 

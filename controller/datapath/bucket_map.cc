@@ -1,0 +1,472 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "datapath/bucket_map.h"
+
+#include <linux/membarrier.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "common/errno_status.h"
+#include "datapath/libbpf_map.h"
+#include "spdlog/spdlog.h"
+
+namespace xdpguard::datapath {
+namespace {
+
+size_t PageRounded(size_t bytes) {
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  return (bytes + page - 1) / page * page;
+}
+
+// Every store a running program may observe is a release store, so the compiler keeps the
+// protocol's order (x86 keeps it in hardware).
+template <typename T, typename V>
+void Store(T* at, V v) {
+  __atomic_store_n(at, static_cast<T>(v), __ATOMIC_RELEASE);
+}
+template <typename T>
+T Load(const T* at) {
+  return __atomic_load_n(at, __ATOMIC_ACQUIRE);
+}
+
+std::string RuleBytes(const xg_rule& r) { return std::string(reinterpret_cast<const char*>(&r), sizeof(r)); }
+
+bool AllZero(const void* p, size_t n) {
+  const auto* b = static_cast<const unsigned char*>(p);
+  return std::all_of(b, b + n, [](unsigned char c) { return c == 0; });
+}
+
+// Waits until every XDP program run that started before the call has finished:
+// MEMBARRIER_CMD_GLOBAL is synchronize_rcu(), and programs run inside RCU read sections.
+void Membarrier() {
+  if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) == 0) return;
+  static bool warned = false;
+  if (!warned) {
+    spdlog::warn("membarrier(MEMBARRIER_CMD_GLOBAL) is unavailable ({}); waiting 200 ms for a grace period instead",
+                 strerror(errno));
+    warned = true;
+  }
+  usleep(200000);
+}
+
+uint32_t SlotsPerBucket(net::Family f) { return f == net::Family::kIPv4 ? XG_BKT_V4_SLOTS : XG_BKT_V6_SLOTS; }
+
+}  // namespace
+
+uint32_t BucketsForEntries(net::Family family, uint32_t entries) {
+  const uint64_t want = static_cast<uint64_t>(std::max<uint32_t>(entries, 1)) * XG_BKT_MAX_LOAD_DIV;
+  uint64_t buckets = 2;
+  while (buckets * SlotsPerBucket(family) < want) buckets <<= 1;
+  return static_cast<uint32_t>(buckets);
+}
+
+uint32_t EntryCapacity(net::Family family, uint32_t buckets) {
+  return static_cast<uint32_t>(static_cast<uint64_t>(buckets) * SlotsPerBucket(family) / XG_BKT_MAX_LOAD_DIV);
+}
+
+uint32_t RulesForEntries(uint32_t entries) { return std::max<uint32_t>(1024, entries / 4); }
+
+BucketMap::BucketMap(Spec spec, void* buckets, uint32_t nbuckets, xg_rule* rules, uint32_t nrules)
+    : spec_(std::move(spec)), buckets_(buckets), nbuckets_(nbuckets), rules_(rules), nrules_(nrules) {}
+
+BucketMap::~BucketMap() {
+  for (auto [at, bytes] : mappings_) munmap(at, bytes);
+}
+
+absl::StatusOr<std::unique_ptr<BucketMap>> BucketMap::MapArrays(const Spec& spec, const LibbpfMap& buckets,
+                                                                const LibbpfMap* rules) {
+  const size_t bucket_size = spec.family == net::Family::kIPv4 ? sizeof(xg_bucket_v4) : sizeof(xg_bucket_v6);
+  if (buckets.value_size() != bucket_size || buckets.max_entries() < 2 ||
+      (buckets.max_entries() & (buckets.max_entries() - 1)) != 0)
+    return absl::FailedPreconditionError(absl::StrCat("map ", buckets.name(), " is not a bucket table of this build"));
+  if (!spec.allowlist && (!rules || rules->value_size() != sizeof(xg_rule)))
+    return absl::FailedPreconditionError(absl::StrCat("the rules of ", buckets.name(), " are missing or of another build"));
+  std::vector<std::pair<void*, size_t>> mappings;
+  auto map_in = [&](const LibbpfMap& m) -> absl::StatusOr<void*> {
+    const size_t bytes = PageRounded(static_cast<size_t>(m.value_size()) * m.max_entries());
+    void* at = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, m.fd(), 0);
+    if (at == MAP_FAILED) return ErrnoToStatus(errno, absl::StrCat("map ", m.name(), " into memory"));
+    mappings.emplace_back(at, bytes);
+    return at;
+  };
+  absl::StatusOr<void*> b = map_in(buckets);
+  absl::StatusOr<void*> r = spec.allowlist || !b.ok() ? absl::StatusOr<void*>(nullptr) : map_in(*rules);
+  if (!b.ok() || !r.ok()) {
+    for (auto [at, bytes] : mappings) munmap(at, bytes);
+    return !b.ok() ? b.status() : r.status();
+  }
+  std::unique_ptr<BucketMap> m(new BucketMap(spec, *b, buckets.max_entries(), static_cast<xg_rule*>(*r),
+                                             spec.allowlist ? 0 : rules->max_entries()));
+  m->mappings_ = std::move(mappings);
+  m->identity_ = spec.allowlist ? buckets.identity() : absl::StrCat(buckets.identity(), "+", rules->identity());
+  m->Scan();
+  return m;
+}
+
+std::unique_ptr<BucketMap> BucketMap::InMemory(const Spec& spec, uint32_t buckets, uint32_t rules) {
+  const size_t bucket_size = spec.family == net::Family::kIPv4 ? sizeof(xg_bucket_v4) : sizeof(xg_bucket_v6);
+  const size_t rule_bytes = spec.allowlist ? 0 : sizeof(xg_rule) * rules;
+  std::vector<unsigned char> owned(bucket_size * buckets + rule_bytes + 64, 0);
+  unsigned char* base = owned.data() + (64 - reinterpret_cast<uintptr_t>(owned.data()) % 64) % 64;
+  std::unique_ptr<BucketMap> m(new BucketMap(spec, base, buckets,
+                                             spec.allowlist ? nullptr : reinterpret_cast<xg_rule*>(base + bucket_size * buckets),
+                                             spec.allowlist ? 0 : rules));
+  m->owned_ = std::move(owned);
+  m->identity_ = absl::StrCat("memory:", reinterpret_cast<uintptr_t>(base));
+  m->grace_ = [] {};
+  m->Scan();
+  return m;
+}
+
+uint32_t BucketMap::key_size() const { return ipv4() ? sizeof(xg_lpm_v4_key) : sizeof(xg_lpm_v6_key); }
+uint32_t BucketMap::value_size() const { return spec_.allowlist ? sizeof(xg_allow) : sizeof(xg_rule); }
+
+void BucketMap::Scan() {
+  count_ = 0;
+  refcount_.assign(nrules_, 0);
+  for (uint32_t b = 0; b < nbuckets_; b++) {
+    for (int s = 0; s < slots(); s++) {
+      if (!Used(b, s)) continue;
+      count_++;
+      uint32_t ref = SlotRefOf(b, s);
+      if (!spec_.allowlist && ref < nrules_) refcount_[ref]++;
+    }
+  }
+  rule_index_.clear();
+  free_.clear();
+  quarantine_.clear();
+  for (uint32_t r = nrules_; r-- > 0;) {
+    if (refcount_[r] > 0) {
+      rule_index_.emplace(RuleBytes(rules_[r]), r);
+    } else if (AllZero(&rules_[r], sizeof(xg_rule))) {
+      free_.push_back(r);  // never used: no program can be reading it
+    } else {
+      quarantine_.push_back(r);  // freed by an earlier writer, maybe just now
+    }
+  }
+}
+
+BucketMap::Key BucketMap::DecodeKey(const void* key) const {
+  Key k{};
+  if (ipv4()) {
+    xg_lpm_v4_key in;
+    std::memcpy(&in, key, sizeof(in));
+    k.len = in.prefixlen;
+    k.addr[0] = in.addr;
+  } else {
+    xg_lpm_v6_key in;
+    std::memcpy(&in, key, sizeof(in));
+    k.len = in.prefixlen;
+    std::memcpy(k.addr, in.addr, sizeof(k.addr));
+  }
+  return k;
+}
+
+void BucketMap::EncodeKey(const Key& k, void* out) const {
+  if (ipv4()) {
+    xg_lpm_v4_key v{k.len, k.addr[0]};
+    std::memcpy(out, &v, sizeof(v));
+  } else {
+    xg_lpm_v6_key v{};
+    v.prefixlen = k.len;
+    std::memcpy(v.addr, k.addr, sizeof(v.addr));
+    std::memcpy(out, &v, sizeof(v));
+  }
+}
+
+uint64_t BucketMap::Hash(const Key& k) const {
+  return ipv4() ? xg_bkt_hash_v4(k.addr[0], k.len) : xg_bkt_hash_v6(k.addr, k.len);
+}
+
+namespace {
+xg_bucket_v4* B4(void* base, uint32_t b) { return static_cast<xg_bucket_v4*>(base) + b; }
+xg_bucket_v6* B6(void* base, uint32_t b) { return static_cast<xg_bucket_v6*>(base) + b; }
+}  // namespace
+
+bool BucketMap::Used(uint32_t b, int s) const {
+  if (ipv4()) return ((Load(&B4(buckets_, b)->slot[s]) >> 32) & 0x7f) != 0;
+  return (Load(&B6(buckets_, b)->slot[s].tag) & 0xff) != 0;
+}
+
+BucketMap::Key BucketMap::SlotKey(uint32_t b, int s) const {
+  Key k{};
+  if (ipv4()) {
+    uint64_t w = Load(&B4(buckets_, b)->slot[s]);
+    k.addr[0] = static_cast<__be32>(w);
+    k.len = static_cast<uint32_t>((w >> 32) & 0x7f) - 1;
+  } else {
+    const xg_slot_v6& slot = B6(buckets_, b)->slot[s];
+    for (int i = 0; i < 4; i++) k.addr[i] = Load(&slot.addr[i]);
+    k.len = static_cast<uint32_t>(Load(&slot.tag) & 0xff) - 1;
+  }
+  return k;
+}
+
+uint32_t BucketMap::SlotRefOf(uint32_t b, int s) const {
+  if (ipv4()) return static_cast<uint32_t>(Load(&B4(buckets_, b)->slot[s]) >> 40);
+  return static_cast<uint32_t>(Load(&B6(buckets_, b)->slot[s].tag) >> 8) & XG_BKT_REF_MASK;
+}
+
+void BucketMap::WriteSlot(uint32_t b, int s, const Key& k, uint32_t ref) {
+  if (ipv4()) {
+    __u64* w = &B4(buckets_, b)->slot[s];
+    uint64_t keep = s == 0 ? (Load(w) & XG_BKT_SPILLED_V4) : 0;
+    Store(w, keep | xg_bkt_key_v4(k.addr[0], k.len) | static_cast<uint64_t>(ref) << 40);
+    return;
+  }
+  // The slot is empty; its generation changed when it was cleared, so a reader that read
+  // the previous key's tag sees a different one after reading this address.
+  xg_slot_v6& slot = B6(buckets_, b)->slot[s];
+  const uint64_t gen = Load(&slot.tag) & ~0xffffffffull;
+  for (int i = 0; i < 4; i++) Store(&slot.addr[i], k.addr[i]);
+  Store(&slot.tag, gen | static_cast<uint64_t>(ref) << 8 | (k.len + 1));
+}
+
+void BucketMap::SetSlotRef(uint32_t b, int s, uint32_t ref) {
+  if (ipv4()) {
+    __u64* w = &B4(buckets_, b)->slot[s];
+    Store(w, (Load(w) & ((1ull << 40) - 1)) | static_cast<uint64_t>(ref) << 40);
+    return;
+  }
+  __u64* tag = &B6(buckets_, b)->slot[s].tag;
+  uint64_t t = Load(tag);
+  Store(tag, (t & ~(static_cast<uint64_t>(XG_BKT_REF_MASK) << 8)) | static_cast<uint64_t>(ref) << 8);
+}
+
+void BucketMap::ClearSlot(uint32_t b, int s) {
+  if (ipv4()) {
+    __u64* w = &B4(buckets_, b)->slot[s];
+    Store(w, s == 0 ? (Load(w) & XG_BKT_SPILLED_V4) : 0);
+    return;
+  }
+  __u64* tag = &B6(buckets_, b)->slot[s].tag;
+  Store(tag, ((Load(tag) >> 32) + 1) << 32);  // empty, next generation
+}
+
+bool BucketMap::Spilled(uint32_t b) const {
+  if (ipv4()) return (Load(&B4(buckets_, b)->slot[0]) & XG_BKT_SPILLED_V4) != 0;
+  return Load(&B6(buckets_, b)->spilled) != 0;
+}
+
+void BucketMap::MarkSpilled(uint32_t b) {
+  if (Spilled(b)) return;
+  if (ipv4()) {
+    __u64* w = &B4(buckets_, b)->slot[0];
+    Store(w, Load(w) | XG_BKT_SPILLED_V4);
+  } else {
+    Store(&B6(buckets_, b)->spilled, static_cast<uint64_t>(1));
+  }
+}
+
+int BucketMap::FreeSlot(uint32_t b) const {
+  for (int s = 0; s < slots(); s++)
+    if (!Used(b, s)) return s;
+  return -1;
+}
+
+std::pair<bool, BucketMap::SlotRef> BucketMap::Find(const Key& k) const {
+  const uint64_t h = Hash(k);
+  const uint32_t mask = nbuckets_ - 1;
+  auto scan = [&](uint32_t b) -> int {
+    for (int s = 0; s < slots(); s++) {
+      if (!Used(b, s)) continue;
+      Key other = SlotKey(b, s);
+      if (other.len == k.len && std::memcmp(other.addr, k.addr, ipv4() ? 4 : 16) == 0) return s;
+    }
+    return -1;
+  };
+  uint32_t b = xg_bkt_first(h, mask);
+  if (int s = scan(b); s >= 0) return {true, {b, s}};
+  if (!Spilled(b)) return {false, {}};
+  b = xg_bkt_second(h, mask);
+  if (int s = scan(b); s >= 0) return {true, {b, s}};
+  return {false, {}};
+}
+
+// A free slot in b1 or b2 after moving keys along a chain, each from its first bucket to
+// its second (breadth-first, so chains stay short). Every move is copy-then-clear with the
+// spilled mark set first, so the moved key is findable throughout.
+bool BucketMap::MakeRoom(uint32_t b1, uint32_t b2, SlotRef* out) {
+  struct Node {
+    uint32_t bucket;
+    int parent;  // index in nodes; -1 for b1 and b2
+    int slot;    // the slot of the parent's bucket whose key moves into this bucket
+  };
+  constexpr size_t kMaxNodes = 1024;
+  std::vector<Node> nodes = {{b1, -1, -1}, {b2, -1, -1}};
+  auto seen = [&](uint32_t b) {
+    return std::any_of(nodes.begin(), nodes.end(), [&](const Node& n) { return n.bucket == b; });
+  };
+  const uint32_t mask = nbuckets_ - 1;
+  for (size_t i = 0; i < nodes.size() && nodes.size() < kMaxNodes; i++) {
+    const uint32_t x = nodes[i].bucket;
+    for (int s = 0; s < slots(); s++) {
+      const uint64_t h = Hash(SlotKey(x, s));
+      if (xg_bkt_first(h, mask) != x) continue;  // only keys in their first bucket move
+      const uint32_t y = xg_bkt_second(h, mask);
+      if (seen(y)) continue;
+      nodes.push_back({y, static_cast<int>(i), s});
+      if (FreeSlot(y) < 0) continue;
+      // Execute the chain from its free end back to b1 or b2.
+      int cur = static_cast<int>(nodes.size() - 1);
+      while (nodes[cur].parent >= 0) {
+        const Node& n = nodes[cur];
+        const uint32_t from = nodes[n.parent].bucket;
+        const Key k = SlotKey(from, n.slot);
+        const uint32_t ref = SlotRefOf(from, n.slot);
+        MarkSpilled(from);
+        WriteSlot(n.bucket, FreeSlot(n.bucket), k, ref);
+        ClearSlot(from, n.slot);
+        moves_++;
+        cur = n.parent;
+      }
+      *out = {nodes[cur].bucket, FreeSlot(nodes[cur].bucket)};
+      return true;
+    }
+  }
+  return false;
+}
+
+absl::Status BucketMap::Insert(const Key& k, uint32_t ref) {
+  const uint64_t h = Hash(k);
+  const uint32_t mask = nbuckets_ - 1;
+  const uint32_t b1 = xg_bkt_first(h, mask), b2 = xg_bkt_second(h, mask);
+  SlotRef at{b1, FreeSlot(b1)};
+  if (at.slot < 0) at = {b2, FreeSlot(b2)};
+  if (at.slot < 0 && !MakeRoom(b1, b2, &at))
+    return absl::ResourceExhaustedError(absl::StrCat("map ", spec_.name, " is full (capacity ", max_entries(),
+                                                     "): no free slot near this prefix"));
+  if (at.bucket != b1) MarkSpilled(b1);
+  WriteSlot(at.bucket, at.slot, k, ref);
+  count_++;
+  return absl::OkStatus();
+}
+
+void BucketMap::Grace() {
+  if (grace_) {
+    grace_();
+  } else {
+    Membarrier();
+  }
+}
+
+absl::StatusOr<uint32_t> BucketMap::Acquire(const xg_rule& rule) {
+  std::string bytes = RuleBytes(rule);
+  if (auto it = rule_index_.find(bytes); it != rule_index_.end()) {
+    refcount_[it->second]++;
+    return it->second;
+  }
+  if (free_.empty() && !quarantine_.empty()) {
+    Grace();  // no program still reads a rule freed before this point
+    free_.swap(quarantine_);
+  }
+  if (free_.empty())
+    return absl::ResourceExhaustedError(absl::StrCat("the rules of map ", spec_.name, " are full: ", nrules_,
+                                                     " distinct rules (entries with identical options share one)"));
+  uint32_t ref = free_.back();
+  free_.pop_back();
+  std::memcpy(&rules_[ref], &rule, sizeof(rule));  // published by the slot's release store
+  rule_index_.emplace(std::move(bytes), ref);
+  refcount_[ref] = 1;
+  return ref;
+}
+
+void BucketMap::Release(uint32_t ref) {
+  if (spec_.allowlist || ref >= nrules_ || refcount_[ref] == 0) return;
+  if (--refcount_[ref] > 0) return;
+  rule_index_.erase(RuleBytes(rules_[ref]));
+  quarantine_.push_back(ref);
+}
+
+absl::StatusOr<uint32_t> BucketMap::RefFor(const void* value) {
+  if (spec_.allowlist) {
+    xg_allow a;
+    std::memcpy(&a, value, sizeof(a));
+    return a.origin;
+  }
+  xg_rule r;
+  std::memcpy(&r, value, sizeof(r));
+  return Acquire(r);
+}
+
+void BucketMap::DecodeValue(const Key& k, uint32_t ref, void* out) const {
+  if (spec_.allowlist) {
+    xg_allow a{};
+    a.origin = static_cast<__u16>(ref);
+    a.prefixlen = static_cast<__u8>(k.len);
+    std::memcpy(out, &a, sizeof(a));
+    return;
+  }
+  if (ref < nrules_) {
+    std::memcpy(out, &rules_[ref], sizeof(xg_rule));
+  } else {
+    std::memset(out, 0, sizeof(xg_rule));
+  }
+}
+
+absl::StatusOr<bool> BucketMap::Lookup(const void* key, void* value) {
+  Key k = DecodeKey(key);
+  auto [found, at] = Find(k);
+  if (!found) return false;
+  DecodeValue(k, SlotRefOf(at.bucket, at.slot), value);
+  return true;
+}
+
+absl::Status BucketMap::UpdateBatch(const void* keys, const void* values, uint32_t count, uint32_t* applied) {
+  const auto* kb = static_cast<const unsigned char*>(keys);
+  const auto* vb = static_cast<const unsigned char*>(values);
+  if (applied) *applied = 0;
+  for (uint32_t i = 0; i < count; i++) {
+    const Key k = DecodeKey(kb + static_cast<size_t>(i) * key_size());
+    absl::StatusOr<uint32_t> ref = RefFor(vb + static_cast<size_t>(i) * value_size());
+    if (!ref.ok()) return ref.status();
+    auto [found, at] = Find(k);
+    if (found) {
+      const uint32_t old = SlotRefOf(at.bucket, at.slot);
+      if (old != *ref) SetSlotRef(at.bucket, at.slot, *ref);
+      Release(old);  // the new reference holds its own count (same rule: net zero)
+    } else if (absl::Status s = Insert(k, *ref); !s.ok()) {
+      Release(*ref);
+      return s;
+    }
+    if (applied) *applied = i + 1;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status BucketMap::DeleteBatch(const void* keys, uint32_t count, uint32_t* applied) {
+  const auto* kb = static_cast<const unsigned char*>(keys);
+  if (applied) *applied = 0;
+  for (uint32_t i = 0; i < count; i++) {
+    auto [found, at] = Find(DecodeKey(kb + static_cast<size_t>(i) * key_size()));
+    if (!found) return absl::NotFoundError(absl::StrCat("delete from map ", spec_.name, ": no such entry"));
+    const uint32_t ref = SlotRefOf(at.bucket, at.slot);
+    ClearSlot(at.bucket, at.slot);
+    count_--;
+    Release(ref);
+    if (applied) *applied = i + 1;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status BucketMap::ForEach(const std::function<void(const void* key, const void* value)>& visit) {
+  unsigned char key[sizeof(xg_lpm_v6_key)];
+  unsigned char value[sizeof(xg_rule)];
+  for (uint32_t b = 0; b < nbuckets_; b++) {
+    for (int s = 0; s < slots(); s++) {
+      if (!Used(b, s)) continue;
+      Key k = SlotKey(b, s);
+      EncodeKey(k, key);
+      DecodeValue(k, SlotRefOf(b, s), value);
+      visit(key, value);
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace xdpguard::datapath
