@@ -22,6 +22,7 @@
 #include "config/config.h"
 #include "datapath/datapath_object.h"
 #include "datapath/libbpf_map.h"
+#include "datapath/list_tables.h"
 #include "feeds/feed_engine.h"
 
 using namespace xdpguard;
@@ -90,12 +91,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto map = [](int fd) { return std::move(*datapath::LibbpfMap::FromFd(UniqueFd(dup(fd)))); };
-  auto v4 = map((*obj)->map_fd(XG_MAP_BLOCK_V4)), v6 = map((*obj)->map_fd(XG_MAP_BLOCK_V6));
+  auto lists = std::move(*datapath::ListTables::Open([&](const char* name) { return (*obj)->map_fd(name); }));
   auto gen = map((*obj)->map_fd(XG_MAP_LIST_GEN));
   auto masks = std::move(*datapath::LengthMasks::MapArrays(
       {(*obj)->map_fd(XG_MAP_LENS_V4), (*obj)->map_fd(XG_MAP_LENS_V6),
        (*obj)->map_fd(XG_MAP_LSUM_V4), (*obj)->map_fd(XG_MAP_LSUM_V6)}));
-  auto block = *datapath::PrefixTable<xg_rule>::Create(v4.get(), v6.get(), masks.get(), gen.get());
+  auto block = *datapath::PrefixTable<xg_rule>::Create(lists->block_v4(), lists->block_v6(), masks.get(), gen.get());
 
   char tmpl[] = "/tmp/xg-feed-bench-XXXXXX";
   std::string dir = mkdtemp(tmpl);

@@ -32,6 +32,7 @@
 #include "lists/manual_rules.h"
 #include "datapath/keys.h"
 #include "datapath/libbpf_map.h"
+#include "datapath/list_tables.h"
 #include "datapath/prefix_table.h"
 #include "packet_builder.h"
 #include "xdpguard_bpf.skel.h"
@@ -273,16 +274,15 @@ int main(int argc, char** argv) {
       return 1;
     }
     auto map = [](int fd) { return std::move(*datapath::LibbpfMap::FromFd(UniqueFd(dup(fd)))); };
-    auto xv4 = map((*obj)->map_fd(XG_MAP_BLOCK_V4)), xv6 = map((*obj)->map_fd(XG_MAP_BLOCK_V6));
-    auto av4 = map((*obj)->map_fd(XG_MAP_ALLOW_V4)), av6 = map((*obj)->map_fd(XG_MAP_ALLOW_V6));
+    auto lists = std::move(*datapath::ListTables::Open([&](const char* name) { return (*obj)->map_fd(name); }));
     auto bv4 = map(bpf_map__fd(bare->maps.bare_v4)), bv6 = map(bpf_map__fd(bare->maps.bare_v6));
     auto gen = map((*obj)->map_fd(XG_MAP_LIST_GEN));
     auto masks = std::move(*datapath::LengthMasks::MapArrays(
         {(*obj)->map_fd(XG_MAP_LENS_V4), (*obj)->map_fd(XG_MAP_LENS_V6),
          (*obj)->map_fd(XG_MAP_LSUM_V4), (*obj)->map_fd(XG_MAP_LSUM_V6)}));
     auto bare_masks = datapath::LengthMasks::InMemory();  // the bare trie needs none
-    auto xg_block = *datapath::PrefixTable<xg_rule>::Create(xv4.get(), xv6.get(), masks.get(), gen.get());
-    auto allow_table = *datapath::PrefixTable<xg_allow>::Create(av4.get(), av6.get(), masks.get(), gen.get());
+    auto xg_block = *datapath::PrefixTable<xg_rule>::Create(lists->block_v4(), lists->block_v6(), masks.get(), gen.get());
+    auto allow_table = *datapath::PrefixTable<xg_allow>::Create(lists->allow_v4(), lists->allow_v6(), masks.get(), gen.get());
     auto bare_table = *datapath::PrefixTable<xg_rule>::Create(bv4.get(), bv6.get(), bare_masks.get());
 
     std::vector<net::Cidr> v4 = RandomV4(n, rng), v6 = RandomV6(n6, rng);

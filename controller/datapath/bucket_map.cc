@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <cerrno>
 #include <cstring>
 
@@ -320,8 +322,12 @@ bool BucketMap::MakeRoom(uint32_t b1, uint32_t b2, SlotRef* out) {
         const Key k = SlotKey(from, n.slot);
         const uint32_t ref = SlotRefOf(from, n.slot);
         MarkSpilled(from);
+        if (clear_first_moves_) {
+          ClearSlot(from, n.slot);
+          std::this_thread::sleep_for(std::chrono::microseconds(20));
+        }
         WriteSlot(n.bucket, FreeSlot(n.bucket), k, ref);
-        ClearSlot(from, n.slot);
+        if (!clear_first_moves_) ClearSlot(from, n.slot);
         moves_++;
         cur = n.parent;
       }
@@ -333,6 +339,9 @@ bool BucketMap::MakeRoom(uint32_t b1, uint32_t b2, SlotRef* out) {
 }
 
 absl::Status BucketMap::Insert(const Key& k, uint32_t ref) {
+  // The capacity is a promise (inserts up to it find room), not the slot count.
+  if (count_ >= max_entries())
+    return absl::ResourceExhaustedError(absl::StrCat("map ", spec_.name, " is full (capacity ", max_entries(), ")"));
   const uint64_t h = Hash(k);
   const uint32_t mask = nbuckets_ - 1;
   const uint32_t b1 = xg_bkt_first(h, mask), b2 = xg_bkt_second(h, mask);

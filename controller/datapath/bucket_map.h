@@ -54,6 +54,12 @@ class BucketMap : public MapBackend {
   // What waits for every program run in progress before a freed rule is reused
   // (membarrier; tests count calls instead).
   void set_grace_for_testing(std::function<void()> grace) { grace_ = std::move(grace); }
+  // The no-gap tests' control: moves clear the old slot first and pause before the copy,
+  // as a naive (or preempted) mover would, so a reader can catch the key in neither place.
+  void set_move_order_for_testing(bool clear_first) { clear_first_moves_ = clear_first; }
+  // Below half full an insert practically never needs a move; tests of moves fill the
+  // table further (at most every slot) by raising the capacity.
+  void set_capacity_for_testing(uint32_t entries) { capacity_for_testing_ = entries; }
 
   // The raw table, for host-side lookups with bpf/bucket_lookup.h.
   const void* buckets() const { return buckets_; }
@@ -67,7 +73,9 @@ class BucketMap : public MapBackend {
   const std::string& name() const override { return spec_.name; }
   uint32_t key_size() const override;
   uint32_t value_size() const override;
-  uint32_t max_entries() const override { return EntryCapacity(spec_.family, nbuckets_); }
+  uint32_t max_entries() const override {
+    return capacity_for_testing_ ? capacity_for_testing_ : EntryCapacity(spec_.family, nbuckets_);
+  }
   std::string identity() const override { return identity_; }
   absl::StatusOr<bool> Lookup(const void* key, void* value) override;
   absl::Status UpdateBatch(const void* keys, const void* values, uint32_t count, uint32_t* applied) override;
@@ -126,6 +134,8 @@ class BucketMap : public MapBackend {
   std::vector<uint32_t> free_;        // references safe to reuse now
   std::vector<uint32_t> quarantine_;  // freed, reusable after the next grace period
   std::function<void()> grace_;
+  bool clear_first_moves_ = false;
+  uint32_t capacity_for_testing_ = 0;
 };
 
 }  // namespace xdpguard::datapath

@@ -118,9 +118,10 @@ xg_rule PassRule() {
   return r;
 }
 
-BpfTester::BpfTester(bool frags, uint32_t block_entries) {
+BpfTester::BpfTester(bool frags, uint32_t block_entries, bool verdict_cache) {
   datapath::ObjectOptions opts;
   opts.frags = frags;
+  opts.verdict_cache = verdict_cache;
   // Small maps: tests never need the production sizes.
   opts.sizes = {block_entries, block_entries, 1024, 1024, 1024};
   auto obj = datapath::DatapathObject::Open(opts);
