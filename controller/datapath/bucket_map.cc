@@ -324,7 +324,7 @@ bool BucketMap::MakeRoom(uint32_t b1, uint32_t b2, SlotRef* out) {
         MarkSpilled(from);
         if (clear_first_moves_) {
           ClearSlot(from, n.slot);
-          std::this_thread::sleep_for(std::chrono::microseconds(20));
+          std::this_thread::sleep_for(std::chrono::microseconds(500));
         }
         WriteSlot(n.bucket, FreeSlot(n.bucket), k, ref);
         if (!clear_first_moves_) ClearSlot(from, n.slot);
