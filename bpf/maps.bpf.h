@@ -27,7 +27,7 @@ struct {
 struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);
   __uint(map_flags, BPF_F_MMAPABLE);
-  __uint(max_entries, 131072); /* >= XG_DEFAULT_BLOCK_V6_ENTRIES * 2 / 5, a power of two */
+  __uint(max_entries, 65536); /* >= XG_DEFAULT_BLOCK_V6_ENTRIES * 2 / 5, a power of two */
   __type(key, __u32);
   __type(value, struct xg_bucket_v6);
 } xg_block_v6 SEC(".maps");
@@ -43,7 +43,7 @@ struct {
 struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);
   __uint(map_flags, BPF_F_MMAPABLE);
-  __uint(max_entries, 32768); /* >= XG_DEFAULT_ALLOW_ENTRIES * 2 / 5, a power of two */
+  __uint(max_entries, 8192); /* >= XG_DEFAULT_ALLOW_ENTRIES / 4 * 2 / 5, a power of two */
   __type(key, __u32);
   __type(value, struct xg_bucket_v6);
 } xg_allow_v6 SEC(".maps");
@@ -53,7 +53,7 @@ struct {
 struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);
   __uint(map_flags, BPF_F_MMAPABLE);
-  __uint(max_entries, XG_DEFAULT_BLOCK_V4_ENTRIES / 4);
+  __uint(max_entries, XG_DEFAULT_BLOCK_V4_ENTRIES / 16);
   __type(key, __u32);
   __type(value, struct xg_rule);
 } xg_rules_v4 SEC(".maps");
@@ -61,7 +61,7 @@ struct {
 struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);
   __uint(map_flags, BPF_F_MMAPABLE);
-  __uint(max_entries, XG_DEFAULT_BLOCK_V6_ENTRIES / 4);
+  __uint(max_entries, XG_DEFAULT_BLOCK_V6_ENTRIES / 16);
   __type(key, __u32);
   __type(value, struct xg_rule);
 } xg_rules_v6 SEC(".maps");

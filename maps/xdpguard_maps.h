@@ -64,8 +64,8 @@
 /* Default and maximum map sizes. Sizes are chosen at first attach and then fixed by the
  * pinned maps. */
 #define XG_DEFAULT_BLOCK_V4_ENTRIES 1048576
-#define XG_DEFAULT_BLOCK_V6_ENTRIES 262144
-#define XG_DEFAULT_ALLOW_ENTRIES 65536
+#define XG_DEFAULT_BLOCK_V6_ENTRIES 131072
+#define XG_DEFAULT_ALLOW_ENTRIES 65536 /* IPv4; IPv6 allowlists default to a quarter */
 #define XG_DEFAULT_RULE_STATS_ENTRIES 65536
 #define XG_DEFAULT_BUCKET_ENTRIES 65536
 #define XG_DEFAULT_FLOW_ENTRIES 65536

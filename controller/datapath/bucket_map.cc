@@ -37,6 +37,11 @@ T Load(const T* at) {
 }
 
 std::string RuleBytes(const xg_rule& r) { return std::string(reinterpret_cast<const char*>(&r), sizeof(r)); }
+// The rule as the datapath acts on it: without the creation time (shown by listings only).
+std::string LooseBytes(xg_rule r) {
+  r.created_s = 0;
+  return RuleBytes(r);
+}
 
 bool AllZero(const void* p, size_t n) {
   const auto* b = static_cast<const unsigned char*>(p);
@@ -71,7 +76,7 @@ uint32_t EntryCapacity(net::Family family, uint32_t buckets) {
   return static_cast<uint32_t>(static_cast<uint64_t>(buckets) * SlotsPerBucket(family) / XG_BKT_MAX_LOAD_DIV);
 }
 
-uint32_t RulesForEntries(uint32_t entries) { return std::max<uint32_t>(1024, entries / 4); }
+uint32_t RulesForEntries(uint32_t entries) { return std::max<uint32_t>(1024, entries / 16); }
 
 BucketMap::BucketMap(Spec spec, void* buckets, uint32_t nbuckets, xg_rule* rules, uint32_t nrules)
     : spec_(std::move(spec)), buckets_(buckets), nbuckets_(nbuckets), rules_(rules), nrules_(nrules) {}
@@ -140,11 +145,13 @@ void BucketMap::Scan() {
     }
   }
   rule_index_.clear();
+  loose_index_.clear();
   free_.clear();
   quarantine_.clear();
   for (uint32_t r = nrules_; r-- > 0;) {
     if (refcount_[r] > 0) {
       rule_index_.emplace(RuleBytes(rules_[r]), r);
+      loose_index_.emplace(LooseBytes(rules_[r]), r);
     } else if (AllZero(&rules_[r], sizeof(xg_rule))) {
       free_.push_back(r);  // never used: no program can be reading it
     } else {
@@ -370,6 +377,15 @@ absl::StatusOr<uint32_t> BucketMap::Acquire(const xg_rule& rule) {
     refcount_[it->second]++;
     return it->second;
   }
+  // Past half the slots, entries whose rules differ only in creation time share one, so
+  // rules that accumulate (a feed's refreshes, many `block add` with the same options)
+  // never fill the array; only per-entry TTLs and options need slots of their own.
+  if (rule_index_.size() >= nrules_ / 2) {
+    if (auto it = loose_index_.find(LooseBytes(rule)); it != loose_index_.end()) {
+      refcount_[it->second]++;
+      return it->second;
+    }
+  }
   if (free_.empty() && !quarantine_.empty()) {
     Grace();  // no program still reads a rule freed before this point
     free_.swap(quarantine_);
@@ -381,6 +397,7 @@ absl::StatusOr<uint32_t> BucketMap::Acquire(const xg_rule& rule) {
   free_.pop_back();
   std::memcpy(&rules_[ref], &rule, sizeof(rule));  // published by the slot's release store
   rule_index_.emplace(std::move(bytes), ref);
+  loose_index_.emplace(LooseBytes(rule), ref);
   refcount_[ref] = 1;
   return ref;
 }
@@ -389,6 +406,8 @@ void BucketMap::Release(uint32_t ref) {
   if (spec_.allowlist || ref >= nrules_ || refcount_[ref] == 0) return;
   if (--refcount_[ref] > 0) return;
   rule_index_.erase(RuleBytes(rules_[ref]));
+  if (auto it = loose_index_.find(LooseBytes(rules_[ref])); it != loose_index_.end() && it->second == ref)
+    loose_index_.erase(it);
   quarantine_.push_back(ref);
 }
 

@@ -33,7 +33,7 @@ class LibbpfMap;
 // so an insert finds room in one of its two buckets or after a short chain of moves.
 uint32_t BucketsForEntries(net::Family family, uint32_t entries);  // a power of two >= 2
 uint32_t EntryCapacity(net::Family family, uint32_t buckets);
-uint32_t RulesForEntries(uint32_t entries);  // distinct rules a blocklist may hold
+uint32_t RulesForEntries(uint32_t entries);  // rule slots of a blocklist: 1/16 of its entries
 
 class BucketMap : public MapBackend {
  public:
@@ -131,6 +131,7 @@ class BucketMap : public MapBackend {
   size_t moves_ = 0;
   std::vector<uint32_t> refcount_;
   absl::flat_hash_map<std::string, uint32_t> rule_index_;  // live rule bytes -> reference
+  absl::flat_hash_map<std::string, uint32_t> loose_index_;  // the same without creation time
   std::vector<uint32_t> free_;        // references safe to reuse now
   std::vector<uint32_t> quarantine_;  // freed, reusable after the next grace period
   std::function<void()> grace_;

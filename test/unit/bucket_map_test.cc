@@ -95,8 +95,9 @@ TEST_CASE("bucket table: a table filled past its capacity keeps every key findab
 TEST_CASE("bucket table: capacity is half the slots, bucket counts are powers of two") {
   CHECK(BucketsForEntries(Family::kIPv4, 1048576) == 262144);
   CHECK(EntryCapacity(Family::kIPv4, 262144) == 1048576);
-  CHECK(BucketsForEntries(Family::kIPv6, 262144) == 131072);
-  CHECK(EntryCapacity(Family::kIPv6, 131072) == 327680);
+  CHECK(BucketsForEntries(Family::kIPv6, 131072) == 65536);
+  CHECK(EntryCapacity(Family::kIPv6, 65536) == 163840);
+  CHECK(RulesForEntries(1048576) == 65536);
   CHECK(BucketsForEntries(Family::kIPv4, 1) == 2);
   CHECK(EntryCapacity(Family::kIPv4, BucketsForEntries(Family::kIPv4, 1000)) >= 1000);
 }
@@ -139,6 +140,33 @@ TEST_CASE("bucket table: identical rules share one, a freed rule is reused after
   CHECK(absl::IsResourceExhausted(full));
   CHECK(std::string(full.message()).find("distinct rules") != std::string::npos);
   CHECK(get(2).action == XG_ACTION_DROP);  // untouched by the refusal
+}
+
+TEST_CASE("bucket table: past half the rule slots, rules differing only in creation time are shared") {
+  auto t = BucketMap::InMemory({"xg_block_v4", Family::kIPv4, false}, 64, 4);
+  g_table = t.get();
+  auto put = [&](uint32_t addr, xg_rule r) {
+    xg_lpm_v4_key k = Key4(addr, 32);
+    return t->UpdateBatch(&k, &r, 1, nullptr);
+  };
+  xg_rule r = Rule(XG_ACTION_DROP);
+  for (uint32_t a = 1; a <= 2; a++) {  // two slots of four: each creation time its own rule
+    r.created_s = a;
+    REQUIRE(put(a, r).ok());
+  }
+  CHECK(t->rule_count() == 2);
+  for (uint32_t a = 3; a <= 100; a++) {  // then shared: the array never fills
+    r.created_s = a;
+    REQUIRE(put(a, r).ok());
+  }
+  CHECK(t->rule_count() == 2);
+  xg_lpm_v4_key k = Key4(50, 32);
+  xg_rule got{};
+  REQUIRE(*t->Lookup(&k, &got));
+  CHECK(got.action == XG_ACTION_DROP);
+  CHECK(got.created_s <= 2);  // the listing shows the shared rule's (older) time
+  REQUIRE(put(101, Rule(XG_ACTION_DROP, 5)).ok());  // a TTL still gets a rule of its own
+  CHECK(t->rule_count() == 3);
 }
 
 namespace {
