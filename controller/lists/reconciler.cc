@@ -2,6 +2,7 @@
 #include "lists/reconciler.h"
 
 #include <algorithm>
+#include <cstring>
 #include <type_traits>
 
 #include "spdlog/spdlog.h"
@@ -124,11 +125,24 @@ absl::StatusOr<AppliedSet> AppliedFromMaps(const datapath::PrefixTable<V>& table
 template <typename V>
 ReconcilePlan<V> PlanReconcile(const AppliedSet& before, std::vector<Entry<V>> desired) {
   for (Entry<V>& e : desired) e.value.prefixlen = e.cidr.prefixlen;  // as PrefixTable writes it
-  std::sort(desired.begin(), desired.end(), [](const Entry<V>& a, const Entry<V>& b) { return a.cidr < b.cidr; });
+  // Callers often pass a sorted set (the feeds' union is): checking is one pass, sorting
+  // a million entries again was most of a refresh's planning.
+  auto by_prefix = [](const Entry<V>& a, const Entry<V>& b) { return a.cidr < b.cidr; };
+  if (!std::is_sorted(desired.begin(), desired.end(), by_prefix)) std::sort(desired.begin(), desired.end(), by_prefix);
   ReconcilePlan<V> plan;
   plan.desired = std::move(desired);
   plan.versions.reserve(plan.desired.size());
-  for (const Entry<V>& e : plan.desired) plan.versions.push_back(ValueVersion(e.value));
+  // Neighbours often share a value (a feed's entries of one length have the same rule):
+  // hash each run of equal values once.
+  const V* last = nullptr;
+  for (const Entry<V>& e : plan.desired) {
+    if (last && std::memcmp(last, &e.value, sizeof(V)) == 0) {
+      plan.versions.push_back(plan.versions.back());
+    } else {
+      plan.versions.push_back(ValueVersion(e.value));
+    }
+    last = &e.value;
+  }
   const std::vector<AppliedEntry>& old = before.entries;
   const std::vector<Entry<V>>& want = plan.desired;
   // Both sorted by prefix: one merge pass.
