@@ -209,9 +209,15 @@ BucketMap::Key BucketMap::SlotKey(uint32_t b, int s) const {
     k.addr[0] = static_cast<__be32>(w);
     k.len = static_cast<uint32_t>((w >> 32) & 0x7f) - 1;
   } else {
+    // A reader in another process (a listing) may race a writer: read as the datapath
+    // does, tag before and after the address, until they agree.
     const xg_slot_v6& slot = B6(buckets_, b)->slot[s];
-    for (int i = 0; i < 4; i++) k.addr[i] = Load(&slot.addr[i]);
-    k.len = static_cast<uint32_t>(Load(&slot.tag) & 0xff) - 1;
+    for (int attempt = 0; attempt < 100; attempt++) {
+      const uint64_t tag = Load(&slot.tag);
+      for (int i = 0; i < 4; i++) k.addr[i] = Load(&slot.addr[i]);
+      k.len = static_cast<uint32_t>(tag & 0xff) - 1;
+      if (((Load(&slot.tag) ^ tag) & ~(static_cast<uint64_t>(XG_BKT_REF_MASK) << 8)) == 0) break;
+    }
   }
   return k;
 }
