@@ -27,39 +27,18 @@ namespace {
 // The prototype table with every key, its program pinned at pin: bare_bucket, or
 // bare_bucket_value (per-entry values) when values.
 int PinBucketFilter(const std::vector<uint32_t>& keys, const std::string& pin, bool values) {
-  xdpguard::bench::BucketBuilder table(xdpguard::bench::BucketBuilder::BucketsFor(keys.size()));
-  for (uint32_t i = 0; i < keys.size(); i++) {
-    if (!table.Insert(keys[i], 32, i)) {
-      fprintf(stderr, "the bucket table is full\n");
-      return 1;
-    }
-  }
-  bucket_probe_bpf* skel = bucket_probe_bpf__open();
-  if (!skel) return 1;
-  bpf_map__set_max_entries(skel->maps.xb_buckets, table.buckets());
-  bpf_map__set_max_entries(skel->maps.xb_values, static_cast<uint32_t>(keys.size()));
-  skel->rodata->xb_mask = table.buckets() - 1;
-  if (bucket_probe_bpf__load(skel)) {
-    fprintf(stderr, "cannot load the bucket prototype\n");
-    return 1;
-  }
-  if (std::string err = table.WriteTo(bpf_map__fd(skel->maps.xb_buckets)); !err.empty()) {
-    fprintf(stderr, "%s\n", err.c_str());
-    return 1;
-  }
-  if (std::string err = xdpguard::bench::BucketBuilder::FillDrop(
-          bpf_map__fd(skel->maps.xb_policies), bpf_map__fd(skel->maps.xb_values), static_cast<uint32_t>(keys.size()));
-      !err.empty()) {
-    fprintf(stderr, "%s\n", err.c_str());
+  std::string error, summary;
+  bucket_probe_bpf* skel = xdpguard::bench::LoadBucketPrototype(keys, &error, &summary);
+  if (!skel) {
+    fprintf(stderr, "%s\n", error.c_str());
     return 1;
   }
   if (bpf_program__pin(values ? skel->progs.bare_bucket_value : skel->progs.bare_bucket, pin.c_str())) {
-    fprintf(stderr, "cannot set up %s: %s\n", pin.c_str(), strerror(errno));
+    fprintf(stderr, "cannot pin %s: %s\n", pin.c_str(), strerror(errno));
     return 1;
   }
-  printf("bucket prototype: %zu addresses in %u buckets (%zu in their second), pinned at %s\n", keys.size(),
-         table.buckets(), table.in_second(), pin.c_str());
-  bucket_probe_bpf__destroy(skel);
+  printf("bucket prototype: %s, pinned at %s\n", summary.c_str(), pin.c_str());
+  bucket_probe_bpf__destroy(skel);  // the pinned program keeps its maps
   return 0;
 }
 

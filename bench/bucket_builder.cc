@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "bucket_builder.h"
 
+#include <bpf/libbpf.h>
+#include "bucket_probe_bpf.skel.h"
+
 #include <bpf/bpf.h>
 #include <sys/mman.h>
 
@@ -103,8 +106,10 @@ std::string BucketBuilder::WriteTo(int map_fd) const {
 }  // namespace xdpguard::bench
 
 namespace xdpguard::bench {
+namespace {
 
-std::string BucketBuilder::FillDrop(int policies_fd, int values_fd, uint32_t values) {
+// Sets every policy (XB_POLICIES) and the first `values` values to drop.
+std::string FillDrop(int policies_fd, int values_fd, uint32_t values) {
   xb_policy drop{1, 0};
   for (uint32_t i = 0; i < XB_POLICIES; i++) {
     if (bpf_map_update_elem(policies_fd, &i, &drop, 0)) return std::string("policies: ") + strerror(errno);
@@ -116,6 +121,42 @@ std::string BucketBuilder::FillDrop(int policies_fd, int values_fd, uint32_t val
   for (uint32_t i = 0; i < values; i++) v[i].action = 1;
   munmap(mem, len);
   return "";
+}
+
+}  // namespace
+
+bucket_probe_bpf* LoadBucketPrototype(const std::vector<uint32_t>& keys, std::string* error, std::string* summary) {
+  BucketBuilder table(BucketBuilder::BucketsFor(keys.size()));
+  for (uint32_t i = 0; i < keys.size(); i++) {
+    if (!table.Insert(keys[i], 32, i)) {
+      *error = "the bucket table is full";
+      return nullptr;
+    }
+  }
+  bucket_probe_bpf* skel = bucket_probe_bpf__open();
+  if (!skel) {
+    *error = "cannot open the bucket prototype";
+    return nullptr;
+  }
+  bpf_map__set_max_entries(skel->maps.xb_buckets, table.buckets());
+  bpf_map__set_max_entries(skel->maps.xb_values, static_cast<uint32_t>(keys.size()));
+  skel->rodata->xb_mask = table.buckets() - 1;
+  if (bucket_probe_bpf__load(skel)) {
+    *error = "cannot load the bucket prototype";
+  } else {
+    *error = table.WriteTo(bpf_map__fd(skel->maps.xb_buckets));
+    if (error->empty())
+      *error = FillDrop(bpf_map__fd(skel->maps.xb_policies), bpf_map__fd(skel->maps.xb_values),
+                        static_cast<uint32_t>(keys.size()));
+  }
+  if (!error->empty()) {
+    bucket_probe_bpf__destroy(skel);
+    return nullptr;
+  }
+  *summary = std::to_string(keys.size()) + " keys in " + std::to_string(table.buckets()) + " buckets, " +
+             std::to_string(table.in_second()) + " in their second bucket, " +
+             std::to_string(table.spilled_buckets()) + " buckets spilled";
+  return skel;
 }
 
 }  // namespace xdpguard::bench

@@ -12,6 +12,8 @@
 
 #include "bucket_table.h"
 
+struct bucket_probe_bpf;
+
 namespace xdpguard::bench {
 
 class BucketBuilder {
@@ -30,8 +32,6 @@ class BucketBuilder {
   size_t spilled_buckets() const;
   // Copies the table into an mmapable BPF array of buckets() entries. Empty on success.
   std::string WriteTo(int map_fd) const;
-  // Sets every policy (XB_POLICIES) and the first `values` values to drop.
-  static std::string FillDrop(int policies_fd, int values_fd, uint32_t values);
 
  private:
   uint32_t mask() const { return buckets() - 1; }
@@ -41,6 +41,11 @@ class BucketBuilder {
   std::mt19937 rng_{12345};
   size_t in_second_ = 0;
 };
+
+// Builds the table of keys (IPv4 /32 addresses in network order, references 0..n-1) and
+// loads the prototype's programs (bucket_probe.bpf.c) with it, every policy and value
+// dropping. Null on failure (*error says why); *summary describes the table.
+bucket_probe_bpf* LoadBucketPrototype(const std::vector<uint32_t>& keys, std::string* error, std::string* summary);
 
 }  // namespace xdpguard::bench
 

@@ -338,35 +338,13 @@ int main(int argc, char** argv) {
         cold6_host.push_back(PacketBuilder().Eth().Ipv6(Inside(hosts6[rng() % hosts6.size()], rng), dst6).Udp().Build());
     }
     // The bucketised-table prototype holds the same IPv4 keys as the bare hash.
-    bench::BucketBuilder buckets(bench::BucketBuilder::BucketsFor(h4_keys.size()));
-    for (uint32_t i = 0; i < h4_keys.size(); i++) {
-      if (!buckets.Insert(h4_keys[i], 32, i)) {
-        fprintf(stderr, "bucket table full\n");
-        return 1;
-      }
-    }
-    bucket_probe_bpf* probe = bucket_probe_bpf__open();
-    if (!probe) return 1;
-    bpf_map__set_max_entries(probe->maps.xb_buckets, buckets.buckets());
-    bpf_map__set_max_entries(probe->maps.xb_values, static_cast<uint32_t>(h4_keys.size()));
-    probe->rodata->xb_mask = buckets.buckets() - 1;
-    if (bucket_probe_bpf__load(probe)) {
-      fprintf(stderr, "cannot load the bucket prototype\n");
+    std::string bucket_error, bucket_summary;
+    bucket_probe_bpf* probe = bench::LoadBucketPrototype(h4_keys, &bucket_error, &bucket_summary);
+    if (!probe) {
+      fprintf(stderr, "%s\n", bucket_error.c_str());
       return 1;
     }
-    if (std::string err = buckets.WriteTo(bpf_map__fd(probe->maps.xb_buckets)); !err.empty()) {
-      fprintf(stderr, "%s\n", err.c_str());
-      return 1;
-    }
-    if (std::string err = bench::BucketBuilder::FillDrop(bpf_map__fd(probe->maps.xb_policies),
-                                                         bpf_map__fd(probe->maps.xb_values),
-                                                         static_cast<uint32_t>(h4_keys.size()));
-        !err.empty()) {
-      fprintf(stderr, "%s\n", err.c_str());
-      return 1;
-    }
-    fprintf(stderr, "bucket prototype: %zu keys in %u buckets, %zu in their second bucket, %zu buckets spilled\n",
-            h4_keys.size(), buckets.buckets(), buckets.in_second(), buckets.spilled_buckets());
+    fprintf(stderr, "bucket prototype: %s\n", bucket_summary.c_str());
     {
       uint32_t n4 = static_cast<uint32_t>(h4_keys.size()), n6k = static_cast<uint32_t>(h6_keys.size());
       std::vector<uint32_t> ones(std::max(n4, n6k), 1);
