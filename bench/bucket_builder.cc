@@ -20,7 +20,7 @@ uint32_t Ref(const xb_slot& s) { return s.ref[0] | (s.ref[1] << 8) | (s.ref[2] <
 }  // namespace
 
 uint32_t BucketBuilder::BucketsFor(size_t keys) {
-  uint32_t b = 1;
+  uint32_t b = 2;  // two buckets at least, so a key has two choices
   while (static_cast<size_t>(b) * XB_SLOTS < keys * 2) b <<= 1;
   return b;
 }
