@@ -278,6 +278,46 @@ void BucketMap::MarkSpilled(uint32_t b) {
   }
 }
 
+size_t BucketMap::spilled_buckets() const {
+  size_t n = 0;
+  for (uint32_t b = 0; b < nbuckets_; b++) n += Spilled(b) ? 1 : 0;
+  return n;
+}
+
+void BucketMap::EnsureSpillCounts() {
+  if (!spills_.empty()) return;
+  spills_.assign(nbuckets_, 0);
+  const uint32_t mask = nbuckets_ - 1;
+  for (uint32_t b = 0; b < nbuckets_; b++) {
+    for (int s = 0; s < slots(); s++) {
+      if (!Used(b, s)) continue;
+      const uint32_t f = xg_bkt_first(Hash(SlotKey(b, s)), mask);
+      if (f != b) spills_[f]++;
+    }
+  }
+}
+
+// Before a key is written into its second bucket.
+void BucketMap::CountSpill(uint32_t first) {
+  EnsureSpillCounts();
+  spills_[first]++;
+}
+
+// After a key living in its second bucket was cleared from it.
+void BucketMap::UncountSpill(uint32_t first) {
+  const bool fresh = spills_.empty();
+  EnsureSpillCounts();  // when built now, the key is already gone from the counts
+  if (!fresh && spills_[first] > 0) spills_[first]--;
+  if (spills_[first] > 0) return;
+  // No key whose first bucket this is lives in its second any more: probes may stop here.
+  if (ipv4()) {
+    __u64* w = &B4(buckets_, first)->slot[0];
+    Store(w, Load(w) & ~XG_BKT_SPILLED_V4);
+  } else {
+    Store(&B6(buckets_, first)->spilled, static_cast<uint64_t>(0));
+  }
+}
+
 int BucketMap::FreeSlot(uint32_t b) const {
   for (int s = 0; s < slots(); s++)
     if (!Used(b, s)) return s;
@@ -335,6 +375,7 @@ bool BucketMap::MakeRoom(uint32_t b1, uint32_t b2, SlotRef* out) {
         const Key k = SlotKey(from, n.slot);
         const uint32_t ref = SlotRefOf(from, n.slot);
         MarkSpilled(from);
+        CountSpill(from);
         if (clear_first_moves_) {
           ClearSlot(from, n.slot);
           std::this_thread::sleep_for(std::chrono::microseconds(500));
@@ -363,7 +404,10 @@ absl::Status BucketMap::Insert(const Key& k, uint32_t ref) {
   if (at.slot < 0 && !MakeRoom(b1, b2, &at))
     return absl::ResourceExhaustedError(absl::StrCat("map ", spec_.name, " is full (capacity ", max_entries(),
                                                      "): no free slot near this prefix"));
-  if (at.bucket != b1) MarkSpilled(b1);
+  if (at.bucket != b1) {
+    MarkSpilled(b1);
+    CountSpill(b1);
+  }
   WriteSlot(at.bucket, at.slot, k, ref);
   count_++;
   return absl::OkStatus();
@@ -480,7 +524,9 @@ absl::Status BucketMap::DeleteBatch(const void* keys, uint32_t count, uint32_t* 
     auto [found, at] = Find(DecodeKey(kb + static_cast<size_t>(i) * key_size()));
     if (!found) return absl::NotFoundError(absl::StrCat("delete from map ", spec_.name, ": no such entry"));
     const uint32_t ref = SlotRefOf(at.bucket, at.slot);
+    const uint32_t first = xg_bkt_first(Hash(SlotKey(at.bucket, at.slot)), nbuckets_ - 1);
     ClearSlot(at.bucket, at.slot);
+    if (at.bucket != first) UncountSpill(first);
     count_--;
     Release(ref);
     if (applied) *applied = i + 1;

@@ -67,8 +67,9 @@ class BucketMap : public MapBackend {
   const xg_rule* rules() const { return rules_; }
   uint32_t rules_capacity() const { return nrules_; }
   uint32_t rule_count() const { return static_cast<uint32_t>(rule_index_.size()); }
-  // Keys living in their second bucket, and moves made so far (benchmarks, tests).
+  // Moves made so far, and buckets marked spilled now (benchmarks, tests).
   size_t moves() const { return moves_; }
+  size_t spilled_buckets() const;
 
   const std::string& name() const override { return spec_.name; }
   uint32_t key_size() const override;
@@ -108,6 +109,11 @@ class BucketMap : public MapBackend {
   void ClearSlot(uint32_t b, int s);
   bool Spilled(uint32_t b) const;
   void MarkSpilled(uint32_t b);
+  // Keeps the marks exact: counts, per first bucket, the keys living in their second
+  // (built on the first write), and clears a mark when its count drops to zero.
+  void EnsureSpillCounts();
+  void CountSpill(uint32_t first);
+  void UncountSpill(uint32_t first);
   int FreeSlot(uint32_t b) const;
   std::pair<bool, SlotRef> Find(const Key& k) const;
   absl::Status Insert(const Key& k, uint32_t ref);
@@ -130,6 +136,7 @@ class BucketMap : public MapBackend {
   uint32_t count_ = 0;
   size_t moves_ = 0;
   std::vector<uint32_t> refcount_;
+  std::vector<uint32_t> spills_;  // per bucket: keys whose first bucket it is, living in their second
   absl::flat_hash_map<std::string, uint32_t> rule_index_;  // live rule bytes -> reference
   absl::flat_hash_map<std::string, uint32_t> loose_index_;  // the same without creation time
   std::vector<uint32_t> free_;        // references safe to reuse now
