@@ -2,7 +2,6 @@
 #include "datapath/bucket_map.h"
 
 #include <linux/membarrier.h>
-#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -19,11 +18,6 @@
 
 namespace xdpguard::datapath {
 namespace {
-
-size_t PageRounded(size_t bytes) {
-  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  return (bytes + page - 1) / page * page;
-}
 
 // Every store a running program may observe is a release store, so the compiler keeps the
 // protocol's order (x86 keeps it in hardware).
@@ -81,9 +75,7 @@ uint32_t RulesForEntries(uint32_t entries) { return std::max<uint32_t>(1024, ent
 BucketMap::BucketMap(Spec spec, void* buckets, uint32_t nbuckets, xg_rule* rules, uint32_t nrules)
     : spec_(std::move(spec)), buckets_(buckets), nbuckets_(nbuckets), rules_(rules), nrules_(nrules) {}
 
-BucketMap::~BucketMap() {
-  for (auto [at, bytes] : mappings_) munmap(at, bytes);
-}
+BucketMap::~BucketMap() = default;
 
 absl::StatusOr<std::unique_ptr<BucketMap>> BucketMap::MapArrays(const Spec& spec, const LibbpfMap& buckets,
                                                                 const LibbpfMap* rules) {
@@ -93,25 +85,18 @@ absl::StatusOr<std::unique_ptr<BucketMap>> BucketMap::MapArrays(const Spec& spec
     return absl::FailedPreconditionError(absl::StrCat("map ", buckets.name(), " is not a bucket table of this build"));
   if (!spec.allowlist && (!rules || rules->value_size() != sizeof(xg_rule)))
     return absl::FailedPreconditionError(absl::StrCat("the rules of ", buckets.name(), " are missing or of another build"));
-  std::vector<std::pair<void*, size_t>> mappings;
-  auto map_in = [&](const LibbpfMap& m) -> absl::StatusOr<void*> {
-    const size_t bytes = PageRounded(static_cast<size_t>(m.value_size()) * m.max_entries());
-    void* at = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, m.fd(), 0);
-    if (at == MAP_FAILED) return ErrnoToStatus(errno, absl::StrCat("map ", m.name(), " into memory"));
-    mappings.emplace_back(at, bytes);
-    return at;
+  MappedArrays mappings;
+  auto map_in = [&](const LibbpfMap& m) {
+    return mappings.Map(m.fd(), static_cast<size_t>(m.value_size()) * m.max_entries(), m.name().c_str());
   };
   absl::StatusOr<void*> b = map_in(buckets);
-  absl::StatusOr<void*> r = spec.allowlist || !b.ok() ? absl::StatusOr<void*>(nullptr) : map_in(*rules);
-  if (!b.ok() || !r.ok()) {
-    for (auto [at, bytes] : mappings) munmap(at, bytes);
-    return !b.ok() ? b.status() : r.status();
-  }
+  if (!b.ok()) return b.status();
+  absl::StatusOr<void*> r = spec.allowlist ? absl::StatusOr<void*>(nullptr) : map_in(*rules);
+  if (!r.ok()) return r.status();
   std::unique_ptr<BucketMap> m(new BucketMap(spec, *b, buckets.max_entries(), static_cast<xg_rule*>(*r),
                                              spec.allowlist ? 0 : rules->max_entries()));
   m->mappings_ = std::move(mappings);
   m->identity_ = spec.allowlist ? buckets.identity() : absl::StrCat(buckets.identity(), "+", rules->identity());
-  m->Scan();
   return m;
 }
 
@@ -126,14 +111,27 @@ std::unique_ptr<BucketMap> BucketMap::InMemory(const Spec& spec, uint32_t bucket
   m->owned_ = std::move(owned);
   m->identity_ = absl::StrCat("memory:", reinterpret_cast<uintptr_t>(base));
   m->grace_ = [] {};
-  m->Scan();
   return m;
 }
 
 uint32_t BucketMap::key_size() const { return ipv4() ? sizeof(xg_lpm_v4_key) : sizeof(xg_lpm_v6_key); }
 uint32_t BucketMap::value_size() const { return spec_.allowlist ? sizeof(xg_allow) : sizeof(xg_rule); }
 
-void BucketMap::Scan() {
+absl::StatusOr<uint32_t> BucketMap::Count() {
+  EnsureScanned();
+  return count_;
+}
+
+uint32_t BucketMap::rule_count() {
+  EnsureScanned();
+  return static_cast<uint32_t>(rule_index_.size());
+}
+
+// Done on the first count or write, not at open: readers (listings, metrics scrapes, stats)
+// need none of it.
+void BucketMap::EnsureScanned() {
+  if (scanned_) return;
+  scanned_ = true;
   count_ = 0;
   refcount_.assign(nrules_, 0);
   for (uint32_t b = 0; b < nbuckets_; b++) {
@@ -268,13 +266,13 @@ bool BucketMap::Spilled(uint32_t b) const {
   return Load(&B6(buckets_, b)->spilled) != 0;
 }
 
-void BucketMap::MarkSpilled(uint32_t b) {
-  if (Spilled(b)) return;
+void BucketMap::SetSpilled(uint32_t b, bool spilled) {
+  if (Spilled(b) == spilled) return;
   if (ipv4()) {
     __u64* w = &B4(buckets_, b)->slot[0];
-    Store(w, Load(w) | XG_BKT_SPILLED_V4);
+    Store(w, spilled ? (Load(w) | XG_BKT_SPILLED_V4) : (Load(w) & ~XG_BKT_SPILLED_V4));
   } else {
-    Store(&B6(buckets_, b)->spilled, static_cast<uint64_t>(1));
+    Store(&B6(buckets_, b)->spilled, static_cast<uint64_t>(spilled));
   }
 }
 
@@ -297,25 +295,20 @@ void BucketMap::EnsureSpillCounts() {
   }
 }
 
-// Before a key is written into its second bucket.
-void BucketMap::CountSpill(uint32_t first) {
+// Before a key is written into its second bucket: probes of its first bucket go on there.
+void BucketMap::AddSpill(uint32_t first) {
   EnsureSpillCounts();
   spills_[first]++;
+  SetSpilled(first, true);
 }
 
-// After a key living in its second bucket was cleared from it.
-void BucketMap::UncountSpill(uint32_t first) {
+// After a key living in its second bucket was cleared from it: with the last such key of
+// its first bucket, the mark goes and probes stop at the first bucket again.
+void BucketMap::RemoveSpill(uint32_t first) {
   const bool fresh = spills_.empty();
   EnsureSpillCounts();  // when built now, the key is already gone from the counts
   if (!fresh && spills_[first] > 0) spills_[first]--;
-  if (spills_[first] > 0) return;
-  // No key whose first bucket this is lives in its second any more: probes may stop here.
-  if (ipv4()) {
-    __u64* w = &B4(buckets_, first)->slot[0];
-    Store(w, Load(w) & ~XG_BKT_SPILLED_V4);
-  } else {
-    Store(&B6(buckets_, first)->spilled, static_cast<uint64_t>(0));
-  }
+  if (spills_[first] == 0) SetSpilled(first, false);
 }
 
 int BucketMap::FreeSlot(uint32_t b) const {
@@ -374,8 +367,7 @@ bool BucketMap::MakeRoom(uint32_t b1, uint32_t b2, SlotRef* out) {
         const uint32_t from = nodes[n.parent].bucket;
         const Key k = SlotKey(from, n.slot);
         const uint32_t ref = SlotRefOf(from, n.slot);
-        MarkSpilled(from);
-        CountSpill(from);
+        AddSpill(from);
         if (clear_first_moves_) {
           ClearSlot(from, n.slot);
           std::this_thread::sleep_for(std::chrono::microseconds(500));
@@ -404,10 +396,7 @@ absl::Status BucketMap::Insert(const Key& k, uint32_t ref) {
   if (at.slot < 0 && !MakeRoom(b1, b2, &at))
     return absl::ResourceExhaustedError(absl::StrCat("map ", spec_.name, " is full (capacity ", max_entries(),
                                                      "): no free slot near this prefix"));
-  if (at.bucket != b1) {
-    MarkSpilled(b1);
-    CountSpill(b1);
-  }
+  if (at.bucket != b1) AddSpill(b1);
   WriteSlot(at.bucket, at.slot, k, ref);
   count_++;
   return absl::OkStatus();
@@ -496,6 +485,7 @@ absl::StatusOr<bool> BucketMap::Lookup(const void* key, void* value) {
 }
 
 absl::Status BucketMap::UpdateBatch(const void* keys, const void* values, uint32_t count, uint32_t* applied) {
+  EnsureScanned();
   const auto* kb = static_cast<const unsigned char*>(keys);
   const auto* vb = static_cast<const unsigned char*>(values);
   if (applied) *applied = 0;
@@ -518,6 +508,7 @@ absl::Status BucketMap::UpdateBatch(const void* keys, const void* values, uint32
 }
 
 absl::Status BucketMap::DeleteBatch(const void* keys, uint32_t count, uint32_t* applied) {
+  EnsureScanned();
   const auto* kb = static_cast<const unsigned char*>(keys);
   if (applied) *applied = 0;
   for (uint32_t i = 0; i < count; i++) {
@@ -526,7 +517,7 @@ absl::Status BucketMap::DeleteBatch(const void* keys, uint32_t count, uint32_t* 
     const uint32_t ref = SlotRefOf(at.bucket, at.slot);
     const uint32_t first = xg_bkt_first(Hash(SlotKey(at.bucket, at.slot)), nbuckets_ - 1);
     ClearSlot(at.bucket, at.slot);
-    if (at.bucket != first) UncountSpill(first);
+    if (at.bucket != first) RemoveSpill(first);
     count_--;
     Release(ref);
     if (applied) *applied = i + 1;

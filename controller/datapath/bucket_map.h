@@ -22,6 +22,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "datapath/map_backend.h"
+#include "datapath/mapped_arrays.h"
 #include "net/cidr.h"
 #include "xdpguard_maps.h"
 
@@ -66,7 +67,7 @@ class BucketMap : public MapBackend {
   uint32_t bucket_mask() const { return nbuckets_ - 1; }
   const xg_rule* rules() const { return rules_; }
   uint32_t rules_capacity() const { return nrules_; }
-  uint32_t rule_count() const { return static_cast<uint32_t>(rule_index_.size()); }
+  uint32_t rule_count();
   // Moves made so far, and buckets marked spilled now (benchmarks, tests).
   size_t moves() const { return moves_; }
   size_t spilled_buckets() const;
@@ -81,7 +82,7 @@ class BucketMap : public MapBackend {
   absl::StatusOr<bool> Lookup(const void* key, void* value) override;
   absl::Status UpdateBatch(const void* keys, const void* values, uint32_t count, uint32_t* applied) override;
   absl::Status DeleteBatch(const void* keys, uint32_t count, uint32_t* applied) override;
-  absl::StatusOr<uint32_t> Count() override { return count_; }
+  absl::StatusOr<uint32_t> Count() override;
   absl::Status ForEach(const std::function<void(const void* key, const void* value)>& visit) override;
 
  private:
@@ -94,7 +95,7 @@ class BucketMap : public MapBackend {
     int slot;
   };
   BucketMap(Spec spec, void* buckets, uint32_t nbuckets, xg_rule* rules, uint32_t nrules);
-  void Scan();  // counts entries and rule references, indexes live rules
+  void EnsureScanned();  // counts entries and rule references, indexes live rules
   bool ipv4() const { return spec_.family == net::Family::kIPv4; }
   int slots() const { return ipv4() ? XG_BKT_V4_SLOTS : XG_BKT_V6_SLOTS; }
   Key DecodeKey(const void* key) const;
@@ -108,12 +109,12 @@ class BucketMap : public MapBackend {
   void SetSlotRef(uint32_t b, int s, uint32_t ref);               // same key, new reference
   void ClearSlot(uint32_t b, int s);
   bool Spilled(uint32_t b) const;
-  void MarkSpilled(uint32_t b);
+  void SetSpilled(uint32_t b, bool spilled);
   // Keeps the marks exact: counts, per first bucket, the keys living in their second
   // (built on the first write), and clears a mark when its count drops to zero.
   void EnsureSpillCounts();
-  void CountSpill(uint32_t first);
-  void UncountSpill(uint32_t first);
+  void AddSpill(uint32_t first);
+  void RemoveSpill(uint32_t first);
   int FreeSlot(uint32_t b) const;
   std::pair<bool, SlotRef> Find(const Key& k) const;
   absl::Status Insert(const Key& k, uint32_t ref);
@@ -131,8 +132,9 @@ class BucketMap : public MapBackend {
   uint32_t nbuckets_;
   xg_rule* rules_;
   uint32_t nrules_;
-  std::vector<std::pair<void*, size_t>> mappings_;
+  MappedArrays mappings_;
   std::vector<unsigned char> owned_;  // InMemory's storage
+  bool scanned_ = false;
   uint32_t count_ = 0;
   size_t moves_ = 0;
   std::vector<uint32_t> refcount_;

@@ -13,11 +13,6 @@
 namespace xdpguard::datapath {
 namespace {
 
-size_t PageRounded(size_t bytes) {
-  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  return (bytes + page - 1) / page * page;
-}
-
 uint32_t HostWord(const net::Cidr& c, int word) {
   uint32_t be;
   std::memcpy(&be, c.addr.data() + 4 * word, 4);
@@ -46,11 +41,9 @@ absl::StatusOr<std::unique_ptr<LengthMasks>> LengthMasks::MapArrays(const Fds& f
       {fds.lsum_v6, sizeof(__u64) * XG_LSUM_ENTRIES, XG_MAP_LSUM_V6, reinterpret_cast<void**>(&m->lsum_v6_)},
   };
   for (const Want& w : wants) {
-    const size_t bytes = PageRounded(w.bytes);
-    void* at = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, w.fd, 0);
-    if (at == MAP_FAILED) return ErrnoToStatus(errno, absl::StrCat("map ", w.name, " into memory"));
-    m->mappings_.emplace_back(at, bytes);  // unmapped by the destructor, also on failure
-    *w.out = at;
+    absl::StatusOr<void*> at = m->mappings_.Map(w.fd, w.bytes, w.name);  // unmapped with m
+    if (!at.ok()) return at.status();
+    *w.out = *at;
   }
   return m;
 }
@@ -68,9 +61,7 @@ std::unique_ptr<LengthMasks> LengthMasks::InMemory() {
   return m;
 }
 
-LengthMasks::~LengthMasks() {
-  for (auto [at, bytes] : mappings_) munmap(at, bytes);
-}
+LengthMasks::~LengthMasks() = default;
 
 template <typename Visit>
 void LengthMasks::ForEachBit(xg_lens_v4* v4, xg_lens_v6* v6, __u64* lsum_v4, __u64* lsum_v6,

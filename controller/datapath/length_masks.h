@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "datapath/mapped_arrays.h"
 #include "net/cidr.h"
 #include "xdpguard_maps.h"
 
@@ -58,7 +59,7 @@ class LengthMasks {
   xg_lens_v6* v6_ = nullptr;
   __u64* lsum_v4_ = nullptr;
   __u64* lsum_v6_ = nullptr;
-  std::vector<std::pair<void*, size_t>> mappings_;
+  MappedArrays mappings_;
   std::vector<xg_lens_v4> v4_mem_;
   std::vector<xg_lens_v6> v6_mem_;
   std::vector<__u64> lsum_v4_mem_, lsum_v6_mem_;
