@@ -6,6 +6,8 @@
 #ifndef XDPGUARD_COMMON_SEALED_FILE_H_
 #define XDPGUARD_COMMON_SEALED_FILE_H_
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -25,6 +27,18 @@ absl::Status WriteFileAtomically(const std::string& path, absl::string_view data
 
 // Reads a whole file, refusing more than max_bytes.
 absl::StatusOr<std::string> ReadWholeFile(const std::string& path, size_t max_bytes);
+
+// Identifies one version of a file cheaply (no read): equal stamps mean the file was not
+// replaced or rewritten in between (atomic replacement gives a new inode).
+struct FileStamp {
+  uint64_t dev = 0, ino = 0, size = 0;
+  int64_t mtime_ns = 0;
+  friend bool operator==(const FileStamp& a, const FileStamp& b) {
+    return a.dev == b.dev && a.ino == b.ino && a.size == b.size && a.mtime_ns == b.mtime_ns;
+  }
+};
+// The stamp of path, or nullopt if it cannot be stat'ed (absent).
+std::optional<FileStamp> StampOf(const std::string& path);
 
 // CRC-32 (zlib) of data.
 uint32_t Crc32(absl::string_view data);

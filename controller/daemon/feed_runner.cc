@@ -35,6 +35,7 @@ absl::StatusOr<std::unique_ptr<Runner>> StartRunner(const std::string& pin_dir, 
   auto r = std::make_unique<Runner>();
   r->config = std::move(cfg);
   r->engine = std::make_unique<feeds::FeedEngine>(r->config);
+  r->engine->KeepStateInMemory();  // refreshes reuse what the last one read and wrote
   if (absl::Status s = r->engine->Init(); !s.ok()) return s;
   if (absl::Status s = r->engine->CollectFromCache(); !s.ok()) return s;
   spdlog::info("feeds: enforcing the last good copies of {} feeds before fetching", r->config.feeds.size());

@@ -138,6 +138,16 @@ absl::Status WithRenewal(MapBackend* generation, absl::Status write) {
 
 }  // namespace
 
+template <typename V>
+absl::StatusOr<uint64_t> PrefixTable<V>::Generation() const {
+  if (!generation_) return 0;
+  const uint32_t key = 0;
+  uint64_t value = 0;
+  absl::StatusOr<bool> found = generation_->Lookup(&key, &value);
+  if (!found.ok()) return found.status();
+  return *found ? value : 0;
+}
+
 // The list the masks of value type V describe.
 template <typename V>
 constexpr ListKind KindOf() {

@@ -41,6 +41,9 @@ class PrefixTable {
   absl::StatusOr<std::optional<V>> Get(const net::Cidr& cidr) const;
   absl::StatusOr<uint32_t> Count(net::Family family) const;
   std::string Identity() const { return v4_->identity() + "," + v6_->identity(); }
+  // The list generation (renewed by every write to any list, by any process): equal
+  // values mean nobody wrote a list in between. 0 when there is none to read.
+  absl::StatusOr<uint64_t> Generation() const;
   // Clears length-mask bits that no entry needs any more (a scan of the whole list).
   // Only while holding the writers' lock.
   absl::Status CompactMasks();

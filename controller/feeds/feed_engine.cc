@@ -97,18 +97,47 @@ absl::Status FeedEngine::Init() {
   return added ? store_.SaveOrigins(origins_) : absl::OkStatus();
 }
 
-std::optional<FeedCache> FeedEngine::LoadValidCache(const feeds::FeedConfig& feed) {
+std::shared_ptr<const FeedCache> FeedEngine::LoadValidCache(const feeds::FeedConfig& feed) {
+  std::optional<FileStamp> stamp;
+  if (keep_in_memory_) {
+    stamp = StampOf(store_.CachePath(feed.name));
+    auto it = remembered_caches_.find(feed.name);
+    if (it != remembered_caches_.end()) {
+      if (stamp && it->second.stamp == *stamp &&
+          it->second.cache->source_fingerprint == feed.SourceFingerprint())
+        return it->second.cache;
+      remembered_caches_.erase(it);  // rewritten or removed behind our back: read it again
+    }
+  }
   absl::StatusOr<FeedCache> cache = store_.LoadCache(feed.name);
-  if (absl::IsNotFound(cache.status())) return std::nullopt;
+  if (absl::IsNotFound(cache.status())) return nullptr;
   if (!cache.ok()) {
     spdlog::error("feed {}: {}", feed.name, std::string(cache.status().message()));
-    return std::nullopt;
+    return nullptr;
   }
   if (cache->source_fingerprint != feed.SourceFingerprint()) {
     spdlog::info("feed {}: source, format or filters changed since the cached copy; fetching afresh", feed.name);
-    return std::nullopt;
+    return nullptr;
   }
-  return std::move(*cache);
+  auto shared = std::make_shared<const FeedCache>(std::move(*cache));
+  if (keep_in_memory_ && stamp) remembered_caches_[feed.name] = {*stamp, shared};
+  return shared;
+}
+
+absl::StatusOr<const lists::AppliedSet*> FeedEngine::CurrentApplied(const datapath::PrefixTable<xg_rule>& block,
+                                                                   const lists::ReconcileOptions& options,
+                                                                   lists::AppliedSet* loaded) {
+  if (keep_in_memory_ && remembered_applied_ && !options.resync &&
+      remembered_applied_->maps_identity == block.Identity()) {
+    absl::StatusOr<uint64_t> gen = block.Generation();
+    if (gen.ok() && *gen != 0 && *gen == remembered_generation_) return &*remembered_applied_;
+    spdlog::debug("feeds: the lists changed since the last apply; reading the applied entries again");
+  }
+  remembered_applied_.reset();
+  absl::StatusOr<lists::AppliedSet> set = lists::LoadApplied(block, FeedsOwner(), options);
+  if (!set.ok()) return set.status();
+  *loaded = std::move(*set);
+  return loaded;
 }
 
 // A fetch that ended well: the failure streak, its backoff and its error are over (the
@@ -199,6 +228,7 @@ void FeedEngine::CollectOne(const feeds::FeedConfig& feed, const RefreshOptions&
   c->status.source = feed.DisplaySource();
   c->status.format = FormatName(feed.format);
   c->cached = LoadValidCache(feed);
+  clock_.Lap("cache read");
   const int64_t now = NowUnix();
   const bool waiting = c->status.retry_not_before > now &&
                        (c->status.retry_set_by_server ? !force : !(force || options.ignore_backoff));
@@ -212,7 +242,8 @@ void FeedEngine::CollectOne(const feeds::FeedConfig& feed, const RefreshOptions&
   c->status.retry_not_before = 0;  // set again below if this attempt fails
   c->status.retry_set_by_server = false;
   bool not_modified = false;
-  absl::StatusOr<std::string> body = FetchBody(feed, c->cached ? &*c->cached : nullptr, c, &not_modified);
+  absl::StatusOr<std::string> body = FetchBody(feed, c->cached.get(), c, &not_modified);
+  clock_.Lap("fetch");
   if (!body.ok()) {
     std::string reason = absl::IsResourceExhausted(body.status()) ? "oversize"
                          : absl::IsDeadlineExceeded(body.status()) ? "timeout"
@@ -233,12 +264,14 @@ void FeedEngine::CollectOne(const feeds::FeedConfig& feed, const RefreshOptions&
   }
   // The same bytes as the last good copy (servers without ETag support): nothing to parse.
   const std::string digest = absl::StrCat(body->size(), ":", Crc32(*body));
+  clock_.Lap("digest");
   if (c->cached && c->cached->body_digest == digest) {
     RecordSuccess(now, "unchanged", c);
     c->outcome = {feed.name, "unchanged", "same body"};
     return;
   }
   absl::StatusOr<ParsedFeed> parsed = ParseFeedBody(feed.format, std::move(*body), feed.options, feed.max_bytes);
+  clock_.Lap("parse");
   if (!parsed.ok()) {
     RecordFailure(feed, absl::IsResourceExhausted(parsed.status()) ? "oversize"
                         : absl::IsDataLoss(parsed.status())        ? "truncated"
@@ -257,6 +290,7 @@ void FeedEngine::CollectOne(const feeds::FeedConfig& feed, const RefreshOptions&
   if (parsed->host_bits_masked > 0)
     spdlog::info("feed {}: {} entries had host bits set; masked", feed.name, parsed->host_bits_masked);
   SortUnique(&parsed->cidrs);
+  clock_.Lap("sort");
   if (c->cached && !force) {
     double kept = static_cast<double>(parsed->cidrs.size());
     double before = static_cast<double>(c->cached->cidrs.size());
@@ -269,22 +303,23 @@ void FeedEngine::CollectOne(const feeds::FeedConfig& feed, const RefreshOptions&
       return;
     }
   }
-  FeedCache fresh;
-  fresh.cidrs = std::move(parsed->cidrs);
-  fresh.source_fingerprint = feed.SourceFingerprint();
-  fresh.etag = c->fresh_etag_;
-  fresh.last_modified = c->fresh_last_modified_;
-  fresh.eof_seen = (c->cached && c->cached->eof_seen) || parsed->eof_marker;
-  fresh.fetched_at = now;
-  fresh.body_digest = digest;
+  auto fresh = std::make_shared<FeedCache>();
+  fresh->cidrs = std::move(parsed->cidrs);
+  fresh->source_fingerprint = feed.SourceFingerprint();
+  fresh->etag = c->fresh_etag_;
+  fresh->last_modified = c->fresh_last_modified_;
+  fresh->eof_seen = (c->cached && c->cached->eof_seen) || parsed->eof_marker;
+  fresh->fetched_at = now;
+  fresh->body_digest = digest;
   // Same entries from different bytes (a new timestamp in a header): unchanged, but the
   // copy is saved again so the next identical body is recognised without parsing.
-  bool same = c->cached && c->cached->cidrs == fresh.cidrs;
+  bool same = c->cached && c->cached->cidrs == fresh->cidrs;
   c->status.invalid = parsed->invalid;
   RecordSuccess(now, same ? "unchanged" : "updated", c);
   if (!same) c->status.last_change = now;
   c->outcome = {feed.name, c->status.last_result, ""};
   c->fresh = std::move(fresh);
+  clock_.Lap("compare");
 }
 
 absl::Status FeedEngine::Collect(const RefreshOptions& options) {
@@ -293,6 +328,7 @@ absl::Status FeedEngine::Collect(const RefreshOptions& options) {
       return absl::InvalidArgumentError(absl::StrCat("no feed named \"", name, "\" in ", config_.source));
   }
   candidates_.clear();
+  clock_.Reset();
   for (const feeds::FeedConfig& feed : config_.feeds) {
     Candidate& c = candidates_[feed.name];
     bool selected = options.only.empty() ||
@@ -305,17 +341,20 @@ absl::Status FeedEngine::Collect(const RefreshOptions& options) {
       c.outcome = {feed.name, "cached", ""};
     }
   }
+  clock_.Lap("cache read");
   return absl::OkStatus();
 }
 
 absl::Status FeedEngine::CollectFromCache() {
   candidates_.clear();
+  clock_.Reset();
   for (const feeds::FeedConfig& feed : config_.feeds) {
     Candidate& c = candidates_[feed.name];
     c.status = store_.LoadStatus(feed.name);
     c.cached = LoadValidCache(feed);
     c.outcome = {feed.name, "cached", ""};
   }
+  clock_.Lap("cache read");
   return absl::OkStatus();
 }
 
@@ -336,8 +375,13 @@ absl::StatusOr<ApplySummary> FeedEngine::Apply(datapath::PrefixTable<xg_rule>* b
   lists::ReconcileOptions reconcile;
   reconcile.state_path = store_.AppliedPath();
   reconcile.resync = resync;
-  absl::StatusOr<lists::AppliedSet> before = lists::LoadApplied(*block, FeedsOwner(), reconcile);
+  reconcile.clock = &clock_;
+  clock_.Lap("collect");  // anything since Collect: the caller's lock and map opening
+  reconcile.save_state = !keep_in_memory_;
+  lists::AppliedSet loaded;
+  absl::StatusOr<const lists::AppliedSet*> before = CurrentApplied(*block, reconcile, &loaded);
   if (!before.ok()) return before.status();
+  clock_.Lap("applied state read");
 
   // Per feed: its prepared entries, from the fresh list, else the last good copy, else
   // what is applied for it now (cache lost: keep enforcing, never drop a feed's entries
@@ -357,7 +401,7 @@ absl::StatusOr<ApplySummary> FeedEngine::Apply(datapath::PrefixTable<xg_rule>* b
     bool done = false;
     for (int pass = 0; pass < 2 && !done; pass++) {
       const bool from_fresh = pass == 0;
-      FeedCache* source = from_fresh ? (c.fresh ? &*c.fresh : nullptr) : (c.cached ? &*c.cached : nullptr);
+      const FeedCache* source = from_fresh ? c.fresh.get() : c.cached.get();
       if (!source) continue;
       PrepareReport report;
       absl::StatusOr<std::vector<net::Cidr>> p = PrepareEntries(source->cidrs, feed.limits, protected_ranges, &report);
@@ -377,7 +421,7 @@ absl::StatusOr<ApplySummary> FeedEngine::Apply(datapath::PrefixTable<xg_rule>* b
       done = true;
     }
     if (!done) {
-      for (const lists::AppliedEntry& e : before->entries) {
+      for (const lists::AppliedEntry& e : (*before)->entries) {
         if (e.origin == origin) prepared[i].push_back(e.cidr);
       }
       if (!prepared[i].empty())
@@ -385,19 +429,20 @@ absl::StatusOr<ApplySummary> FeedEngine::Apply(datapath::PrefixTable<xg_rule>* b
     }
   }
 
+  clock_.Lap("policy");
+  // Value i of the desired set is feed i's rule.
+  lists::DesiredSet<xg_rule> desired;
+  for (const feeds::FeedConfig& feed : config_.feeds) desired.values.push_back(origin_rules.at(origins_.at(feed.name)));
   std::vector<FeedSet> sets;
-  for (size_t i : StrictestFirst(rules)) sets.push_back({origins_.at(config_.feeds[i].name), &prepared[i]});
-  std::vector<datapath::PrefixTable<xg_rule>::Entry> desired;
-  {
-    std::vector<UnionEntry> after = UnionFeeds(sets);
-    desired.reserve(after.size());
-    for (const UnionEntry& e : after) desired.push_back({e.cidr, origin_rules.at(e.origin)});
-  }
-  const size_t union_entries = desired.size();
+  for (size_t i : StrictestFirst(rules)) sets.push_back({static_cast<uint32_t>(i), &prepared[i]});
+  desired.items = UnionFeeds(sets);
+  const size_t union_entries = desired.items.size();
+  clock_.Lap("union");
 
   absl::StatusOr<lists::Reconciled> sync =
-      lists::Reconcile(block, FeedsOwner(), *before, std::move(desired), reconcile);
+      lists::Reconcile(block, FeedsOwner(), **before, std::move(desired), reconcile);
   if (!sync.ok()) {
+    remembered_applied_.reset();
     for (auto& [name, c] : candidates_) {
       if (!c.fresh) continue;
       const feeds::FeedConfig* feed = config_.FindFeed(name);
@@ -412,12 +457,21 @@ absl::StatusOr<ApplySummary> FeedEngine::Apply(datapath::PrefixTable<xg_rule>* b
   ApplySummary summary;
   summary.sync = std::move(sync->result);
   summary.union_entries = union_entries;
+  if (keep_in_memory_) {
+    absl::StatusOr<uint64_t> gen = block->Generation();
+    remembered_generation_ = gen.ok() ? *gen : 0;  // 0: never matches, read again next time
+    remembered_applied_ = std::move(sync->applied);
+  }
   for (const feeds::FeedConfig& feed : config_.feeds) {
     Candidate& c = candidates_[feed.name];
     if (c.fresh && (c.outcome.result == "updated" || c.fresh->body_digest != c.cached->body_digest ||
                     c.fresh->etag != c.cached->etag)) {
-      if (absl::Status s = store_.SaveCache(feed.name, *c.fresh); !s.ok())
+      if (absl::Status s = store_.SaveCache(feed.name, *c.fresh); !s.ok()) {
         spdlog::error("feed {}: could not save its last good copy: {}", feed.name, std::string(s.message()));
+      } else if (keep_in_memory_) {
+        std::optional<FileStamp> stamp = StampOf(store_.CachePath(feed.name));
+        if (stamp) remembered_caches_[feed.name] = {*stamp, c.fresh};
+      }
     }
     c.status.name = feed.name;
     c.status.applied = per_origin[origins_.at(feed.name)];
@@ -425,6 +479,7 @@ absl::StatusOr<ApplySummary> FeedEngine::Apply(datapath::PrefixTable<xg_rule>* b
       spdlog::error("feed {}: could not save status: {}", feed.name, std::string(s.message()));
     summary.feeds.push_back(c.outcome);
   }
+  clock_.Lap("feed state write");
   // Feeds gone from the config: their entries were just removed; forget their ids.
   bool pruned = false;
   for (auto it = origins_.begin(); it != origins_.end();) {
@@ -436,6 +491,7 @@ absl::StatusOr<ApplySummary> FeedEngine::Apply(datapath::PrefixTable<xg_rule>* b
     }
   }
   if (pruned) (void)store_.SaveOrigins(origins_);
+  summary.stages = clock_;
   return summary;
 }
 

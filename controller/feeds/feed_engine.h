@@ -13,11 +13,14 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/sealed_file.h"
+#include "common/stage_clock.h"
 #include "feeds/feed_config.h"
 #include "datapath/prefix_table.h"
 #include "feeds/feed_state.h"
@@ -52,6 +55,7 @@ struct ApplySummary {
   std::vector<FeedOutcome> feeds;
   lists::ReconcileResult sync;  // yielded: prefixes left to the operator's entries
   size_t union_entries = 0;
+  StageClock stages;  // wall time per stage, from Collect to the end of Apply
 };
 
 class FeedEngine {
@@ -61,6 +65,15 @@ class FeedEngine {
 
   // Loads origins and prepares the state directory.
   absl::Status Init();
+
+  // For an engine that lives on between refreshes (the service): keep the feeds' last good
+  // copies and the applied set in memory instead of reading them back from the state
+  // directory at every refresh, and do not rewrite the applied-set file after each one.
+  // A copy is used only while it is provably current: a cache file whose stamp (inode,
+  // size, mtime) changed, or maps whose list generation moved since our last write
+  // (another writer: `block add`, a `feeds refresh` by hand), send the engine back to
+  // the files or the maps. Restarts resync from the maps, as before.
+  void KeepStateInMemory() { keep_in_memory_ = true; }
 
   // Phase 1. Unknown names in options.only are an error (InvalidArgument).
   absl::Status Collect(const RefreshOptions& options);
@@ -82,8 +95,8 @@ class FeedEngine {
 
  private:
   struct Candidate {
-    std::optional<FeedCache> fresh;   // a newly fetched, accepted list (saved after apply)
-    std::optional<FeedCache> cached;  // the last good copy from the state directory
+    std::shared_ptr<FeedCache> fresh;         // a newly fetched, accepted list (saved after apply)
+    std::shared_ptr<const FeedCache> cached;  // the last good copy (state directory or memory)
     FeedStatus status;
     FeedOutcome outcome;
     std::string fresh_etag_, fresh_last_modified_;  // validators of the body being parsed
@@ -95,7 +108,11 @@ class FeedEngine {
   void RecordSuccess(int64_t now, const char* result, Candidate* c);
   void RecordFailure(const feeds::FeedConfig& feed, const std::string& reason,
                      const std::string& error, std::optional<int64_t> retry_at, Candidate* c);
-  std::optional<FeedCache> LoadValidCache(const feeds::FeedConfig& feed);
+  std::shared_ptr<const FeedCache> LoadValidCache(const feeds::FeedConfig& feed);
+  // The applied set the feeds own now: memory when current, else the file or the maps.
+  absl::StatusOr<const lists::AppliedSet*> CurrentApplied(const datapath::PrefixTable<xg_rule>& block,
+                                                         const lists::ReconcileOptions& options,
+                                                         lists::AppliedSet* loaded);
 
   FeedSettings config_;
   FetchFn fetch_;
@@ -103,6 +120,17 @@ class FeedEngine {
   FeedStateStore store_;
   std::map<std::string, uint16_t> origins_;
   std::map<std::string, Candidate> candidates_;
+  StageClock clock_;
+
+  // KeepStateInMemory: what the state directory and the maps held after our last apply.
+  bool keep_in_memory_ = false;
+  struct RememberedCache {
+    FileStamp stamp;  // of the cache file this copy was read from or written to
+    std::shared_ptr<const FeedCache> cache;
+  };
+  std::map<std::string, RememberedCache> remembered_caches_;
+  std::optional<lists::AppliedSet> remembered_applied_;
+  uint64_t remembered_generation_ = 0;  // the maps' list generation right after our write
 };
 
 // The feeds as one owner of blocklist entries (every feed origin): they never overwrite

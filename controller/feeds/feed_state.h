@@ -61,6 +61,7 @@ class FeedStateStore {
   absl::Status SaveCache(const std::string& feed, const FeedCache& cache) const;
   // NotFound if none; DataLoss if corrupt (the caller logs and ignores it).
   absl::StatusOr<FeedCache> LoadCache(const std::string& feed) const;
+  std::string CachePath(const std::string& feed) const { return FeedPath(feed, ".cache"); }
 
   absl::Status SaveStatus(const FeedStatus& status) const;
   // A missing or unreadable status starts fresh.

@@ -89,13 +89,13 @@ std::vector<UnionEntry> UnionFeeds(const std::vector<FeedSet>& feeds) {
   std::vector<UnionEntry> out;
   if (feeds.size() == 1) {  // nothing to resolve: skip the ranked copy and the sort
     out.reserve(total);
-    for (const net::Cidr& c : *feeds[0].cidrs) out.push_back({c, feeds[0].origin});
+    for (const net::Cidr& c : *feeds[0].cidrs) out.push_back({c, feeds[0].value});
     return out;
   }
   std::vector<Ranked> all;
   all.reserve(total);
   for (uint32_t rank = 0; rank < feeds.size(); rank++) {
-    for (const net::Cidr& c : *feeds[rank].cidrs) all.push_back({{c, feeds[rank].origin}, rank});
+    for (const net::Cidr& c : *feeds[rank].cidrs) all.push_back({{c, feeds[rank].value}, rank});
   }
   std::sort(all.begin(), all.end(), [](const Ranked& a, const Ranked& b) {
     if (a.entry.cidr == b.entry.cidr) return a.rank < b.rank;

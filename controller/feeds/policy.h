@@ -23,6 +23,7 @@
 #include "absl/status/statusor.h"
 #include "feeds/prefix_set.h"
 #include "lists/manual_rules.h"
+#include "lists/reconciler.h"
 #include "net/cidr.h"
 
 namespace xdpguard::feeds {
@@ -58,16 +59,11 @@ std::vector<net::Cidr> PrivateRanges();
 std::vector<size_t> StrictestFirst(const std::vector<lists::RuleOptions>& rules);
 
 struct FeedSet {
-  uint16_t origin;                      // the feed's datapath origin id
+  uint32_t value;                       // the feed's rule: an index into the desired values
   const std::vector<net::Cidr>* cidrs;  // its prepared (sorted) entries
 };
-struct UnionEntry {
-  net::Cidr cidr;
-  uint16_t origin;
-  friend bool operator==(const UnionEntry& a, const UnionEntry& b) {
-    return a.cidr == b.cidr && a.origin == b.origin;
-  }
-};
+// A prefix and the rule (value index) of the strictest feed listing it.
+using UnionEntry = lists::DesiredSet<xg_rule>::Item;
 
 // feeds must be ordered strictest first. Returns the union sorted by prefix.
 std::vector<UnionEntry> UnionFeeds(const std::vector<FeedSet>& feeds);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 #include <type_traits>
+#include <unordered_map>
 
 #include "spdlog/spdlog.h"
 
@@ -45,13 +46,13 @@ absl::Status VerifyUnchanged(const datapath::PrefixTable<V>& table, const Owner<
                              ReconcilePlan<V>* plan) {
   std::vector<size_t> still;
   for (size_t i : plan->unchanged) {
-    const Entry<V>& e = plan->desired[i];
-    absl::StatusOr<std::optional<V>> cur = table.Get(e.cidr);
+    const auto& item = plan->desired.items[i];
+    absl::StatusOr<std::optional<V>> cur = table.Get(item.cidr);
     if (!cur.ok()) return cur.status();
-    if (*cur && owner.owns(**cur) && ValueVersion(**cur) == plan->versions[i]) {
+    if (*cur && owner.owns(**cur) && ValueVersion(**cur) == plan->versions[item.value]) {
       still.push_back(i);
     } else {
-      plan->writes.push_back(e);
+      plan->writes.push_back(plan->desired.EntryAt(i));
       plan->changed++;
     }
   }
@@ -67,11 +68,10 @@ AppliedSet AppliedAfter(const ReconcilePlan<V>& plan, std::vector<net::Cidr> yie
   std::sort(yielded.begin(), yielded.end());
   AppliedSet set;
   set.maps_identity = std::move(identity);
-  set.entries.reserve(plan.desired.size());
-  for (size_t i = 0; i < plan.desired.size(); i++) {
-    const Entry<V>& e = plan.desired[i];
-    if (!std::binary_search(yielded.begin(), yielded.end(), e.cidr))
-      set.entries.push_back({e.cidr, e.value.origin, plan.versions[i]});
+  set.entries.reserve(plan.desired.items.size());
+  for (const auto& item : plan.desired.items) {
+    if (!yielded.empty() && std::binary_search(yielded.begin(), yielded.end(), item.cidr)) continue;
+    set.entries.push_back({item.cidr, plan.desired.values[item.value].origin, plan.versions[item.value]});
   }
   return set;
 }
@@ -81,10 +81,46 @@ AppliedSet AppliedAfter(const ReconcilePlan<V>& plan, std::vector<net::Cidr> yie
 uint64_t ValueVersion(const xg_rule& rule) {
   xg_rule r = rule;
   r.created_s = 0;
+  r.prefixlen = 0;
   return HashBytes(&r, sizeof(r));
 }
 
-uint64_t ValueVersion(const xg_allow& allow) { return HashBytes(&allow, sizeof(allow)); }
+uint64_t ValueVersion(const xg_allow& allow) {
+  xg_allow a = allow;
+  a.prefixlen = 0;
+  return HashBytes(&a, sizeof(a));
+}
+
+template <typename V>
+typename datapath::PrefixTable<V>::Entry DesiredSet<V>::EntryAt(size_t i) const {
+  typename datapath::PrefixTable<V>::Entry e{items[i].cidr, values[items[i].value]};
+  e.value.prefixlen = e.cidr.prefixlen;  // as PrefixTable writes it
+  return e;
+}
+
+template <typename V>
+DesiredSet<V> CompactDesired(std::vector<Entry<V>> entries) {
+  DesiredSet<V> out;
+  out.items.reserve(entries.size());
+  // Equal values are usually neighbours (one rule per feed, per file); others are found
+  // by their bytes' hash. A hash collision only costs a second copy of a value.
+  std::unordered_map<uint64_t, uint32_t> index;
+  for (Entry<V>& e : entries) {
+    e.value.prefixlen = 0;
+    if (out.values.empty() || std::memcmp(&out.values.back(), &e.value, sizeof(V)) != 0) {
+      uint64_t h = HashBytes(&e.value, sizeof(V));
+      auto [it, fresh] = index.emplace(h, static_cast<uint32_t>(out.values.size()));
+      if (fresh || std::memcmp(&out.values[it->second], &e.value, sizeof(V)) != 0) {
+        it->second = static_cast<uint32_t>(out.values.size());
+        out.values.push_back(e.value);
+      }
+      out.items.push_back({e.cidr, it->second});
+    } else {
+      out.items.push_back({e.cidr, static_cast<uint32_t>(out.values.size() - 1)});
+    }
+  }
+  return out;
+}
 
 void InstallPlanWritersForTesting(PlanWriter<xg_rule> rules, PlanWriter<xg_allow> allows) {
   rule_writer = rules;
@@ -123,39 +159,29 @@ absl::StatusOr<AppliedSet> AppliedFromMaps(const datapath::PrefixTable<V>& table
 }
 
 template <typename V>
-ReconcilePlan<V> PlanReconcile(const AppliedSet& before, std::vector<Entry<V>> desired) {
-  for (Entry<V>& e : desired) e.value.prefixlen = e.cidr.prefixlen;  // as PrefixTable writes it
+ReconcilePlan<V> PlanReconcile(const AppliedSet& before, DesiredSet<V> desired) {
   // Callers often pass a sorted set (the feeds' union is): checking is one pass, sorting
   // a million entries again was most of a refresh's planning.
-  auto by_prefix = [](const Entry<V>& a, const Entry<V>& b) { return a.cidr < b.cidr; };
-  if (!std::is_sorted(desired.begin(), desired.end(), by_prefix)) std::sort(desired.begin(), desired.end(), by_prefix);
+  auto by_prefix = [](const auto& a, const auto& b) { return a.cidr < b.cidr; };
+  if (!std::is_sorted(desired.items.begin(), desired.items.end(), by_prefix))
+    std::sort(desired.items.begin(), desired.items.end(), by_prefix);
   ReconcilePlan<V> plan;
   plan.desired = std::move(desired);
-  plan.versions.reserve(plan.desired.size());
-  // Neighbours often share a value (a feed's entries of one length have the same rule):
-  // hash each run of equal values once.
-  const V* last = nullptr;
-  for (const Entry<V>& e : plan.desired) {
-    if (last && std::memcmp(last, &e.value, sizeof(V)) == 0) {
-      plan.versions.push_back(plan.versions.back());
-    } else {
-      plan.versions.push_back(ValueVersion(e.value));
-    }
-    last = &e.value;
-  }
+  plan.versions.reserve(plan.desired.values.size());
+  for (const V& v : plan.desired.values) plan.versions.push_back(ValueVersion(v));
   const std::vector<AppliedEntry>& old = before.entries;
-  const std::vector<Entry<V>>& want = plan.desired;
+  const auto& want = plan.desired.items;
   // Both sorted by prefix: one merge pass.
   size_t i = 0, j = 0;
   while (i < old.size() || j < want.size()) {
     if (j == want.size() || (i < old.size() && old[i].cidr < want[j].cidr)) {
       plan.deletes.push_back(old[i++].cidr);
     } else if (i == old.size() || want[j].cidr < old[i].cidr) {
-      plan.writes.push_back(want[j++]);
+      plan.writes.push_back(plan.desired.EntryAt(j++));
       plan.added++;
     } else {
-      if (old[i].version != plan.versions[j]) {
-        plan.writes.push_back(want[j]);
+      if (old[i].version != plan.versions[want[j].value]) {
+        plan.writes.push_back(plan.desired.EntryAt(j));
         plan.changed++;
       } else {
         plan.unchanged.push_back(j);
@@ -188,12 +214,16 @@ constexpr size_t kCompactMinDeletes = 1024;
 
 template <typename V>
 absl::StatusOr<Reconciled> Reconcile(datapath::PrefixTable<V>* table, const Owner<V>& owner,
-                                     const AppliedSet& before, std::vector<Entry<V>> desired,
+                                     const AppliedSet& before, DesiredSet<V> desired,
                                      const ReconcileOptions& options) {
+  auto lap = [&](const char* stage) {
+    if (options.clock) options.clock->Lap(stage);
+  };
   ReconcilePlan<V> plan = PlanReconcile<V>(before, std::move(desired));
   if (options.verify_unchanged) {
     if (absl::Status s = VerifyUnchanged(*table, owner, &plan); !s.ok()) return s;
   }
+  lap("plan");
   if (!options.state_path.empty()) {
     if (absl::Status s = RemoveAppliedSet(options.state_path); !s.ok()) return s;
   }
@@ -202,6 +232,7 @@ absl::StatusOr<Reconciled> Reconcile(datapath::PrefixTable<V>* table, const Owne
   Reconciled out;
   out.applied = AppliedAfter(plan, result->yielded, table->Identity());
   out.result = std::move(*result);
+  lap("map writes");
   // Deletes leave their lengths marked in the datapath's masks (a wasted probe, never a
   // wrong verdict). After a big shrink, clear what no entry needs any more: a walk of the
   // whole list, paid only when it removed at least a quarter of what the owner had. The
@@ -210,12 +241,14 @@ absl::StatusOr<Reconciled> Reconcile(datapath::PrefixTable<V>* table, const Owne
     if (absl::Status s = table->CompactMasks(); !s.ok())
       spdlog::warn("{}: could not clear unused prefix lengths ({}); lookups may probe lengths "
                    "that are no longer listed", owner.name, std::string(s.message()));
+    lap("mask compaction");
   }
-  if (!options.state_path.empty()) {
+  if (!options.state_path.empty() && options.save_state) {
     if (absl::Status s = SaveAppliedSet(options.state_path, out.applied); !s.ok())
       spdlog::warn("{}: could not record the applied entries ({}); the next run reads the maps",
                     owner.name, std::string(s.message()));
   }
+  lap("applied state write");
   return out;
 }
 
@@ -224,11 +257,13 @@ absl::StatusOr<Reconciled> Reconcile(datapath::PrefixTable<V>* table, const Owne
       datapath::PrefixTable<V>*, const Owner<V>&, const ReconcilePlan<V>&);                  \
   template absl::StatusOr<AppliedSet> AppliedFromMaps<V>(const datapath::PrefixTable<V>&,     \
                                                          const Owner<V>&);                    \
-  template ReconcilePlan<V> PlanReconcile<V>(const AppliedSet&, std::vector<Entry<V>>);       \
+  template ReconcilePlan<V> PlanReconcile<V>(const AppliedSet&, DesiredSet<V>);               \
+  template DesiredSet<V> CompactDesired<V>(std::vector<Entry<V>>);                            \
+  template struct DesiredSet<V>;                                                              \
   template absl::StatusOr<AppliedSet> LoadApplied<V>(const datapath::PrefixTable<V>&,         \
                                                      const Owner<V>&, const ReconcileOptions&); \
   template absl::StatusOr<Reconciled> Reconcile<V>(datapath::PrefixTable<V>*, const Owner<V>&, \
-                                                   const AppliedSet&, std::vector<Entry<V>>,  \
+                                                   const AppliedSet&, DesiredSet<V>,          \
                                                    const ReconcileOptions&);
 XG_RECONCILER_INSTANTIATE(xg_rule)
 XG_RECONCILER_INSTANTIATE(xg_allow)

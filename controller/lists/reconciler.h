@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/stage_clock.h"
 #include "datapath/prefix_table.h"
 #include "lists/applied_set.h"
 #include "xdpguard_maps.h"
@@ -38,16 +39,37 @@ struct Owner {
 };
 
 // The version of a value as the datapath sees it: equal versions mean a rewrite would
-// change nothing (the creation time, for listing only, does not count).
+// change nothing. The creation time (for listing only) does not count, nor does the
+// stamped prefix length (the key has it), so entries of every length share a version.
 uint64_t ValueVersion(const xg_rule& rule);
 uint64_t ValueVersion(const xg_allow& allow);
+
+// What an owner wants in a table, in compact form: each prefix names its value by index,
+// so a million feed entries sharing a handful of rules cost 24 bytes each instead of a
+// copy of the rule (and the pages a refresh would fault in to hold them).
+template <typename V>
+struct DesiredSet {
+  struct Item {
+    net::Cidr cidr;
+    uint32_t value;  // index into values
+    friend bool operator==(const Item& a, const Item& b) { return a.cidr == b.cidr && a.value == b.value; }
+  };
+  std::vector<V> values;    // the prefix length is stamped per entry when written
+  std::vector<Item> items;  // unique prefixes; sorted by prefix is cheapest
+
+  typename datapath::PrefixTable<V>::Entry EntryAt(size_t i) const;
+};
+
+// entries (unique prefixes, any order) in compact form: equal values stored once.
+template <typename V>
+DesiredSet<V> CompactDesired(std::vector<typename datapath::PrefixTable<V>::Entry> entries);
 
 // The writes and deletes that take the maps from `before` to the desired entries.
 template <typename V>
 struct ReconcilePlan {
-  std::vector<typename datapath::PrefixTable<V>::Entry> desired;  // sorted, prefixlen stamped
-  std::vector<uint64_t> versions;  // ValueVersion of each desired entry (hashed once)
-  std::vector<size_t> unchanged;  // indexes into desired: applied before exactly as wanted
+  DesiredSet<V> desired;           // items sorted by prefix
+  std::vector<uint64_t> versions;  // ValueVersion of each desired value (hashed once)
+  std::vector<size_t> unchanged;  // indexes into desired.items: applied before exactly as wanted
   std::vector<typename datapath::PrefixTable<V>::Entry> writes;  // adds and changes
   std::vector<net::Cidr> deletes;  // applied before, not desired now
   size_t added = 0, changed = 0;
@@ -79,10 +101,8 @@ template <typename V>
 absl::StatusOr<AppliedSet> AppliedFromMaps(const datapath::PrefixTable<V>& table,
                                            const Owner<V>& owner);
 
-// desired: unique prefixes, any order. Values get their key's prefixlen stamped.
 template <typename V>
-ReconcilePlan<V> PlanReconcile(const AppliedSet& before,
-                               std::vector<typename datapath::PrefixTable<V>::Entry> desired);
+ReconcilePlan<V> PlanReconcile(const AppliedSet& before, DesiredSet<V> desired);
 
 struct ReconcileOptions {
   // Where the owner's AppliedSet is kept between runs; empty: none (always read the maps).
@@ -92,6 +112,12 @@ struct ReconcileOptions {
   // Before skipping an entry as unchanged, look it up in the map: restores an entry the
   // operator deleted or overwrote by hand. One lookup per entry: for small sets only.
   bool verify_unchanged = false;
+  // False: the state file is removed before the map writes but not written again (an
+  // owner that lives on, the service, keeps the set in memory; a later process that
+  // finds no file reads the maps).
+  bool save_state = true;
+  // Where Reconcile charges its stages (plan, map writes, applied state write); may be null.
+  StageClock* clock = nullptr;
 };
 
 // Loads what the owner applied to these maps: the state file when it is valid and names
@@ -110,9 +136,16 @@ struct Reconciled {
 // crash part-way makes the next run read the maps rather than trust a stale file.
 template <typename V>
 absl::StatusOr<Reconciled> Reconcile(datapath::PrefixTable<V>* table, const Owner<V>& owner,
+                                     const AppliedSet& before, DesiredSet<V> desired,
+                                     const ReconcileOptions& options);
+// The same for a plain entry list (unique prefixes, any order).
+template <typename V>
+absl::StatusOr<Reconciled> Reconcile(datapath::PrefixTable<V>* table, const Owner<V>& owner,
                                      const AppliedSet& before,
                                      std::vector<typename datapath::PrefixTable<V>::Entry> desired,
-                                     const ReconcileOptions& options);
+                                     const ReconcileOptions& options) {
+  return Reconcile(table, owner, before, CompactDesired<V>(std::move(desired)), options);
+}
 
 }  // namespace xdpguard::lists
 

@@ -14,12 +14,16 @@ absl::StatusOr<lists::ReconcileResult> WriteDeleteFirst(datapath::PrefixTable<V>
                                                         const lists::ReconcilePlan<V>& plan) {
   lists::ReconcileResult result;
   std::vector<net::Cidr> all_old = plan.deletes;
-  for (const auto& e : plan.desired) all_old.push_back(e.cidr);
+  std::vector<typename datapath::PrefixTable<V>::Entry> all_new;
+  for (size_t i = 0; i < plan.desired.items.size(); i++) {
+    all_old.push_back(plan.desired.items[i].cidr);
+    all_new.push_back(plan.desired.EntryAt(i));
+  }
   absl::StatusOr<size_t> n = table->DeleteWhere(all_old, owner.owns);
   if (!n.ok()) return n.status();
   auto keep = owner.yields_to ? owner.yields_to : [](const V&) { return false; };
-  if (absl::Status s = table->UpsertUnless(plan.desired, keep, &result.yielded); !s.ok()) return s;
-  result.added = plan.desired.size();
+  if (absl::Status s = table->UpsertUnless(all_new, keep, &result.yielded); !s.ok()) return s;
+  result.added = all_new.size();
   result.deleted = *n;
   result.removed = plan.deletes;
   return result;

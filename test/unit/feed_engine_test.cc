@@ -361,6 +361,70 @@ TEST_CASE("engine: a restart on the same maps rewrites nothing, and a success cl
   CHECK(again->sync.unchanged == 3);
 }
 
+TEST_CASE("engine: a long-lived engine keeps its state in memory and reads again after another writer") {
+  TempDir dir;
+  Server server;
+  // With the list generation every write renews: the engine's proof that nobody else wrote.
+  FakeMap v4{"xg_block_v4", sizeof(xg_lpm_v4_key), sizeof(xg_rule), 1000};
+  FakeMap v6{"xg_block_v6", sizeof(xg_lpm_v6_key), sizeof(xg_rule), 1000};
+  FakeMap gen{"xg_list_gen", sizeof(uint32_t), sizeof(uint64_t), 1};
+  PrefixTable<xg_rule> table = *PrefixTable<xg_rule>::Create(&v4, &v6, TestMasks(), &gen);
+  auto dump = [&] {
+    std::vector<std::string> out;
+    const std::vector<PrefixTable<xg_rule>::Entry> entries = table.List().value();
+    for (const auto& e : entries) out.push_back(e.cidr.ToString() + " o" + std::to_string(e.value.origin));
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  FeedEngine service(OneFeed(dir.path), server.Fn(), NoLocalAddresses);
+  service.KeepStateInMemory();
+  REQUIRE(service.Init().ok());
+  RefreshOptions now;
+  now.ignore_backoff = true;
+  auto refresh = [&](FeedEngine& e) {
+    REQUIRE(e.Collect(now).ok());
+    absl::StatusOr<ApplySummary> s = e.Apply(&table, {});
+    REQUIRE(s.ok());
+    return *s;
+  };
+  server.Reply(200, kList);
+  CHECK(refresh(service).sync.added == 3);
+  // The applied set stays in memory: no file is written for it.
+  CHECK(access((dir.path + "/applied.set").c_str(), F_OK) != 0);
+  const std::vector<std::string> v1 = dump();
+
+  // The operator takes a feed prefix and deletes it. The engine's memory says the feed's
+  // entry is in place; the generation says someone wrote, so the engine reads the maps
+  // and restores it on the next refresh (same body: nothing re-parsed).
+  REQUIRE(table.Upsert({{C("198.51.100.0/24"), lists::MakeManualRule(C("198.51.100.0/24"), {}, 0, 0)}}).ok());
+  REQUIRE(table.Delete({C("198.51.100.0/24")}).ok());
+  ApplySummary restored = refresh(service);
+  CHECK(restored.feeds[0].result == "unchanged");
+  CHECK(restored.sync.added == 1);
+  CHECK(dump() == v1);
+  // Nobody wrote since: memory is trusted, nothing to do.
+  CHECK(refresh(service).sync.unchanged == 3);
+
+  // A `feeds refresh` by hand (another process, another engine) fetches a new list and
+  // rewrites the cache file. The service then gets a 304: it must enforce the copy on
+  // disk, not the older one it remembers.
+  {
+    FeedEngine by_hand(OneFeed(dir.path), server.Fn(), NoLocalAddresses);
+    REQUIRE(by_hand.Init().ok());
+    server.Reply(200, std::string(kList) + "192.0.2.0/24\n");
+    REQUIRE(by_hand.Collect(now).ok());
+    REQUIRE(by_hand.Apply(&table, {}).ok());
+  }
+  std::vector<std::string> v2 = v1;
+  v2.insert(v2.begin(), "192.0.2.0/24 o1");
+  CHECK(dump() == v2);
+  server.Reply(304, "");
+  ApplySummary after = refresh(service);
+  CHECK(after.feeds[0].result == "unchanged");
+  CHECK(after.sync.deleted == 0);
+  CHECK(dump() == v2);
+}
+
 TEST_CASE("engine: spamhaus text without its usual EOF line is a truncated download") {
   TempDir dir;
   Server server;
