@@ -73,6 +73,39 @@ FeedEngine::FeedEngine(FeedSettings config, FetchFn fetch, LocalAddressesFn loca
       local_addresses_(std::move(local_addresses)),
       store_(config_.state_dir) {}
 
+FeedEngine::~FeedEngine() { FinishPersisting(); }
+
+void FeedEngine::FinishPersisting() {
+  if (!persisting_.joinable()) return;
+  persisting_.join();
+  for (auto& [name, remembered] : persisted_) remembered_caches_[name] = std::move(remembered);
+  persisted_.clear();
+}
+
+// Writes each feed's new last good copy (sealed, fsynced). A long-lived engine does it in
+// the background and remembers each file's stamp, so its next refresh knows the file on
+// disk is the copy it holds.
+void FeedEngine::SaveCaches(std::vector<std::pair<std::string, std::shared_ptr<const FeedCache>>> caches) {
+  auto save = [this](const std::vector<std::pair<std::string, std::shared_ptr<const FeedCache>>>& jobs,
+                     std::map<std::string, RememberedCache>* stamps) {
+    for (const auto& [name, cache] : jobs) {
+      if (absl::Status s = store_.SaveCache(name, *cache); !s.ok()) {
+        spdlog::error("feed {}: could not save its last good copy: {}", name, std::string(s.message()));
+        continue;
+      }
+      if (!stamps) continue;
+      if (std::optional<FileStamp> stamp = StampOf(store_.CachePath(name))) (*stamps)[name] = {*stamp, cache};
+    }
+  };
+  if (caches.empty()) return;
+  if (!keep_in_memory_) {
+    save(caches, nullptr);
+    return;
+  }
+  FinishPersisting();
+  persisting_ = std::thread([this, save, jobs = std::move(caches)] { save(jobs, &persisted_); });
+}
+
 absl::Status FeedEngine::Init() {
   if (absl::Status s = store_.Init(); !s.ok()) return s;
   absl::StatusOr<std::map<std::string, uint16_t>> origins = store_.LoadOrigins();
@@ -327,6 +360,7 @@ absl::Status FeedEngine::Collect(const RefreshOptions& options) {
     if (!config_.FindFeed(name))
       return absl::InvalidArgumentError(absl::StrCat("no feed named \"", name, "\" in ", config_.source));
   }
+  FinishPersisting();
   candidates_.clear();
   clock_.Reset();
   for (const feeds::FeedConfig& feed : config_.feeds) {
@@ -346,6 +380,7 @@ absl::Status FeedEngine::Collect(const RefreshOptions& options) {
 }
 
 absl::Status FeedEngine::CollectFromCache() {
+  FinishPersisting();
   candidates_.clear();
   clock_.Reset();
   for (const feeds::FeedConfig& feed : config_.feeds) {
@@ -368,6 +403,7 @@ const lists::Owner<xg_rule>& FeedsOwner() {
 absl::StatusOr<ApplySummary> FeedEngine::Apply(datapath::PrefixTable<xg_rule>* block,
                                                const std::vector<net::Cidr>& allowlist,
                                                bool resync) {
+  FinishPersisting();
   absl::StatusOr<std::vector<net::Cidr>> local = local_addresses_();
   if (!local.ok()) return local.status();
   RangeList protected_ranges = BuildProtectedRanges(config_.protect, allowlist, *local, {});
@@ -462,23 +498,19 @@ absl::StatusOr<ApplySummary> FeedEngine::Apply(datapath::PrefixTable<xg_rule>* b
     remembered_generation_ = gen.ok() ? *gen : 0;  // 0: never matches, read again next time
     remembered_applied_ = std::move(sync->applied);
   }
+  std::vector<std::pair<std::string, std::shared_ptr<const FeedCache>>> new_caches;
   for (const feeds::FeedConfig& feed : config_.feeds) {
     Candidate& c = candidates_[feed.name];
     if (c.fresh && (c.outcome.result == "updated" || c.fresh->body_digest != c.cached->body_digest ||
-                    c.fresh->etag != c.cached->etag)) {
-      if (absl::Status s = store_.SaveCache(feed.name, *c.fresh); !s.ok()) {
-        spdlog::error("feed {}: could not save its last good copy: {}", feed.name, std::string(s.message()));
-      } else if (keep_in_memory_) {
-        std::optional<FileStamp> stamp = StampOf(store_.CachePath(feed.name));
-        if (stamp) remembered_caches_[feed.name] = {*stamp, c.fresh};
-      }
-    }
+                    c.fresh->etag != c.cached->etag))
+      new_caches.emplace_back(feed.name, c.fresh);
     c.status.name = feed.name;
     c.status.applied = per_origin[origins_.at(feed.name)];
     if (absl::Status s = store_.SaveStatus(c.status); !s.ok())
       spdlog::error("feed {}: could not save status: {}", feed.name, std::string(s.message()));
     summary.feeds.push_back(c.outcome);
   }
+  SaveCaches(std::move(new_caches));
   clock_.Lap("feed state write");
   // Feeds gone from the config: their entries were just removed; forget their ids.
   bool pruned = false;

@@ -16,6 +16,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -62,6 +64,7 @@ class FeedEngine {
  public:
   FeedEngine(FeedSettings config, FetchFn fetch = HttpFetch,
              LocalAddressesFn local_addresses = LocalAddresses);
+  ~FeedEngine();  // waits for cache files still being written
 
   // Loads origins and prepares the state directory.
   absl::Status Init();
@@ -72,8 +75,14 @@ class FeedEngine {
   // A copy is used only while it is provably current: a cache file whose stamp (inode,
   // size, mtime) changed, or maps whose list generation moved since our last write
   // (another writer: `block add`, a `feeds refresh` by hand), send the engine back to
-  // the files or the maps. Restarts resync from the maps, as before.
+  // the files or the maps. Restarts resync from the maps, as before. The new last good
+  // copies are written to the state directory by a background thread once the maps
+  // enforce them (a restart needs them, the refresh does not wait for them); the next
+  // refresh, and the engine's destructor, wait for that write to end.
   void KeepStateInMemory() { keep_in_memory_ = true; }
+  // Waits until the last apply's cache files are written (benchmarks, tests; the engine
+  // waits by itself before it reads the state directory again).
+  void WaitForPersistence() { FinishPersisting(); }
 
   // Phase 1. Unknown names in options.only are an error (InvalidArgument).
   absl::Status Collect(const RefreshOptions& options);
@@ -131,6 +140,11 @@ class FeedEngine {
   std::map<std::string, RememberedCache> remembered_caches_;
   std::optional<lists::AppliedSet> remembered_applied_;
   uint64_t remembered_generation_ = 0;  // the maps' list generation right after our write
+  // The background write of new cache files, and what it recorded (read after the join).
+  std::thread persisting_;
+  std::map<std::string, RememberedCache> persisted_;
+  void SaveCaches(std::vector<std::pair<std::string, std::shared_ptr<const FeedCache>>> caches);
+  void FinishPersisting();
 };
 
 // The feeds as one owner of blocklist entries (every feed origin): they never overwrite
