@@ -36,31 +36,90 @@ std::vector<net::Cidr> PrivateRanges() {
   return Parse({"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"});
 }
 
-absl::StatusOr<std::vector<net::Cidr>> PrepareEntries(std::vector<net::Cidr> parsed,
+namespace {
+
+void Reject(const net::Cidr& c, bool short_prefix, int floor, const RangeList& protected_ranges,
+            PrepareReport* report) {
+  short_prefix ? report->too_short++ : report->protected_rejected++;
+  if (report->rejected_examples.size() >= kMaxRejectedExamples) return;
+  report->rejected_examples.push_back(
+      short_prefix ? absl::StrCat(c.ToString(), " is shorter than /", floor)
+                   : absl::StrCat(c.ToString(), " overlaps protected ",
+                                  protected_ranges.FirstOverlap(c).ToString()));
+}
+
+// The IPv4 part of a sorted, unique list, filtered and aggregated on integer keys
+// (prefix_set.h V4Key): the same rules as the generic path below, in registers. Sorted
+// input means a covering prefix comes before what it covers and the output stays sorted
+// and disjoint, so only its top can absorb the next entry (as in Aggregate).
+void PrepareV4(const net::Cidr* begin, const net::Cidr* end, const FeedLimits& limits,
+               const RangeList& protected_ranges, PrepareReport* report, std::vector<net::Cidr>* out) {
+  struct P {
+    uint32_t start;
+    int len;
+  };
+  auto host_mask = [](int len) { return len == 0 ? ~0u : (len == 32 ? 0u : (1u << (32 - len)) - 1); };
+  std::vector<P> agg;
+  agg.reserve(static_cast<size_t>(end - begin));
+  for (const net::Cidr* c = begin; c != end; c++) {
+    const uint64_t key = V4Key(*c);
+    const P p{static_cast<uint32_t>(key >> 8), c->prefixlen};
+    const bool short_prefix = p.len < limits.min_prefix_v4 || p.len == 0;
+    if (short_prefix || protected_ranges.OverlapsV4(p.start, p.start | host_mask(p.len))) {
+      Reject(*c, short_prefix, limits.min_prefix_v4, protected_ranges, report);
+      continue;
+    }
+    if (!agg.empty()) {
+      const P& top = agg.back();
+      if (top.len <= p.len && ((top.start ^ p.start) & ~host_mask(top.len)) == 0) continue;  // covered
+    }
+    agg.push_back(p);
+    while (agg.size() >= 2) {
+      const P& a = agg[agg.size() - 2];
+      const P& b = agg.back();
+      if (a.len != b.len || a.len == 0) break;
+      const uint32_t bit = 1u << (32 - a.len);
+      if ((a.start & bit) != 0 || (a.start ^ b.start) != bit) break;
+      agg.pop_back();  // siblings: their parent replaces both
+      agg.back().len--;
+    }
+  }
+  for (const P& p : agg) out->push_back(FromV4Key(uint64_t{p.start} << 8 | static_cast<uint64_t>(p.len)));
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<net::Cidr>> PrepareEntries(const std::vector<net::Cidr>& parsed,
                                                       const FeedLimits& limits,
                                                       const RangeList& protected_ranges,
                                                       PrepareReport* report) {
   report->parsed = parsed.size();
-  report->duplicates = SortUnique(&parsed);
+  // The feed engine passes sorted, unique lists (its parsers' output and cache files are):
+  // then nothing is copied.
+  std::vector<net::Cidr> sorted;
+  const std::vector<net::Cidr>* in = &parsed;
+  if (!IsSortedUnique(parsed)) {
+    sorted = parsed;
+    report->duplicates = SortUnique(&sorted);
+    in = &sorted;
+  }
+  const net::Cidr* first = in->data();
+  const net::Cidr* last = first + in->size();
+  const net::Cidr* v6 = std::partition_point(first, last, [](const net::Cidr& c) { return c.family == net::Family::kIPv4; });
   std::vector<net::Cidr> kept;
-  kept.reserve(parsed.size());
-  for (const net::Cidr& c : parsed) {
-    int floor = c.family == net::Family::kIPv4 ? limits.min_prefix_v4 : limits.min_prefix_v6;
-    bool short_prefix = c.prefixlen < floor || c.prefixlen == 0;
-    bool protected_hit = !short_prefix && protected_ranges.Overlaps(c);
-    if (!short_prefix && !protected_hit) {
-      kept.push_back(c);
+  kept.reserve(in->size());
+  PrepareV4(first, v6, limits, protected_ranges, report, &kept);
+  std::vector<net::Cidr> kept_v6;
+  for (const net::Cidr* c = v6; c != last; c++) {
+    bool short_prefix = c->prefixlen < limits.min_prefix_v6 || c->prefixlen == 0;
+    if (short_prefix || protected_ranges.Overlaps(*c)) {
+      Reject(*c, short_prefix, limits.min_prefix_v6, protected_ranges, report);
       continue;
     }
-    short_prefix ? report->too_short++ : report->protected_rejected++;
-    if (report->rejected_examples.size() < kMaxRejectedExamples) {
-      report->rejected_examples.push_back(
-          short_prefix ? absl::StrCat(c.ToString(), " is shorter than /", floor)
-                       : absl::StrCat(c.ToString(), " overlaps protected ",
-                                      protected_ranges.FirstOverlap(c).ToString()));
-    }
+    kept_v6.push_back(*c);
   }
-  Aggregate(&kept);
+  Aggregate(&kept_v6);
+  kept.insert(kept.end(), kept_v6.begin(), kept_v6.end());
   report->aggregated = kept.size();
   if (kept.size() > limits.max_entries)
     return absl::ResourceExhaustedError(absl::StrCat(

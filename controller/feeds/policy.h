@@ -45,7 +45,7 @@ struct PrepareReport {
 
 // Normalises parsed into the feed's applied set. Fails (the caller keeps the last good
 // set) when the result exceeds limits.max_entries.
-absl::StatusOr<std::vector<net::Cidr>> PrepareEntries(std::vector<net::Cidr> parsed,
+absl::StatusOr<std::vector<net::Cidr>> PrepareEntries(const std::vector<net::Cidr>& parsed,
                                                       const FeedLimits& limits,
                                                       const RangeList& protected_ranges,
                                                       PrepareReport* report);

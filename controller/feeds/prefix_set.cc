@@ -61,23 +61,40 @@ void SortV4(std::vector<net::Cidr>::iterator begin, std::vector<net::Cidr>::iter
     for (uint64_t k : keys) tmp[count[(k >> shift) & 0xff]++] = k;
     keys.swap(tmp);
   }
-  for (size_t i = 0; i < n; i++) {
-    net::Cidr c;
-    c.family = net::Family::kIPv4;
-    c.prefixlen = static_cast<uint8_t>(keys[i] & 0xff);
-    uint32_t a = static_cast<uint32_t>(keys[i] >> 8);
-    c.addr[0] = static_cast<uint8_t>(a >> 24);
-    c.addr[1] = static_cast<uint8_t>(a >> 16);
-    c.addr[2] = static_cast<uint8_t>(a >> 8);
-    c.addr[3] = static_cast<uint8_t>(a);
-    begin[static_cast<long>(i)] = c;
-  }
+  for (size_t i = 0; i < n; i++) begin[static_cast<long>(i)] = FromV4Key(keys[i]);
 }
 
 }  // namespace
 
+net::Cidr FromV4Key(uint64_t key) {
+  net::Cidr c;
+  c.family = net::Family::kIPv4;
+  c.prefixlen = static_cast<uint8_t>(key & 0xff);
+  c.addr[0] = static_cast<uint8_t>(key >> 32);
+  c.addr[1] = static_cast<uint8_t>(key >> 24);
+  c.addr[2] = static_cast<uint8_t>(key >> 16);
+  c.addr[3] = static_cast<uint8_t>(key >> 8);
+  return c;
+}
+
+bool IsSortedUnique(const std::vector<net::Cidr>& cidrs) {
+  size_t i = 0;
+  uint64_t prev = 0;
+  // IPv4 first, by integer key; then IPv6 by the generic order.
+  for (; i < cidrs.size() && cidrs[i].family == net::Family::kIPv4; i++) {
+    uint64_t k = V4Key(cidrs[i]);
+    if (i > 0 && k <= prev) return false;
+    prev = k;
+  }
+  for (size_t j = i + 1; j < cidrs.size(); j++) {
+    if (!(cidrs[j - 1] < cidrs[j])) return false;
+  }
+  return true;
+}
+
 size_t SortUnique(std::vector<net::Cidr>* cidrs) {
-  if (!std::is_sorted(cidrs->begin(), cidrs->end())) {
+  if (IsSortedUnique(*cidrs)) return 0;
+  {
     // IPv4 first (Family::kIPv4 < kIPv6), each family sorted on its own.
     auto v6 = std::stable_partition(cidrs->begin(), cidrs->end(),
                                     [](const net::Cidr& c) { return c.family == net::Family::kIPv4; });
@@ -131,6 +148,15 @@ void Aggregate(std::vector<net::Cidr>* cidrs) {
 void RangeList::Add(const net::Cidr& cidr, bool inside_only) {
   u128 s = AddressValue(cidr);
   ranges_.push_back({cidr.family, s, End(cidr, s), inside_only, cidr});
+  if (cidr.family == net::Family::kIPv4)
+    v4_.push_back({static_cast<uint32_t>(s), static_cast<uint32_t>(End(cidr, s)), inside_only});
+}
+
+bool RangeList::OverlapsV4(uint32_t start, uint32_t end) const {
+  for (const RangeV4& r : v4_) {
+    if (r.inside_only ? (r.lo <= start && end <= r.hi) : (start <= r.hi && r.lo <= end)) return true;
+  }
+  return false;
 }
 
 const net::Cidr* RangeList::Find(const net::Cidr& cidr) const {

@@ -2,6 +2,7 @@
 // Prefix-set algebra, the per-feed policy (floors, protected ranges, aggregation, caps)
 // and the strictest-wins union across feeds.
 #include <catch2/catch.hpp>
+#include <random>
 
 #include "feeds/http_fetch.h"
 #include "feeds/policy.h"
@@ -105,7 +106,6 @@ TEST_CASE("union: the strictest feed wins a shared prefix, others coexist") {
   CHECK(u[2] == UnionEntry{C("203.0.113.0/24"), 2});
 }
 
-}  // namespace xdpguard::feeds
 
 TEST_CASE("same origin: scheme, host and port, default ports explicit") {
   using xdpguard::feeds::SameOrigin;
@@ -118,3 +118,53 @@ TEST_CASE("same origin: scheme, host and port, default ports explicit") {
   CHECK_FALSE(SameOrigin("https://api.abuseipdb.com/a", "https://api.abuseipdb.com.evil.example/a"));
   CHECK_FALSE(SameOrigin("not a url", "not a url"));
 }
+
+TEST_CASE("prepare: the IPv4 integer path agrees with the generic filter and aggregation") {
+  // Clustered random prefixes (many nested, adjacent and sibling pairs) against protected
+  // ranges of both kinds; the reference is RangeList::Overlaps then Aggregate.
+  std::mt19937 rng(11);
+  for (int round = 0; round < 20; round++) {
+    RangeList prot;
+    for (int i = 0; i < 6; i++) {
+      uint32_t a = (0x0a000000u + (rng() & 0x0003ffffu)) & ~0xffu;
+      int len = 16 + static_cast<int>(rng() % 17);
+      a &= len == 0 ? 0 : ~0u << (32 - len);
+      net::Cidr c = FromV4Key(uint64_t{a} << 8 | static_cast<uint64_t>(len));
+      prot.Add(c, /*inside_only=*/i % 2 == 0);
+    }
+    std::vector<net::Cidr> in;
+    for (int i = 0; i < 20000; i++) {
+      uint32_t a = 0x0a000000u + (rng() & 0x0003ffffu);
+      int len = 8 + static_cast<int>(rng() % 25);
+      if (rng() % 4 == 0) len = 32;
+      a &= ~0u << (32 - len);
+      in.push_back(FromV4Key(uint64_t{a} << 8 | static_cast<uint64_t>(len)));
+    }
+    in.push_back(C("2001:db8::/48"));
+    in.push_back(C("2001:db8:0:1::/64"));
+    FeedLimits limits;
+    limits.min_prefix_v4 = 12;
+    limits.max_entries = 1u << 30;
+    PrepareReport rep;
+    auto fast = PrepareEntries(in, limits, prot, &rep);
+    REQUIRE(fast.ok());
+
+    std::vector<net::Cidr> ref = in;
+    SortUnique(&ref);
+    std::vector<net::Cidr> kept;
+    size_t rejected = 0;
+    for (const net::Cidr& c : ref) {
+      int floor = c.family == net::Family::kIPv4 ? limits.min_prefix_v4 : limits.min_prefix_v6;
+      if (c.prefixlen < floor || prot.Overlaps(c)) {
+        rejected++;
+        continue;
+      }
+      kept.push_back(c);
+    }
+    Aggregate(&kept);
+    CHECK(Strings(*fast) == Strings(kept));
+    CHECK(rep.too_short + rep.protected_rejected == rejected);
+    CHECK(rep.duplicates == in.size() - ref.size());
+  }
+}
+}  // namespace xdpguard::feeds
