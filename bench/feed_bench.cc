@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "common/memory_reuse.h"
 #include "config/config.h"
 #include "daemon/feeds_apply.h"
 #include "datapath/datapath_object.h"
@@ -118,8 +119,9 @@ int main(int argc, char** argv) {
   }
   WriteFeed(feed, addrs);
 
+  KeepFreedMemoryForReuse();  // as the service runs it (daemon/feed_runner.cc)
   feeds::FeedEngine engine(cfg);
-  engine.KeepStateInMemory();  // as the service runs it
+  engine.KeepStateInMemory();
   if (!engine.Init().ok()) return 1;
   feeds::RefreshOptions ro;
   ro.ignore_backoff = true;

@@ -3,6 +3,7 @@
 
 #include <ctime>
 
+#include "common/memory_reuse.h"
 #include "daemon/feeds_apply.h"
 #include "spdlog/spdlog.h"
 
@@ -32,6 +33,7 @@ bool ApplyLocked(const std::string& pin_dir, feeds::FeedEngine& engine, bool res
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Runner>> StartRunner(const std::string& pin_dir, config::Config cfg) {
+  KeepFreedMemoryForReuse();  // each refresh reuses the last one's big arrays
   auto r = std::make_unique<Runner>();
   r->config = std::move(cfg);
   r->engine = std::make_unique<feeds::FeedEngine>(r->config);

@@ -129,19 +129,43 @@ uint32_t BucketMap::rule_count() {
 
 // Done on the first count or write, not at open: readers (listings, metrics scrapes, stats)
 // need none of it.
-void BucketMap::EnsureScanned() {
-  if (scanned_) return;
+void BucketMap::EnsureScanned(bool with_spills) {
+  if (scanned_) {
+    if (with_spills) EnsureSpillCounts();
+    return;
+  }
   scanned_ = true;
   count_ = 0;
   refcount_.assign(nrules_, 0);
-  for (uint32_t b = 0; b < nbuckets_; b++) {
-    for (int s = 0; s < slots(); s++) {
-      if (!Used(b, s)) continue;
-      count_++;
-      uint32_t ref = SlotRefOf(b, s);
-      if (!spec_.allowlist && ref < nrules_) refcount_[ref]++;
+  auto count = [&](uint32_t ref) {
+    count_++;
+    if (!spec_.allowlist && ref < nrules_) refcount_[ref]++;
+  };
+  if (ipv4()) {
+    // Every write session scans the table (millions of slots) once: one word per slot,
+    // read in place, and a writer's spill counts from the same pass.
+    const auto* bk = static_cast<const xg_bucket_v4*>(buckets_);
+    const uint32_t mask = nbuckets_ - 1;
+    if (with_spills) spills_.assign(nbuckets_, 0);
+    for (uint32_t b = 0; b < nbuckets_; b++) {
+      for (int s = 0; s < XG_BKT_V4_SLOTS; s++) {
+        const uint64_t w = Load(&bk[b].slot[s]);
+        const uint32_t len1 = static_cast<uint32_t>(w >> 32) & 0x7f;
+        if (len1 == 0) continue;
+        count(static_cast<uint32_t>(w >> 40));
+        if (!with_spills) continue;
+        const uint32_t f = xg_bkt_first(xg_bkt_hash_v4(static_cast<__be32>(w), len1 - 1), mask);
+        if (f != b) spills_[f]++;
+      }
+    }
+  } else {
+    for (uint32_t b = 0; b < nbuckets_; b++) {
+      for (int s = 0; s < slots(); s++) {
+        if (Used(b, s)) count(SlotRefOf(b, s));
+      }
     }
   }
+  if (with_spills) EnsureSpillCounts();  // IPv6: a second pass (small tables)
   rule_index_.clear();
   loose_index_.clear();
   free_.clear();
@@ -286,6 +310,19 @@ void BucketMap::EnsureSpillCounts() {
   if (!spills_.empty()) return;
   spills_.assign(nbuckets_, 0);
   const uint32_t mask = nbuckets_ - 1;
+  if (ipv4()) {
+    const auto* bk = static_cast<const xg_bucket_v4*>(buckets_);
+    for (uint32_t b = 0; b < nbuckets_; b++) {
+      for (int s = 0; s < XG_BKT_V4_SLOTS; s++) {
+        const uint64_t w = Load(&bk[b].slot[s]);
+        const uint32_t len1 = static_cast<uint32_t>(w >> 32) & 0x7f;
+        if (len1 == 0) continue;
+        const uint32_t f = xg_bkt_first(xg_bkt_hash_v4(static_cast<__be32>(w), len1 - 1), mask);
+        if (f != b) spills_[f]++;
+      }
+    }
+    return;
+  }
   for (uint32_t b = 0; b < nbuckets_; b++) {
     for (int s = 0; s < slots(); s++) {
       if (!Used(b, s)) continue;
@@ -485,7 +522,7 @@ absl::StatusOr<bool> BucketMap::Lookup(const void* key, void* value) {
 }
 
 absl::Status BucketMap::UpdateBatch(const void* keys, const void* values, uint32_t count, uint32_t* applied) {
-  EnsureScanned();
+  EnsureScanned(/*with_spills=*/true);
   const auto* kb = static_cast<const unsigned char*>(keys);
   const auto* vb = static_cast<const unsigned char*>(values);
   if (applied) *applied = 0;
@@ -508,7 +545,7 @@ absl::Status BucketMap::UpdateBatch(const void* keys, const void* values, uint32
 }
 
 absl::Status BucketMap::DeleteBatch(const void* keys, uint32_t count, uint32_t* applied) {
-  EnsureScanned();
+  EnsureScanned(/*with_spills=*/true);
   const auto* kb = static_cast<const unsigned char*>(keys);
   if (applied) *applied = 0;
   for (uint32_t i = 0; i < count; i++) {

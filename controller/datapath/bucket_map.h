@@ -95,7 +95,9 @@ class BucketMap : public MapBackend {
     int slot;
   };
   BucketMap(Spec spec, void* buckets, uint32_t nbuckets, xg_rule* rules, uint32_t nrules);
-  void EnsureScanned();  // counts entries and rule references, indexes live rules
+  // Counts entries and rule references, indexes live rules; with_spills (writers): also
+  // the spill counts, in the same pass over an IPv4 table.
+  void EnsureScanned(bool with_spills = false);
   bool ipv4() const { return spec_.family == net::Family::kIPv4; }
   int slots() const { return ipv4() ? XG_BKT_V4_SLOTS : XG_BKT_V6_SLOTS; }
   Key DecodeKey(const void* key) const;

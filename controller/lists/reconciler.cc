@@ -229,10 +229,11 @@ absl::StatusOr<Reconciled> Reconcile(datapath::PrefixTable<V>* table, const Owne
   }
   absl::StatusOr<ReconcileResult> result = CurrentWriter<V>()(table, owner, plan);
   if (!result.ok()) return result.status();
+  lap("map writes");
   Reconciled out;
   out.applied = AppliedAfter(plan, result->yielded, table->Identity());
   out.result = std::move(*result);
-  lap("map writes");
+  lap("applied set");
   // Deletes leave their lengths marked in the datapath's masks (a wasted probe, never a
   // wrong verdict). After a big shrink, clear what no entry needs any more: a walk of the
   // whole list, paid only when it removed at least a quarter of what the owner had. The

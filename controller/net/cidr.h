@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include "absl/strings/string_view.h"
 
@@ -17,6 +18,13 @@
 namespace xdpguard::net {
 
 enum class Family : uint8_t { kIPv4 = 4, kIPv6 = 6 };
+
+// Eight bytes in network order as an integer (comparisons keep byte order).
+inline uint64_t BigEndianWord(const uint8_t* p) {
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  return __builtin_bswap64(w);
+}
 
 struct Cidr {
   Family family = Family::kIPv4;
@@ -30,9 +38,14 @@ struct Cidr {
   friend bool operator==(const Cidr& a, const Cidr& b) {
     return a.family == b.family && a.prefixlen == b.prefixlen && a.addr == b.addr;
   }
+  // Byte order of the address, compared as two big-endian words: sorting and merging a
+  // million prefixes compares them tens of millions of times.
   friend bool operator<(const Cidr& a, const Cidr& b) {
     if (a.family != b.family) return a.family < b.family;
-    if (a.addr != b.addr) return a.addr < b.addr;
+    const uint64_t a0 = BigEndianWord(a.addr.data()), b0 = BigEndianWord(b.addr.data());
+    if (a0 != b0) return a0 < b0;
+    const uint64_t a1 = BigEndianWord(a.addr.data() + 8), b1 = BigEndianWord(b.addr.data() + 8);
+    if (a1 != b1) return a1 < b1;
     return a.prefixlen < b.prefixlen;
   }
 };
