@@ -93,7 +93,8 @@ int main(int argc, char** argv) {
   const std::string pin_dir = pin_tmpl;
   datapath::ObjectOptions opts;
   opts.pin_dir = pin_dir;
-  opts.sizes.block_v4 = entries + entries / 10;
+  // The product's default table (1,048,576 entries) unless the list needs more.
+  if (entries > 1048576) opts.sizes.block_v4 = entries + entries / 10;
   opts.sizes.block_v6 = 1024;
   auto obj = datapath::DatapathObject::Open(opts);
   if (!obj.ok() || !(*obj)->Load().ok() || !(*obj)->FinishPinning().ok()) {

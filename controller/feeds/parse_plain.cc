@@ -4,6 +4,7 @@
 // headers double as truncation checks when present: FireHOL's "# Entries : N ..." must
 // equal the number of entry lines, and a Spamhaus "; EOF" line marks a complete file.
 #include <cstdint>
+#include <cstring>
 #include <optional>
 
 #include "absl/strings/ascii.h"
@@ -55,12 +56,20 @@ absl::StatusOr<ParsedFeed> ParsePlain(absl::string_view body, const PlainOptions
   std::optional<uint64_t> declared;
   uint64_t entry_lines = 0;
   size_t line_no = 0;
+  const bool plain_columns = !options.dshield_columns;
   while (!body.empty()) {
-    size_t nl = body.find('\n');
+    const char* nl_at = static_cast<const char*>(std::memchr(body.data(), '\n', body.size()));
+    const size_t nl = nl_at ? static_cast<size_t>(nl_at - body.data()) : absl::string_view::npos;
     absl::string_view line = body.substr(0, nl);
     body = nl == absl::string_view::npos ? absl::string_view() : body.substr(nl + 1);
     line_no++;
     absl::ConsumeSuffix(&line, "\r");
+    // Most lines of a big feed are one bare address: taken whole, before the general
+    // handling of blanks, comments and columns below (which accepts the same lines).
+    if (plain_columns && !feed.eof_marker && AddDottedQuad(line, &feed)) {
+      entry_lines++;
+      continue;
+    }
     line = absl::StripAsciiWhitespace(line);
     if (line.empty()) continue;
     if (feed.eof_marker)

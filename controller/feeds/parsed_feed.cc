@@ -102,14 +102,17 @@ void CoverRange(const net::Cidr& first, const net::Cidr& last, std::vector<net::
   }
 }
 
-bool AddEntry(absl::string_view text, ParsedFeed* feed) {
+bool AddDottedQuad(absl::string_view text, ParsedFeed* feed) {
   net::Cidr fast;
   bool masked = false;
-  if (FastIpv4(text, &fast, &masked)) {
-    feed->host_bits_masked += masked;
-    feed->cidrs.push_back(fast);
-    return true;
-  }
+  if (!FastIpv4(text, &fast, &masked)) return false;
+  feed->host_bits_masked += masked;
+  feed->cidrs.push_back(fast);
+  return true;
+}
+
+bool AddEntry(absl::string_view text, ParsedFeed* feed) {
+  if (AddDottedQuad(text, feed)) return true;
   if (size_t dash = text.find('-'); dash != absl::string_view::npos) {
     if (AddRange(text.substr(0, dash), text.substr(dash + 1), feed)) return true;
     CountInvalid(text, feed);

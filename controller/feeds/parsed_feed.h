@@ -30,6 +30,10 @@ struct ParsedFeed {
 // first <= last). Returns false (and counts it) when the text is none of those.
 bool AddEntry(absl::string_view text, ParsedFeed* feed);
 
+// AddEntry's first step on its own: text is exactly "a.b.c.d" or "a.b.c.d/len" (strict)
+// and is added; false, with nothing added or counted, for anything else.
+bool AddDottedQuad(absl::string_view text, ParsedFeed* feed);
+
 // Appends the minimal list of prefixes covering [first, last] (both of the same family).
 void CoverRange(const net::Cidr& first, const net::Cidr& last, std::vector<net::Cidr>* out);
 

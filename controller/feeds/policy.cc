@@ -61,11 +61,12 @@ void PrepareV4(const net::Cidr* begin, const net::Cidr* end, const FeedLimits& l
   auto host_mask = [](int len) { return len == 0 ? ~0u : (len == 32 ? 0u : (1u << (32 - len)) - 1); };
   std::vector<P> agg;
   agg.reserve(static_cast<size_t>(end - begin));
+  RangeList::V4Sweep sweep(protected_ranges);
   for (const net::Cidr* c = begin; c != end; c++) {
     const uint64_t key = V4Key(*c);
     const P p{static_cast<uint32_t>(key >> 8), c->prefixlen};
     const bool short_prefix = p.len < limits.min_prefix_v4 || p.len == 0;
-    if (short_prefix || protected_ranges.OverlapsV4(p.start, p.start | host_mask(p.len))) {
+    if (short_prefix || sweep.Overlaps(p.start, p.start | host_mask(p.len))) {
       Reject(*c, short_prefix, limits.min_prefix_v4, protected_ranges, report);
       continue;
     }

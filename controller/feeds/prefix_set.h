@@ -45,8 +45,22 @@ class RangeList {
   // True if cidr conflicts with a listed range: they share an address (either may
   // contain the other), or for an inside_only range, cidr lies inside it.
   bool Overlaps(const net::Cidr& cidr) const;
-  // The same test for the IPv4 prefix [start, end] (integers): no 128-bit arithmetic.
-  bool OverlapsV4(uint32_t start, uint32_t end) const;
+  // The same test for IPv4 prefixes [start, end] given in ascending order of start (a
+  // sorted list): O(1) per prefix whatever the number of ranges (an allowlist may hold
+  // thousands). One sweep per list.
+  class V4Sweep {
+   public:
+    explicit V4Sweep(const RangeList& ranges);
+    bool Overlaps(uint32_t start, uint32_t end);
+
+   private:
+    struct Interval {
+      uint32_t lo, hi;
+    };
+    std::vector<Interval> any_;     // overlap conflicts: merged, disjoint, sorted
+    std::vector<Interval> inside_;  // inside-only: the outermost ones (disjoint), sorted
+    size_t any_at_ = 0, inside_at_ = 0;
+  };
   // The first listed prefix overlapping cidr (for messages); only valid if Overlaps.
   net::Cidr FirstOverlap(const net::Cidr& cidr) const;
   bool empty() const { return ranges_.empty(); }
@@ -64,7 +78,7 @@ class RangeList {
     uint32_t lo, hi;
     bool inside_only;
   };
-  std::vector<RangeV4> v4_;  // the IPv4 ranges again, for OverlapsV4
+  std::vector<RangeV4> v4_;  // the IPv4 ranges again, for V4Sweep
 };
 
 }  // namespace xdpguard::feeds

@@ -36,7 +36,9 @@ struct Cidr {
   // True if other lies inside this prefix.
   bool Contains(const Cidr& other) const;
   friend bool operator==(const Cidr& a, const Cidr& b) {
-    return a.family == b.family && a.prefixlen == b.prefixlen && a.addr == b.addr;
+    return a.family == b.family && a.prefixlen == b.prefixlen &&
+           BigEndianWord(a.addr.data()) == BigEndianWord(b.addr.data()) &&
+           BigEndianWord(a.addr.data() + 8) == BigEndianWord(b.addr.data() + 8);
   }
   // Byte order of the address, compared as two big-endian words: sorting and merging a
   // million prefixes compares them tens of millions of times.
