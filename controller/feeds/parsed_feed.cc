@@ -35,34 +35,44 @@ bool AddRange(absl::string_view first_text, absl::string_view last_text, ParsedF
 // without allocation. Anything unusual (IPv6, ranges, odd syntax) returns false and takes
 // the general path, which applies the same rules and reports errors.
 bool FastIpv4(absl::string_view text, net::Cidr* out, bool* masked) {
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  auto digit = [&](const char* at) -> unsigned {
+    return at < end ? static_cast<unsigned>(static_cast<unsigned char>(*at) - '0') : 10u;
+  };
   uint32_t addr = 0;
-  size_t i = 0;
   for (int octet = 0; octet < 4; octet++) {
-    if (i >= text.size() || text[i] < '0' || text[i] > '9') return false;
-    if (text[i] == '0' && i + 1 < text.size() && text[i + 1] >= '0' && text[i + 1] <= '9') return false;
-    uint32_t v = 0;
-    size_t digits = 0;
-    while (i < text.size() && text[i] >= '0' && text[i] <= '9' && digits < 4) {
-      v = v * 10 + static_cast<uint32_t>(text[i] - '0');
-      i++;
-      digits++;
+    unsigned v = digit(p);
+    if (v > 9) return false;
+    p++;
+    if (unsigned d = digit(p); d <= 9) {
+      if (v == 0) return false;  // leading zero
+      v = v * 10 + d;
+      p++;
+      if ((d = digit(p)) <= 9) {
+        v = v * 10 + d;
+        p++;
+        if (v > 255 || digit(p) <= 9) return false;
+      }
     }
-    if (v > 255 || digits > 3) return false;
     addr = (addr << 8) | v;
     if (octet < 3) {
-      if (i >= text.size() || text[i] != '.') return false;
-      i++;
+      if (p >= end || *p != '.') return false;
+      p++;
     }
   }
   int len = 32;
-  if (i < text.size()) {
-    if (text[i] != '/' || i + 1 >= text.size() || text.size() - i - 1 > 2) return false;
-    absl::string_view l = text.substr(i + 1);
-    if (l.size() == 2 && l[0] == '0') return false;
-    len = 0;
-    for (char ch : l) {
-      if (ch < '0' || ch > '9') return false;
-      len = len * 10 + (ch - '0');
+  if (p < end) {
+    if (*p != '/') return false;
+    p++;
+    unsigned a = digit(p), b = digit(p + 1);
+    if (a > 9) return false;
+    if (p + 1 == end) {
+      len = static_cast<int>(a);
+    } else if (b <= 9 && p + 2 == end && a != 0) {
+      len = static_cast<int>(a * 10 + b);
+    } else {
+      return false;
     }
     if (len > 32) return false;
   }

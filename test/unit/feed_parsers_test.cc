@@ -10,6 +10,7 @@
 
 #include "feed_samples.h"
 #include "feeds/body.h"
+#include "feeds/parsed_feed.h"
 #include "feeds/parsers.h"
 
 namespace xdpguard::feeds {
@@ -368,3 +369,40 @@ TEST_CASE("hostile numbers in JSON feed bodies are refused or ignored, never thr
     REQUIRE_NOTHROW(xdpguard::feeds::ParseFeedBody(format, body, {}, 1 << 20));
   }
 }
+
+namespace xdpguard::feeds {
+
+TEST_CASE("parse: the dotted-quad fast path accepts only what the strict parser accepts, the same way") {
+  // Random strings over digits, dots and slashes, biased towards near-addresses: every
+  // string the fast path takes must parse identically (prefix, masked host bits) by
+  // net::ParseCidr; what it refuses goes to that parser anyway.
+  std::mt19937 rng(5);
+  const char alphabet[] = "0123456789../";
+  size_t accepted = 0;
+  for (int i = 0; i < 300000; i++) {
+    std::string text;
+    if (i % 2 == 0) {
+      for (int o = 0; o < 4; o++) {
+        if (o) text += '.';
+        text += std::to_string(rng() % 300);
+        if (rng() % 16 == 0) text += '0';
+      }
+      if (rng() % 2) text += "/" + std::to_string(rng() % 40);
+      if (rng() % 8 == 0) text.insert(rng() % text.size(), 1, alphabet[rng() % 13]);
+    } else {
+      size_t n = 1 + rng() % 19;
+      for (size_t k = 0; k < n; k++) text += alphabet[rng() % 13];
+    }
+    ParsedFeed fast;
+    if (!AddDottedQuad(text, &fast)) continue;
+    accepted++;
+    absl::StatusOr<net::ParsedCidr> strict = net::ParseCidr(text);
+    INFO(text);
+    REQUIRE(strict.ok());
+    CHECK(fast.cidrs.at(0) == strict->cidr);
+    CHECK((fast.host_bits_masked == 1) == strict->host_bits_masked);
+  }
+  CHECK(accepted > 50000);
+}
+
+}  // namespace xdpguard::feeds
