@@ -25,8 +25,8 @@ bool ApplyLocked(const std::string& pin_dir, feeds::FeedEngine& engine, bool res
     if (o.result == "cached") continue;
     spdlog::info("feed {}: {}{}{}", o.name, o.result, o.error.empty() ? "" : ": ", o.error);
   }
-  spdlog::info("feeds: {} entries applied ({} added, {} changed, {} removed)", s->union_entries,
-               s->sync.added, s->sync.changed, s->sync.deleted);
+  spdlog::info("feeds: {} entries applied ({} added, {} changed, {} removed) in {:.0f} ms ({})", s->union_entries,
+               s->sync.added, s->sync.changed, s->sync.deleted, s->stages.TotalMs(), s->stages.Summary());
   return true;
 }
 
