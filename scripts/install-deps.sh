@@ -14,6 +14,8 @@ packages=(
   # toolchain
   build-essential cmake pkg-config git
   clang llvm
+  # fuzzing and sanitizer builds (scripts/fuzz.sh, scripts/sanitize.sh): libFuzzer, ASan, UBSan
+  libclang-rt-14-dev
   # kernel / BPF
   libbpf-dev libxdp-dev xdp-tools bpftool linux-libc-dev libelf-dev zlib1g-dev
   # C++ libraries
