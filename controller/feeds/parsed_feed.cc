@@ -99,6 +99,12 @@ void CoverRange(const net::Cidr& first, const net::Cidr& last, std::vector<net::
     // The largest aligned block starting at lo that does not pass hi.
     int size_log = 0;
     while (size_log < bits) {
+      // All 2^128 IPv6 addresses: the block size does not fit in 128 bits (shifting by 128
+      // is undefined; UBSan found it on "::-ffff:...:ffff").
+      if (size_log + 1 == 128) {
+        if (lo == 0 && hi == ~static_cast<u128>(0)) size_log = 128;
+        break;
+      }
       u128 block = static_cast<u128>(1) << (size_log + 1);
       if ((lo & (block - 1)) != 0) break;
       u128 end = lo + (block - 1);

@@ -179,7 +179,7 @@ double BpfTester::TimeNs(const Bytes& frame, uint32_t repeat) {
   std::vector<uint8_t> out(frame.size() + 256);
   LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(), .data_out = out.data(),
               .data_size_in = static_cast<uint32_t>(frame.size()),
-              .data_size_out = static_cast<uint32_t>(out.size()), .repeat = repeat);
+              .data_size_out = static_cast<uint32_t>(out.size()), .repeat = static_cast<int>(repeat));
   if (int err = bpf_prog_test_run_opts(prog_fd(), &opts); err)
     throw std::runtime_error("BPF_PROG_TEST_RUN failed: " + std::string(strerror(-err)));
   return opts.duration;
