@@ -196,12 +196,15 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "load live_gen: %s\n", std::strerror(-err));
     return 1;
   }
+  std::vector<bpf_link*> links;  // detached and freed at the end (ASan counts them as leaks)
   if (o.credits > 0) {
     for (bpf_program* counter : {skel->progs.count_polled, skel->progs.count_refused}) {
-      if (!bpf_program__attach(counter)) {
+      bpf_link* link = bpf_program__attach(counter);
+      if (!link) {
         std::fprintf(stderr, "attach %s: %s\n", bpf_program__name(counter), std::strerror(errno));
         return 1;
       }
+      links.push_back(link);
     }
   }
   const size_t headers = 14 + 20 + 8;
@@ -260,6 +263,7 @@ int main(int argc, char** argv) {
                    (unsigned long long)skel->bss->waits_timed_out);
   }
   std::printf("\n");
+  for (bpf_link* link : links) bpf_link__destroy(link);
   live_gen_bpf__destroy(skel);
   return 0;
 }

@@ -72,8 +72,9 @@ reloads_under_flood() {
     write_config $((i % 2))
     n=$(reload_count)
     kill -HUP "$DAEMON"
-    # Signals sent while a reload runs would merge: wait for this one to finish.
-    for _ in $(seq 100); do [[ $(reload_count) -gt $n ]] && break; sleep 0.02; done
+    # Signals sent while a reload runs would merge: wait for this one to finish (up to
+    # 10 s: the sanitizer build takes seconds per reload of 20,000 entries).
+    for _ in $(seq 500); do [[ $(reload_count) -gt $n ]] && break; sleep 0.02; done
   done
   wait "$blast_pid"
   sleep 0.3

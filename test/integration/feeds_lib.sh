@@ -38,9 +38,16 @@ has_entry() { entries > "$WORK/entries"; grep -q "$1" "$WORK/entries"; }
 # its stderr appended to LOG; sets DAEMON (its own PID, also in BG_PIDS: nsenter execs) and
 # waits until LOG says it runs.
 start_service() {
+  # The log may hold an earlier instance's lines (a restart appends): wait for one more
+  # "running" than it had, or a SIGTERM sent next could reach a service still starting.
+  local before
+  before=$(grep -c "xdpguard running" "$2" 2>/dev/null || true)
   nsenter --net="/run/netns/$NS_DST" "$XDPGUARD" run --config "$1" 2>> "$2" &
   DAEMON=$!
   BG_PIDS+=("$DAEMON")
-  for _ in $(seq 100); do grep -q "xdpguard running" "$2" 2>/dev/null && return 0; sleep 0.1; done
+  for _ in $(seq 100); do
+    [[ $(grep -c "xdpguard running" "$2" 2>/dev/null || true) -gt ${before:-0} ]] && return 0
+    sleep 0.1
+  done
   fail "the service did not start: $(cat "$2")"
 }
