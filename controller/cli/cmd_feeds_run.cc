@@ -70,7 +70,7 @@ int RunFeedsLoop(const Context& ctx, const Args& args) {
         spdlog::error("feeds: reload refused, keeping the running config: {}", std::string(fresh.status().message()));
         continue;
       }
-      absl::StatusOr<std::unique_ptr<daemon::Runner>> next_runner = daemon::StartRunner(ctx.pin_dir, std::move(*fresh));
+      absl::StatusOr<std::unique_ptr<daemon::Runner>> next_runner = daemon::StartRunner(ctx.pin_dir, std::move(*fresh), runner->get());
       if (!next_runner.ok()) {
         spdlog::error("feeds: reload failed, keeping the running config: {}", std::string(next_runner.status().message()));
         continue;

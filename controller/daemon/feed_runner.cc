@@ -32,7 +32,9 @@ bool ApplyLocked(const std::string& pin_dir, feeds::FeedEngine& engine, bool res
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Runner>> StartRunner(const std::string& pin_dir, config::Config cfg) {
+absl::StatusOr<std::unique_ptr<Runner>> StartRunner(const std::string& pin_dir, config::Config cfg,
+                                                    Runner* previous) {
+  if (previous && previous->engine) previous->engine->WaitForPersistence();
   KeepFreedMemoryForReuse();  // each refresh reuses the last one's big arrays
   auto r = std::make_unique<Runner>();
   r->config = std::move(cfg);

@@ -21,7 +21,11 @@ struct Runner {
 
 // Builds a runner for cfg and enforces its feeds' last good copies (resync: compared with
 // the maps, so whatever happened while no engine ran is corrected).
-absl::StatusOr<std::unique_ptr<Runner>> StartRunner(const std::string& pin_dir, config::Config cfg);
+// previous: the runner this one replaces (a reload), or null. Its engine may still be
+// writing the last refresh's cache files in the background: they are finished first, or
+// the new engine could read and re-enforce the copy before that refresh.
+absl::StatusOr<std::unique_ptr<Runner>> StartRunner(const std::string& pin_dir, config::Config cfg,
+                                                    Runner* previous = nullptr);
 // Refreshes the feeds that are due and applies the result under the writer lock.
 void RunDue(const std::string& pin_dir, Runner& r);
 

@@ -199,7 +199,7 @@ absl::Status RunService(const ServiceOptions& options) {
     if (absl::Status s = guard_events->Start(pin_dir); !s.ok())
       spdlog::error("guard events: {}", std::string(s.message()));
     if (!cfg->feeds.empty()) {
-      absl::StatusOr<std::unique_ptr<Runner>> r = StartRunner(pin_dir, *cfg);
+      absl::StatusOr<std::unique_ptr<Runner>> r = StartRunner(pin_dir, *cfg, runner.get());
       if (r.ok()) {
         runner = std::move(*r);
       } else {
@@ -268,7 +268,7 @@ absl::Status RunService(const ServiceOptions& options) {
     if (changed({"guards"})) ApplyGuards(pin_dir, &*cfg, *fresh);
     if (changed({"feeds", "protect"}) && (!fresh->feeds.empty() || runner)) {
       // With no feeds left, the new runner's first apply removes the old feeds' entries.
-      absl::StatusOr<std::unique_ptr<Runner>> r = StartRunner(pin_dir, *fresh);
+      absl::StatusOr<std::unique_ptr<Runner>> r = StartRunner(pin_dir, *fresh, runner.get());
       if (!r.ok()) {
         spdlog::error("feeds: {}", std::string(r.status().message()));
       } else {
