@@ -53,9 +53,10 @@ for target in fuzz_feed_body fuzz_cidr_list fuzz_config fuzz_cli_args fuzz_state
     result="FAILED (see $log)"
     status=1
   fi
-  execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{print $2}' | tail -1)
-  done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -1)
-  [[ -z $done_line ]] && done_line=$(grep -E '^#[0-9]+' "$log" | tail -1)
+  # A crashed run may lack any of these lines: each read tolerates its absence.
+  execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{print $2}' | tail -1 || true)
+  done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -1 || true)
+  [[ -n $done_line ]] || done_line=$(grep -E '^#[0-9]+' "$log" | tail -1 || true)
   cov=$(sed -n 's/.*cov: \([0-9]*\).*/\1/p' <<<"$done_line")
   ft=$(sed -n 's/.*ft: \([0-9]*\).*/\1/p' <<<"$done_line")
   corp=$(sed -n 's/.*corp: \([0-9]*\/[0-9A-Za-z]*\).*/\1/p' <<<"$done_line")
@@ -63,7 +64,7 @@ for target in fuzz_feed_body fuzz_cidr_list fuzz_config fuzz_cli_args fuzz_state
   printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$target" "$seconds" "${execs:-?}" "$rate" \
     "${cov:-?}" "${ft:-?}" "${corp:-?}" "$result"
   if [[ $result != ok ]]; then
-    grep -E 'ERROR|SUMMARY|runtime error|Test unit written' "$log" | head -10 >&2 || true
+    grep -E 'ERROR|SUMMARY|runtime error|what\(\)|Test unit written|Base64' "$log" | head -12 >&2 || true
   fi
 done
 exit $status

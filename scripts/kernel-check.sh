@@ -7,7 +7,9 @@
 #   jumbo     a veth pair at MTU 9000; `xdpguard attach --mode native` must attach natively
 #             through the dispatcher with the frags program (before the fix, libxdp built its
 #             dispatcher without frags support and native mode failed with ERANGE);
-#   verifier  bench/verifier_stats: instructions the verifier processed per program on 6.1;
+#   verifier  bench/verifier_stats: instructions the verifier processed per program on 6.1,
+#             gated by bench/verifier_baseline.txt (over half the 1M budget, or 1.2x the
+#             committed row, fails); the same gate runs first on the host's own kernel;
 #   datapath  the datapath suite (test/datapath_tests, BPF_PROG_TEST_RUN) on 6.1.
 # Nothing touches the host's boot setup: the kernel package is unpacked into a work
 # directory. qemu uses TCG (KVM cannot boot a guest here), so a run takes a few minutes
@@ -22,6 +24,10 @@ build=$(readlink -f "${1:-$root/build}")
 export DEBIAN_FRONTEND=noninteractive
 command -v qemu-system-x86_64 >/dev/null && command -v busybox >/dev/null ||
   { echo "kernel-check: qemu-system-x86 and busybox-static missing: run scripts/install-deps.sh" >&2; exit 1; }
+
+echo "== verifier statistics on this host ($(uname -r))"
+"$build/bench/verifier_stats" --baseline "$root/bench/verifier_baseline.txt" ||
+  { echo "kernel-check: the verifier gate failed on this host's kernel" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/xdpguard-kernel-XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -40,6 +46,7 @@ cp "$(command -v busybox)" "$rd/bin/busybox"
 for applet in sh mount mkdir cat echo sleep insmod poweroff grep; do ln -s busybox "$rd/bin/$applet"; done
 cp "$build/xdpguard" "$rd/bin/xdpguard"
 cp "$build/bench/verifier_stats" "$rd/bin/verifier_stats"
+cp "$root/bench/verifier_baseline.txt" "$rd/verifier_baseline.txt"
 cp "$build/test/datapath_tests" "$rd/bin/datapath_tests"
 cp /usr/sbin/ip "$rd/sbin/ip"  # iproute2's, not busybox's applet (veth, mtu)
 for bin in "$build/xdpguard" "$build/bench/verifier_stats" "$build/test/datapath_tests" /usr/sbin/ip; do
@@ -75,7 +82,7 @@ else
   echo "KERNEL-CHECK jumbo: FAIL (native attach refused)"
 fi
 echo "== verifier statistics"
-verifier_stats && echo "KERNEL-CHECK verifier: PASS" || echo "KERNEL-CHECK verifier: FAIL"
+verifier_stats --baseline /verifier_baseline.txt && echo "KERNEL-CHECK verifier: PASS" || echo "KERNEL-CHECK verifier: FAIL"
 echo "== datapath suite"
 if datapath_tests > /tmp/datapath.log 2>&1; then
   tail -3 /tmp/datapath.log

@@ -134,15 +134,23 @@ absl::StatusOr<SealedFile> ReadSealedFile(const std::string& path, const std::st
   if (meta.is_discarded() || !meta.is_object() || !meta.contains("seal") || !meta["seal"].is_object())
     return corrupt("bad header");
   const nlohmann::json& seal = meta["seal"];
-  if (seal.value("kind", "") != kind || seal.value("version", 0) != kSealVersion)
+  // Typed reads: json::value() throws on a field of the wrong type, which must read as a
+  // corrupt file, not end the process.
+  const nlohmann::json* seal_kind = seal.contains("kind") ? &seal["kind"] : nullptr;
+  const nlohmann::json* version = seal.contains("version") ? &seal["version"] : nullptr;
+  const nlohmann::json* bytes = seal.contains("bytes") ? &seal["bytes"] : nullptr;
+  const nlohmann::json* crc = seal.contains("crc32") ? &seal["crc32"] : nullptr;
+  if (!seal_kind || !seal_kind->is_string() || seal_kind->get<std::string>() != kind || !version ||
+      !version->is_number_unsigned() || version->get<uint64_t>() != static_cast<uint64_t>(kSealVersion))
     return corrupt(absl::StrCat("not a version ", kSealVersion, " ", kind, " file"));
+  if (!bytes || !bytes->is_number_unsigned() || !crc || !crc->is_number_unsigned())
+    return corrupt("bad header");
   SealedFile out;
   out.payload = data->substr(nl + 1);
-  if (out.payload.size() != seal.value("bytes", static_cast<uint64_t>(0)))
+  if (out.payload.size() != bytes->get<uint64_t>())
     return corrupt(absl::StrCat("payload is ", out.payload.size(), " bytes, header says ",
-                                seal.value("bytes", static_cast<uint64_t>(0))));
-  if (Crc32(out.payload) != seal.value("crc32", static_cast<uint32_t>(0)))
-    return corrupt("checksum mismatch");
+                                bytes->get<uint64_t>()));
+  if (Crc32(out.payload) != crc->get<uint64_t>()) return corrupt("checksum mismatch");
   meta.erase("seal");
   out.meta = std::move(meta);
   return out;

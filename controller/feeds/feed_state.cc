@@ -16,6 +16,23 @@ namespace {
 
 using json = nlohmann::json;
 
+// The value at key when it has the expected type, else fallback. json::value() throws on a
+// type mismatch, and a state file from another version, or edited by hand, must not take
+// the service down (fuzz_state_files found `{"entries":"s"}` in a sealed cache doing it).
+template <typename T>
+T Field(const json& j, const char* key, T fallback) {
+  auto it = j.find(key);
+  if (it == j.end()) return fallback;
+  try {
+    return it->template get<T>();
+  } catch (const json::exception&) {
+    return fallback;
+  }
+}
+std::string Field(const json& j, const char* key, const char* fallback) {
+  return Field<std::string>(j, key, fallback);
+}
+
 constexpr size_t kCidrBytes = net::kEncodedCidrBytes;
 constexpr size_t kMaxStateFile = 1u << 30;
 
@@ -32,12 +49,12 @@ json ReportToJson(const PrepareReport& r) {
 
 PrepareReport ReportFromJson(const json& j) {
   PrepareReport r;
-  r.parsed = j.value("parsed", size_t{0});
-  r.duplicates = j.value("duplicates", size_t{0});
-  r.too_short = j.value("too_short", size_t{0});
-  r.protected_rejected = j.value("protected", size_t{0});
-  r.aggregated = j.value("aggregated", size_t{0});
-  r.rejected_examples = j.value("rejected_examples", std::vector<std::string>{});
+  r.parsed = Field(j, "parsed", size_t{0});
+  r.duplicates = Field(j, "duplicates", size_t{0});
+  r.too_short = Field(j, "too_short", size_t{0});
+  r.protected_rejected = Field(j, "protected", size_t{0});
+  r.aggregated = Field(j, "aggregated", size_t{0});
+  r.rejected_examples = Field(j, "rejected_examples", std::vector<std::string>{});
   return r;
 }
 
@@ -65,23 +82,23 @@ json StatusToJson(const FeedStatus& s) {
 
 FeedStatus StatusFromJson(const json& j) {
   FeedStatus s;
-  s.name = j.value("name", "");
-  s.source = j.value("source", "");
-  s.format = j.value("format", "");
-  s.last_attempt = j.value("last_attempt", int64_t{0});
-  s.last_success = j.value("last_success", int64_t{0});
-  s.last_change = j.value("last_change", int64_t{0});
-  s.http_status = j.value("http_status", 0);
-  s.last_result = j.value("last_result", "");
-  s.last_error = j.value("last_error", "");
-  s.last_error_reason = j.value("last_error_reason", "");
-  s.consecutive_failures = j.value("consecutive_failures", uint64_t{0});
-  s.retry_not_before = j.value("retry_not_before", int64_t{0});
-  s.retry_set_by_server = j.value("retry_set_by_server", false);
+  s.name = Field(j, "name", "");
+  s.source = Field(j, "source", "");
+  s.format = Field(j, "format", "");
+  s.last_attempt = Field(j, "last_attempt", int64_t{0});
+  s.last_success = Field(j, "last_success", int64_t{0});
+  s.last_change = Field(j, "last_change", int64_t{0});
+  s.http_status = Field(j, "http_status", 0);
+  s.last_result = Field(j, "last_result", "");
+  s.last_error = Field(j, "last_error", "");
+  s.last_error_reason = Field(j, "last_error_reason", "");
+  s.consecutive_failures = Field(j, "consecutive_failures", uint64_t{0});
+  s.retry_not_before = Field(j, "retry_not_before", int64_t{0});
+  s.retry_set_by_server = Field(j, "retry_set_by_server", false);
   if (j.contains("entries") && j["entries"].is_object()) s.report = ReportFromJson(j["entries"]);
-  s.invalid = j.value("invalid", size_t{0});
-  s.applied = j.value("applied", uint64_t{0});
-  s.errors_total = j.value("errors_total", std::map<std::string, uint64_t>{});
+  s.invalid = Field(j, "invalid", size_t{0});
+  s.applied = Field(j, "applied", uint64_t{0});
+  s.errors_total = Field(j, "errors_total", std::map<std::string, uint64_t>{});
   return s;
 }
 
@@ -112,20 +129,25 @@ absl::StatusOr<FeedCache> FeedStateStore::LoadCache(const std::string& feed) con
   absl::StatusOr<SealedFile> f = ReadSealedFile(FeedPath(feed, ".cache"), "feed-cache", kMaxStateFile);
   if (!f.ok()) return f.status();
   FeedCache c;
-  size_t n = f->meta.value("entries", size_t{0});
-  if (f->payload.size() != n * kCidrBytes || f->meta.value("feed", "") != feed)
+  const auto count = f->meta.find("entries");
+  if (count == f->meta.end() || !count->is_number_unsigned())
+    return absl::DataLossError(absl::StrCat(FeedPath(feed, ".cache"), " has no entry count; ignoring it"));
+  const size_t n = count->get<size_t>();
+  // n is checked against the payload before it is multiplied: a huge n must not wrap.
+  if (n > f->payload.size() / kCidrBytes || f->payload.size() != n * kCidrBytes ||
+      Field(f->meta, "feed", "") != feed)
     return absl::DataLossError(absl::StrCat(FeedPath(feed, ".cache"), " does not match its header; ignoring it"));
   c.cidrs.resize(n);
   for (size_t i = 0; i < n; i++) {
     if (!net::DecodeCidr(f->payload.data() + i * kCidrBytes, &c.cidrs[i]))
       return absl::DataLossError(absl::StrCat(FeedPath(feed, ".cache"), ": bad entry ", i, "; ignoring it"));
   }
-  c.source_fingerprint = f->meta.value("source_fingerprint", "");
-  c.etag = f->meta.value("etag", "");
-  c.last_modified = f->meta.value("last_modified", "");
-  c.eof_seen = f->meta.value("eof_seen", false);
-  c.body_digest = f->meta.value("body_digest", "");
-  c.fetched_at = f->meta.value("fetched_at", int64_t{0});
+  c.source_fingerprint = Field(f->meta, "source_fingerprint", "");
+  c.etag = Field(f->meta, "etag", "");
+  c.last_modified = Field(f->meta, "last_modified", "");
+  c.eof_seen = Field(f->meta, "eof_seen", false);
+  c.body_digest = Field(f->meta, "body_digest", "");
+  c.fetched_at = Field(f->meta, "fetched_at", int64_t{0});
   return c;
 }
 

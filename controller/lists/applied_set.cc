@@ -40,7 +40,9 @@ absl::StatusOr<AppliedSet> LoadAppliedSet(const std::string& path) {
   if (!f.ok()) return f.status();
   const nlohmann::json& n = f->meta["entries"];
   const nlohmann::json& identity = f->meta["maps_identity"];
+  // n is checked against the payload before it is multiplied: a huge n must not wrap.
   if (!n.is_number_unsigned() || !identity.is_string() ||
+      n.get<size_t>() > f->payload.size() / kRecordBytes ||
       f->payload.size() != n.get<size_t>() * kRecordBytes)
     return absl::DataLossError(absl::StrCat(path, " does not match its header"));
   AppliedSet set;

@@ -11,6 +11,7 @@
 
 #include "fake_map.h"
 #include "feed_samples.h"
+#include "common/sealed_file.h"
 #include "config/config.h"
 #include "feeds/feed_engine.h"
 #include "feeds/scheduler.h"
@@ -326,6 +327,32 @@ TEST_CASE("engine: restart enforces the last good copy, a corrupt copy is ignore
   REQUIRE(e.CollectFromCache().ok());
   REQUIRE(e.Apply(&m.table, {}).ok());
   CHECK(m.Dump().empty());  // nothing half-loaded
+}
+
+TEST_CASE("state files: fields of the wrong type are refused or defaulted, never a crash") {
+  // Found by fuzz_state_files: a sealed cache whose header says "entries":"s" threw out of
+  // json::value() and ended the process (a service restart loop on a damaged state dir).
+  TempDir dir;
+  FeedStateStore store(dir.path);
+  REQUIRE(store.Init().ok());
+  REQUIRE(WriteSealedFile(store.CachePath("f"), "feed-cache", {{"entries", "s"}, {"feed", "f"}}, "").ok());
+  CHECK(absl::IsDataLoss(store.LoadCache("f").status()));
+  // A huge count must not wrap into a match with the payload size.
+  REQUIRE(WriteSealedFile(store.CachePath("f"), "feed-cache",
+                          {{"entries", 1024819115206086201ull}, {"feed", "f"}}, std::string(18, 'x')).ok());
+  CHECK(absl::IsDataLoss(store.LoadCache("f").status()));
+  // A seal with fields of the wrong type is a corrupt file.
+  std::ofstream(store.CachePath("f"), std::ios::trunc)
+      << R"({"seal":{"kind":1,"version":"x","bytes":-1,"crc32":"y"}})" << "\npayload";
+  CHECK(absl::IsDataLoss(store.LoadCache("f").status()));
+  // A status file with wrong types keeps what it can and defaults the rest.
+  std::ofstream(dir.path + "/feeds/f.status", std::ios::trunc)
+      << R"({"http_status":"x","last_result":7,"errors_total":{"http":"many"},"consecutive_failures":3})";
+  FeedStatus st = store.LoadStatus("f");
+  CHECK(st.http_status == 0);
+  CHECK(st.last_result.empty());
+  CHECK(st.errors_total.empty());
+  CHECK(st.consecutive_failures == 3);
 }
 
 TEST_CASE("engine: a restart on the same maps rewrites nothing, and a success clears the last error") {
