@@ -424,14 +424,14 @@ absl::StatusOr<ApplySummary> FeedEngine::Apply(datapath::PrefixTable<xg_rule>* b
   // because a file went bad).
   std::vector<std::vector<net::Cidr>> prepared(config_.feeds.size());
   std::vector<lists::RuleOptions> rules;
-  std::map<uint16_t, xg_rule> origin_rules;
+  lists::DesiredSet<xg_rule> desired;  // value i is feed i's rule
   const uint64_t now_real = static_cast<uint64_t>(NowUnix());
   for (size_t i = 0; i < config_.feeds.size(); i++) {
     const feeds::FeedConfig& feed = config_.feeds[i];
     Candidate& c = candidates_[feed.name];
     uint16_t origin = origins_.at(feed.name);
     rules.push_back(feed.rule);
-    xg_rule& rule = origin_rules[origin] = lists::MakeManualRule(net::Cidr{}, feed.rule, 0, now_real);
+    xg_rule& rule = desired.values.emplace_back(lists::MakeManualRule(net::Cidr{}, feed.rule, 0, now_real));
     rule.origin = origin;
     rule.expires_ns = 0;  // feed entries leave when the feed drops them, not on a timer
     bool done = false;
@@ -466,9 +466,6 @@ absl::StatusOr<ApplySummary> FeedEngine::Apply(datapath::PrefixTable<xg_rule>* b
   }
 
   clock_.Lap("policy");
-  // Value i of the desired set is feed i's rule.
-  lists::DesiredSet<xg_rule> desired;
-  for (const feeds::FeedConfig& feed : config_.feeds) desired.values.push_back(origin_rules.at(origins_.at(feed.name)));
   std::vector<FeedSet> sets;
   for (size_t i : StrictestFirst(rules)) sets.push_back({static_cast<uint32_t>(i), &prepared[i]});
   desired.items = UnionFeeds(sets);
