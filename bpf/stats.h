@@ -88,16 +88,19 @@ static __always_inline void flush_rule_run(struct xg_rule_cache *slot) {
     slot->tick_ns = tick;
     slot->changes = 0;
   }
-  if (++slot->changes > XG_RULE_EXACT_CHANGES && packets < XG_RULE_SAMPLE_RUN && packets) {
+  __u32 changes = ++slot->changes;
+  /* The run length below which runs are sampled, a power of two (the draw is masked). */
+  __u32 run = changes > XG_RULE_HEAVY_CHANGES ? XG_RULE_HEAVY_SAMPLE_RUN : XG_RULE_SAMPLE_RUN;
+  if (changes > XG_RULE_EXACT_CHANGES && packets < run && packets) {
     __u32 x = slot->draw;
     if (!x) x = bpf_get_prandom_u32() | 1;
     x ^= x << 13;
     x ^= x >> 17;
     x ^= x << 5;
     slot->draw = x;
-    if ((x & (XG_RULE_SAMPLE_RUN - 1)) >= packets) return;
-    bytes = bytes * XG_RULE_SAMPLE_RUN / packets;
-    packets = XG_RULE_SAMPLE_RUN;
+    if ((x & (run - 1)) >= packets) return;
+    bytes = bytes * run / packets;
+    packets = run;
   }
   add_rule_stats(&slot->key, packets, bytes);
 }

@@ -234,12 +234,17 @@ struct xg_rule_cache {
 };
 /* Per-rule counters are exact while a CPU changes rules at most XG_RULE_EXACT_CHANGES
  * times per coarse-clock tick (one jiffy, 1-10 ms). Beyond that (a flood spread over many
- * rules, where an exact count costs a cold hash access per packet), a run of n < 16 hits
- * on one rule is recorded with probability n/16, as 16 hits and bytes * 16 / n: unbiased,
- * with a relative error of about 1/sqrt(hits / 16) per rule. Runs of 16 or more and the
- * per-origin counters stay exact. */
-#define XG_RULE_EXACT_CHANGES 256
+ * rules, where an exact count costs a cold hash access per packet), a run of n < R hits on
+ * one rule is recorded with probability n/R, as R hits and bytes * R / n: unbiased, with a
+ * relative error of about 1/sqrt(hits / R) per rule. R is 16, and 64 once the CPU has
+ * changed rules more than XG_RULE_HEAVY_CHANGES times in the tick (250,000 changes per
+ * second at HZ=250): each recorded run is a cold LRU access (bucket, element, per-CPU
+ * value) that also evicts the list tables' lines, so its rate is what bounds the cost of
+ * a spread flood. Runs of R or more and the per-origin counters stay exact. */
+#define XG_RULE_EXACT_CHANGES 64
 #define XG_RULE_SAMPLE_RUN 16
+#define XG_RULE_HEAVY_CHANGES 1024
+#define XG_RULE_HEAVY_SAMPLE_RUN 64
 
 /* Verdict cache: a per-CPU, direct-mapped array of XG_VERDICT_SLOTS slots in front of the
  * allowlist and blocklist lookups. A flood from a few sources then costs an array lookup and
