@@ -5,7 +5,7 @@
 # blocked source let no packet through (the blocked entry is in every config version, the
 # others change); an invalid config is refused and the running state kept; CLI entries
 # survive reloads; kill -9 and a new instance under the flood: no packet through, no entry
-# duplicated or lost; SIGTERM exits 0 with the datapath still enforcing, or detached with
+# duplicated or lost, map and program ids unchanged, across 60 s without a service; SIGTERM exits 0 with the datapath still enforcing, or detached with
 # --detach-on-exit; a second service on the same pin directory is refused.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/feeds_lib.sh"
@@ -106,24 +106,38 @@ grep -q "reload refused" "$WORK/daemon.log" || fail "invalid config not refused"
 [[ $(entries) == "$snapshot" ]] || fail "a refused reload changed the entries"
 write_config 0
 
-log "kill -9 and restart under the flood"
+log "kill -9, 60 s without a service, restart: all under the flood"
+# Every pinned map's id and the attached program's id: a restart must adopt them, not
+# create new ones (a new map would start empty or need a copy).
+kernel_ids() {
+  for pin in "$XDPGUARD_PIN_DIR"/*; do
+    printf '%s %s\n' "$(basename "$pin")" "$(bpftool -j map show pinned "$pin" | json_get "['id']")"
+  done
+  in_dst ip -j link show "$VETH_DST" | json_get "[0]['xdp']['prog']['id']"
+}
+ids_before=$(kernel_ids)
 before=$(udp_arrived)
-blast 10.200.0.1 10.200.0.10 4 10000 > "$WORK/sent" &
+blast 10.200.0.1 10.200.0.10 64 2000 > "$WORK/sent" &
 blast_pid=$!
 sleep 0.3
 kill -9 "$DAEMON"
 wait "$DAEMON" 2>/dev/null || true
-sleep 0.5
+sleep 60
+dead_leaked=$(( $(udp_arrived) - before ))
 start_daemon
 wait "$blast_pid"
 sleep 0.3
 leaked=$(( $(udp_arrived) - before ))
+[[ $dead_leaked == 0 ]] || fail "$dead_leaked packets reached the receiver in the 60 s without a service"
 [[ $leaked == 0 ]] || fail "$leaked packets reached the receiver across kill -9 and restart"
 [[ $(entries) == "$snapshot" ]] || fail "entries differ after restart:
 $(entries)
 before:
 $snapshot"
-log "kill -9: 0 packets through, entries identical after the new instance adopted the state"
+ids_after=$(kernel_ids)
+[[ $ids_after == "$ids_before" ]] || fail "map or program ids changed across kill -9 and restart:
+$(diff <(echo "$ids_before") <(echo "$ids_after"))"
+log "kill -9: 0 of $(cat "$WORK/sent") packets through in 60 s without a service and after the restart; entries, $(echo "$ids_before" | wc -l) map and program ids identical"
 
 kill -TERM "$DAEMON"
 rc=0
