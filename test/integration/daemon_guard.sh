@@ -3,7 +3,10 @@
 # Gateway guard through the daemon: the config's guard is written at start, a spoofed ARP
 # reply claiming the gateway from another MAC is logged as an alert at once and counted in
 # xdpguard_guard_events_total{interface,kind}; the real gateway's ARP raises nothing; a
-# reload without the guard removes it while a guard added with the CLI stays.
+# reload without the guard removes it while a guard added with the CLI stays. An ARP storm
+# (1,000 MACs claiming the gateway, as fast as a sender can go, 5 s): every frame counted,
+# alerts deduplicated per MAC and second and each standing for its frames, scrapes under
+# 1 s throughout.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/feeds_lib.sh"
 
@@ -41,6 +44,58 @@ scrape() { in_dst python3 -c "import urllib.request; print(urllib.request.urlope
 scrape > "$WORK/metrics.txt"  # to a file: grep -q on a pipe could cut the writer off
 grep -q "^xdpguard_guard_events_total{interface=\"$VETH_DST\",kind=\"arp_spoof\"} 1" "$WORK/metrics.txt" ||
   fail "metric missing: $(grep guard_events "$WORK/metrics.txt")"
+
+log "ARP storm: gratuitous replies for the gateway from 1,000 MACs, as fast as we can send, 5 s"
+guard_count() { xg stats --json | json_get "['guard']['$1']"; }
+rx_packets() { in_dst ip -j -s link show "$VETH_DST" | json_get "[0]['stats64']['rx']['packets']"; }
+spoof_before=$(guard_count arp_spoof); full_before=$(guard_count ringbuf_full); rx_before=$(rx_packets)
+alerts_before=$(grep -c "gateway guard alert" "$WORK/daemon.log")
+in_src python3 "$(dirname "$0")/arp_storm.py" "$VETH_SRC" 10.200.0.2 "$HOST_MAC" 10.200.0.10 1000 5 3000000 > "$WORK/storm.sent" &
+storm=$!
+BG_PIDS+=("$storm")
+slowest=0; scrapes=0
+while kill -0 "$storm" 2>/dev/null; do
+  t0=$(date +%s%N)
+  scrape > "$WORK/storm-metrics.txt" || fail "a scrape failed during the storm"
+  ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+  (( ms > slowest )) && slowest=$ms
+  scrapes=$((scrapes + 1))
+  sleep 0.2
+done
+wait "$storm"
+sent=$(cat "$WORK/storm.sent")
+sleep 1.5  # the last second's events
+spoofed=$(( $(guard_count arp_spoof) - spoof_before ))
+full=$(( $(guard_count ringbuf_full) - full_before ))
+arrived=$(( $(rx_packets) - rx_before ))
+grep "gateway guard alert" "$WORK/daemon.log" | tail -n +$((alerts_before + 1)) > "$WORK/storm-alerts"
+read -r alerts macs frames worst < <(python3 - "$WORK/storm-alerts" <<'PY'
+import collections, json, sys
+per_mac_second = collections.Counter()
+macs, frames = set(), 0
+prefix = "gateway guard alert: "
+lines = [json.loads(json.loads(l)["msg"][len(prefix):]) for l in open(sys.argv[1])]
+for e in lines:
+    macs.add(e["eth_src"])
+    frames += e["frames"]
+    per_mac_second[(e["eth_src"], e["time"][:19])] += 1
+print(len(lines), len(macs), frames, max(per_mac_second.values(), default=0))
+PY
+)
+log "  sent $sent frames ($((sent / 5))/s), $arrived reached $VETH_DST; arp_spoof counter +$spoofed; $alerts alerts for $macs MACs standing for $frames frames; ring buffer full: $full; $scrapes scrapes during the storm, slowest ${slowest} ms"
+# Every frame sent arrives on the veth (plus the odd frame of the kernel's own); the
+# counter must count each spoofed one exactly.
+[[ $arrived -ge $sent ]] || fail "only $arrived of $sent frames arrived: the storm did not reach the guard intact"
+[[ $spoofed == "$sent" ]] || fail "the guard counted $spoofed spoofed frames, $sent were sent"
+[[ $macs == 1000 ]] || fail "alerts name $macs MACs, expected 1000"
+[[ $worst -le 2 ]] || fail "a MAC got $worst alerts within one second (deduplication: one per second)"
+[[ $alerts -le $((1000 * 8)) ]] || fail "$alerts alerts for 1,000 MACs in about 6 s: not rate-limited"
+# An event stands for the frames since the MAC's previous one: the frames of each MAC's
+# last second are in the counter, and reach an event only when that MAC sends again.
+[[ $frames -le $spoofed ]] || fail "the alerts stand for $frames frames, more than the $spoofed counted"
+[[ $full == 0 && $frames -lt $((spoofed / 2)) ]] && fail "the alerts stand for only $frames of $spoofed frames"
+[[ $slowest -lt 1000 ]] || fail "a scrape took ${slowest} ms during the storm"
+kill -0 "$DAEMON" || fail "the service died in the storm"
 
 xg guard add "$VETH_DST" --gateway 10.200.0.1 --mac "$GW_MAC" >/dev/null
 write_config no
