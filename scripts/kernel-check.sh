@@ -88,7 +88,8 @@ if datapath_tests > /tmp/datapath.log 2>&1; then
   tail -3 /tmp/datapath.log
   echo "KERNEL-CHECK datapath: PASS"
 else
-  grep -E "^(test cases|assertions|.*FAILED)" /tmp/datapath.log | tail -12
+  grep -E -A12 "FAILED" /tmp/datapath.log | head -60
+  grep -E "^(test cases|assertions)" /tmp/datapath.log
   echo "KERNEL-CHECK datapath: FAIL"
 fi
 poweroff -f

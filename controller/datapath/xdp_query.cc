@@ -2,12 +2,13 @@
 #include "datapath/xdp_query.h"
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <xdp/libxdp.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cerrno>
 #include <cstring>
 
@@ -20,32 +21,19 @@
 namespace xdpguard::datapath {
 namespace {
 
-std::string ModeName(enum xdp_attach_mode mode) {
-  switch (mode) {
-    case XDP_MODE_NATIVE:
-      return "native";
-    case XDP_MODE_SKB:
-      return "generic";
-    case XDP_MODE_HW:
-      return "hw";
-    default:
-      return "unknown";
-  }
-}
+// The name libxdp gives its dispatcher program.
+constexpr char kLibxdpDispatcher[] = "xdp_dispatcher";
 
-// Fills name/tag/ours from the kernel's info about a program id.
-XdpProgramInfo Describe(uint32_t id, uint32_t our_map_id) {
+// Fills name/tag/ours from the kernel's info about a program (fd stays the caller's).
+XdpProgramInfo DescribeFd(int fd, uint32_t our_map_id) {
   XdpProgramInfo p;
-  p.id = id;
-  int fd = bpf_prog_get_fd_by_id(id);
-  if (fd < 0) return p;
-  UniqueFd owned(fd);
   uint32_t map_ids[64] = {};
   bpf_prog_info info{};
   info.nr_map_ids = 64;
   info.map_ids = reinterpret_cast<uint64_t>(map_ids);
   uint32_t len = sizeof(info);
   if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0) return p;
+  p.id = info.id;
   p.name = info.name;
   for (unsigned char b : info.tag) p.tag += absl::StrCat(absl::Hex(b, absl::kZeroPad2));
   bool named_ours = p.name == kProgMain || p.name == kProgFrags;
@@ -53,6 +41,37 @@ XdpProgramInfo Describe(uint32_t id, uint32_t our_map_id) {
   p.ours = named_ours && our_map_id != 0 &&
            std::find(map_ids, map_ids + n, our_map_id) != map_ids + n;
   return p;
+}
+
+XdpProgramInfo Describe(uint32_t id, uint32_t our_map_id) {
+  int fd = bpf_prog_get_fd_by_id(id);
+  if (fd < 0) return XdpProgramInfo{id, "", "", false};
+  UniqueFd owned(fd);
+  XdpProgramInfo p = DescribeFd(fd, our_map_id);
+  p.id = id;
+  return p;
+}
+
+// libxdp's state directory: $LIBXDP_BPFFS (default /sys/fs/bpf) + "/xdp".
+std::string LibxdpStateDir() {
+  const char* env = std::getenv("LIBXDP_BPFFS");
+  return absl::StrCat(env && *env ? env : "/sys/fs/bpf", "/xdp");
+}
+
+// The component programs of a libxdp dispatcher, in run order, from the pins libxdp keeps
+// for it (dispatch-IFINDEX-ID/prog0-prog, prog1-prog, ...). Empty when there are none
+// (then libxdp, too, treats the dispatcher as a plain program).
+std::vector<XdpProgramInfo> DispatcherComponents(int ifindex, uint32_t dispatcher_id,
+                                                 uint32_t our_map_id) {
+  std::vector<XdpProgramInfo> out;
+  std::string dir = absl::StrCat(LibxdpStateDir(), "/dispatch-", ifindex, "-", dispatcher_id);
+  for (int i = 0; i < 32; i++) {  // libxdp's dispatcher holds at most 10
+    int fd = bpf_obj_get(absl::StrCat(dir, "/prog", i, "-prog").c_str());
+    if (fd < 0) break;
+    UniqueFd owned(fd);
+    out.push_back(DescribeFd(fd, our_map_id));
+  }
+  return out;
 }
 
 }  // namespace
@@ -109,29 +128,32 @@ absl::StatusOr<InterfaceXdpState> QueryInterface(const std::string& ifname,
   st.ifindex = *idx;
   uint32_t our_map_id = PinnedStatsMapId(pin_dir);
 
-  xdp_multiprog* mp = xdp_multiprog__get_from_ifindex(st.ifindex);
-  long err = libxdp_get_error(mp);
-  if (err == -ENOENT || (!err && !mp)) return st;  // nothing attached
-  if (err) return ErrnoToStatus(static_cast<int>(err), absl::StrCat("query XDP on ", ifname));
+  // Netlink and our own info reads, not libxdp's xdp_multiprog__get_from_ifindex: in
+  // libxdp 1.3 (Debian 12) that leaks a program fd per call (xdp-tools #343), and the
+  // service asks every second.
+  LIBBPF_OPTS(bpf_xdp_query_opts, q);
+  if (int err = bpf_xdp_query(st.ifindex, 0, &q); err)
+    return ErrnoToStatus(err, absl::StrCat("query XDP on ", ifname));
+  uint32_t main_id = q.drv_prog_id ? q.drv_prog_id : q.skb_prog_id;
+  if (!main_id && !q.hw_prog_id) return st;  // nothing attached
   st.attached = true;
-  st.multiprog = !xdp_multiprog__is_legacy(mp);
-  st.mode = ModeName(xdp_multiprog__attach_mode(mp));
-  st.frags = xdp_multiprog__xdp_frags_support(mp);
-  if (st.multiprog) {
-    st.dispatcher_id = xdp_program__id(xdp_multiprog__main_prog(mp));
-    for (xdp_program* p = xdp_multiprog__next_prog(nullptr, mp); p;
-         p = xdp_multiprog__next_prog(p, mp))
-      st.programs.push_back(Describe(xdp_program__id(p), our_map_id));
-  } else if (xdp_program* main = xdp_multiprog__main_prog(mp)) {
-    st.programs.push_back(Describe(xdp_program__id(main), our_map_id));
+  st.mode = q.drv_prog_id ? "native" : q.skb_prog_id ? "generic" : "hw";
+  if (main_id) {
+    XdpProgramInfo main = Describe(main_id, our_map_id);
+    std::vector<XdpProgramInfo> parts;
+    if (main.name == kLibxdpDispatcher)
+      parts = DispatcherComponents(st.ifindex, main_id, our_map_id);
+    if (!parts.empty()) {
+      st.multiprog = true;
+      st.dispatcher_id = main_id;
+      st.programs = std::move(parts);
+    } else {
+      st.programs.push_back(std::move(main));
+    }
   }
-  if (xdp_program* hw = xdp_multiprog__hw_prog(mp)) {
-    st.programs.push_back(Describe(xdp_program__id(hw), our_map_id));
-    if (st.programs.size() == 1) st.mode = "hw";
-  }
-  xdp_multiprog__close(mp);
-  // libxdp reports frags support for dispatchers only; for a single program, the name
-  // tells which of our two variants runs.
+  if (q.hw_prog_id) st.programs.push_back(Describe(q.hw_prog_id, our_map_id));
+  // Which of our two variants runs is in its name (for a dispatcher, what it reports
+  // follows the component that matters here: ours).
   if (const XdpProgramInfo* ours = st.Ours(); ours && ours->name == kProgFrags) st.frags = true;
   return st;
 }
