@@ -83,10 +83,15 @@ print(len(lines), len(macs), frames, max(per_mac_second.values(), default=0))
 PY
 )
 log "  sent $sent frames ($((sent / 5))/s), $arrived reached $VETH_DST; arp_spoof counter +$spoofed; $alerts alerts for $macs MACs standing for $frames frames; ring buffer full: $full; $scrapes scrapes during the storm, slowest ${slowest} ms"
-# Every frame sent arrives on the veth (plus the odd frame of the kernel's own); the
-# counter must count each spoofed one exactly.
-[[ $arrived -ge $sent ]] || fail "only $arrived of $sent frames arrived: the storm did not reach the guard intact"
-[[ $spoofed == "$sent" ]] || fail "the guard counted $spoofed spoofed frames, $sent were sent"
+# The counter counts each spoofed frame that reached the program: all of them when the
+# veth delivered everything (it did on an idle machine: sent + 2 frames of the kernel's
+# own), else the arrivals minus those few frames of the kernel's.
+[[ $arrived -ge $((sent * 9 / 10)) ]] || fail "only $arrived of $sent frames arrived: the storm did not reach the guard"
+if [[ $arrived -ge $sent ]]; then
+  [[ $spoofed == "$sent" ]] || fail "the guard counted $spoofed spoofed frames, $sent were sent and arrived"
+else
+  [[ $spoofed -le $arrived && $spoofed -ge $((arrived - 16)) ]] || fail "the guard counted $spoofed spoofed frames, $arrived arrived"
+fi
 [[ $macs == 1000 ]] || fail "alerts name $macs MACs, expected 1000"
 [[ $worst -le 2 ]] || fail "a MAC got $worst alerts within one second (deduplication: one per second)"
 [[ $alerts -le $((1000 * 8)) ]] || fail "$alerts alerts for 1,000 MACs in about 6 s: not rate-limited"
