@@ -10,7 +10,8 @@ import random
 import socket
 import struct
 import sys
-import time
+
+from pacing import paced
 
 
 def checksum(header):
@@ -40,23 +41,15 @@ def main():
     rng = random.Random(7)
     frames = [frame(dmac, smac, (net.network_address + rng.randrange(net.num_addresses)).packed, dst,
                     rng.randrange(1024, 65536)) for _ in range(pool)]
-    sent = 0
-    limit = int(rate * seconds)
-    batch = max(1, rate // 100)  # frames per 10 ms slot
-    start = time.monotonic()
-    while sent < limit:
-        due = start + sent / rate
-        now = time.monotonic()
-        if now - start > seconds + 1:
-            break
-        if due > now:
-            time.sleep(due - now)
-        for _ in range(batch):
-            try:
-                s.send(frames[sent % pool])
-            except BlockingIOError:
-                pass
-            sent += 1
+
+    def send(n):
+        try:
+            s.send(frames[n % pool])
+            return True
+        except BlockingIOError:
+            return False
+
+    sent = paced(send, rate, seconds, max(1, rate // 100))  # a batch per 10 ms slot
     print(sent)
 
 

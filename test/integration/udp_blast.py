@@ -5,7 +5,8 @@ packets/s for SECONDS (never more than RATE*SECONDS packets), then prints how ma
 Run it inside the test's own network namespace; it only targets the address it is given."""
 import socket
 import sys
-import time
+
+from pacing import paced
 
 
 def main() -> int:
@@ -14,23 +15,15 @@ def main() -> int:
     sock = socket.socket(family, socket.SOCK_DGRAM)
     sock.bind((src, 0))
     payload = b"xdpguard-test" * 4
-    limit = int(rate * seconds)
-    batch = max(1, rate // 1000)  # packets per millisecond slot
-    sent = 0
-    start = time.monotonic()
-    while sent < limit:
-        due = start + sent / rate
-        now = time.monotonic()
-        if now - start > seconds + 1:
-            break
-        if due > now:
-            time.sleep(due - now)
-        for _ in range(batch):
-            try:
-                sock.sendto(payload, (dst, port))
-                sent += 1
-            except (BlockingIOError, ConnectionRefusedError, OSError):
-                pass  # ICMP errors surface here; the count of attempts is what matters
+
+    def send(_):
+        try:
+            sock.sendto(payload, (dst, port))
+            return True
+        except (BlockingIOError, ConnectionRefusedError, OSError):
+            return False  # ICMP errors surface here; the count of attempts is what matters
+
+    sent = paced(send, rate, seconds, max(1, rate // 1000))  # a batch per millisecond slot
     print(sent)
     return 0
 
