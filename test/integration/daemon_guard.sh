@@ -40,7 +40,6 @@ for _ in $(seq 100); do grep -q "gateway guard alert" "$WORK/daemon.log" && brea
 end=$(date +%s.%N)
 grep "gateway guard alert" "$WORK/daemon.log" | grep -q 'arp_spoof' || fail "no arp_spoof alert: $(cat "$WORK/daemon.log")"
 log "spoofed ARP logged as an alert within $(python3 -c "print(round(($end - $start) * 1000))") ms"
-scrape() { in_dst python3 -c "import urllib.request; print(urllib.request.urlopen('http://$METRICS/metrics', timeout=5).read().decode(), end='')"; }
 scrape > "$WORK/metrics.txt"  # to a file: grep -q on a pipe could cut the writer off
 grep -q "^xdpguard_guard_events_total{interface=\"$VETH_DST\",kind=\"arp_spoof\"} 1" "$WORK/metrics.txt" ||
   fail "metric missing: $(grep guard_events "$WORK/metrics.txt")"

@@ -25,7 +25,6 @@ grep -q "metrics on" "$WORK/daemon.log" || fail "no metrics endpoint: $(cat "$WO
 for _ in $(seq 100); do grep -q "entries applied" "$WORK/daemon.log" && break; sleep 0.1; done
 
 in_src ping -c 20 -i 0.05 -W 1 -I 10.200.0.1 10.200.0.10 >/dev/null 2>&1 && fail "the blocked source got through"
-scrape() { in_dst python3 -c "import urllib.request; print(urllib.request.urlopen('http://$METRICS/metrics', timeout=5).read().decode(), end='')"; }
 scrape > "$WORK/metrics.txt" || fail "scrape failed"
 grep -q "^xdpguard_packets_total{family=\"ipv4\",interface=\"$VETH_DST\",verdict=\"drop\"}" "$WORK/metrics.txt" ||
   fail "no packets_total for $VETH_DST: $(grep packets_total "$WORK/metrics.txt" | head)"

@@ -21,7 +21,6 @@ cat > "$WORK/config.json" <<JSON
  "log": {"format": "text"}}
 JSON
 start_daemon() { start_service "$WORK/config.json" "$WORK/daemon.log"; }
-scrape() { in_dst python3 -c "import urllib.request; print(urllib.request.urlopen('http://$METRICS/metrics', timeout=5).read().decode(), end='')"; }
 ours_on() { xg status --json | python3 -c "
 import json, sys
 sys.exit(0 if any(i['name'] == '$1' and i['program_id'] for i in json.load(sys.stdin)['interfaces']) else 1)"; }

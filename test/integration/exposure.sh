@@ -51,7 +51,6 @@ done
 echo ok > "$WORK/http/mode"
 
 log "the key is nowhere to be read"
-scrape() { in_dst python3 -c "import urllib.request; print(urllib.request.urlopen('http://$METRICS/metrics', timeout=5).read().decode(), end='')"; }
 scrape > "$WORK/metrics.txt" || fail "scrape failed"
 xg status --json > "$WORK/status.json"
 XG_TEST_ABUSE_KEY=$KEY_ENV_SECRET xg feeds status --config "$WORK/config.json" --json > "$WORK/feeds-status.json"

@@ -51,3 +51,7 @@ start_service() {
   done
   fail "the service did not start: $(cat "$2")"
 }
+
+# scrape: the service's metrics text from http://$METRICS/metrics in the destination
+# namespace (the test sets METRICS).
+scrape() { in_dst python3 -c "import urllib.request; print(urllib.request.urlopen('http://$METRICS/metrics', timeout=5).read().decode(), end='')"; }

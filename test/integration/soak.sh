@@ -47,7 +47,6 @@ in_src python3 "$(dirname "$0")/random_flood.py" "$VETH_SRC" "$HOST_MAC" 10.200.
 flood=$!
 BG_PIDS+=("$flood")
 
-scrape() { in_dst python3 -c "import urllib.request; print(urllib.request.urlopen('http://$METRICS/metrics', timeout=5).read().decode(), end='')"; }
 churn_feed() {  # replaces 2% of the feed's entries (never the flood's /16)
   python3 - "$WORK/feed.txt" "$1" <<'PY'
 import random, sys
