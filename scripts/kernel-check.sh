@@ -11,6 +11,9 @@
 #             gated by bench/verifier_baseline.txt (over half the 1M budget, or 1.2x the
 #             committed row, fails); the same gate runs first on the host's own kernel;
 #   datapath  the datapath suite (test/datapath_tests, BPF_PROG_TEST_RUN) on 6.1;
+#   coexist   xdp-filter and xdpguard on one veth through the dispatcher, each enforcing its
+#             own blocked source, and an unlisted source still answered (the integration
+#             test coexist_xdp_filter.sh skips on kernels that refuse the dispatcher);
 #   packets   the packet differential fuzzer (test/packet_diff) on 6.1: 500,000 packets
 #             through xdpguard_main and 100,000 through xdpguard_frags, 0 mismatches.
 # Nothing touches the host's boot setup: the kernel package is unpacked into a work
@@ -45,22 +48,24 @@ echo "kernel-check: $pkg ($kver)"
 rd=initramfs
 mkdir -p "$rd"/{bin,sbin,proc,sys,dev,tmp,lib64,usr/lib/x86_64-linux-gnu/bpf}
 cp "$(command -v busybox)" "$rd/bin/busybox"
-for applet in sh mount mkdir cat echo sleep insmod poweroff grep; do ln -s busybox "$rd/bin/$applet"; done
+for applet in sh mount mkdir cat echo sleep insmod poweroff grep ping; do ln -s busybox "$rd/bin/$applet"; done
 cp "$build/xdpguard" "$rd/bin/xdpguard"
 cp "$build/bench/verifier_stats" "$rd/bin/verifier_stats"
 cp "$root/bench/verifier_baseline.txt" "$rd/verifier_baseline.txt"
 cp "$build/test/datapath_tests" "$rd/bin/datapath_tests"
 cp "$build/test/packet_diff" "$rd/bin/packet_diff"
 cp /usr/sbin/ip "$rd/sbin/ip"  # iproute2's, not busybox's applet (veth, mtu)
+cp /usr/sbin/xdp-filter /usr/sbin/xdp-loader "$rd/sbin/"
 for bin in "$build/xdpguard" "$build/bench/verifier_stats" "$build/test/datapath_tests" \
-           "$build/test/packet_diff" /usr/sbin/ip; do
+           "$build/test/packet_diff" /usr/sbin/ip /usr/sbin/xdp-filter /usr/sbin/xdp-loader; do
   ldd "$bin" | awk '/=>/ {print $3} /ld-linux/ {print $1}' | while read -r lib; do
     [[ -f $lib ]] || continue
     mkdir -p "$rd$(dirname "$lib")"
     cp -nL "$lib" "$rd$lib"
   done
 done
-cp /usr/lib/x86_64-linux-gnu/bpf/xdp-dispatcher.o "$rd/usr/lib/x86_64-linux-gnu/bpf/"
+cp /usr/lib/x86_64-linux-gnu/bpf/xdp-dispatcher.o /usr/lib/x86_64-linux-gnu/bpf/xdpfilt_*.o \
+  "$rd/usr/lib/x86_64-linux-gnu/bpf/"
 cp "kernel/lib/modules/$kver/kernel/drivers/net/veth.ko" "$rd/veth.ko"
 cat > "$rd/init" <<'INIT'
 #!/bin/sh
@@ -84,6 +89,38 @@ if xdpguard --pin-dir /sys/fs/bpf/xg attach xga --mode native; then
   fi
 else
   echo "KERNEL-CHECK jumbo: FAIL (native attach refused)"
+fi
+echo "== coexistence with xdp-filter"
+# A second pair with its peer in a namespace, so pings cross the veth; the receiving end
+# carries xdp-filter (blocking .2) and xdpguard (blocking .1) behind the dispatcher.
+mkdir -p /run && mount -t tmpfs run /run
+/sbin/ip netns add xgc
+/sbin/ip link add xca type veth peer name xcb
+/sbin/ip link set xcb netns xgc
+/sbin/ip addr add 10.200.0.10/24 dev xca
+/sbin/ip link set xca up
+for a in 1 2 3; do /sbin/ip -n xgc addr add 10.200.0.$a/24 dev xcb; done
+/sbin/ip -n xgc link set xcb up
+replies() { /sbin/ip netns exec xgc ping -c 3 -W 1 -I "$1" 10.200.0.10 2>/dev/null | grep -c "bytes from"; }
+before=$(replies 10.200.0.3)
+if ! xdp-filter load -m native xca; then
+  echo "KERNEL-CHECK coexist: FAIL (xdp-filter does not load)"
+elif ! xdp-loader status xca | grep -q xdp_dispatcher; then
+  xdp-loader status xca
+  echo "KERNEL-CHECK coexist: FAIL (no libxdp dispatcher on xca)"
+elif ! xdpguard --pin-dir /sys/fs/bpf/xg attach xca --mode native; then
+  echo "KERNEL-CHECK coexist: FAIL (xdpguard does not attach beside xdp-filter)"
+else
+  xdp-filter ip 10.200.0.2 --mode src
+  xdpguard --pin-dir /sys/fs/bpf/xg block add 10.200.0.1
+  xdp-loader status xca
+  r1=$(replies 10.200.0.1); r2=$(replies 10.200.0.2); r3=$(replies 10.200.0.3)
+  echo "replies: before $before, xdpguard-blocked $r1, xdp-filter-blocked $r2, unlisted $r3"
+  if [ "$before" -ge 1 ] && [ "$r1" = 0 ] && [ "$r2" = 0 ] && [ "$r3" -ge 1 ]; then
+    echo "KERNEL-CHECK coexist: PASS (each program enforces its list; xdpguard chains on pass)"
+  else
+    echo "KERNEL-CHECK coexist: FAIL"
+  fi
 fi
 echo "== verifier statistics"
 verifier_stats --baseline /verifier_baseline.txt && echo "KERNEL-CHECK verifier: PASS" || echo "KERNEL-CHECK verifier: FAIL"
@@ -113,6 +150,6 @@ timeout 1200 qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 2048 
   -kernel "kernel/boot/vmlinuz-$kver" -initrd initramfs.gz \
   -append "console=ttyS0 quiet panic=-1 rdinit=/init" > console.log 2>&1 || true
 grep -v "^\s*$" console.log | tail -100
-for check in jumbo verifier datapath packets; do
+for check in jumbo coexist verifier datapath packets; do
   grep -q "KERNEL-CHECK $check: PASS" console.log || { echo "kernel-check: $check failed" >&2; exit 1; }
 done
