@@ -105,7 +105,7 @@ int RunAttach(const Context& ctx, const Argv& argv) {
   if (args->Has("pass-sample")) opts.pass_sample_shift = tracking.pass_sample_shift;
   if (absl::StatusOr<int> idx = datapath::InterfaceIndex(opts.ifname); !idx.ok())
     return Fail(absl::InvalidArgumentError(idx.status().message()));
-  if (absl::Status s = session::CheckPrivileges(true); !s.ok()) return Fail(s);
+  if (absl::Status s = session::CheckPrivileges(true, /*loads_program=*/true); !s.ok()) return Fail(s);
   const bool pin_dir_existed = datapath::CheckPinDir(ctx.pin_dir).ok();
   if (absl::Status s = datapath::CreatePinDir(ctx.pin_dir); !s.ok()) return Fail(s);
   absl::StatusOr<datapath::PinDirLock> lock = datapath::PinDirLock::Acquire(ctx.pin_dir);

@@ -38,7 +38,7 @@ int RunFeedsLoop(const Context& ctx, const Args& args) {
   if (absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> probe = session::OpenForRead(ctx.pin_dir); !probe.ok())
     return Fail(probe.status());
   // The feed loop is a service too: it would fight `run` (or another loop) over the feeds.
-  absl::StatusOr<daemon::InstanceLock> instance = daemon::InstanceLock::Acquire(ctx.pin_dir);
+  absl::StatusOr<daemon::InstanceLock> instance = daemon::InstanceLock::Acquire(ctx.pin_dir, daemon::DefaultLockDir());
   if (!instance.ok()) return Fail(instance.status());
 
   sigset_t signals;

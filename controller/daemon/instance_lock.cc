@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -15,6 +16,12 @@
 #include "common/errno_status.h"
 
 namespace xdpguard::daemon {
+
+std::string DefaultLockDir() {
+  const char* env = std::getenv("RUNTIME_DIRECTORY");
+  if (env && *env == '/') return std::string(absl::string_view(env).substr(0, absl::string_view(env).find(':')));
+  return "/run/xdpguard";
+}
 
 std::string InstanceLock::PathFor(const std::string& pin_dir, const std::string& lock_dir) {
   // '/' cannot be in a file name and '%' rarely is in a path: the name stays readable.

@@ -133,10 +133,10 @@ absl::Status RunService(const ServiceOptions& options) {
   if (!cfg.ok()) return cfg.status();
   ConfigureLogging(*cfg);
   for (const std::string& w : cfg->warnings) spdlog::warn("{}: {}", path, w);
-  if (absl::Status s = session::CheckPrivileges(true); !s.ok()) return s;
+  if (absl::Status s = session::CheckPrivileges(true, /*loads_program=*/true); !s.ok()) return s;
   const std::string pin_dir = cfg->pin_dir.empty() ? options.pin_dir : cfg->pin_dir;
   // Before any side effect: a second service on these maps would undo the first's entries.
-  absl::StatusOr<InstanceLock> instance = InstanceLock::Acquire(pin_dir);
+  absl::StatusOr<InstanceLock> instance = InstanceLock::Acquire(pin_dir, DefaultLockDir());
   if (!instance.ok()) return instance.status();
   if (absl::Status s = feeds::FeedStateStore(cfg->state_dir).Init(); !s.ok()) return s;
   if (cfg->interfaces.empty())

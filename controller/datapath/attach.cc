@@ -4,19 +4,24 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <dirent.h>
+#include <sys/stat.h>
+#include <linux/capability.h>
 #include <linux/if_link.h>
 #include <unistd.h>
 #include <xdp/libxdp.h>
 
 #include <cerrno>
+#include <set>
 #include <vector>
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
+#include "common/capabilities.h"
 #include "common/errno_status.h"
 #include "common/unique_fd.h"
 #include "datapath/interface_config.h"
 #include "datapath/pinned_maps.h"
+#include "datapath/program_pins.h"
 #include "datapath/stats_slots.h"
 
 namespace xdpguard::datapath {
@@ -34,6 +39,12 @@ enum xdp_attach_mode LibxdpMode(AttachMode m) {
       break;
   }
   return XDP_MODE_UNSPEC;
+}
+
+// How a program is named in messages: its name, or why it has none.
+std::string ProgramLabel(const XdpProgramInfo& p) {
+  if (!p.name.empty()) return absl::StrCat("'", p.name, "'");
+  return "'?' (its name needs CAP_SYS_ADMIN to read)";
 }
 
 uint32_t NetlinkModeFlag(const std::string& mode) {
@@ -70,20 +81,25 @@ absl::StatusOr<AttachResult> ReplaceOurs(const AttachOptions& options,
   std::string new_tag;
   for (unsigned char b : info.tag) new_tag += absl::StrCat(absl::Hex(b, absl::kZeroPad2));
   bool same_variant = state.frags == frags;
+  // The attached program's fd, for the kernel's check: from our pin of it (or by id, for
+  // a program attached before pins existed, which needs CAP_SYS_ADMIN).
+  absl::StatusOr<UniqueFd> old_fd = OpenProgram(options.pin_dir, ours.id);
   if (new_tag == ours.tag && same_variant && !options.force_replace) {
-    // Identical program already running: keep it, its counters and its id.
+    // Identical program already running: keep it, its counters and its id (and pin it if
+    // an older xdpguard attached it without a pin).
     if (absl::Status s = (*obj)->FinishPinning(); !s.ok()) return s;
+    if (old_fd.ok()) (void)PinProgram(old_fd->get(), options.pin_dir);
     return AttachResult{"adopted", "", state};
   }
-  int old_fd = bpf_prog_get_fd_by_id(ours.id);
-  if (old_fd < 0) return ErrnoToStatus(errno, absl::StrCat("open attached program ", ours.id));
-  UniqueFd old_owned(old_fd);
-  LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = old_fd);
+  if (!old_fd.ok()) return old_fd.status();
+  LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = old_fd->get());
   uint32_t flags = XDP_FLAGS_REPLACE | NetlinkModeFlag(state.mode);
   if (int err = bpf_xdp_attach(state.ifindex, new_fd, flags, &opts); err)
     return ErrnoToStatus(err, absl::StrCat("atomically replace program ", ours.id, " on ",
                                            options.ifname));
   if (absl::Status s = (*obj)->FinishPinning(); !s.ok()) return s;
+  if (absl::Status s = PinProgram(new_fd, options.pin_dir); !s.ok()) return s;
+  if (absl::Status s = UnpinProgram(options.pin_dir, ours.id); !s.ok()) return s;
   AttachResult r{"replaced", absl::StrCat("replaced program ", ours.id, " (tag ", ours.tag,
                                           ") atomically"),
                  {}};
@@ -120,7 +136,38 @@ absl::Status AttachWithLibxdp(const AttachOptions& options, int ifindex, bool fr
     return absl::Status(ErrnoToStatus(err, "").code(),
                         absl::StrCat("attach to ", options.ifname, ": ", buf));
   }
-  return (*obj)->FinishPinning();
+  if (absl::Status s = (*obj)->FinishPinning(); !s.ok()) return s;
+  return PinProgram(xdp_program__fd(prog), options.pin_dir);
+}
+
+// One attach attempt without libxdp (the process lacks CAP_SYS_ADMIN, which libxdp needs
+// to open programs by id): this build's program alone on the hook, by netlink, only if the
+// hook is empty (XDP_FLAGS_UPDATE_IF_NOEXIST: a program attached meanwhile is never
+// replaced). A load failure returns before the interface is touched.
+absl::Status AttachAlone(const AttachOptions& options, int ifindex, bool frags, AttachMode mode) {
+  absl::StatusOr<std::unique_ptr<DatapathObject>> obj =
+      DatapathObject::Open({options.pin_dir, options.sizes, frags});
+  if (!obj.ok()) return obj.status();
+  if (absl::Status s = (*obj)->Load(); !s.ok()) return s;
+  const int fd = bpf_program__fd((*obj)->program());
+  uint32_t flags = XDP_FLAGS_UPDATE_IF_NOEXIST;
+  if (mode == AttachMode::kNative) flags |= XDP_FLAGS_DRV_MODE;
+  if (mode == AttachMode::kGeneric) flags |= XDP_FLAGS_SKB_MODE;
+  if (int err = bpf_xdp_attach(ifindex, fd, flags, nullptr); err)
+    return ErrnoToStatus(err, absl::StrCat("attach to ", options.ifname));
+  if (absl::Status s = (*obj)->FinishPinning(); !s.ok()) return s;
+  return PinProgram(fd, options.pin_dir);
+}
+
+// Unpins programs of ours that no interface runs any more. Best effort: a failure here
+// leaves a pin (and its program) behind, never a filter missing.
+void PruneStalePrograms(const std::string& pin_dir) {
+  absl::StatusOr<std::vector<InterfaceXdpState>> users = FindOurInterfaces(pin_dir);
+  if (!users.ok()) return;
+  std::set<uint32_t> attached;
+  for (const InterfaceXdpState& st : *users)
+    if (const XdpProgramInfo* p = st.Ours()) attached.insert(p->id);
+  (void)PruneProgramPins(pin_dir, attached);
 }
 
 // Writes the interface's settings into the pinned xg_ifconfig (its stats slot, plus the
@@ -180,6 +227,19 @@ absl::StatusOr<AttachResult> Attach(const AttachOptions& options) {
                            ": using the multi-buffer (frags) program")
             : "";
 
+  // libxdp opens programs by id (BPF_PROG_GET_FD_BY_ID), which needs CAP_SYS_ADMIN;
+  // without it xdpguard attaches alone, through netlink, and recognises itself by its pins.
+  // Root attaching for a service that runs as its own user (the pin directory is that
+  // user's) attaches alone too: that service could not see into libxdp's dispatcher.
+  struct stat pin_dir_st {};
+  const bool own_pin_dir =
+      stat(options.pin_dir.c_str(), &pin_dir_st) != 0 || pin_dir_st.st_uid == geteuid();
+  const bool use_libxdp = HasEffectiveCapability(CAP_SYS_ADMIN) && own_pin_dir;
+  if (state->attached && state->multiprog && !state->Ours() && !use_libxdp)
+    return absl::PermissionDeniedError(absl::StrCat(
+        options.ifname, " runs libxdp's dispatcher (program id ", state->dispatcher_id,
+        "); joining it needs CAP_SYS_ADMIN (libxdp opens the dispatcher by id). Nothing was "
+        "changed"));
   const bool pins_existed = PinnedStatsMapId(options.pin_dir) != 0;
   if (!state->attached || state->Ours() || state->multiprog) {
     std::string slot_note;
@@ -195,12 +255,13 @@ absl::StatusOr<AttachResult> Attach(const AttachOptions& options) {
     if (state->Ours()) {
       absl::StatusOr<AttachResult> r = ReplaceOurs(options, *state, frags);
       if (r.ok() && r->note.empty()) r->note = note;
+      if (r.ok()) PruneStalePrograms(options.pin_dir);
       return r;
     }
     if (!state->multiprog) {
       const XdpProgramInfo& p = state->programs.front();
       return absl::FailedPreconditionError(absl::StrCat(
-          options.ifname, " already runs a foreign XDP program '", p.name, "' (id ", p.id,
+          options.ifname, " already runs a foreign XDP program ", ProgramLabel(p), " (id ", p.id,
           ", ", state->mode, " mode) without the libxdp dispatcher; xdpguard never replaces "
           "another program. Remove it first (xdp-loader unload / ip link set dev ",
           options.ifname, " xdp off) or load both through libxdp"));
@@ -216,8 +277,17 @@ absl::StatusOr<AttachResult> Attach(const AttachOptions& options) {
   std::vector<AttachMode> attempts = {options.mode};
   if (options.mode == AttachMode::kAuto) attempts = {AttachMode::kNative, AttachMode::kGeneric};
   absl::Status last;
+  if (!use_libxdp)
+    note = absl::StrCat(note, note.empty() ? "" : "; ",
+                        own_pin_dir
+                            ? "attached alone, without libxdp's dispatcher (no CAP_SYS_ADMIN): "
+                              "other XDP programs cannot share this interface"
+                            : "attached alone, without libxdp's dispatcher (the pin directory "
+                              "belongs to the service user, which cannot see into it): other "
+                              "XDP programs cannot share this interface");
   for (AttachMode m : attempts) {
-    last = AttachWithLibxdp(options, state->ifindex, frags, LibxdpMode(m));
+    last = use_libxdp ? AttachWithLibxdp(options, state->ifindex, frags, LibxdpMode(m))
+                      : AttachAlone(options, state->ifindex, frags, m);
     if (last.ok()) break;
     if (options.mode == AttachMode::kAuto && m == AttachMode::kNative) {
       note = absl::StrCat(note, note.empty() ? "" : "; ", "native mode failed (",
@@ -234,6 +304,7 @@ absl::StatusOr<AttachResult> Attach(const AttachOptions& options) {
   if (!now->Ours())
     return absl::InternalError(absl::StrCat("attach to ", options.ifname,
                                             " reported success but our program is not there"));
+  PruneStalePrograms(options.pin_dir);
   return AttachResult{"attached", note, *now};
 }
 
@@ -245,11 +316,15 @@ absl::Status Detach(const std::string& ifname, const std::string& pin_dir) {
     if (!state->attached)
       return absl::NotFoundError(absl::StrCat("no XDP program is attached to ", ifname));
     return absl::FailedPreconditionError(
-        absl::StrCat("the XDP program on ", ifname, " ('", state->programs.front().name,
-                     "', id ", state->programs.front().id,
+        absl::StrCat("the XDP program on ", ifname, " (", ProgramLabel(state->programs.front()),
+                     ", id ", state->programs.front().id,
                      ") is not xdpguard's; refusing to detach it"));
   }
   if (state->multiprog) {
+    if (!HasEffectiveCapability(CAP_SYS_ADMIN))
+      return absl::PermissionDeniedError(absl::StrCat(
+          "xdpguard runs inside libxdp's dispatcher on ", ifname,
+          "; leaving it needs CAP_SYS_ADMIN (libxdp opens programs by id). Nothing was changed"));
     xdp_program* prog = xdp_program__from_id(ours->id);
     if (long err = libxdp_get_error(prog); err || !prog)
       return ErrnoToStatus(err ? static_cast<int>(err) : ENOENT, "open our program");
@@ -257,18 +332,21 @@ absl::Status Detach(const std::string& ifname, const std::string& pin_dir) {
     enum xdp_attach_mode mode = state->mode == "generic" ? XDP_MODE_SKB : XDP_MODE_NATIVE;
     if (int err = xdp_program__detach(prog, state->ifindex, mode, 0); err)
       return ErrnoToStatus(err, absl::StrCat("detach from ", ifname));
+    (void)UnpinProgram(pin_dir, ours->id);
+    PruneStalePrograms(pin_dir);
     return absl::OkStatus();
   }
   // REPLACE with the expected old program: the kernel detaches only if ours is still
   // the attached program, so a program attached meanwhile by someone else is never hit.
-  int fd = bpf_prog_get_fd_by_id(ours->id);
-  if (fd < 0) return ErrnoToStatus(errno, absl::StrCat("open program ", ours->id));
-  UniqueFd owned(fd);
-  LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = fd);
+  absl::StatusOr<UniqueFd> fd = OpenProgram(pin_dir, ours->id);
+  if (!fd.ok()) return fd.status();
+  LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = fd->get());
   if (int err = bpf_xdp_detach(state->ifindex, XDP_FLAGS_REPLACE | NetlinkModeFlag(state->mode),
                                &opts);
       err)
     return ErrnoToStatus(err, absl::StrCat("detach from ", ifname));
+  (void)UnpinProgram(pin_dir, ours->id);
+  PruneStalePrograms(pin_dir);
   return absl::OkStatus();
 }
 

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <pwd.h>
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -35,6 +36,24 @@ std::string Parent(const std::string& path) {
 bool IsBpffs(const std::string& path) {
   struct statfs st {};
   return statfs(path.c_str(), &st) == 0 && st.f_type == BPF_FS_MAGIC;
+}
+
+// The service account's uid, or -1 when there is no such user.
+uid_t ServiceUid() {
+  const char* env = std::getenv("XDPGUARD_SERVICE_USER");
+  const struct passwd* pw = getpwnam(env && *env ? env : "xdpguard");
+  return pw ? pw->pw_uid : static_cast<uid_t>(-1);
+}
+
+// Whose state this process may use: its own, and for root also the service account's (a
+// service running as its own user owns the pins; the operator's root CLI works on them).
+bool TrustedOwner(uid_t owner) {
+  return owner == geteuid() || (geteuid() == 0 && owner == ServiceUid());
+}
+
+std::string OwnerRule() {
+  return geteuid() == 0 ? "this user or the service user (XDPGUARD_SERVICE_USER, default xdpguard)"
+                        : "this user";
 }
 
 }  // namespace
@@ -110,10 +129,10 @@ absl::Status WalkPinDirPath(const std::string& path, bool leaf_may_be_missing) {
       return ErrnoToStatus(errno, absl::StrCat("stat ", walked));
     const bool on_bpffs = fs.f_type == BPF_FS_MAGIC;
     if (on_bpffs && parent_on_bpffs && !leaf) {
-      if (st.st_uid != geteuid())
+      if (!TrustedOwner(st.st_uid))
         return absl::FailedPreconditionError(absl::StrCat(
-            walked, " (on the pin directory's path) is owned by uid ", st.st_uid,
-            ", not by this user (uid ", geteuid(), "): its owner could move the state away"));
+            walked, " (on the pin directory's path) is owned by uid ", st.st_uid, ", not by ",
+            OwnerRule(), " (uid ", geteuid(), "): its owner could move the state away"));
       if (st.st_mode & (S_IWGRP | S_IWOTH))
         return absl::FailedPreconditionError(absl::StrCat(
             walked, " (on the pin directory's path) is group- or world-writable (mode ", Mode(st),
@@ -136,9 +155,9 @@ absl::Status CheckPinDir(const std::string& pin_dir) {
   if (!S_ISDIR(st.st_mode))
     return absl::FailedPreconditionError(
         absl::StrCat(*path, " is not a directory (a symlink or file is refused)"));
-  if (st.st_uid != geteuid())
+  if (!TrustedOwner(st.st_uid))
     return absl::FailedPreconditionError(absl::StrCat(
-        *path, " is owned by uid ", st.st_uid, ", not by this user (uid ", geteuid(),
+        *path, " is owned by uid ", st.st_uid, ", not by ", OwnerRule(), " (uid ", geteuid(),
         "); refusing state that xdpguard did not create"));
   if (st.st_mode & (S_IWGRP | S_IWOTH))
     return absl::FailedPreconditionError(absl::StrCat(
@@ -158,6 +177,18 @@ absl::Status CreatePinDir(const std::string& pin_dir) {
   return CheckPinDir(pin_dir);
 }
 
+absl::Status RestrictPin(const std::string& pin_dir, const std::string& path) {
+  if (chmod(path.c_str(), 0600) != 0) return ErrnoToStatus(errno, absl::StrCat("chmod 0600 ", path));
+  // Root writing into the service user's directory: the pin is the service's too.
+  struct stat dir {};
+  if (stat(pin_dir.c_str(), &dir) != 0) return ErrnoToStatus(errno, absl::StrCat("stat ", pin_dir));
+  struct stat pin {};
+  if (lstat(path.c_str(), &pin) != 0) return ErrnoToStatus(errno, absl::StrCat("stat ", path));
+  if (pin.st_uid != dir.st_uid && lchown(path.c_str(), dir.st_uid, dir.st_gid) != 0)
+    return ErrnoToStatus(errno, absl::StrCat("chown ", path, " to the pin directory's owner"));
+  return absl::OkStatus();
+}
+
 absl::Status RestrictPins(const std::string& pin_dir) {
   DIR* dir = opendir(pin_dir.c_str());
   if (!dir) return ErrnoToStatus(errno, absl::StrCat("open ", pin_dir));
@@ -165,9 +196,8 @@ absl::Status RestrictPins(const std::string& pin_dir) {
   while (struct dirent* ent = readdir(dir)) {
     std::string name = ent->d_name;
     if (name == "." || name == "..") continue;
-    std::string path = absl::StrCat(pin_dir, "/", name);
-    if (chmod(path.c_str(), 0600) != 0 && status.ok())
-      status = ErrnoToStatus(errno, absl::StrCat("chmod 0600 ", path));
+    absl::Status s = RestrictPin(pin_dir, absl::StrCat(pin_dir, "/", name));
+    if (!s.ok() && status.ok()) status = s;
   }
   closedir(dir);
   return status;

@@ -29,15 +29,20 @@ absl::StatusOr<std::string> NormalizePinDir(const std::string& pin_dir);
 // Verifies an existing pin directory: a directory, owned by the effective uid, not group-
 // or world-writable, reached from "/" without following a symlink, and every directory
 // between the bpffs mount root and it owned by the effective uid and not group- or
-// world-writable (else its owner could rename the state away). NotFound if it does not
-// exist.
+// world-writable (else its owner could rename the state away). Root also accepts the
+// service account as owner (XDPGUARD_SERVICE_USER, default "xdpguard": the user the systemd
+// unit runs as), so the operator's CLI works on the service's state. NotFound if it does
+// not exist.
 absl::Status CheckPinDir(const std::string& pin_dir);
 
 // Creates pin_dir 0700 if absent (after EnsureBpffs), then CheckPinDir.
 absl::Status CreatePinDir(const std::string& pin_dir);
 
-// Makes every pin in pin_dir mode 0600.
+// Makes every pin in pin_dir mode 0600, owned by the directory's owner (root adding pins
+// to the service user's directory hands them over).
 absl::Status RestrictPins(const std::string& pin_dir);
+// The same for one pin.
+absl::Status RestrictPin(const std::string& pin_dir, const std::string& path);
 
 // An exclusive flock on the pin directory, held for the object's lifetime. Blocks up to
 // timeout_ms waiting for another writer, then fails naming the wait.

@@ -6,6 +6,7 @@
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -16,6 +17,7 @@
 #include "common/errno_status.h"
 #include "common/unique_fd.h"
 #include "datapath/datapath_object.h"
+#include "datapath/program_pins.h"
 #include "xdpguard_maps.h"
 
 namespace xdpguard::datapath {
@@ -43,19 +45,32 @@ XdpProgramInfo DescribeFd(int fd, uint32_t our_map_id) {
   return p;
 }
 
-XdpProgramInfo Describe(uint32_t id, uint32_t our_map_id) {
-  int fd = bpf_prog_get_fd_by_id(id);
-  if (fd < 0) return XdpProgramInfo{id, "", "", false};
-  UniqueFd owned(fd);
-  XdpProgramInfo p = DescribeFd(fd, our_map_id);
-  p.id = id;
-  return p;
-}
-
 // libxdp's state directory: $LIBXDP_BPFFS (default /sys/fs/bpf) + "/xdp".
 std::string LibxdpStateDir() {
   const char* env = std::getenv("LIBXDP_BPFFS");
   return absl::StrCat(env && *env ? env : "/sys/fs/bpf", "/xdp");
+}
+
+// Where libxdp keeps the pins of the dispatcher `id` on ifindex.
+std::string DispatcherDir(int ifindex, uint32_t id) {
+  return absl::StrCat(LibxdpStateDir(), "/dispatch-", ifindex, "-", id);
+}
+
+// A program attached to ifindex: through our pin of its id (no privilege needed), else by
+// id (CAP_SYS_ADMIN). Without either it is described by id only, never ours; a libxdp
+// dispatcher is still recognised by the state directory libxdp keeps for it.
+XdpProgramInfo Describe(uint32_t id, int ifindex, const std::string& pin_dir, uint32_t our_map_id) {
+  UniqueFd fd = OpenPinnedProgram(pin_dir, id);
+  if (!fd.valid()) fd = UniqueFd(bpf_prog_get_fd_by_id(id));
+  if (!fd.valid()) {
+    XdpProgramInfo p{id, "", "", false};
+    struct stat st {};
+    if (stat(DispatcherDir(ifindex, id).c_str(), &st) == 0) p.name = kLibxdpDispatcher;
+    return p;
+  }
+  XdpProgramInfo p = DescribeFd(fd.get(), our_map_id);
+  p.id = id;
+  return p;
 }
 
 // The component programs of a libxdp dispatcher, in run order, from the pins libxdp keeps
@@ -64,7 +79,7 @@ std::string LibxdpStateDir() {
 std::vector<XdpProgramInfo> DispatcherComponents(int ifindex, uint32_t dispatcher_id,
                                                  uint32_t our_map_id) {
   std::vector<XdpProgramInfo> out;
-  std::string dir = absl::StrCat(LibxdpStateDir(), "/dispatch-", ifindex, "-", dispatcher_id);
+  std::string dir = DispatcherDir(ifindex, dispatcher_id);
   for (int i = 0; i < 32; i++) {  // libxdp's dispatcher holds at most 10
     int fd = bpf_obj_get(absl::StrCat(dir, "/prog", i, "-prog").c_str());
     if (fd < 0) break;
@@ -139,7 +154,7 @@ absl::StatusOr<InterfaceXdpState> QueryInterface(const std::string& ifname,
   st.attached = true;
   st.mode = q.drv_prog_id ? "native" : q.skb_prog_id ? "generic" : "hw";
   if (main_id) {
-    XdpProgramInfo main = Describe(main_id, our_map_id);
+    XdpProgramInfo main = Describe(main_id, st.ifindex, pin_dir, our_map_id);
     std::vector<XdpProgramInfo> parts;
     if (main.name == kLibxdpDispatcher)
       parts = DispatcherComponents(st.ifindex, main_id, our_map_id);
@@ -151,7 +166,7 @@ absl::StatusOr<InterfaceXdpState> QueryInterface(const std::string& ifname,
       st.programs.push_back(std::move(main));
     }
   }
-  if (q.hw_prog_id) st.programs.push_back(Describe(q.hw_prog_id, our_map_id));
+  if (q.hw_prog_id) st.programs.push_back(Describe(q.hw_prog_id, st.ifindex, pin_dir, our_map_id));
   // Which of our two variants runs is in its name (for a dispatcher, what it reports
   // follows the component that matters here: ours).
   if (const XdpProgramInfo* ours = st.Ours(); ours && ours->name == kProgFrags) st.frags = true;

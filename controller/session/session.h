@@ -23,8 +23,9 @@ absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> OpenForRead(const std::str
 absl::StatusOr<WriteSession> OpenForWrite(const std::string& pin_dir);
 
 // Fails early, before any side effect, when the process lacks what BPF needs
-// (privileges.cc). needs_net_admin: attaching to interfaces, not only the maps.
-absl::Status CheckPrivileges(bool needs_net_admin);
+// (privileges.cc). needs_net_admin: attaching to interfaces, not only the maps;
+// loads_program: loading the XDP program (attach, the service), which needs CAP_PERFMON.
+absl::Status CheckPrivileges(bool needs_net_admin, bool loads_program = false);
 
 }  // namespace xdpguard::session
 

@@ -118,12 +118,13 @@ xg_rule PassRule() {
   return r;
 }
 
-BpfTester::BpfTester(bool frags, uint32_t block_entries, bool verdict_cache) {
+BpfTester::BpfTester(bool frags, uint32_t block_entries, bool verdict_cache,
+                     uint32_t rule_stats_entries) {
   datapath::ObjectOptions opts;
   opts.frags = frags;
   opts.verdict_cache = verdict_cache;
   // Small maps: tests never need the production sizes.
-  opts.sizes = {block_entries, block_entries, 1024, 1024, 1024};
+  opts.sizes = {block_entries, block_entries, 1024, 1024, rule_stats_entries};
   auto obj = datapath::DatapathObject::Open(opts);
   Check(obj.status(), "open object");
   obj_ = std::move(*obj);

@@ -25,8 +25,10 @@ class BpfTester {
  public:
   // block_entries: blocklist capacity per family (the shared tester needs few).
   // verdict_cache = false loads the program with the cache compiled out (tests that must
-  // see every lookup, whatever the list generation says).
-  explicit BpfTester(bool frags = false, uint32_t block_entries = 4096, bool verdict_cache = true);
+  // see every lookup, whatever the list generation says). rule_stats_entries: the per-rule
+  // counters' LRU (a test hitting more rules than it holds loses evicted counts).
+  explicit BpfTester(bool frags = false, uint32_t block_entries = 4096, bool verdict_cache = true,
+                     uint32_t rule_stats_entries = 1024);
 
   // Returns the XDP action (XDP_PASS = 2, XDP_DROP = 1); ifindex feeds ctx.ingress_ifindex.
   int Run(const Bytes& frame, uint32_t ifindex = 0);
