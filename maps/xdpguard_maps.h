@@ -74,7 +74,8 @@
 /* Who wrote an entry (xg_rule.origin, xg_allow.origin, counted in xg_origin_stats). */
 #define XG_ORIGIN_MANUAL 0                       /* the CLI (block add / load, allow add) */
 #define XG_ORIGIN_FEED_FIRST 1                   /* feeds: 1..XG_ORIGIN_FEED_LAST */
-#define XG_ORIGIN_FEED_LAST (XG_MAX_ORIGINS - 2)
+#define XG_ORIGIN_FEED_LAST (XG_MAX_ORIGINS - 3)
+#define XG_ORIGIN_FAIL2BAN (XG_MAX_ORIGINS - 2)  /* bans by fail2ban's action (--origin fail2ban) */
 #define XG_ORIGIN_CONFIG (XG_MAX_ORIGINS - 1)    /* the config file's static lists */
 #define XG_MAX_IFINDEX 65536 /* xg_ifconfig is an array indexed by ifindex (see below) */
 #define XG_MAX_IF_SLOTS 64 /* per-interface verdict counters; slot 0 = interfaces without one */
@@ -488,7 +489,8 @@ XG_STATIC_ASSERT(sizeof(struct xg_bucket_v6) == 128, "xg_bucket_v6: two cache li
 XG_STATIC_ASSERT(XG_FAM_MAX == 3, "families: xg_stats layout (bump XG_ABI_VERSION)");
 XG_STATIC_ASSERT(XG_CLASS_MAX == 6, "verdict classes: xg_stats layout (bump XG_ABI_VERSION)");
 XG_STATIC_ASSERT(XG_REASON_MAX == 21, "reasons: xg_reasons size (bump XG_ABI_VERSION)");
-XG_STATIC_ASSERT(XG_ORIGIN_FEED_FIRST > XG_ORIGIN_MANUAL && XG_ORIGIN_FEED_LAST < XG_ORIGIN_CONFIG,
+XG_STATIC_ASSERT(XG_ORIGIN_FEED_FIRST > XG_ORIGIN_MANUAL && XG_ORIGIN_FEED_LAST < XG_ORIGIN_FAIL2BAN &&
+                     XG_ORIGIN_FAIL2BAN < XG_ORIGIN_CONFIG,
                  "origin ids overlap");
 XG_STATIC_ASSERT(sizeof(struct xg_rule) == 56, "xg_rule layout");
 XG_STATIC_ASSERT(XG_OFFSETOF(struct xg_rule, expires_ns) == 8, "xg_rule.expires_ns");

@@ -29,6 +29,8 @@ packages=(
   python3 openssl prometheus
   # gateway-guard integration: real attack tools, and arpwatch to compare against
   dsniff thc-ipv6 arpwatch arping
+  # fail2ban integration: the real fail2ban-server with xdpguard's action
+  fail2ban
   # benchmarks: the filters we compare against
   iptables ipset nftables ethtool
   # kernel check (scripts/kernel-check.sh): Debian 12's stock kernel under qemu (TCG)

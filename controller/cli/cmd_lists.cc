@@ -92,6 +92,20 @@ std::map<Cidr, xg_counter> RuleHits(const datapath::PinnedMaps& maps) {
   return out;
 }
 
+// --origin: manual (the default) or fail2ban (its action bans and unbans with it).
+absl::StatusOr<uint16_t> OriginFlag(const Args& args) {
+  const std::string v = args.Value("origin").value_or("manual");
+  if (v == "manual") return lists::kOriginManual;
+  if (v == "fail2ban") return lists::kOriginFail2ban;
+  return absl::InvalidArgumentError(absl::StrCat("--origin: expected manual or fail2ban, got '", v, "'"));
+}
+
+// An entry that already drops everything from its prefix, whatever the packet.
+bool PlainDrop(const xg_rule& r) {
+  return r.action == XG_ACTION_DROP && !(r.flags & (XG_RULE_MONITOR | XG_RULE_NEW_ONLY)) &&
+         r.nports == 0 && r.expires_ns == 0;
+}
+
 int BlockAdd(const Context& ctx, const Args& args) {
   if (args.positionals().size() != 2)
     return Fail(absl::InvalidArgumentError("usage: block add CIDR [--ttl D] [--monitor] ..."));
@@ -107,15 +121,26 @@ int BlockAdd(const Context& ctx, const Args& args) {
   PrefixTable<xg_rule> table = ws->maps->Blocklist();
   absl::StatusOr<std::optional<xg_rule>> prior = table.Get(*cidr);
   if (!prior.ok()) return Fail(prior.status());
+  absl::StatusOr<uint16_t> origin = OriginFlag(args);
+  if (!origin.ok()) return Fail(origin.status());
+  // A ban never weakens what another source holds for the prefix: a permanent drop there
+  // is kept (and survives the unban, which removes fail2ban's entries only).
+  if (*origin == lists::kOriginFail2ban && *prior && (*prior)->origin != lists::kOriginFail2ban &&
+      PlainDrop(**prior)) {
+    std::cout << "kept " << cidr->ToString() << ": already dropped by " << OriginName((*prior)->origin)
+              << "\n";
+    return kExitOk;
+  }
   xg_rule rule = lists::MakeManualRule(*cidr, *opts, lists::MonotonicNowNs(),
                                        lists::RealtimeNowS());
+  rule.origin = *origin;
   if (absl::Status s = table.Upsert({{*cidr, rule}}); !s.ok()) return Fail(s);
   lists::CommentStore comments(ws->maps->map(XG_MAP_COMMENTS));
   if (absl::Status s = comments.Set(*cidr, comment); !s.ok())
     spdlog::warn("entry written, comment not stored: {}", std::string(s.message()));
-  if (*prior && (*prior)->origin != lists::kOriginManual)
-    spdlog::info("{} was listed by {}; it is now a manual entry", cidr->ToString(),
-                 OriginName((*prior)->origin));
+  if (*prior && (*prior)->origin != *origin)
+    spdlog::info("{} was listed by {}; it is now a {} entry", cidr->ToString(),
+                 OriginName((*prior)->origin), OriginName(*origin));
   std::cout << (*prior ? "updated " : "added ") << cidr->ToString() << " ("
             << lists::DescribeRule(rule) << (opts->monitor ? ", monitor" : "")
             << (opts->ttl_seconds ? ", expires in " + FormatSeconds(opts->ttl_seconds) : "")
@@ -126,7 +151,7 @@ int BlockAdd(const Context& ctx, const Args& args) {
 template <typename V>
 int DeleteEntry(const Context& ctx, const Args& args, bool blocklist) {
   if (args.positionals().size() != 2)
-    return Fail(absl::InvalidArgumentError(blocklist ? "usage: block del CIDR"
+    return Fail(absl::InvalidArgumentError(blocklist ? "usage: block del CIDR [--origin manual|fail2ban]"
                                                      : "usage: allow del CIDR"));
   absl::StatusOr<net::ParsedCidr> p = net::ParseCidr(args.positionals()[1]);
   if (!p.ok()) return Fail(p.status());
@@ -134,6 +159,23 @@ int DeleteEntry(const Context& ctx, const Args& args, bool blocklist) {
   if (!ws.ok()) return Fail(ws.status());
   absl::Status st;
   if constexpr (std::is_same_v<V, xg_rule>) {
+    absl::StatusOr<uint16_t> origin = OriginFlag(args);
+    if (!origin.ok()) return Fail(origin.status());
+    if (args.Has("origin")) {
+      // An unban removes the entry only while it is still that origin's: a feed, the config
+      // or the operator may have listed the prefix since, and keep it.
+      absl::StatusOr<std::optional<xg_rule>> cur = ws->maps->Blocklist().Get(p->cidr);
+      if (!cur.ok()) return Fail(cur.status());
+      if (!*cur) {
+        std::cout << "not listed: " << p->cidr.ToString() << "\n";
+        return kExitOk;
+      }
+      if ((*cur)->origin != *origin) {
+        std::cout << "kept " << p->cidr.ToString() << ": listed by " << OriginName((*cur)->origin)
+                  << ", not " << OriginName(*origin) << "\n";
+        return kExitOk;
+      }
+    }
     st = ws->maps->Blocklist().Delete({p->cidr});
     if (st.ok()) {
       // Forget the comment and the hit counter, so a later entry for the same CIDR starts
@@ -314,7 +356,7 @@ int AllowList(const Context& ctx, const Args& args) {
 
 int RunBlock(const Context& ctx, const Argv& argv) {
   FlagSpec spec{{"monitor", "force", "replace", "json", "new-only"},
-                {"action", "ttl", "comment", "pps", "burst", "bps", "per", "ports", "config"}};
+                {"action", "ttl", "comment", "pps", "burst", "bps", "per", "ports", "config", "origin"}};
   absl::StatusOr<Args> args = Args::Parse(argv, spec);
   if (!args.ok()) return Fail(args.status());
   const std::string sub = args->positionals().empty() ? "" : args->positionals()[0];

@@ -31,6 +31,7 @@ uint64_t RealtimeNowS() {
 std::string OriginName(uint16_t origin) {
   if (origin == kOriginManual) return "manual";
   if (origin == kOriginConfig) return "config";
+  if (origin == kOriginFail2ban) return "fail2ban";
   return absl::StrCat("feed:", origin);
 }
 

@@ -24,9 +24,14 @@ namespace xdpguard::lists {
 inline constexpr uint16_t kOriginManual = XG_ORIGIN_MANUAL;
 // Entries declared in the daemon's config file (its static allowlist and blocklist).
 inline constexpr uint16_t kOriginConfig = XG_ORIGIN_CONFIG;
-// Manual and config entries belong to the operator: feeds never overwrite or delete them.
-inline bool IsOperatorOrigin(uint16_t origin) { return origin == kOriginManual || origin == kOriginConfig; }
-// "manual", "config" or "feed:N", as listings and stats show an origin.
+// Bans written by fail2ban's action (`block add --origin fail2ban`): it deletes only these.
+inline constexpr uint16_t kOriginFail2ban = XG_ORIGIN_FAIL2BAN;
+// Manual, fail2ban and config entries belong to the operator and the tools it runs: feeds
+// never overwrite or delete them.
+inline bool IsOperatorOrigin(uint16_t origin) {
+  return origin == kOriginManual || origin == kOriginConfig || origin == kOriginFail2ban;
+}
+// "manual", "fail2ban", "config" or "feed:N", as listings and stats show an origin.
 std::string OriginName(uint16_t origin);
 
 struct RuleOptions {

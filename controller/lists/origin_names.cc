@@ -20,6 +20,7 @@ std::vector<uint16_t> OriginNames::NamedIds() const {
   for (const auto& [id, name] : feeds_) {
     if (!IsOperatorOrigin(id)) ids.push_back(id);
   }
+  ids.push_back(kOriginFail2ban);
   ids.push_back(kOriginConfig);  // the highest id: the list stays sorted
   return ids;
 }

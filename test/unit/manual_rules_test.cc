@@ -80,13 +80,26 @@ TEST_CASE("origin names: feeds by name, operator origins fixed, unknown ids by i
   CHECK(names.Name(3) == "feed:3");
   CHECK(names.Name(lists::kOriginManual) == "manual");
   CHECK(names.Name(lists::kOriginConfig) == "config");
+  CHECK(names.Name(lists::kOriginFail2ban) == "fail2ban");
   CHECK(lists::OriginNames().Name(1) == "feed:1");
 }
 
-TEST_CASE("origin names: the named ids are manual, every known feed and config, in order") {
+TEST_CASE("origin names: the named ids are manual, every known feed, fail2ban and config, in order") {
   lists::OriginNames names({{"spamhaus", 1}, {"abuse", 7}});
-  CHECK(names.NamedIds() == std::vector<uint16_t>{lists::kOriginManual, 1, 7, lists::kOriginConfig});
+  CHECK(names.NamedIds() ==
+        std::vector<uint16_t>{lists::kOriginManual, 1, 7, lists::kOriginFail2ban, lists::kOriginConfig});
   CHECK(names.IsNamed(7));
+  CHECK(names.IsNamed(lists::kOriginFail2ban));
   CHECK_FALSE(names.IsNamed(3));
-  CHECK(lists::OriginNames().NamedIds() == std::vector<uint16_t>{lists::kOriginManual, lists::kOriginConfig});
+  CHECK(lists::OriginNames().NamedIds() ==
+        std::vector<uint16_t>{lists::kOriginManual, lists::kOriginFail2ban, lists::kOriginConfig});
+}
+
+TEST_CASE("origins: fail2ban's bans belong to the operator's side, never to the feeds") {
+  CHECK(lists::IsOperatorOrigin(lists::kOriginFail2ban));
+  CHECK(lists::IsOperatorOrigin(lists::kOriginManual));
+  CHECK(lists::IsOperatorOrigin(lists::kOriginConfig));
+  CHECK_FALSE(lists::IsOperatorOrigin(1));
+  CHECK_FALSE(lists::IsOperatorOrigin(XG_ORIGIN_FEED_LAST));
+  CHECK(XG_ORIGIN_FEED_LAST < lists::kOriginFail2ban);
 }
