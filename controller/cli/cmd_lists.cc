@@ -33,20 +33,6 @@ using net::Cidr;
 
 using lists::OriginName;
 
-// The JSON fields of a rule's limits and scope (stable names).
-nlohmann::json RuleDetails(const xg_rule& r) {
-  nlohmann::json j = {{"new_only", (r.flags & XG_RULE_NEW_ONLY) != 0},
-                      {"ports", nlohmann::json::array()}};
-  for (int i = 0; i < r.nports && i < XG_MAX_PORTS; i++) j["ports"].push_back(ntohs(r.ports[i]));
-  if (r.action == XG_ACTION_RATELIMIT) {
-    j["ratelimit"] = {{"pps", r.rl_pps},
-                      {"burst", r.rl_burst},
-                      {"bps", r.rl_bps},
-                      {"per", r.rl_per == XG_RL_PER_RULE ? "rule" : "source"}};
-  }
-  return j;
-}
-
 // A JSON string literal. Plain printable ASCII (nearly every value) is quoted directly, the
 // rest goes through nlohmann (escapes, UTF-8 checks): the streamed listing of a million
 // entries spends its time here.
@@ -284,10 +270,10 @@ int BlockList(const Context& ctx, const Args& args) {
                       ",\"comment\":", JsonString(comment), ",");
       // RuleDetails' members without the braces. They are the same for every plain rule
       // (no scope, no rate limit), so those reuse one rendering instead of building it.
-      static const std::string kPlainDetails = RuleDetails(xg_rule{}).dump();
+      static const std::string kPlainDetails = RuleDetailsJson(xg_rule{}).dump();
       const bool plain = !(e.value.flags & XG_RULE_NEW_ONLY) && e.value.nports == 0 &&
                          e.value.action != XG_ACTION_RATELIMIT;
-      const std::string details = plain ? kPlainDetails : RuleDetails(e.value).dump();
+      const std::string details = plain ? kPlainDetails : RuleDetailsJson(e.value).dump();
       absl::StrAppend(&buf, absl::string_view(details).substr(1, details.size() - 2),
                       ",\"rule\":", JsonString(rule), "}");
       std::fwrite(buf.data(), 1, buf.size(), stdout);
@@ -353,6 +339,20 @@ int AllowList(const Context& ctx, const Args& args) {
 }
 
 }  // namespace
+
+// The JSON fields of a rule's limits and scope (stable names).
+nlohmann::json RuleDetailsJson(const xg_rule& r) {
+  nlohmann::json j = {{"new_only", (r.flags & XG_RULE_NEW_ONLY) != 0},
+                      {"ports", nlohmann::json::array()}};
+  for (int i = 0; i < r.nports && i < XG_MAX_PORTS; i++) j["ports"].push_back(ntohs(r.ports[i]));
+  if (r.action == XG_ACTION_RATELIMIT) {
+    j["ratelimit"] = {{"pps", r.rl_pps},
+                      {"burst", r.rl_burst},
+                      {"bps", r.rl_bps},
+                      {"per", r.rl_per == XG_RL_PER_RULE ? "rule" : "source"}};
+  }
+  return j;
+}
 
 int RunBlock(const Context& ctx, const Argv& argv) {
   FlagSpec spec{{"monitor", "force", "replace", "json", "new-only"},

@@ -10,6 +10,8 @@
 
 #include "absl/status/status.h"
 #include "lists/origin_names.h"
+#include "nlohmann/json.hpp"
+#include "xdpguard_maps.h"
 
 namespace xdpguard::cli {
 
@@ -38,6 +40,7 @@ int RunGuard(const Context& ctx, const Argv& args);
 int RunBlock(const Context& ctx, const Argv& args);
 int RunAllow(const Context& ctx, const Argv& args);
 int RunStats(const Context& ctx, const Argv& args);
+int RunExplain(const Context& ctx, const Argv& args);
 int RunFeeds(const Context& ctx, const Argv& args);
 int RunCheck(const Context& ctx, const Argv& args);
 int RunDaemon(const Context& ctx, const Argv& args);
@@ -52,6 +55,8 @@ lists::OriginNames OriginNamesFor(const Args& args);
 
 // Prints status as an error and returns the exit code for it (InvalidArgument -> 2).
 int Fail(const absl::Status& status);
+// A rule's limits and scope as JSON fields (stable names: new_only, ports, ratelimit).
+nlohmann::json RuleDetailsJson(const xg_rule& r);
 
 }  // namespace xdpguard::cli
 

@@ -42,9 +42,10 @@ Gateway guard (spoofed ARP / IPv6 NA / rogue RA for the gateway):
   guard watch [--on-alert COMMAND] [--count N] [--timeout SECONDS]
 
 Blocklist and allowlist:
-  block add CIDR [RULE OPTIONS] [--comment TEXT]
-  block del CIDR
+  block add CIDR [RULE OPTIONS] [--comment TEXT] [--origin manual|fail2ban]
+  block del CIDR [--origin manual|fail2ban]
   block list [--json] [--config FILE]    (--config: where feed names are found)
+  explain ADDRESS [--json] [--config FILE]   which list and rule decide it, and why
   block load FILE|- [--replace] [RULE OPTIONS]
     RULE OPTIONS: [--action drop|pass|ratelimit|monitor] [--pps N] [--burst N] [--bps N]
                   [--per source|rule] [--ports P1,P2,...] [--new-only]
@@ -165,6 +166,7 @@ int Main(int argc, char** argv) {
   if (verb == "block") return RunBlock(ctx, rest);
   if (verb == "allow") return RunAllow(ctx, rest);
   if (verb == "stats") return RunStats(ctx, rest);
+  if (verb == "explain") return RunExplain(ctx, rest);
   if (verb == "feeds") return RunFeeds(ctx, rest);
   if (verb == "check") return RunCheck(ctx, rest);
   if (verb == "run") return RunDaemon(ctx, rest);

@@ -10,6 +10,7 @@
 #include <iterator>
 #include <map>
 
+#include "absl/strings/str_cat.h"
 #include "common/errno_status.h"
 #include "datapath/keys.h"
 #include "datapath/stats_slots.h"
@@ -54,6 +55,25 @@ absl::Status SumArrayElem(int fd, uint32_t idx, T* out) {
   return absl::OkStatus();
 }
 
+// Adds every CPU's valid write-back slot (xg_rule_cache) to its rule's counter in
+// by_rule, or only the slots of `only` when it is given.
+absl::Status AddWriteBackSlots(int cache_fd, std::map<net::Cidr, xg_counter>* by_rule,
+                               const net::Cidr* only) {
+  const int cpus = NumCpus();
+  std::vector<char> slots(Slot(sizeof(xg_rule_cache)) * cpus);
+  uint32_t zero = 0;
+  if (bpf_map_lookup_elem(cache_fd, &zero, slots.data()) != 0)
+    return ErrnoToStatus(errno, "read the per-rule write-back slots");
+  for (int c = 0; c < cpus; c++) {
+    xg_rule_cache slot;
+    std::memcpy(&slot, slots.data() + c * Slot(sizeof(xg_rule_cache)), sizeof(slot));
+    if (!slot.valid || !slot.counter.packets) continue;
+    const net::Cidr rule = FromRuleStatsKey(slot.key);
+    if (!only || rule == *only) Add(&(*by_rule)[rule], slot.counter);
+  }
+  return absl::OkStatus();
+}
+
 // The per-rule counters: the LRU hash, plus every CPU's write-back slot (xg_rule_cache)
 // added to its rule. The hash is read first: a slot flushed into the hash between the two
 // reads is missed by this read (never counted twice); the next read has it.
@@ -71,15 +91,7 @@ absl::Status ReadRuleCountersFromFd(int fd, int cache_fd, std::vector<RuleCounte
   }
   if (errno != ENOENT) return ErrnoToStatus(errno, "iterate per-rule counters");
   if (cache_fd >= 0) {
-    std::vector<char> slots(Slot(sizeof(xg_rule_cache)) * cpus);
-    uint32_t zero = 0;
-    if (bpf_map_lookup_elem(cache_fd, &zero, slots.data()) != 0)
-      return ErrnoToStatus(errno, "read the per-rule write-back slots");
-    for (int c = 0; c < cpus; c++) {
-      xg_rule_cache slot;
-      std::memcpy(&slot, slots.data() + c * Slot(sizeof(xg_rule_cache)), sizeof(slot));
-      if (slot.valid && slot.counter.packets) Add(&by_rule[FromRuleStatsKey(slot.key)], slot.counter);
-    }
+    if (absl::Status s = AddWriteBackSlots(cache_fd, &by_rule, nullptr); !s.ok()) return s;
   }
   for (const auto& [cidr, counter] : by_rule) out->push_back({cidr, counter});
   std::sort(out->begin(), out->end(), [](const RuleCounter& a, const RuleCounter& b) {
@@ -153,6 +165,20 @@ absl::StatusOr<Counters> ReadCountersFromFds(int stats_fd, int reasons_fd, int o
       if (absl::Status s = SumArrayElem(guard_stats_fd, g, &c.guard[g]); !s.ok()) return s;
   }
   return c;
+}
+
+absl::StatusOr<xg_counter> ReadRuleCounter(const PinnedMaps& maps, const net::Cidr& rule) {
+  const int cpus = NumCpus();
+  std::map<net::Cidr, xg_counter> by_rule;
+  const xg_rule_stats_key key = RuleStatsKey(rule);
+  std::vector<char> buf(Slot(sizeof(xg_counter)) * cpus);
+  if (bpf_map_lookup_elem(maps.map(XG_MAP_RULE_STATS)->fd(), &key, buf.data()) == 0)
+    by_rule[rule] = SumSlots<xg_counter>(buf, cpus);
+  else if (errno != ENOENT)
+    return ErrnoToStatus(errno, absl::StrCat("read the counter of ", rule.ToString()));
+  if (absl::Status s = AddWriteBackSlots(maps.map(XG_MAP_RULE_CACHE)->fd(), &by_rule, &rule); !s.ok())
+    return s;
+  return by_rule[rule];
 }
 
 absl::StatusOr<std::vector<RuleCounter>> ReadRuleCounters(const PinnedMaps& maps) {

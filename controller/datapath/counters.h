@@ -51,6 +51,8 @@ std::string InterfaceLabel(const InterfaceVerdicts& iv);
 
 // Sums every counter map (with_rules: also reads the per-rule counters).
 absl::StatusOr<Counters> ReadCounters(const PinnedMaps& maps, bool with_rules);
+// One rule's counter (its hash entry plus the CPUs' write-back slots), for `explain`.
+absl::StatusOr<xg_counter> ReadRuleCounter(const PinnedMaps& maps, const net::Cidr& rule);
 // Only the per-rule counters (most packets first), for `block list`.
 absl::StatusOr<std::vector<RuleCounter>> ReadRuleCounters(const PinnedMaps& maps);
 
