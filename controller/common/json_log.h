@@ -12,7 +12,12 @@
 
 namespace xdpguard {
 
+// Under systemd, with stderr connected to the journal ($JOURNAL_STREAM names it), each line
+// starts with its syslog priority ("<3>" error ... "<7>" debug), which journald strips and
+// records, so `journalctl -p warning` filters; the JSON itself is unchanged.
 std::unique_ptr<spdlog::formatter> MakeJsonFormatter();
+// Whether stderr is the journal stream systemd set up (JOURNAL_STREAM = "DEV:INODE").
+bool StderrIsJournal();
 
 }  // namespace xdpguard
 

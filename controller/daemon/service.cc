@@ -25,6 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "daemon/feed_runner.h"
 #include "daemon/instance_lock.h"
+#include "daemon/systemd_notify.h"
 #include "daemon/interface_watch.h"
 #include "session/session.h"
 #include "common/errno_status.h"
@@ -65,6 +66,18 @@ int WaitForSignalOrLink(int signal_fd, InterfaceWatch& watch, int timeout_ms) {
 void ConfigureLogging(const config::Config& cfg) {
   if (cfg.log.json) spdlog::default_logger()->set_formatter(MakeJsonFormatter());
   spdlog::set_level(spdlog::level::from_str(cfg.log.level == "warn" ? "warning" : cfg.log.level));
+}
+
+// The one-line STATUS= for systemd: what is attached and what the service enforces.
+std::string StatusLine(const std::string& pin_dir, const config::Config& cfg) {
+  size_t attached = 0;
+  for (const auto& ic : cfg.interfaces) {
+    absl::StatusOr<datapath::InterfaceXdpState> st = datapath::QueryInterface(ic.name, pin_dir);
+    if (st.ok() && st->Ours()) attached++;
+  }
+  return absl::StrCat(attached, " of ", cfg.interfaces.size(), " interfaces attached, ",
+                      cfg.blocklist.size() + cfg.allowlist.size(), " static entries, ",
+                      cfg.feeds.size(), " feeds");
 }
 
 // Attaches (or adopts) every configured interface with its settings (at start and when a
@@ -213,8 +226,16 @@ absl::Status RunService(const ServiceOptions& options) {
   if ((*watch)->Check(pin_dir, *cfg)) restore_lists();
   spdlog::info("xdpguard running with {} ({} interfaces, {} static entries, {} feeds)", path,
                cfg->interfaces.size(), cfg->blocklist.size() + cfg->allowlist.size(), cfg->feeds.size());
+  // Ready: the interfaces are attached and the static lists, guards and cached feeds are
+  // enforced (the feed runner's first apply uses the cached copies before any fetch).
+  SystemdNotifier systemd;
+  systemd.Ready(StatusLine(pin_dir, *cfg));
+  const int64_t loop_ms = systemd.watchdog_period().count() > 0
+                              ? std::min<int64_t>(kInterfaceCheckMs, systemd.watchdog_period().count())
+                              : kInterfaceCheckMs;
 
   while (true) {
+    systemd.WatchdogTick();
     std::optional<Clock::time_point> next = runner ? runner->schedule.Next() : std::nullopt;
     auto wait = next ? *next - Clock::now() : Clock::duration(std::chrono::hours(1));
     if (wait <= Clock::duration::zero()) {
@@ -224,13 +245,17 @@ absl::Status RunService(const ServiceOptions& options) {
     }
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(wait).count() + 1;
     const int sig = WaitForSignalOrLink(signal_fd.get(), **watch,
-                                        static_cast<int>(std::min<int64_t>(ms, kInterfaceCheckMs)));
+                                        static_cast<int>(std::min<int64_t>(ms, loop_ms)));
     if (sig == 0) {
       // A link event or a second gone by: is every interface still ours?
-      if ((*watch)->Check(pin_dir, *cfg)) restore_lists();
+      if ((*watch)->Check(pin_dir, *cfg)) {
+        restore_lists();
+        systemd.Status(StatusLine(pin_dir, *cfg));
+      }
       continue;
     }
     if (sig == SIGINT || sig == SIGTERM) {
+      systemd.Stopping();
       guard_events->Stop();
       if (options.detach_on_exit) {
         for (const auto& ic : cfg->interfaces) {
@@ -243,16 +268,19 @@ absl::Status RunService(const ServiceOptions& options) {
       return absl::OkStatus();
     }
     if (sig != SIGHUP) continue;
+    systemd.Reloading();
     (*watch)->Drain();
     absl::StatusOr<config::Config> fresh = config::LoadConfig(path);
     if (!fresh.ok()) {
       spdlog::error("reload refused, the running config stays: {}", std::string(fresh.status().message()));
       collector->RecordReload(false);
+      systemd.Ready(StatusLine(pin_dir, *cfg) + "; last reload refused (invalid config)");
       continue;
     }
     if (fresh->state_dir != cfg->state_dir || fresh->pin_dir != cfg->pin_dir) {
       spdlog::error("reload refused: state_dir and pin_dir cannot change while running (restart instead)");
       collector->RecordReload(false);
+      systemd.Ready(StatusLine(pin_dir, *cfg) + "; last reload refused (state_dir or pin_dir changed)");
       continue;
     }
     // Only the sections that changed are applied. Order: new interfaces and entries first,
@@ -296,6 +324,7 @@ absl::Status RunService(const ServiceOptions& options) {
     collector->RecordReload(true);
     if ((*watch)->Check(pin_dir, *cfg)) restore_lists();  // the interfaces' set may have changed
     spdlog::info("reloaded {}", path);
+    systemd.Ready(StatusLine(pin_dir, *cfg));
   }
 }
 
