@@ -47,7 +47,7 @@ xg_rule Ports(uint16_t port) {
 
 }  // namespace
 
-TEST_CASE("explain: the longest applicable rule decides; the rules behind it are listed, not consulted") {
+TEST_CASE("explain: the longest applicable rule decides, the rules behind it are listed but not consulted") {
   Lists l;
   l.Block("203.0.0.0/16");
   l.Block("203.0.113.0/24");
@@ -89,7 +89,7 @@ TEST_CASE("explain: expired and scoped rules fall back to the covering rule") {
   CHECK(e->verdict == "rule");
 }
 
-TEST_CASE("explain: only scoped rules: other packets pass; not listed: none") {
+TEST_CASE("explain: with only scoped rules other packets pass, and an unlisted address is none") {
   Lists l;
   l.Block("10.1.2.3/32", Ports(443));
   auto e = Explain(l.block, l.allow, C("10.1.2.3"), kNow);
