@@ -45,11 +45,11 @@ Blocklist and allowlist:
   block add CIDR [RULE OPTIONS] [--comment TEXT] [--origin manual|fail2ban]
   block del CIDR [--origin manual|fail2ban]
   block list [--json] [--config FILE]    (--config: where feed names are found)
-  explain ADDRESS [--json] [--config FILE]   which list and rule decide it, and why
   block load FILE|- [--replace] [RULE OPTIONS]
     RULE OPTIONS: [--action drop|pass|ratelimit|monitor] [--pps N] [--burst N] [--bps N]
                   [--per source|rule] [--ports P1,P2,...] [--new-only]
                   [--ttl DURATION] [--monitor] [--force]
+  explain ADDRESS [--json] [--config FILE]   which list and rule decide it, and why
   allow add CIDR [--force] | allow del CIDR | allow list [--json] [--config FILE]
 
 Service:
@@ -107,6 +107,42 @@ int LibxdpPrint(enum libxdp_print_level level, const char* fmt, va_list ap) {
   return 0;
 }
 
+// The usage lines of one verb: those starting with it, and their continuation lines (more
+// indented), from the one usage text; empty for an unknown verb.
+std::string VerbUsage(const std::string& verb) {
+  std::string out;
+  std::string text = kUsage;
+  size_t verb_indent = std::string::npos;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    const std::string line = text.substr(pos, end - pos);
+    pos = end + 1;
+    const size_t indent = line.find_first_not_of(' ');
+    if (indent == std::string::npos || indent == 0) {
+      verb_indent = std::string::npos;
+      continue;
+    }
+    const std::string body = line.substr(indent);
+    if (body.rfind(verb + " ", 0) == 0 || body == verb) {
+      verb_indent = indent;
+      out += line + "\n";
+    } else if (verb_indent != std::string::npos && indent > verb_indent) {
+      out += line + "\n";
+    } else {
+      verb_indent = std::string::npos;
+    }
+  }
+  return out;
+}
+
+bool AsksForHelp(const std::vector<std::string>& args) {
+  for (const std::string& a : args)
+    if (a == "--help" || a == "-h") return true;
+  return false;
+}
+
 }  // namespace
 
 namespace xdpguard::cli {
@@ -122,7 +158,7 @@ int Main(int argc, char** argv) {
   Context ctx{datapath::DefaultPinDir()};
   std::vector<std::string> args(argv + 1, argv + argc);
   size_t i = 0;
-  for (; i < args.size() && args[i].rfind("--", 0) == 0; i++) {
+  for (; i < args.size() && (args[i].rfind("--", 0) == 0 || args[i] == "-h"); i++) {
     if (args[i] == "--verbose") {
       spdlog::set_level(spdlog::level::debug);
     } else if (args[i] == "--pin-dir") {
@@ -131,7 +167,7 @@ int Main(int argc, char** argv) {
         return kExitUsage;
       }
       ctx.pin_dir = args[++i];
-    } else if (args[i] == "--help") {
+    } else if (args[i] == "--help" || args[i] == "-h") {
       std::cout << kUsage;
       return 0;
     } else if (args[i] == "--version") {
@@ -156,6 +192,15 @@ int Main(int argc, char** argv) {
   ctx.pin_dir = *pin_dir;
   std::string verb = args[i];
   Argv rest(args.begin() + static_cast<long>(i) + 1, args.end());
+  // VERB --help / -h: that verb's usage, exit 0 (not a usage error).
+  if (verb != "help" && AsksForHelp(rest)) {
+    const std::string usage = VerbUsage(verb);
+    if (!usage.empty()) {
+      std::cout << "usage: xdpguard [--pin-dir DIR] [--verbose]\n" << usage
+                << "(every verb and option: docs/cli.md)\n";
+      return 0;
+    }
+  }
   if (verb == "attach") return RunAttach(ctx, rest);
   if (verb == "detach") return RunDetach(ctx, rest);
   if (verb == "status") return RunStatus(ctx, rest);
@@ -171,7 +216,8 @@ int Main(int argc, char** argv) {
   if (verb == "check") return RunCheck(ctx, rest);
   if (verb == "run") return RunDaemon(ctx, rest);
   if (verb == "help") {
-    std::cout << kUsage;
+    const std::string usage = rest.empty() ? "" : VerbUsage(rest[0]);
+    std::cout << (usage.empty() ? kUsage : "usage: xdpguard [--pin-dir DIR] [--verbose]\n" + usage);
     return 0;
   }
   std::cerr << "xdpguard: unknown command '" << verb << "'\n" << kUsage;

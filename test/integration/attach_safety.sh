@@ -26,6 +26,14 @@ expect_rc 2 "--pin-dir without a value" -- "$XDPGUARD" --pin-dir
 expect_rc 2 "a relative pin directory" -- "$XDPGUARD" --pin-dir relative/pins status
 expect_rc 2 "a flag given twice" -- xg block add 192.0.2.0/24 --ports 80 --ports 443
 expect_rc 2 "a port with a leading zero" -- xg block add 192.0.2.0/24 --ports 080
+# Help is not a usage error: the verb's own usage, exit 0, nothing touched.
+for help in "-h" "attach --help" "block add --help" "explain -h" "help feeds"; do
+  # shellcheck disable=SC2086
+  out=$(xg $help) || fail "'xdpguard $help' exited non-zero"
+  verb=${help%% *}; [[ $verb == -h || $verb == help ]] && verb=${help##* }
+  [[ $verb == -h ]] && verb=usage
+  echo "$out" | grep -q "$verb" || fail "'xdpguard $help' does not show $verb's usage: $out"
+done
 [[ ! -e $XDPGUARD_PIN_DIR ]] || fail "a usage error created $XDPGUARD_PIN_DIR"
 
 log "detach with nothing attached exits 3"
