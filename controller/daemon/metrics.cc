@@ -12,6 +12,7 @@
 #include "prometheus/metric_type.h"
 #include "xdpguard_guard.h"
 #include "lists/manual_rules.h"
+#include "guard/event_format.h"
 #include "lists/origin_names.h"
 #include "spdlog/spdlog.h"
 
@@ -126,11 +127,15 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
   Add(&build, {{"version", XDPGUARD_VERSION}, {"abi", std::to_string(XG_ABI_VERSION)}}, 1);
   out.push_back(build);
 
-  MetricFamily up = Family("xdpguard_datapath_up", "1 if the pinned maps could be read at this scrape", MetricType::Gauge);
+  MetricFamily up = Family("xdpguard_datapath_up", "1 if the pinned maps could be read at this scrape and xdpguard's program is attached to at least one configured interface (0: nothing is filtered)", MetricType::Gauge);
   absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> maps = datapath::PinnedMaps::Open(pin_dir_);
   absl::StatusOr<datapath::Counters> c =
       maps.ok() ? datapath::ReadCounters(**maps, false) : absl::StatusOr<datapath::Counters>(maps.status());
-  Add(&up, {}, c.ok() ? 1 : 0);
+  bool filtering = !interfaces;  // without an interface source (tests), the maps alone
+  if (interfaces)
+    for (const auto& [name, h] : interfaces->Health())
+      filtering = filtering || h.state == InterfaceHealth::State::kProtected;
+  Add(&up, {}, c.ok() && filtering ? 1 : 0);
   out.push_back(up);
   if (c.ok()) {
     MetricFamily packets = Family("xdpguard_packets_total", "Packets seen by the XDP program, by interface, address family and verdict (interface=\"shared\": interfaces without a counter slot of their own)", MetricType::Counter);
@@ -171,10 +176,17 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
     }
     out.push_back(guard);
     MetricFamily events = Family("xdpguard_guard_events_total", "Gateway-guard alerts read from the ring buffer, by interface and kind", MetricType::Counter);
-    if (guard_events_) {
-      for (const auto& [key, n] : guard_events_->Counts())
-        Add(&events, {{"interface", key.first}, {"kind", key.second}}, static_cast<double>(n));
-    }
+    // Every (interface, kind) of the configured guards from the start, at 0 until the
+    // first alert, so alert rules see the series before it moves.
+    std::map<std::pair<std::string, std::string>, uint64_t> event_counts;
+    if (cfg)
+      for (const config::GuardConfig& g : cfg->guards)
+        for (uint8_t kind = 1; kind < XG_GUARD_KIND_END; kind++)
+          event_counts[{g.interface, guard::EventKindName(kind)}] = 0;
+    if (guard_events_)
+      for (const auto& [key, n] : guard_events_->Counts()) event_counts[key] = n;
+    for (const auto& [key, n] : event_counts)
+      Add(&events, {{"interface", key.first}, {"kind", key.second}}, static_cast<double>(n));
     if (!events.metric.empty()) out.push_back(events);
     MetricFamily lost = Family("xdpguard_guard_events_lost_total", "Guard alerts lost because the ring buffer was full", MetricType::Counter);
     Add(&lost, {}, static_cast<double>(c->guard[XG_GSTAT_RINGBUF_FULL]));
@@ -194,7 +206,11 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
       Add(&success, {{"feed", f.name}}, static_cast<double>(s.last_success));
       Add(&applied, {{"feed", f.name}}, static_cast<double>(s.applied));
       Add(&failing, {{"feed", f.name}}, static_cast<double>(s.consecutive_failures));
-      for (const auto& [reason, n] : s.errors_total) Add(&errors, {{"feed", f.name}, {"reason", reason}}, static_cast<double>(n));
+      // Every reason from the start, at 0 until it happens (alert rules need the series).
+      std::map<std::string, uint64_t> by_reason;
+      for (const char* reason : feeds::kFeedErrorReasons) by_reason[reason] = 0;
+      for (const auto& [reason, n] : s.errors_total) by_reason[reason] = n;
+      for (const auto& [reason, n] : by_reason) Add(&errors, {{"feed", f.name}, {"reason", reason}}, static_cast<double>(n));
     }
     out.push_back(success);
     out.push_back(applied);

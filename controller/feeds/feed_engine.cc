@@ -190,6 +190,9 @@ void FeedEngine::RecordFailure(const feeds::FeedConfig& feed, const std::string&
   FeedStatus& s = c->status;
   s.consecutive_failures++;
   s.errors_total[reason]++;
+  if (std::none_of(std::begin(kFeedErrorReasons), std::end(kFeedErrorReasons),
+                   [&](const char* r) { return reason == r; }))
+    spdlog::warn("feed {}: failure reason '{}' is missing from kFeedErrorReasons", feed.name, reason);
   s.last_error = error;
   s.last_error_reason = reason;
   s.last_result = "failed";

@@ -23,6 +23,12 @@
 
 namespace xdpguard::feeds {
 
+// Why a refresh failed: the reasons of FeedStatus::errors_total and of the
+// xdpguard_feed_errors_total metric (every one exported from the start, at 0).
+inline constexpr const char* kFeedErrorReasons[] = {
+    "fetch", "timeout", "http", "rate_limited", "config", "oversize", "truncated",
+    "parse", "shrink", "max_entries", "apply"};
+
 struct FeedCache {
   std::vector<net::Cidr> cidrs;    // parsed entries (before policy: protection can change)
   std::string source_fingerprint;  // URL, format and filters these entries came from
@@ -44,7 +50,7 @@ struct FeedStatus {
   PrepareReport report;
   size_t invalid = 0;       // unparsable entries in the last accepted body
   uint64_t applied = 0;     // entries of this feed in the datapath (after the union)
-  std::map<std::string, uint64_t> errors_total;  // by reason, since the state dir exists
+  std::map<std::string, uint64_t> errors_total;  // by reason (kFeedErrorReasons), since the state dir exists
 };
 
 nlohmann::json StatusToJson(const FeedStatus& s);

@@ -34,6 +34,12 @@ ARP_SEND="$(dirname "$0")/../../scripts/arp_send.py"
 in_src python3 "$ARP_SEND" "$VETH_SRC" "$GW_MAC" 10.200.0.2 "$HOST_MAC" 10.200.0.10 3  # the real gateway
 sleep 0.5
 grep -q "gateway guard alert" "$WORK/daemon.log" && fail "the real gateway raised an alert"
+# Before any alert the series exist at 0 (alert rules need them from the start).
+scrape > "$WORK/metrics-before.txt"
+for kind in arp_spoof arp_sender_mismatch na_spoof rogue_router; do
+  grep -q "^xdpguard_guard_events_total{interface=\"$VETH_DST\",kind=\"$kind\"} 0" "$WORK/metrics-before.txt" ||
+    fail "no zero series for $kind before the first alert: $(grep guard_events_total "$WORK/metrics-before.txt")"
+done
 start=$(date +%s.%N)
 in_src python3 "$ARP_SEND" "$VETH_SRC" 02:de:ad:be:ef:01 10.200.0.2 "$HOST_MAC" 10.200.0.10 1
 for _ in $(seq 100); do grep -q "gateway guard alert" "$WORK/daemon.log" && break; sleep 0.02; done

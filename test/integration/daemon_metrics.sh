@@ -31,6 +31,12 @@ grep -q "^xdpguard_packets_total{family=\"ipv4\",interface=\"$VETH_DST\",verdict
 lint=$(promtool check metrics < "$WORK/metrics.txt" 2>&1) || fail "promtool check metrics failed: $lint"
 [[ -z $lint ]] || fail "promtool warnings: $lint"
 log "scraped $(grep -vc '^#' "$WORK/metrics.txt") samples; promtool check metrics: clean"
+# Series that alert rules need exist before their first event, at 0.
+for reason in fetch timeout http parse shrink; do
+  grep -q "^xdpguard_feed_errors_total{feed=\"spamhaus\",reason=\"$reason\"} 0" "$WORK/metrics.txt" ||
+    fail "no zero xdpguard_feed_errors_total series for $reason: $(grep feed_errors_total "$WORK/metrics.txt")"
+done
+grep -q "^xdpguard_datapath_up 1" "$WORK/metrics.txt" || fail "datapath_up is not 1 while attached"
 
 cat > "$WORK/prometheus.yml" <<YML
 global: {scrape_interval: 1s}

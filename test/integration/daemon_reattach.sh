@@ -5,8 +5,8 @@
 # program back within 2 s (logged, counted in xdpguard_reattach_total) and a blocked source
 # is dropped again; an interface missing at start is waited for (logged) and attached when
 # it appears; a foreign XDP program found at start is never replaced, it is an alert, and
-# xdpguard_interface_attached says 0; a service whose only interface is missing waits and
-# writes its lists when it appears.
+# xdpguard_interface_attached says 0; a service whose only interface is missing waits (with
+# xdpguard_datapath_up 0: nothing is filtered) and writes its lists when it appears.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/feeds_lib.sh"
 
@@ -98,11 +98,13 @@ EXTRA_DIRS+=("$PIN2")
 cat > "$WORK/late.json" <<JSON
 {"state_dir": "$WORK/state-late", "pin_dir": "$PIN2",
  "interfaces": [{"name": "$LATE", "mode": "generic"}],
- "blocklist": ["10.201.0.1/32"], "metrics": {"enabled": false}, "log": {"format": "text"}}
+ "blocklist": ["10.201.0.1/32"], "metrics": {"listen": "127.0.0.1:19471"}, "log": {"format": "text"}}
 JSON
 start_service "$WORK/late.json" "$WORK/late.log"
 grep -q "no configured interface exists yet" "$WORK/late.log" || fail "the wait was not logged: $(cat "$WORK/late.log")"
 kill -0 "$DAEMON" 2>/dev/null || fail "the service exited without an interface: $(cat "$WORK/late.log")"
+METRICS=127.0.0.1:19471
+scrape | grep -q "^xdpguard_datapath_up 0" || fail "datapath_up is not 0 while nothing is attached"
 ip link add "${LATE}p" netns "$NS_SRC" type veth peer name "$LATE" netns "$NS_DST"
 in_src ip addr add 10.201.0.1/24 dev "${LATE}p"
 in_dst ip addr add 10.201.0.10/24 dev "$LATE"
@@ -114,6 +116,7 @@ for _ in $(seq 20); do
 done
 in_dst "$XDPGUARD" --pin-dir "$PIN2" block list | grep -q "^10.201.0.1/32 " || fail "the late service did not write its list: $(cat "$WORK/late.log")"
 in_src ping -c2 -i0.2 -W1 -I 10.201.0.1 10.201.0.10 >/dev/null 2>&1 && fail "the blocked source passes on the late interface"
+scrape | grep -q "^xdpguard_datapath_up 1" || fail "datapath_up is not 1 once the late interface is attached"
 kill -TERM "$DAEMON"; wait "$DAEMON" || true
 in_dst "$XDPGUARD" --pin-dir "$PIN2" detach "$LATE" >/dev/null 2>&1 || true
 log "late interface: attached and its list written when it appeared"
