@@ -7,6 +7,7 @@
 
 #include <iostream>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "absl/strings/numbers.h"
@@ -224,7 +225,44 @@ int BlockLoad(const Context& ctx, const Args& args) {
   return kExitOk;
 }
 
+// block list's filters: --origin (manual, fail2ban, config, a feed's name or feed:N),
+// --action (drop, pass, ratelimit; monitor = entries in monitor mode) and --cidr (entries
+// that contain the prefix or lie inside it). All given ones must match.
+struct ListFilter {
+  std::optional<std::string> origin, action;
+  std::optional<Cidr> cidr;
+
+  bool any() const { return origin || action || cidr; }
+  bool Matches(const Cidr& c, const xg_rule& r, const lists::OriginNames& names) const {
+    if (origin && *origin != names.Name(r.origin) && *origin != OriginName(r.origin)) return false;
+    if (action) {
+      const bool monitor = r.flags & XG_RULE_MONITOR;
+      if (*action == "monitor" ? !monitor : (monitor || *action != lists::ActionName(r.action))) return false;
+    }
+    if (cidr && !(c.family == cidr->family && (c.Contains(*cidr) || cidr->Contains(c)))) return false;
+    return true;
+  }
+};
+
+absl::StatusOr<ListFilter> ParseListFilter(const Args& args) {
+  ListFilter f;
+  f.origin = args.Value("origin");
+  f.action = args.Value("action");
+  if (f.action && *f.action != "drop" && *f.action != "pass" && *f.action != "ratelimit" &&
+      *f.action != "monitor")
+    return absl::InvalidArgumentError(
+        absl::StrCat("--action: expected drop, pass, ratelimit or monitor, got '", *f.action, "'"));
+  if (std::optional<std::string> c = args.Value("cidr")) {
+    absl::StatusOr<net::ParsedCidr> p = net::ParseCidr(*c);
+    if (!p.ok()) return absl::InvalidArgumentError(absl::StrCat("--cidr: ", p.status().message()));
+    f.cidr = p->cidr;
+  }
+  return f;
+}
+
 int BlockList(const Context& ctx, const Args& args) {
+  absl::StatusOr<ListFilter> filter = ParseListFilter(args);
+  if (!filter.ok()) return Fail(filter.status());
   absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> maps = session::OpenForRead(ctx.pin_dir);
   if (!maps.ok()) return Fail(maps.status());
   absl::StatusOr<std::vector<PrefixTable<xg_rule>::Entry>> entries = (*maps)->Blocklist().List();
@@ -247,6 +285,7 @@ int BlockList(const Context& ctx, const Args& args) {
                 "PACKETS", "RULE / COMMENT");
   size_t n = 0;
   for (const auto& e : *entries) {
+    if (filter->any() && !filter->Matches(e.cidr, e.value, names)) continue;
     auto hit = hits.find(e.cidr);
     const xg_counter h = hit != hits.end() ? hit->second : xg_counter{};
     auto found = comments->find(e.cidr);
@@ -297,7 +336,10 @@ int BlockList(const Context& ctx, const Args& args) {
     std::fputs(n ? "\n]\n" : "]\n", stdout);
     return kExitOk;
   }
-  std::printf("%zu entries (* = monitor: counted as would-drop, passed)\n", n);
+  if (filter->any())
+    std::printf("%zu of %zu entries match (* = monitor: counted as would-drop, passed)\n", n, entries->size());
+  else
+    std::printf("%zu entries (* = monitor: counted as would-drop, passed)\n", n);
   return kExitOk;
 }
 
@@ -356,7 +398,8 @@ nlohmann::json RuleDetailsJson(const xg_rule& r) {
 
 int RunBlock(const Context& ctx, const Argv& argv) {
   FlagSpec spec{{"monitor", "force", "replace", "json", "new-only"},
-                {"action", "ttl", "comment", "pps", "burst", "bps", "per", "ports", "config", "origin"}};
+                {"action", "ttl", "comment", "pps", "burst", "bps", "per", "ports", "config", "origin",
+                 "cidr"}};
   absl::StatusOr<Args> args = Args::Parse(argv, spec);
   if (!args.ok()) return Fail(args.status());
   const std::string sub = args->positionals().empty() ? "" : args->positionals()[0];

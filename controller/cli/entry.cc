@@ -45,6 +45,7 @@ Blocklist and allowlist:
   block add CIDR [RULE OPTIONS] [--comment TEXT] [--origin manual|fail2ban]
   block del CIDR [--origin manual|fail2ban]
   block list [--json] [--config FILE]    (--config: where feed names are found)
+             [--origin NAME] [--action drop|pass|ratelimit|monitor] [--cidr CIDR]
   block load FILE|- [--replace] [RULE OPTIONS]
     RULE OPTIONS: [--action drop|pass|ratelimit|monitor] [--pps N] [--burst N] [--bps N]
                   [--per source|rule] [--ports P1,P2,...] [--new-only]

@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "daemon/map_census.h"
 
+#include <bpf/bpf.h>
+
 #include <cstring>
 
+#include "absl/strings/str_cat.h"
+#include "common/unique_fd.h"
+#include "daemon/saved_entries.h"
 #include "spdlog/spdlog.h"
 
 namespace xdpguard::daemon {
@@ -55,8 +60,8 @@ absl::StatusOr<Census> TakeCensus(const datapath::PinnedMaps& maps) {
   return c;
 }
 
-CensusThread::CensusThread(std::string pin_dir)
-    : pin_dir_(std::move(pin_dir)), thread_([this] { Loop(); }) {}
+CensusThread::CensusThread(std::string pin_dir, std::string save_dir)
+    : pin_dir_(std::move(pin_dir)), save_dir_(std::move(save_dir)), thread_([this] { Loop(); }) {}
 
 CensusThread::~CensusThread() {
   {
@@ -80,13 +85,36 @@ std::shared_ptr<const Census> CensusThread::Latest() const {
   return latest_;
 }
 
+namespace {
+
+// The list generation (xg_list_gen), renewed by every list write; 0 if unreadable.
+uint64_t ListGeneration(const std::string& pin_dir) {
+  UniqueFd fd(bpf_obj_get(absl::StrCat(pin_dir, "/", XG_MAP_LIST_GEN).c_str()));
+  uint64_t gen = 0;
+  uint32_t zero = 0;
+  if (!fd.valid() || bpf_map_lookup_elem(fd.get(), &zero, &gen) != 0) return 0;
+  return gen;
+}
+
+}  // namespace
+
 void CensusThread::Loop() {
   std::unique_lock<std::mutex> lock(mu_);
+  auto last_census = std::chrono::steady_clock::now();
+  uint64_t saved_generation = 0;
   for (;;) {
-    cv_.wait_for(lock, kCensusInterval, [this] { return stop_ || poked_; });
+    cv_.wait_for(lock, kGenerationPoll, [this] { return stop_ || poked_; });
     if (stop_) return;
+    bool due = poked_ || std::chrono::steady_clock::now() - last_census >= kCensusInterval;
     poked_ = false;
     lock.unlock();
+    const uint64_t generation = ListGeneration(pin_dir_);
+    const bool lists_changed = generation != 0 && generation != saved_generation;
+    if (!due && !lists_changed) {
+      lock.lock();
+      continue;
+    }
+    last_census = std::chrono::steady_clock::now();
     // Opened per census: a detach/re-attach between censuses replaces the maps.
     absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> maps =
         datapath::PinnedMaps::Open(pin_dir_);
@@ -96,6 +124,15 @@ void CensusThread::Loop() {
       spdlog::debug("map census took {:.3f} s", census->duration_seconds);
     } else {
       spdlog::warn("map census failed: {}", std::string(census.status().message()));
+    }
+    if (maps.ok() && lists_changed && !save_dir_.empty()) {
+      absl::StatusOr<std::vector<SavedEntry>> entries = CollectOperatorEntries(**maps);
+      absl::Status s = entries.ok() ? SaveOperatorEntries(save_dir_, *entries) : entries.status();
+      if (s.ok()) {
+        saved_generation = generation;
+      } else {
+        spdlog::warn("saving the manual and fail2ban entries failed (retried): {}", std::string(s.message()));
+      }
     }
     lock.lock();
     if (census.ok()) latest_ = std::make_shared<const Census>(std::move(*census));

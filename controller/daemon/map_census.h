@@ -24,6 +24,7 @@
 namespace xdpguard::daemon {
 
 inline constexpr std::chrono::seconds kCensusInterval{60};
+inline constexpr std::chrono::seconds kGenerationPoll{1};
 
 struct MapFill {
   std::string map;  // pinned map name
@@ -43,9 +44,12 @@ struct Census {
 absl::StatusOr<Census> TakeCensus(const datapath::PinnedMaps& maps);
 
 // Background census of the pin directory's maps.
+// It also watches the list generation (one array read a second): when any list changed,
+// it takes a census and, given a state directory, saves the operator's entries there
+// (saved_entries.h), so a ban is on disk within about a second.
 class CensusThread {
  public:
-  explicit CensusThread(std::string pin_dir);
+  explicit CensusThread(std::string pin_dir, std::string save_dir = "");
   ~CensusThread();
   // Asks for a new census soon (after a change the daemon made).
   void Poke();
@@ -56,6 +60,7 @@ class CensusThread {
   void Loop();
 
   std::string pin_dir_;
+  std::string save_dir_;  // where the operator's entries are saved; empty: not saved
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool poked_ = true;  // the first census runs at once

@@ -25,6 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "daemon/feed_runner.h"
 #include "daemon/instance_lock.h"
+#include "daemon/saved_entries.h"
 #include "daemon/systemd_notify.h"
 #include "daemon/interface_watch.h"
 #include "session/session.h"
@@ -166,6 +167,35 @@ absl::Status RunService(const ServiceOptions& options) {
   absl::StatusOr<std::shared_ptr<InterfaceWatch>> watch = InterfaceWatch::Open();
   if (!watch.ok()) return watch.status();
 
+  // Fresh maps (after a reboot, or removed): the operator's saved entries go back in once
+  // the maps exist.
+  bool restore_saved = datapath::PinnedStatsMapId(pin_dir) == 0;
+  auto restore_saved_entries = [&] {
+    if (!restore_saved) return;
+    absl::StatusOr<std::unique_ptr<datapath::PinnedMaps>> maps = session::OpenForRead(pin_dir);
+    if (!maps.ok()) return;  // not yet: the first attach creates them
+    restore_saved = false;
+    absl::StatusOr<std::vector<SavedEntry>> saved = LoadOperatorEntries(cfg->state_dir);
+    if (!saved.ok()) {
+      if (!absl::IsNotFound(saved.status()))
+        spdlog::error("saved manual and fail2ban entries unreadable: {} (kept as {})",
+                      std::string(saved.status().message()), PreserveOperatorEntries(cfg->state_dir));
+      return;
+    }
+    absl::StatusOr<session::WriteSession> ws = session::OpenForWrite(pin_dir);
+    absl::StatusOr<RestoreResult> r = ws.ok() ? RestoreOperatorEntries(*ws->maps, *saved)
+                                              : absl::StatusOr<RestoreResult>(ws.status());
+    if (!r.ok()) {
+      // Kept aside: the next save would otherwise replace the only copy with what the
+      // maps hold now.
+      const std::string aside = PreserveOperatorEntries(cfg->state_dir);
+      spdlog::error("restoring the saved manual and fail2ban entries failed: {} (the saved copy is kept as {})",
+                    std::string(r.status().message()), aside);
+      return;
+    }
+    spdlog::info("fresh maps: restored {} saved manual and fail2ban entries ({} expired meanwhile, {} prefixes taken)",
+                 r->restored, r->expired, r->taken);
+  };
   AttachInterfaces(pin_dir, *cfg);
   // The maps exist once something was attached (now or by an earlier run). When every
   // configured interface is still missing there are none yet: the service waits, and the
@@ -180,11 +210,12 @@ absl::Status RunService(const ServiceOptions& options) {
     spdlog::warn("no configured interface exists yet: the lists are written when the first one appears");
   auto guard_events = std::make_shared<GuardEventReader>();
   if (!waiting_for_maps) {
+    restore_saved_entries();
     SyncStatic(pin_dir, *cfg);
     ApplyGuards(pin_dir, nullptr, *cfg);
     if (absl::Status s = guard_events->Start(pin_dir); !s.ok()) return s;
   }
-  auto census = std::make_shared<CensusThread>(pin_dir);
+  auto census = std::make_shared<CensusThread>(pin_dir, cfg->state_dir);
   auto collector = std::make_shared<MetricsCollector>(pin_dir, guard_events, census);
   collector->SetConfig(*cfg);
   collector->SetInterfaceSource(*watch);
@@ -206,6 +237,7 @@ absl::Status RunService(const ServiceOptions& options) {
   // again (static lists and feeds by the reconciler, which finds the maps' identity
   // changed; guards; the alert reader on the new ring buffer). Cheap when nothing was lost.
   auto restore_lists = [&] {
+    restore_saved_entries();
     SyncStatic(pin_dir, *cfg);
     ApplyGuards(pin_dir, nullptr, *cfg);
     guard_events->Stop();

@@ -3,7 +3,8 @@
 # explain ADDRESS: the deciding rule with the rules around it (a port-scoped /32 that ICMP
 # falls through, the /24 that decides, a /16 never consulted), hit counters from real
 # traffic, the allowlist over a rule, the verdict cache holding an allowlisted source,
-# bad input refused, and the answer's time with 1,000,000 entries listed.
+# bad input refused, and the answer's time with 1,000,000 entries listed; block list's
+# filters (--origin, --action, --cidr both ways).
 source "$(dirname "$0")/lib.sh"
 make_pair
 xg attach "$VETH_DST" >/dev/null
@@ -43,6 +44,20 @@ rc=0; xg explain not-an-address >/dev/null 2>&1 || rc=$?
 [[ $rc == 2 ]] || fail "bad address: exit $rc, expected 2"
 text=$(xg explain 10.200.0.1)
 echo "$text" | grep -q "dropped by 10.200.0.0/24" || fail "text summary: $text"
+
+log "block list filters"
+cidrs() { xg block list --json "$@" | python3 -c "import json,sys; print(' '.join(e['cidr'] for e in json.load(sys.stdin)))"; }
+[[ $(cidrs --action ratelimit) == "10.200.0.0/16" ]] || fail "--action ratelimit: $(cidrs --action ratelimit)"
+[[ $(cidrs --cidr 10.200.0.1) == "10.200.0.0/16 10.200.0.0/24 10.200.0.1/32" ]] || fail "--cidr (containing): $(cidrs --cidr 10.200.0.1)"
+[[ $(cidrs --cidr 10.200.0.0/24) == "10.200.0.0/16 10.200.0.0/24 10.200.0.1/32" ]] || fail "--cidr (both ways): $(cidrs --cidr 10.200.0.0/24)"
+[[ $(cidrs --cidr 10.200.0.128/25) == "10.200.0.0/16 10.200.0.0/24" ]] || fail "--cidr (a sibling /32 is not listed): $(cidrs --cidr 10.200.0.128/25)"
+[[ $(cidrs --origin manual --action drop) == "10.200.0.0/24 10.200.0.1/32" ]] || fail "--origin + --action: $(cidrs --origin manual --action drop)"
+[[ -z $(cidrs --origin fail2ban) ]] || fail "--origin fail2ban lists something"
+xg block list --action drop | tail -1 | grep -q "^2 of 3 entries match" || fail "text summary: $(xg block list --action drop | tail -1)"
+rc=0; xg block list --action bogus >/dev/null 2>&1 || rc=$?
+[[ $rc == 2 ]] || fail "--action bogus: exit $rc, expected 2"
+rc=0; xg block list --cidr 10.200.0.300 >/dev/null 2>&1 || rc=$?
+[[ $rc == 2 ]] || fail "--cidr with a bad address: exit $rc, expected 2"
 
 python3 -c "
 for i in range(1000000):
