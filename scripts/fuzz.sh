@@ -33,12 +33,13 @@ declare -A corpus=(
   [fuzz_config]="$seeds/config"
   [fuzz_cli_args]="$seeds/cli_args"
   [fuzz_state_files]="$seeds/state_files"
+  [fuzz_crowdsec_stream]="$seeds/crowdsec"
 )
 mkdir -p "$build/artifacts"
 printf '| target | seconds | executions | exec/s | coverage (edges) | features | corpus | result |\n'
 printf '|---|---|---|---|---|---|---|---|\n'
 status=0
-for target in fuzz_feed_body fuzz_cidr_list fuzz_config fuzz_cli_args fuzz_state_files; do
+for target in fuzz_feed_body fuzz_cidr_list fuzz_config fuzz_cli_args fuzz_state_files fuzz_crowdsec_stream; do
   [[ -z $only || $only == *",$target,"* ]] || continue
   work="$build/corpus/$target"  # new inputs go here; the seed directories stay untouched
   mkdir -p "$work"
