@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
+#include "temp_dir.h"
 #include "fake_map.h"
 #include "feed_samples.h"
 #include "common/sealed_file.h"
@@ -32,14 +33,7 @@ FetchFn NoFetch() {
   return [](const FetchRequest&) -> absl::StatusOr<FetchResponse> { return absl::InternalError("no network in this test"); };
 }
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/xg-feed-test-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { (void)!system(("rm -rf " + path).c_str()); }
-};
+using xdpguard::test::TempDir;
 
 struct Maps {
   FakeMap v4{"xg_block_v4", sizeof(xg_lpm_v4_key), sizeof(xg_rule), 100000};

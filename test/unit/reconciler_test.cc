@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "temp_dir.h"
 #include "delete_first_writer.h"
 #include "fake_map.h"
 #include "lists/manual_rules.h"
@@ -42,14 +43,7 @@ struct Maps {
   std::optional<xg_rule> Get(const char* cidr) const { return table.Get(C(cidr)).value(); }
 };
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/xg-reconcile-test-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { (void)!system(("rm -rf " + path).c_str()); }
-};
+using xdpguard::test::TempDir;
 
 absl::StatusOr<Reconciled> Run(Maps& m, const Owner<xg_rule>& owner, std::vector<Entry> desired,
                                const ReconcileOptions& options = {}) {

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "temp_dir.h"
 #include "daemon/saved_entries.h"
 
 using xdpguard::daemon::LoadOperatorEntries;
@@ -18,14 +19,7 @@ using xdpguard::net::ParseCidr;
 
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/xg-saved-test-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { (void)!system(("rm -rf " + path).c_str()); }
-};
+using xdpguard::test::TempDir;
 
 std::vector<SavedEntry> Sample() {
   SavedEntry ban;
