@@ -4,19 +4,17 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "datapath/keys.h"
 #include "lists/manual_rules.h"
 
 namespace xdpguard::lists {
 namespace {
 
-// The address masked to len bits.
+// The address masked to len bits (the maps' exact keys).
 net::Cidr Prefix(const net::Cidr& address, int len) {
   net::Cidr c = address;
   c.prefixlen = static_cast<uint8_t>(len);
-  for (int i = 0; i < 16; i++) {
-    const int bits = std::min(std::max(len - 8 * i, 0), 8);
-    c.addr[i] &= static_cast<uint8_t>(0xff00 >> bits);
-  }
+  datapath::MaskedAddress(c, 16, c.addr.data());
   return c;
 }
 

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "absl/strings/str_cat.h"
+#include "datapath/keys.h"
 
 namespace xdpguard::fuzz {
 namespace {
@@ -23,11 +24,7 @@ uint64_t MonotonicNs() {
 
 // The prefix with host bits cleared.
 net::Cidr Masked(net::Cidr c) {
-  const int n = c.family == net::Family::kIPv4 ? 4 : 16;
-  for (int i = 0; i < 16; i++) {
-    const int bits = i < n ? std::clamp(static_cast<int>(c.prefixlen) - 8 * i, 0, 8) : 0;
-    c.addr[i] &= static_cast<uint8_t>(0xff00 >> bits);
-  }
+  datapath::MaskedAddress(c, 16, c.addr.data());
   return c;
 }
 
