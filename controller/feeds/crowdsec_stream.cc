@@ -70,6 +70,7 @@ absl::Status ParseList(const nlohmann::json& root, const char* key, std::vector<
 }  // namespace
 
 absl::StatusOr<double> ParseGoDuration(absl::string_view text) {
+  const absl::string_view whole = text;
   if (text.empty()) return absl::InvalidArgumentError("empty duration");
   double sign = 1;
   if (text[0] == '-' || text[0] == '+') {
@@ -103,6 +104,10 @@ absl::StatusOr<double> ParseGoDuration(absl::string_view text) {
     any = true;
   }
   if (!any || !std::isfinite(total)) return absl::InvalidArgumentError("bad duration");
+  // Go keeps a duration in int64 nanoseconds: anything longer than ~292 years is not one the
+  // Local API can send, and turning it into whole seconds later would overflow.
+  if (total > kMaxGoDurationSeconds)
+    return absl::InvalidArgumentError(absl::StrCat("duration '", whole, "' is longer than Go's 292 years"));
   return sign * total;
 }
 

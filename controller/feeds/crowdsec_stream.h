@@ -45,7 +45,11 @@ struct DecisionBatch {
 // DataLoss when it is cut short.
 absl::StatusOr<DecisionBatch> ParseDecisionStream(absl::string_view body);
 
-// A Go duration in seconds ("1h2m3.5s", "300ms", "-1.5s", "0s").
+// The longest duration Go can represent (int64 nanoseconds), in seconds.
+inline constexpr double kMaxGoDurationSeconds = 9223372036.854775807;
+
+// A Go duration in seconds ("1h2m3.5s", "300ms", "-1.5s", "0s"); longer than Go's
+// maximum is an error.
 absl::StatusOr<double> ParseGoDuration(absl::string_view text);
 
 // One enforceable decision as the set holds it.

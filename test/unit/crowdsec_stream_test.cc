@@ -37,6 +37,12 @@ TEST_CASE("crowdsec: Go durations") {
   CHECK_FALSE(ParseGoDuration("5").ok());
   CHECK_FALSE(ParseGoDuration("5y").ok());
   CHECK_FALSE(ParseGoDuration("h").ok());
+  // Go's limit is int64 nanoseconds (~292 years); beyond it is an error, not an overflow
+  // when the TTL becomes whole seconds (found by fuzz_crowdsec_stream under UBSan).
+  CHECK(*ParseGoDuration("2562047h") == 2562047.0 * 3600);
+  CHECK_FALSE(ParseGoDuration("2562048h").ok());
+  CHECK_FALSE(ParseGoDuration(std::string(91, '6') + "s").ok());
+  CHECK_FALSE(ParseGoDuration("-" + std::string(91, '6') + "s").ok());
 }
 
 TEST_CASE("crowdsec: the stream's shapes") {
