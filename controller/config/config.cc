@@ -73,10 +73,20 @@ std::string NumberText(const json& v) {
 // {pps, burst, bps, per}, ports, new_only and (static entries) comment, every problem
 // reported at its JSON path.
 // comment: where a static entry's comment goes (feeds have none: null).
+// flat_limits: the rate limit's fields may also sit beside "action" ({"action":
+// "ratelimit", "pps": 10}), the short form of a CrowdSec decision type's rule.
 void ReadRule(ObjectReader& r, Errors* errors, bool allow_pass, lists::RuleOptions* rule,
-              std::string* comment = nullptr) {
+              std::string* comment = nullptr, bool flat_limits = false) {
   lists::RuleInput in;
   in.action = r.String("action");
+  bool limits_flat = false;
+  if (flat_limits && !r.Has("ratelimit")) {
+    for (auto [key, field] : {std::pair{"pps", &in.pps}, {"burst", &in.burst}, {"bps", &in.bps}}) {
+      if (const json* v = r.Raw(key)) *field = NumberText(*v);
+    }
+    in.per = r.String("per");
+    limits_flat = true;
+  }
   if (const json* rl = r.Object("ratelimit")) {
     ObjectReader l(*rl, r.PathOf("ratelimit"), errors);
     for (auto [key, field] : {std::pair{"pps", &in.pps}, {"burst", &in.burst}, {"bps", &in.bps}}) {
@@ -96,7 +106,7 @@ void ReadRule(ObjectReader& r, Errors* errors, bool allow_pass, lists::RuleOptio
   if (comment) in.comment = r.String("comment");
   lists::ParsedRule parsed;
   for (const lists::RuleProblem& p : lists::ParseRule(in, allow_pass, &parsed)) {
-    if (p.field == "pps" || p.field == "burst" || p.field == "bps" || p.field == "per") {
+    if (!limits_flat && (p.field == "pps" || p.field == "burst" || p.field == "bps" || p.field == "per")) {
       errors->Add(absl::StrCat(r.PathOf("ratelimit"), ".", p.field), p.message);
     } else {
       r.Error(p.field, p.message);
@@ -140,10 +150,32 @@ void ReadFeed(const json& value, const std::string& path, Errors* errors, feeds:
   if (!f->api_key_env.empty() && !f->api_key_file.empty())
     r.Error("api_key_env", "give api_key_env or api_key_file, not both");
   bool is_abuseipdb = f->format == feeds::Format::kAbuseIpdb;
-  if ((!f->api_key_env.empty() || !f->api_key_file.empty()) && !is_abuseipdb)
-    r.Error(f->api_key_env.empty() ? "api_key_file" : "api_key_env", "only the abuseipdb format sends an API key");
+  bool is_crowdsec = f->format == feeds::Format::kCrowdsec;
+  if ((!f->api_key_env.empty() || !f->api_key_file.empty()) && !is_abuseipdb && !is_crowdsec)
+    r.Error(f->api_key_env.empty() ? "api_key_file" : "api_key_env",
+            "only the abuseipdb and crowdsec formats send an API key");
   if (is_abuseipdb && f->api_key_env.empty() && f->api_key_file.empty() && !f->url.empty())
     r.Error("api_key_env", "missing: the AbuseIPDB API needs a key (api_key_env or api_key_file)");
+  if (is_crowdsec && f->api_key_env.empty() && f->api_key_file.empty() && !f->url.empty())
+    r.Error("api_key_file", "missing: a CrowdSec bouncer needs its key (`cscli bouncers add NAME`) in api_key_file or api_key_env");
+  if (const json* t = r.Object("types")) {
+    if (!is_crowdsec) r.Error("types", "only valid with format \"crowdsec\"");
+    for (const auto& [type, spec] : t->items()) {
+      const std::string path = absl::StrCat(r.PathOf("types"), ".", type);
+      if (!ValidName(absl::AsciiStrToLower(type))) {
+        errors->Add(path, absl::StrCat("\"", type, "\" is not a decision type (1-32 of a-z 0-9 - _)"));
+        continue;
+      }
+      if (!spec.is_object()) {
+        errors->Add(path, "expected a rule like {\"action\": \"ratelimit\", \"pps\": 10}");
+        continue;
+      }
+      ObjectReader tr(spec, path, errors);
+      lists::RuleOptions rule;
+      ReadRule(tr, errors, /*allow_pass=*/false, &rule, nullptr, /*flat_limits=*/true);
+      f->decision_types[type] = rule;
+    }
+  }
 
   if (const json* a = r.Object("abuseipdb")) {
     ObjectReader ar(*a, r.PathOf("abuseipdb"), errors);
@@ -184,9 +216,10 @@ void ReadFeed(const json& value, const std::string& path, Errors* errors, feeds:
     }
   }
 
-  // AbuseIPDB allows 5 blacklist pulls a day on a free key: default to every 6 hours.
-  uint64_t default_interval = is_abuseipdb ? 6 * 3600 : 3600;
-  f->interval_s = r.Duration("interval", 60, 7 * kDay).value_or(default_interval);
+  // AbuseIPDB allows 5 blacklist pulls a day on a free key: default to every 6 hours. A
+  // CrowdSec stream pull returns only what changed: every 10 s by default, down to 1 s.
+  uint64_t default_interval = is_abuseipdb ? 6 * 3600 : is_crowdsec ? 10 : 3600;
+  f->interval_s = r.Duration("interval", is_crowdsec ? 1 : 60, 7 * kDay).value_or(default_interval);
 
   ReadRule(r, errors, /*allow_pass=*/false, &f->rule);
 

@@ -57,7 +57,11 @@ void RunDue(const std::string& pin_dir, Runner& r) {
     spdlog::error("feeds: {}", std::string(s.message()));
     return;
   }
-  ApplyLocked(pin_dir, *r.engine, /*resync=*/false);
+  if (r.engine->ApplyNeeded(time(nullptr))) {
+    ApplyLocked(pin_dir, *r.engine, /*resync=*/false);
+  } else {
+    r.engine->SaveStatuses();  // quiet CrowdSec pulls: nothing to write to the maps
+  }
   for (const std::string& name : due) {
     const feeds::FeedConfig* f = r.config.FindFeed(name);
     r.schedule.Done(name, r.engine->store().LoadStatus(name), f->interval_s, time(nullptr), Clock::now());

@@ -201,8 +201,22 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
     MetricFamily applied = Family("xdpguard_feed_entries", "Entries of the feed in the blocklist (after policy and union)", MetricType::Gauge);
     MetricFamily errors = Family("xdpguard_feed_errors_total", "Failed feed refreshes, by reason", MetricType::Counter);
     MetricFamily failing = Family("xdpguard_feed_consecutive_failures", "Failed refreshes since the last success", MetricType::Gauge);
+    MetricFamily fetch = Family("xdpguard_feed_fetch_duration_seconds", "How long the feed's last fetch (or CrowdSec pull) took", MetricType::Gauge);
+    MetricFamily decisions = Family("xdpguard_crowdsec_decisions", "Running CrowdSec decisions of the feed, by type (ban, captcha, throttle, configured types, other)", MetricType::Gauge);
+    MetricFamily skipped = Family("xdpguard_crowdsec_skipped_decisions", "CrowdSec decisions of scopes xdpguard does not enforce (since the last full pull), by scope; invalid: Ip/Range decisions with a bad value", MetricType::Gauge);
     for (const feeds::FeedConfig& f : cfg->feeds) {
       feeds::FeedStatus s = store.LoadStatus(f.name);
+      Add(&fetch, {{"feed", f.name}}, s.fetch_seconds);
+      if (f.format == feeds::Format::kCrowdsec) {
+        // ban and the configured types from the start, at 0 (alert rules need the series).
+        std::map<std::string, uint64_t> by_type{{"ban", 0}};
+        for (const auto& [type, rule] : f.decision_types) by_type[type] = 0;
+        for (const auto& [type, n] : s.decisions_by_type) by_type[type] = n;
+        for (const auto& [type, n] : by_type) Add(&decisions, {{"feed", f.name}, {"type", type}}, static_cast<double>(n));
+        std::map<std::string, uint64_t> by_scope = s.skipped_by_scope;
+        by_scope["invalid"] = s.decisions_invalid;
+        for (const auto& [scope, n] : by_scope) Add(&skipped, {{"feed", f.name}, {"scope", scope}}, static_cast<double>(n));
+      }
       Add(&success, {{"feed", f.name}}, static_cast<double>(s.last_success));
       Add(&applied, {{"feed", f.name}}, static_cast<double>(s.applied));
       Add(&failing, {{"feed", f.name}}, static_cast<double>(s.consecutive_failures));
@@ -216,6 +230,9 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
     out.push_back(applied);
     if (!errors.metric.empty()) out.push_back(errors);
     out.push_back(failing);
+    out.push_back(fetch);
+    if (!decisions.metric.empty()) out.push_back(decisions);
+    if (!skipped.metric.empty()) out.push_back(skipped);
   }
   if (cfg) {
     MetricFamily stat = Family("xdpguard_config_entries", "Static entries declared in the config file", MetricType::Gauge);

@@ -164,6 +164,14 @@ std::vector<ActiveDecision> DecisionSet::Active(int64_t now_unix_s) const {
   return out;
 }
 
+int64_t DecisionSet::NextEnd(int64_t now_unix_s) const {
+  int64_t next = 0;
+  for (const auto& [id, a] : by_id_) {
+    if (a.expires_unix_s > now_unix_s && (next == 0 || a.expires_unix_s < next)) next = a.expires_unix_s;
+  }
+  return next;
+}
+
 std::string DecisionSet::Serialize() const {
   nlohmann::json j = nlohmann::json::array();
   for (const auto& [id, a] : by_id_)

@@ -71,6 +71,8 @@ class DecisionSet {
   // sorted by prefix then type.
   std::vector<ActiveDecision> Active(int64_t now_unix_s) const;
   size_t size() const { return by_id_.size(); }
+  // The earliest end after now of a decision in the set, or 0 when none is running.
+  int64_t NextEnd(int64_t now_unix_s) const;
 
   // For the state directory: the set survives a restart (enforced before the first pull).
   std::string Serialize() const;

@@ -6,6 +6,7 @@
 #define XDPGUARD_FEEDS_FEED_CONFIG_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,13 +32,16 @@ struct FeedConfig {
   feeds::Format format = feeds::Format::kPlain;
   std::string url;   // http(s) source, or
   std::string path;  // a local file (air-gapped sites)
-  // Secret sent as the AbuseIPDB "Key" header: read from an environment variable or a
-  // file at fetch time, never stored in status or logs.
+  // Secret sent as the AbuseIPDB "Key" header or CrowdSec's "X-Api-Key": read from an
+  // environment variable or a file at fetch time, never stored in status or logs.
   std::string api_key_env, api_key_file;
   AbuseIpdbParams abuseipdb;
   feeds::FormatOptions options;
   uint64_t interval_s = 3600;
   lists::RuleOptions rule;  // action drop (default), ratelimit, or monitor; scope
+  // CrowdSec: the rule of each decision type named in the config ("throttle" ->
+  // ratelimit ...); other types, "ban" included unless named, take `rule`.
+  std::map<std::string, lists::RuleOptions> decision_types;
   feeds::FeedLimits limits;
   double max_shrink = 0.5;  // refuse an update that loses more than this fraction
   uint64_t max_bytes = 64u << 20;

@@ -2,9 +2,12 @@
 #include "feeds/feed_engine.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <climits>
 #include <cstdlib>
 #include <ctime>
+#include <numeric>
 #include <random>
 #include <set>
 
@@ -14,6 +17,7 @@
 #include "common/printable.h"
 #include "common/sealed_file.h"
 #include "feeds/body.h"
+#include "feeds/crowdsec_feed.h"
 #include "feeds/parsers.h"
 #include "feeds/protected_ranges.h"
 #include "spdlog/spdlog.h"
@@ -53,8 +57,9 @@ bool HasEofConvention(Format f) { return f == Format::kPlain || f == Format::kSp
 
 }  // namespace
 
-int64_t BackoffSeconds(uint64_t consecutive_failures, uint64_t interval_s, double jitter01) {
-  double base = 60.0 * std::pow(2.0, static_cast<double>(std::min<uint64_t>(consecutive_failures, 20) - 1));
+int64_t BackoffSeconds(uint64_t consecutive_failures, uint64_t interval_s, double jitter01, uint64_t first_s) {
+  double base = static_cast<double>(first_s) *
+                std::pow(2.0, static_cast<double>(std::min<uint64_t>(consecutive_failures, 20) - 1));
   double cap = static_cast<double>(std::min<uint64_t>(std::max<uint64_t>(interval_s, 60), 86400));
   double d = std::min(base, cap) * (0.8 + 0.4 * jitter01);
   return static_cast<int64_t>(d);
@@ -196,7 +201,10 @@ void FeedEngine::RecordFailure(const feeds::FeedConfig& feed, const std::string&
   s.last_error = error;
   s.last_error_reason = reason;
   s.last_result = "failed";
-  int64_t backoff = NowUnix() + BackoffSeconds(s.consecutive_failures, feed.interval_s, Jitter());
+  // A stream pulled every few seconds retries from its own interval, so a Local API that
+  // restarts is followed within seconds, not a minute.
+  const uint64_t first = feed.format == Format::kCrowdsec ? std::max<uint64_t>(feed.interval_s, 1) : 60;
+  int64_t backoff = NowUnix() + BackoffSeconds(s.consecutive_failures, feed.interval_s, Jitter(), first);
   s.retry_set_by_server = retry_at.has_value();  // the server asked: honour the later of both
   s.retry_not_before = std::max(backoff, retry_at.value_or(0));
   c->outcome = {feed.name, "failed", error};
@@ -209,12 +217,12 @@ absl::StatusOr<std::string> FeedEngine::FetchBody(const feeds::FeedConfig& feed,
   *not_modified = false;
   if (!feed.path.empty()) return ReadWholeFile(feed.path, feed.max_bytes);
   FetchRequest req;
-  req.url = feed.RequestUrl();
+  req.url = feed.format == Format::kCrowdsec ? CrowdsecStreamUrl(feed.url, c->full_pull) : feed.RequestUrl();
   req.max_bytes = feed.max_bytes;
   req.connect_timeout_s = feed.connect_timeout_s;
   req.timeout_s = feed.timeout_s;
   req.ca_file = feed.ca_file;
-  if (cache) {
+  if (cache && feed.format != Format::kCrowdsec) {  // a stream pull is never conditional
     req.etag = cache->etag;
     req.last_modified = cache->last_modified;
   }
@@ -224,6 +232,12 @@ absl::StatusOr<std::string> FeedEngine::FetchBody(const feeds::FeedConfig& feed,
     absl::StatusOr<std::string> key = ReadApiKey(feed);
     if (!key.ok()) return key.status();
     req.secret_headers.push_back("Key: " + *key);
+  }
+  if (feed.format == Format::kCrowdsec) {
+    req.headers.push_back("Accept: application/json");
+    absl::StatusOr<std::string> key = ReadApiKey(feed);
+    if (!key.ok()) return key.status();
+    req.secret_headers.push_back("X-Api-Key: " + *key);
   }
   absl::StatusOr<FetchResponse> resp = fetch_(req);
   if (!resp.ok()) return resp.status();
@@ -277,8 +291,14 @@ void FeedEngine::CollectOne(const feeds::FeedConfig& feed, const RefreshOptions&
   c->status.last_attempt = now;
   c->status.retry_not_before = 0;  // set again below if this attempt fails
   c->status.retry_set_by_server = false;
+  c->fetched = true;
+  c->full_pull = feed.format == Format::kCrowdsec &&
+                 (!feed.path.empty() || !crowdsec_synced_.count(feed.name) || !c->cached || !c->cached->decisions);
+  if (feed.format == Format::kCrowdsec) crowdsec_synced_.erase(feed.name);  // until this pull succeeds
   bool not_modified = false;
+  const auto fetch_start = std::chrono::steady_clock::now();
   absl::StatusOr<std::string> body = FetchBody(feed, c->cached.get(), c, &not_modified);
+  c->status.fetch_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - fetch_start).count();
   clock_.Lap("fetch");
   if (!body.ok()) {
     std::string reason = absl::IsResourceExhausted(body.status()) ? "oversize"
@@ -291,6 +311,10 @@ void FeedEngine::CollectOne(const feeds::FeedConfig& feed, const RefreshOptions&
     std::optional<int64_t> retry_at;
     if (c->status.retry_not_before > now) retry_at = c->status.retry_not_before;
     RecordFailure(feed, reason, std::string(body.status().message()), retry_at, c);
+    return;
+  }
+  if (feed.format == Format::kCrowdsec) {
+    AcceptDecisions(feed, options, *body, now, c);
     return;
   }
   if (not_modified) {
@@ -424,26 +448,55 @@ absl::StatusOr<ApplySummary> FeedEngine::Apply(datapath::PrefixTable<xg_rule>* b
 
   // Per feed: its prepared entries, from the fresh list, else the last good copy, else
   // what is applied for it now (cache lost: keep enforcing, never drop a feed's entries
-  // because a file went bad).
-  std::vector<std::vector<net::Cidr>> prepared(config_.feeds.size());
-  std::vector<lists::RuleOptions> rules;
-  lists::DesiredSet<xg_rule> desired;  // value i is feed i's rule
-  const uint64_t now_real = static_cast<uint64_t>(NowUnix());
+  // because a file went bad). A feed is one source with its rule; a CrowdSec feed is one
+  // source per group of running decisions that share a rule and a deadline.
+  struct Source {
+    lists::RuleOptions rule;
+    uint16_t origin = 0;
+    int64_t deadline_unix_s = 0;  // 0: none
+    std::vector<net::Cidr> cidrs;
+  };
+  std::vector<Source> sources;
+  const int64_t now_unix = NowUnix();
+  next_decision_end_ = 0;
   for (size_t i = 0; i < config_.feeds.size(); i++) {
     const feeds::FeedConfig& feed = config_.feeds[i];
     Candidate& c = candidates_[feed.name];
-    uint16_t origin = origins_.at(feed.name);
-    rules.push_back(feed.rule);
-    xg_rule& rule = desired.values.emplace_back(lists::MakeManualRule(net::Cidr{}, feed.rule, 0, now_real));
-    rule.origin = origin;
-    rule.expires_ns = 0;  // feed entries leave when the feed drops them, not on a timer
+    const uint16_t origin = origins_.at(feed.name);
+    const FeedCache* decided = c.fresh ? c.fresh.get() : c.cached.get();
+    if (feed.format == Format::kCrowdsec && decided && decided->decisions) {
+      PrepareReport total;
+      for (DecisionGroup& g : GroupDecisions(decided->decisions->Active(now_unix), feed.decision_types, feed.rule)) {
+        PrepareReport report;
+        absl::StatusOr<std::vector<net::Cidr>> p = PrepareEntries(g.cidrs, feed.limits, protected_ranges, &report);
+        total.parsed += report.parsed;
+        total.duplicates += report.duplicates;
+        total.too_short += report.too_short;
+        total.protected_rejected += report.protected_rejected;
+        total.aggregated += report.aggregated;
+        for (std::string& e : report.rejected_examples)
+          if (total.rejected_examples.size() < 5) total.rejected_examples.push_back(std::move(e));
+        if (p.ok()) sources.push_back({g.rule, origin, g.deadline_unix_s, std::move(*p)});
+      }
+      if (total.protected_rejected + total.too_short > 0)
+        spdlog::warn("feed {}: {} decisions refused ({} protected, {} too short), e.g. {}", feed.name,
+                     total.protected_rejected + total.too_short, total.protected_rejected, total.too_short,
+                     absl::StrJoin(total.rejected_examples, "; "));
+      c.status.report = total;
+      const int64_t end = decided->decisions->NextEnd(now_unix);
+      if (end && (!next_decision_end_ || end < next_decision_end_)) next_decision_end_ = end;
+      continue;
+    }
+    Source& source = sources.emplace_back();
+    source.rule = feed.rule;
+    source.origin = origin;
     bool done = false;
     for (int pass = 0; pass < 2 && !done; pass++) {
       const bool from_fresh = pass == 0;
-      const FeedCache* source = from_fresh ? c.fresh.get() : c.cached.get();
-      if (!source) continue;
+      const FeedCache* copy = from_fresh ? c.fresh.get() : c.cached.get();
+      if (!copy) continue;
       PrepareReport report;
-      absl::StatusOr<std::vector<net::Cidr>> p = PrepareEntries(source->cidrs, feed.limits, protected_ranges, &report);
+      absl::StatusOr<std::vector<net::Cidr>> p = PrepareEntries(copy->cidrs, feed.limits, protected_ranges, &report);
       if (!p.ok()) {
         if (from_fresh) {
           RecordFailure(feed, "max_entries", std::string(p.status().message()), std::nullopt, &c);
@@ -456,21 +509,43 @@ absl::StatusOr<ApplySummary> FeedEngine::Apply(datapath::PrefixTable<xg_rule>* b
                      report.protected_rejected + report.too_short, report.protected_rejected,
                      report.too_short, absl::StrJoin(report.rejected_examples, "; "));
       c.status.report = report;
-      prepared[i] = std::move(*p);
+      source.cidrs = std::move(*p);
       done = true;
     }
     if (!done) {
       for (const lists::AppliedEntry& e : (*before)->entries) {
-        if (e.origin == origin) prepared[i].push_back(e.cidr);
+        if (e.origin == origin) source.cidrs.push_back(e.cidr);
       }
-      if (!prepared[i].empty())
-        spdlog::warn("feed {}: no usable copy; keeping its {} applied entries", feed.name, prepared[i].size());
+      if (!source.cidrs.empty())
+        spdlog::warn("feed {}: no usable copy; keeping its {} applied entries", feed.name, source.cidrs.size());
     }
   }
 
   clock_.Lap("policy");
+  // Strictest rule first; among equal rules the longest-lasting (no deadline, then the
+  // latest), then config order: a prefix listed by several sources takes the first.
+  std::vector<size_t> by_deadline(sources.size());
+  std::iota(by_deadline.begin(), by_deadline.end(), 0);
+  std::stable_sort(by_deadline.begin(), by_deadline.end(), [&](size_t a, size_t b) {
+    auto lasting = [&](size_t k) { return sources[k].deadline_unix_s ? sources[k].deadline_unix_s : INT64_MAX; };
+    return lasting(a) > lasting(b);
+  });
+  std::vector<lists::RuleOptions> rules;
+  for (size_t k : by_deadline) rules.push_back(sources[k].rule);
+  lists::DesiredSet<xg_rule> desired;  // value k is source k's rule
+  const uint64_t now_real = static_cast<uint64_t>(now_unix);
+  for (const Source& source : sources) {
+    xg_rule& rule = desired.values.emplace_back(lists::MakeManualRule(net::Cidr{}, source.rule, 0, now_real));
+    rule.origin = source.origin;
+    // Feed entries leave when the feed drops them; decisions also carry their deadline, so
+    // the datapath ends them even if the service cannot.
+    rule.expires_ns = source.deadline_unix_s ? MonotonicDeadlineNs(source.deadline_unix_s) : 0;
+  }
   std::vector<FeedSet> sets;
-  for (size_t i : StrictestFirst(rules)) sets.push_back({static_cast<uint32_t>(i), &prepared[i]});
+  for (size_t r : StrictestFirst(rules)) {
+    const size_t k = by_deadline[r];
+    sets.push_back({static_cast<uint32_t>(k), &sources[k].cidrs});
+  }
   desired.items = UnionFeeds(sets);
   const size_t union_entries = desired.items.size();
   clock_.Lap("union");

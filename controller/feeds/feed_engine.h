@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -98,6 +99,14 @@ class FeedEngine {
                                      const std::vector<net::Cidr>& allowlist,
                                      bool resync = false);
 
+  // Whether the last Collect left anything for Apply to do. False only when every feed
+  // it fetched was a CrowdSec stream that reported no change and no decision has ended
+  // since the last apply: a stream polled every second costs one small request then,
+  // not a pass over every list. The caller then saves the statuses instead.
+  bool ApplyNeeded(int64_t now_unix) const;
+  // Writes every feed's status as the last Collect left it (when Apply is skipped).
+  void SaveStatuses();
+
   const FeedStateStore& store() const { return store_; }
   // feed name -> origin id (stable across runs).
   const std::map<std::string, uint16_t>& origins() const { return origins_; }
@@ -109,9 +118,15 @@ class FeedEngine {
     FeedStatus status;
     FeedOutcome outcome;
     std::string fresh_etag_, fresh_last_modified_;  // validators of the body being parsed
+    bool full_pull = false;  // CrowdSec: this fetch asks for every decision (startup=true)
+    bool fetched = false;    // Collect fetched this feed (not cached, not backing off)
   };
 
   void CollectOne(const feeds::FeedConfig& feed, const RefreshOptions& options, Candidate* c);
+  // CrowdSec (feed_engine_crowdsec.cc): a pulled stream body becomes the feed's new
+  // decision set, or a failure that keeps the last one.
+  void AcceptDecisions(const feeds::FeedConfig& feed, const RefreshOptions& options, const std::string& body,
+                       int64_t now, Candidate* c);
   absl::StatusOr<std::string> FetchBody(const feeds::FeedConfig& feed, const FeedCache* cache,
                                         Candidate* c, bool* not_modified);
   void RecordSuccess(int64_t now, const char* result, Candidate* c);
@@ -129,6 +144,10 @@ class FeedEngine {
   FeedStateStore store_;
   std::map<std::string, uint16_t> origins_;
   std::map<std::string, Candidate> candidates_;
+  // CrowdSec feeds whose last pull by this engine succeeded: their next pull is a delta.
+  // Any failure, and every new engine (start, reload), makes the next one a full pull.
+  std::set<std::string> crowdsec_synced_;
+  int64_t next_decision_end_ = 0;  // the earliest end of an applied decision (0: none)
   StageClock clock_;
 
   // KeepStateInMemory: what the state directory and the maps held after our last apply.
@@ -151,10 +170,12 @@ class FeedEngine {
 // the operator's entries (manual and the config file's), and never delete them.
 const lists::Owner<xg_rule>& FeedsOwner();
 
-// Seconds until the next attempt after n consecutive failures: exponential from one
-// minute, capped at the feed's interval (and a day), with +-20% jitter so many hosts
-// behind one feed do not retry in step.
-int64_t BackoffSeconds(uint64_t consecutive_failures, uint64_t interval_s, double jitter01);
+// Seconds until the next attempt after n consecutive failures: exponential from first_s
+// (a minute; a CrowdSec stream's own interval), capped at the feed's interval or a minute,
+// whichever is longer (and a day), with +-20% jitter so many hosts behind one feed do not
+// retry in step.
+int64_t BackoffSeconds(uint64_t consecutive_failures, uint64_t interval_s, double jitter01,
+                       uint64_t first_s = 60);
 
 }  // namespace xdpguard::feeds
 

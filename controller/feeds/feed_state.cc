@@ -77,7 +77,11 @@ json StatusToJson(const FeedStatus& s) {
           {"entries", ReportToJson(s.report)},
           {"invalid", s.invalid},
           {"applied", s.applied},
-          {"errors_total", s.errors_total}};
+          {"errors_total", s.errors_total},
+          {"fetch_seconds", s.fetch_seconds},
+          {"decisions_by_type", s.decisions_by_type},
+          {"skipped_by_scope", s.skipped_by_scope},
+          {"decisions_invalid", s.decisions_invalid}};
 }
 
 FeedStatus StatusFromJson(const json& j) {
@@ -99,6 +103,10 @@ FeedStatus StatusFromJson(const json& j) {
   s.invalid = Field(j, "invalid", size_t{0});
   s.applied = Field(j, "applied", uint64_t{0});
   s.errors_total = Field(j, "errors_total", std::map<std::string, uint64_t>{});
+  s.fetch_seconds = Field(j, "fetch_seconds", 0.0);
+  s.decisions_by_type = Field(j, "decisions_by_type", std::map<std::string, uint64_t>{});
+  s.skipped_by_scope = Field(j, "skipped_by_scope", std::map<std::string, uint64_t>{});
+  s.decisions_invalid = Field(j, "decisions_invalid", uint64_t{0});
   return s;
 }
 
@@ -114,7 +122,12 @@ absl::Status FeedStateStore::Init() const {
 absl::Status FeedStateStore::SaveCache(const std::string& feed, const FeedCache& cache) const {
   std::string payload(cache.cidrs.size() * kCidrBytes, '\0');
   for (size_t i = 0; i < cache.cidrs.size(); i++) net::EncodeCidr(cache.cidrs[i], payload.data() + i * kCidrBytes);
+  // A decision set follows the prefixes in the payload, so the seal's checksum covers it.
+  const std::string decisions = cache.decisions ? cache.decisions->Serialize() : std::string();
+  payload += decisions;
   json meta = {{"feed", feed},
+               {"decisions_bytes", cache.decisions ? decisions.size() : size_t{0}},
+               {"has_decisions", cache.decisions.has_value()},
                {"entries", cache.cidrs.size()},
                {"source_fingerprint", cache.source_fingerprint},
                {"etag", cache.etag},
@@ -133,10 +146,18 @@ absl::StatusOr<FeedCache> FeedStateStore::LoadCache(const std::string& feed) con
   if (count == f->meta.end() || !count->is_number_unsigned())
     return absl::DataLossError(absl::StrCat(FeedPath(feed, ".cache"), " has no entry count; ignoring it"));
   const size_t n = count->get<size_t>();
+  const size_t decision_bytes = Field(f->meta, "decisions_bytes", size_t{0});
   // n is checked against the payload before it is multiplied: a huge n must not wrap.
-  if (n > f->payload.size() / kCidrBytes || f->payload.size() != n * kCidrBytes ||
-      Field(f->meta, "feed", "") != feed)
+  if (n > f->payload.size() / kCidrBytes || decision_bytes > f->payload.size() ||
+      f->payload.size() - decision_bytes != n * kCidrBytes || Field(f->meta, "feed", "") != feed)
     return absl::DataLossError(absl::StrCat(FeedPath(feed, ".cache"), " does not match its header; ignoring it"));
+  if (Field(f->meta, "has_decisions", false)) {
+    absl::StatusOr<DecisionSet> set =
+        DecisionSet::Deserialize(absl::string_view(f->payload).substr(n * kCidrBytes));
+    if (!set.ok())
+      return absl::DataLossError(absl::StrCat(FeedPath(feed, ".cache"), ": ", set.status().message(), "; ignoring it"));
+    c.decisions = std::move(*set);
+  }
   c.cidrs.resize(n);
   for (size_t i = 0; i < n; i++) {
     if (!net::DecodeCidr(f->payload.data() + i * kCidrBytes, &c.cidrs[i]))

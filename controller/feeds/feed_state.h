@@ -13,10 +13,12 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "feeds/crowdsec_stream.h"
 #include "feeds/policy.h"
 #include "net/cidr.h"
 #include "nlohmann/json.hpp"
@@ -31,6 +33,9 @@ inline constexpr const char* kFeedErrorReasons[] = {
 
 struct FeedCache {
   std::vector<net::Cidr> cidrs;    // parsed entries (before policy: protection can change)
+  // CrowdSec: the decision set (ids, types, ends) these entries come from; cidrs then
+  // holds the prefixes of the decisions running when it was pulled.
+  std::optional<DecisionSet> decisions;
   std::string source_fingerprint;  // URL, format and filters these entries came from
   std::string etag, last_modified;
   bool eof_seen = false;  // the feed has shown a "; EOF" marker: require it from now on
@@ -51,6 +56,11 @@ struct FeedStatus {
   size_t invalid = 0;       // unparsable entries in the last accepted body
   uint64_t applied = 0;     // entries of this feed in the datapath (after the union)
   std::map<std::string, uint64_t> errors_total;  // by reason (kFeedErrorReasons), since the state dir exists
+  double fetch_seconds = 0;  // how long the last attempt's fetch took
+  // CrowdSec: running decisions by type, and decisions of scopes xdpguard does not enforce
+  // by scope (since the last full pull), both with bounded labels (crowdsec_feed.h).
+  std::map<std::string, uint64_t> decisions_by_type, skipped_by_scope;
+  uint64_t decisions_invalid = 0;  // Ip/Range decisions with a bad value, since the last full pull
 };
 
 nlohmann::json StatusToJson(const FeedStatus& s);

@@ -18,6 +18,7 @@ constexpr FormatNameEntry kFormatNames[] = {
     {Format::kSpamhausDrop, "spamhaus-drop"},
     {Format::kAwsIpRanges, "aws-ip-ranges"},
     {Format::kCrawlerRanges, "crawler-ranges"},
+    {Format::kCrowdsec, "crowdsec"},
 };
 
 }  // namespace
@@ -51,6 +52,8 @@ absl::StatusOr<ParsedFeed> ParseFeedBody(Format format, std::string body,
     case Format::kSpamhausDrop: parsed = ParseSpamhausDrop(*prepared); break;
     case Format::kAwsIpRanges: parsed = ParseAwsIpRanges(*prepared, options.aws); break;
     case Format::kCrawlerRanges: parsed = ParseCrawlerRanges(*prepared); break;
+    case Format::kCrowdsec:
+      return absl::InvalidArgumentError("a CrowdSec decision stream is not a list body");
   }
   if (!parsed.ok()) return parsed;
   if (parsed->cidrs.empty()) {

@@ -15,7 +15,9 @@
 
 namespace xdpguard::feeds {
 
-enum class Format { kPlain, kAbuseIpdb, kSpamhausDrop, kAwsIpRanges, kCrawlerRanges };
+// kCrowdsec is CrowdSec's decision stream: not a list body, the engine pulls and keeps it
+// as a decision set (crowdsec_stream.h, feed_engine_crowdsec.cc).
+enum class Format { kPlain, kAbuseIpdb, kSpamhausDrop, kAwsIpRanges, kCrawlerRanges, kCrowdsec };
 
 absl::StatusOr<Format> ParseFormatName(absl::string_view name);
 std::string FormatName(Format format);

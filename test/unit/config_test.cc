@@ -45,7 +45,7 @@ TEST_CASE("config: every error names file, JSON path, what was found and expecte
       {R"({"feeds":[{"name":"f","format":"plain","path":"rel.txt"}]})", "feeds[0].path: expected an absolute path"},
       {R"({"feeds":[{"name":"f","format":"abuseipdb","url":"https://api.abuseipdb.com/api/v2/blacklist?key=abc"}]})", "feeds[0].url: contains a key/token query parameter"},
       {R"({"feeds":[{"name":"f","format":"abuseipdb","url":"https://a/b"}]})", "feeds[0].api_key_env: missing"},
-      {Feed(R"(,"api_key_env":"K")"), "only the abuseipdb format sends an API key"},
+      {Feed(R"(,"api_key_env":"K")"), "only the abuseipdb and crowdsec formats send an API key"},
       {R"({"feeds":[{"name":"f","format":"abuseipdb","url":"https://a/b","api_key_env":"K","api_key_file":"/k"}]})", "not both"},
       {R"({"feeds":[{"name":"f","format":"abuseipdb","url":"https://a/b","api_key_env":"K","abuseipdb":{"confidence_minimum":10}}]})", "feeds[0].abuseipdb.confidence_minimum: expected an integer in 25..100, found the number 10"},
       {R"({"feeds":[{"name":"f","format":"abuseipdb","url":"https://a/b","api_key_env":"K","abuseipdb":{"ip_version":5}}]})", "feeds[0].abuseipdb.ip_version: expected 4 or 6"},

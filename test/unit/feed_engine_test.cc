@@ -11,6 +11,7 @@
 
 #include "temp_dir.h"
 #include "fake_map.h"
+#include "feed_harness.h"
 #include "feed_samples.h"
 #include "common/sealed_file.h"
 #include "config/config.h"
@@ -24,6 +25,8 @@ namespace {
 using datapath::FakeMap;
 using datapath::TestMasks;
 using datapath::PrefixTable;
+using test::Maps;
+using test::Server;
 
 net::Cidr C(const char* s) { return net::ParseCidr(s).value().cidr; }
 
@@ -34,46 +37,6 @@ FetchFn NoFetch() {
 }
 
 using xdpguard::test::TempDir;
-
-struct Maps {
-  FakeMap v4{"xg_block_v4", sizeof(xg_lpm_v4_key), sizeof(xg_rule), 100000};
-  FakeMap v6{"xg_block_v6", sizeof(xg_lpm_v6_key), sizeof(xg_rule), 100000};
-  PrefixTable<xg_rule> table = *PrefixTable<xg_rule>::Create(&v4, &v6, TestMasks());
-
-  // The whole enforced set as text, for byte-for-byte comparisons.
-  std::vector<std::string> Dump() const {
-    std::vector<std::string> out;
-    // Keep the list alive: a range-for over List().value() would dangle.
-    const std::vector<PrefixTable<xg_rule>::Entry> entries = table.List().value();
-    for (const auto& e : entries)
-      out.push_back(e.cidr.ToString() + " o" + std::to_string(e.value.origin) + " a" +
-                    std::to_string(e.value.action) + " f" + std::to_string(e.value.flags) +
-                    " p" + std::to_string(e.value.rl_pps));
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-};
-
-// A scripted server: the next response (or transport error) and the last request seen.
-struct Server {
-  absl::StatusOr<FetchResponse> next = absl::UnavailableError("not scripted");
-  FetchRequest last;
-  int calls = 0;
-  FetchFn Fn() {
-    return [this](const FetchRequest& r) {
-      last = r;
-      calls++;
-      return next;
-    };
-  }
-  void Reply(long status, std::string body, std::string etag = "") {
-    FetchResponse r;
-    r.http_status = status;
-    r.body = std::move(body);
-    r.etag = std::move(etag);
-    next = r;
-  }
-};
 
 config::Config OneFeed(const std::string& state_dir, const std::string& extra = "") {
   return config::ParseConfig(R"({"state_dir":")" + state_dir + R"(","feeds":[{"name":"list",
@@ -473,6 +436,10 @@ TEST_CASE("backoff grows exponentially, is capped by the interval and jittered")
   CHECK(BackoffSeconds(20, 3600, 0.5) == 3600);
   CHECK(BackoffSeconds(1, 3600, 0.0) == 48);
   CHECK(BackoffSeconds(1, 3600, 1.0) == 72);
+  // A CrowdSec stream polled every 10 s: 10, 20, 40, then a minute.
+  CHECK(BackoffSeconds(1, 10, 0.5, 10) == 10);
+  CHECK(BackoffSeconds(3, 10, 0.5, 10) == 40);
+  CHECK(BackoffSeconds(9, 10, 0.5, 10) == 60);
 }
 
 }  // namespace xdpguard::feeds
