@@ -31,11 +31,22 @@ packages=(
   dsniff thc-ipv6 arpwatch arping
   # fail2ban integration: the real fail2ban-server with xdpguard's action
   fail2ban
+  # CrowdSec bouncer integration: the real Local API and cscli (run offline, see below)
+  crowdsec
   # benchmarks: the filters we compare against
   iptables ipset nftables ethtool
   # kernel check (scripts/kernel-check.sh): Debian 12's stock kernel under qemu (TCG)
   qemu-system-x86 busybox-static
 )
+
+# crowdsec's postinst registers with the online Central API unless this file exists and
+# is not empty; these machines have no internet, and the tests run the Local API offline
+# with a configuration of their own (test/integration/crowdsec_bouncer.sh).
+if ! dpkg -s crowdsec >/dev/null 2>&1 && [[ ! -s /etc/crowdsec/online_api_credentials.yaml ]]; then
+  mkdir -p /etc/crowdsec
+  printf '# offline: no Central API (written by xdpguard scripts/install-deps.sh)\nurl: http://127.0.0.1:1/\nlogin: offline\npassword: offline\n' \
+    > /etc/crowdsec/online_api_credentials.yaml
+fi
 
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq

@@ -156,6 +156,9 @@ void ReadFeed(const json& value, const std::string& path, Errors* errors, feeds:
             "only the abuseipdb and crowdsec formats send an API key");
   if (is_abuseipdb && f->api_key_env.empty() && f->api_key_file.empty() && !f->url.empty())
     r.Error("api_key_env", "missing: the AbuseIPDB API needs a key (api_key_env or api_key_file)");
+  if (is_crowdsec && f->url.find('?') != std::string::npos)
+    r.Error("url", "expected the Local API's base URL (e.g. http://127.0.0.1:8080) without a query: "
+                   "xdpguard adds the stream's path and parameters");
   if (is_crowdsec && f->api_key_env.empty() && f->api_key_file.empty() && !f->url.empty())
     r.Error("api_key_file", "missing: a CrowdSec bouncer needs its key (`cscli bouncers add NAME`) in api_key_file or api_key_env");
   if (const json* t = r.Object("types")) {

@@ -15,7 +15,9 @@ std::string CrowdsecStreamUrl(const std::string& base, bool startup) {
   std::string url = base;
   while (!url.empty() && url.back() == '/') url.pop_back();
   if (!absl::EndsWith(url, kCrowdsecStreamPath)) url += kCrowdsecStreamPath;
-  return startup ? url + "?startup=true" : url;
+  // The Local API sends only Ip and Range decisions unless asked for other scopes: ask for
+  // the common ones so that they are counted (and skipped), not silently absent.
+  return absl::StrCat(url, "?", startup ? "startup=true&" : "", "scopes=", kCrowdsecScopes);
 }
 
 std::vector<DecisionGroup> GroupDecisions(const std::vector<ActiveDecision>& active,

@@ -26,6 +26,7 @@ namespace xdpguard::feeds {
 
 inline constexpr int64_t kDecisionDeadlineStepS = 60;
 inline constexpr const char* kCrowdsecStreamPath = "/v1/decisions/stream";
+inline constexpr const char* kCrowdsecScopes = "ip,range,country,as,username,session";
 
 // base: the Local API's URL ("http://127.0.0.1:8080", with or without a trailing slash,
 // or already ending in /v1/decisions/stream). startup: a full pull (every active

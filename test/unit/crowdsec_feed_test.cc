@@ -63,9 +63,12 @@ absl::StatusOr<ApplySummary> Pull(FeedEngine& e, Maps& m, const std::vector<net:
 }  // namespace
 
 TEST_CASE("crowdsec feed: stream URL, groups by type and rounded deadline, bounded labels") {
-  CHECK(CrowdsecStreamUrl("http://127.0.0.1:8080", true) == "http://127.0.0.1:8080/v1/decisions/stream?startup=true");
-  CHECK(CrowdsecStreamUrl("http://127.0.0.1:8080/", false) == "http://127.0.0.1:8080/v1/decisions/stream");
-  CHECK(CrowdsecStreamUrl("https://lapi:8080/v1/decisions/stream", false) == "https://lapi:8080/v1/decisions/stream");
+  const std::string scopes = "scopes=ip,range,country,as,username,session";
+  CHECK(CrowdsecStreamUrl("http://127.0.0.1:8080", true) ==
+        "http://127.0.0.1:8080/v1/decisions/stream?startup=true&" + scopes);
+  CHECK(CrowdsecStreamUrl("http://127.0.0.1:8080/", false) == "http://127.0.0.1:8080/v1/decisions/stream?" + scopes);
+  CHECK(CrowdsecStreamUrl("https://lapi:8080/v1/decisions/stream", false) ==
+        "https://lapi:8080/v1/decisions/stream?" + scopes);
 
   lists::RuleOptions drop, throttle;
   throttle.action = XG_ACTION_RATELIMIT;
@@ -100,6 +103,8 @@ TEST_CASE("crowdsec feed: config validation") {
   };
   CHECK_THAT(error(R"({"name":"cs","format":"crowdsec","url":"http://127.0.0.1:8080"})"),
              Catch::Contains("feeds[0].api_key_file: missing"));
+  CHECK_THAT(error(R"({"name":"cs","format":"crowdsec","url":"http://x/v1/decisions/stream?startup=true","api_key_env":"K"})"),
+             Catch::Contains("without a query"));
   CHECK_THAT(error(R"({"name":"cs","format":"plain","url":"http://x/","types":{"ban":{}}})"),
              Catch::Contains("feeds[0].types: only valid with format \"crowdsec\""));
   CHECK_THAT(error(R"({"name":"cs","format":"crowdsec","url":"http://x","api_key_env":"K","types":{"throttle":{"action":"ratelimit"}}})"),
@@ -130,7 +135,7 @@ TEST_CASE("crowdsec feed: a full pull, then deltas; types become rules and ends 
                             D(5, "FR", "Country"), D(6, "AS1234", "AS"), D(7, "bogus", "Ip")}));
   auto sum = Pull(e, m);
   REQUIRE(sum.ok());
-  CHECK(server.last.url == "http://127.0.0.1:8080/v1/decisions/stream?startup=true");
+  CHECK(server.last.url == "http://127.0.0.1:8080/v1/decisions/stream?startup=true&scopes=ip,range,country,as,username,session");
   CHECK(server.last.secret_headers == std::vector<std::string>{"X-Api-Key: bouncer-key-0123456789"});
   CHECK(sum->feeds[0].result == "updated");
   CHECK(m.Dump() == std::vector<std::string>{"198.51.100.0/24 o1 a0 f0 p0", "2001:db8::1/128 o1 a0 f0 p0",
@@ -151,7 +156,7 @@ TEST_CASE("crowdsec feed: a full pull, then deltas; types become rules and ends 
   server.Reply(200, Stream({D(8, "192.0.2.10", "Ip")}, {D(1, "203.0.113.7", "Ip")}));
   sum = Pull(e, m);
   REQUIRE(sum.ok());
-  CHECK(server.last.url == "http://127.0.0.1:8080/v1/decisions/stream");
+  CHECK(server.last.url == "http://127.0.0.1:8080/v1/decisions/stream?scopes=ip,range,country,as,username,session");
   CHECK(sum->sync.added == 1);
   CHECK(sum->sync.deleted == 1);
   CHECK(m.Dump() == std::vector<std::string>{"192.0.2.10/32 o1 a0 f0 p0", "198.51.100.0/24 o1 a0 f0 p0",
