@@ -35,6 +35,8 @@ packages=(
   crowdsec
   # benchmarks: the filters we compare against
   iptables ipset nftables ethtool
+  # the Debian package (scripts/package-deb.sh): Debian's build tools, lintian, man
+  debhelper dpkg-dev lintian man-db adduser
   # kernel check (scripts/kernel-check.sh): Debian 12's stock kernel under qemu (TCG)
   qemu-system-x86 busybox-static
 )

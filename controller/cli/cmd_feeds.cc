@@ -7,9 +7,12 @@
 #include <cstdlib>
 #include <ctime>
 #include <iostream>
+#include <string>
+#include <vector>
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "cli/args.h"
 #include "cli/commands.h"
@@ -121,6 +124,15 @@ int RunFeedsStatus(const Args& args) {
     std::printf("  entries: parsed %zu, invalid %zu, refused %zu, applied %llu, aggregation %.2f\n",
                 s.report.parsed - s.report.duplicates, s.invalid, s.report.too_short + s.report.protected_rejected,
                 static_cast<unsigned long long>(s.applied), j["aggregation_ratio"].get<double>());
+    if (j["format"] == "crowdsec") {
+      auto counts = [](const std::map<std::string, uint64_t>& m) {
+        std::vector<std::string> parts;
+        for (const auto& [k, n] : m) parts.push_back(absl::StrCat(k, " ", n));
+        return parts.empty() ? std::string("none") : absl::StrJoin(parts, ", ");
+      };
+      std::printf("  decisions running: %s; skipped scopes: %s; last pull took %.3f s\n",
+                  counts(s.decisions_by_type).c_str(), counts(s.skipped_by_scope).c_str(), s.fetch_seconds);
+    }
     std::printf("  next refresh %s", When(j["next_refresh"].get<int64_t>()).c_str());
     if (!s.last_error.empty() && s.consecutive_failures > 0)
       std::printf("; last error (%s, %llu in a row): %s", s.last_error_reason.c_str(),
