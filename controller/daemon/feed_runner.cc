@@ -49,15 +49,16 @@ absl::StatusOr<std::unique_ptr<Runner>> StartRunner(const std::string& pin_dir, 
   return r;
 }
 
-void RunDue(const std::string& pin_dir, Runner& r) {
+bool RunDue(const std::string& pin_dir, Runner& r) {
   std::vector<std::string> due = r.schedule.Due(Clock::now());
   feeds::RefreshOptions options;
   options.only = due;
   if (absl::Status s = r.engine->Collect(options); !s.ok()) {
     spdlog::error("feeds: {}", std::string(s.message()));
-    return;
+    return false;
   }
-  if (r.engine->ApplyNeeded(time(nullptr))) {
+  const bool apply = r.engine->ApplyNeeded(time(nullptr));
+  if (apply) {
     ApplyLocked(pin_dir, *r.engine, /*resync=*/false);
   } else {
     r.engine->SaveStatuses();  // quiet CrowdSec pulls: nothing to write to the maps
@@ -66,6 +67,7 @@ void RunDue(const std::string& pin_dir, Runner& r) {
     const feeds::FeedConfig* f = r.config.FindFeed(name);
     r.schedule.Done(name, r.engine->store().LoadStatus(name), f->interval_s, time(nullptr), Clock::now());
   }
+  return apply;
 }
 
 }  // namespace xdpguard::daemon

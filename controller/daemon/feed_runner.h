@@ -26,8 +26,9 @@ struct Runner {
 // the new engine could read and re-enforce the copy before that refresh.
 absl::StatusOr<std::unique_ptr<Runner>> StartRunner(const std::string& pin_dir, config::Config cfg,
                                                     Runner* previous = nullptr);
-// Refreshes the feeds that are due and applies the result under the writer lock.
-void RunDue(const std::string& pin_dir, Runner& r);
+// Refreshes the feeds that are due and applies the result under the writer lock. Returns
+// whether the maps were written (quiet CrowdSec pulls write nothing: feed_engine.h).
+bool RunDue(const std::string& pin_dir, Runner& r);
 
 }  // namespace xdpguard::daemon
 

@@ -271,8 +271,8 @@ absl::Status RunService(const ServiceOptions& options) {
     std::optional<Clock::time_point> next = runner ? runner->schedule.Next() : std::nullopt;
     auto wait = next ? *next - Clock::now() : Clock::duration(std::chrono::hours(1));
     if (wait <= Clock::duration::zero()) {
-      RunDue(pin_dir, *runner);
-      census->Poke();
+      // A census walks every map: only after the lists changed, not after a quiet pull.
+      if (RunDue(pin_dir, *runner)) census->Poke();
       continue;
     }
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(wait).count() + 1;

@@ -173,7 +173,10 @@ absl::StatusOr<FeedCache> FeedStateStore::LoadCache(const std::string& feed) con
 }
 
 absl::Status FeedStateStore::SaveStatus(const FeedStatus& status) const {
-  return WriteFileAtomically(FeedPath(status.name, ".status"), StatusToJson(status).dump(2) + "\n");
+  // Atomic, not fsynced: a status is for display and metrics, rewritten at every pull (once
+  // a second for a CrowdSec stream), and a crash losing the last one loses nothing enforced.
+  return WriteFileAtomically(FeedPath(status.name, ".status"), StatusToJson(status).dump(2) + "\n", 0600,
+                             Durability::kAtomicOnly);
 }
 
 FeedStatus FeedStateStore::LoadStatus(const std::string& feed) const {

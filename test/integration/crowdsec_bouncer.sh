@@ -72,7 +72,7 @@ start_lapi
 cs bouncers add xdpguard-test -o raw > "$WORK/bouncer.key" 2> "$WORK/cscli.err" ||
   fail "cscli bouncers add failed: $(cat "$WORK/cscli.err")"
 chmod 600 "$WORK/bouncer.key"
-log "crowdsec $(crowdsec -version 2>&1 | grep -m1 -o 'v[0-9.]*') Local API on 127.0.0.1:$LAPI_PORT (offline), bouncer key issued"
+log "crowdsec $(crowdsec -version 2>&1 | grep -o 'v[0-9][0-9.]*' | head -1) Local API on 127.0.0.1:$LAPI_PORT (offline), bouncer key issued"
 
 METRICS=127.0.0.1:19469
 cat > "$WORK/config.json" <<JSON
