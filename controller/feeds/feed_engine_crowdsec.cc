@@ -65,7 +65,11 @@ void FeedEngine::AcceptDecisions(const feeds::FeedConfig& feed, const RefreshOpt
     }
   }
   std::vector<ActiveDecision> active = set.Active(now);
-  const size_t running_before = last ? last->Active(now).size() : 0;
+  // Only a full pull compares with what ran before (a delta says itself what changed): the
+  // set's running decisions are computed once more only then.
+  std::vector<ActiveDecision> before;
+  if (c->full_pull && last) before = last->Active(now);
+  const size_t running_before = before.size();
   // A full pull that loses most of a big set is the same alarm as a delta that does
   // (DecisionSet::Apply): the Local API's database was reset, or another one answers.
   if (c->full_pull && !options.force && running_before >= 100 &&
@@ -102,13 +106,15 @@ void FeedEngine::AcceptDecisions(const feeds::FeedConfig& feed, const RefreshOpt
   for (const ActiveDecision& a : active) s.decisions_by_type[TypeLabel(a.type, feed.decision_types)]++;
   s.invalid = s.decisions_invalid;
 
-  const bool quiet_delta = !c->full_pull && batch->added.empty() && batch->deleted.empty();
+  // Nothing new and nothing removed: the Local API repeats a deletion in later deltas (an
+  // expired decision shows up again), which changes nothing here.
+  const bool quiet_delta = !c->full_pull && batch->added.empty() && set.size() == (last ? last->size() : 0);
   if (quiet_delta) {  // nothing new: the last good set stands as it is
     RecordSuccess(now, "unchanged", c);
     c->outcome = {feed.name, "unchanged", "no new or deleted decisions"};
     return;
   }
-  const bool same = last && RunningOf(last->Active(now)) == RunningOf(active);
+  const bool same = c->full_pull && last && RunningOf(before) == RunningOf(active);
   auto fresh = std::make_shared<FeedCache>();
   for (const ActiveDecision& a : active) fresh->cidrs.push_back(a.cidr);
   fresh->cidrs.erase(std::unique(fresh->cidrs.begin(), fresh->cidrs.end()), fresh->cidrs.end());
