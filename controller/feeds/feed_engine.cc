@@ -466,7 +466,16 @@ absl::StatusOr<ApplySummary> FeedEngine::Apply(datapath::PrefixTable<xg_rule>* b
     const FeedCache* decided = c.fresh ? c.fresh.get() : c.cached.get();
     if (feed.format == Format::kCrowdsec && decided && decided->decisions) {
       PrepareReport total;
-      for (DecisionGroup& g : GroupDecisions(decided->decisions->Active(now_unix), feed.decision_types, feed.rule)) {
+      // What runs now: the pull's own list less what ended since, else from the set.
+      std::vector<ActiveDecision> running;
+      if (decided->running) {
+        running.reserve(decided->running->size());
+        for (const ActiveDecision& a : *decided->running)
+          if (a.expires_unix_s > now_unix) running.push_back(a);
+      } else {
+        running = decided->decisions->Active(now_unix);
+      }
+      for (DecisionGroup& g : GroupDecisions(running, feed.decision_types, feed.rule)) {
         PrepareReport report;
         absl::StatusOr<std::vector<net::Cidr>> p = PrepareEntries(g.cidrs, feed.limits, protected_ranges, &report);
         total.parsed += report.parsed;

@@ -36,6 +36,9 @@ struct FeedCache {
   // CrowdSec: the decision set (ids, types, ends) these entries come from; cidrs then
   // holds the prefixes of the decisions running when it was pulled.
   std::optional<DecisionSet> decisions;
+  // decisions->Active() at fetched_at, kept by the pull that made this copy so the apply
+  // right after it does not compute it again (not saved; a copy read back has none).
+  std::optional<std::vector<ActiveDecision>> running;
   std::string source_fingerprint;  // URL, format and filters these entries came from
   std::string etag, last_modified;
   bool eof_seen = false;  // the feed has shown a "; EOF" marker: require it from now on
