@@ -124,7 +124,7 @@ TEST_CASE("crowdsec feed: config validation") {
   CHECK(ok->feeds[0].decision_types.at("captcha").pps == 5);
 }
 
-TEST_CASE("crowdsec feed: a full pull, then deltas; types become rules and ends deadlines") {
+TEST_CASE("crowdsec feed: a full pull, then deltas, types become rules and ends deadlines") {
   TempDir dir;
   Server server;
   Maps m;
@@ -251,7 +251,7 @@ TEST_CASE("crowdsec feed: every failure keeps the enforced set, and the next pul
   CHECK(m.Dump() == std::vector<std::string>{"192.0.2.1/32 o1 a0 f0 p0"});
 }
 
-TEST_CASE("crowdsec feed: a restart enforces the cached decisions first; ended decisions leave") {
+TEST_CASE("crowdsec feed: a restart enforces the cached decisions first, and ended decisions leave") {
   TempDir dir;
   Server server;
   Maps m;
