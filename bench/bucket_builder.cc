@@ -6,7 +6,9 @@
 
 #include <bpf/bpf.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -103,6 +105,24 @@ std::string BucketBuilder::WriteTo(int map_fd) const {
   return "";
 }
 
+std::string BucketBuilder::WriteToInner(int outer_fd) const {
+  std::vector<uint32_t> keys(XB_INNER_BUCKETS);
+  for (uint32_t i = 0; i < XB_INNER_BUCKETS; i++) keys[i] = i;
+  for (uint32_t first = 0, outer = 0; first < table_.size(); first += XB_INNER_BUCKETS, outer++) {
+    int inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "xb_inner", sizeof(uint32_t), sizeof(xb_bucket),
+                               XB_INNER_BUCKETS, nullptr);
+    if (inner < 0) return std::string("inner bucket array: ") + strerror(errno);
+    uint32_t n = std::min<uint32_t>(XB_INNER_BUCKETS, static_cast<uint32_t>(table_.size()) - first);
+    LIBBPF_OPTS(bpf_map_batch_opts, opts);
+    int err = bpf_map_update_batch(inner, keys.data(), &table_[first], &n, &opts);
+    if (!err) err = bpf_map_update_elem(outer_fd, &outer, &inner, 0);
+    int saved = errno;
+    close(inner);  // the outer array holds it
+    if (err) return std::string("filling an inner bucket array: ") + strerror(saved);
+  }
+  return "";
+}
+
 }  // namespace xdpguard::bench
 
 namespace xdpguard::bench {
@@ -140,11 +160,13 @@ bucket_probe_bpf* LoadBucketPrototype(const std::vector<uint32_t>& keys, std::st
   }
   bpf_map__set_max_entries(skel->maps.xb_buckets, table.buckets());
   bpf_map__set_max_entries(skel->maps.xb_values, static_cast<uint32_t>(keys.size()));
+  bpf_map__set_max_entries(skel->maps.xb_outer, std::max<uint32_t>(1, table.buckets() / XB_INNER_BUCKETS));
   skel->rodata->xb_mask = table.buckets() - 1;
   if (bucket_probe_bpf__load(skel)) {
     *error = "cannot load the bucket prototype";
   } else {
     *error = table.WriteTo(bpf_map__fd(skel->maps.xb_buckets));
+    if (error->empty()) *error = table.WriteToInner(bpf_map__fd(skel->maps.xb_outer));
     if (error->empty())
       *error = FillDrop(bpf_map__fd(skel->maps.xb_policies), bpf_map__fd(skel->maps.xb_values),
                         static_cast<uint32_t>(keys.size()));

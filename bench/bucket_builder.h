@@ -32,6 +32,9 @@ class BucketBuilder {
   size_t spilled_buckets() const;
   // Copies the table into an mmapable BPF array of buckets() entries. Empty on success.
   std::string WriteTo(int map_fd) const;
+  // Copies the table into new inner arrays of XB_INNER_BUCKETS buckets each, stored in the
+  // array of maps outer_fd (buckets() / XB_INNER_BUCKETS entries, at least 1). Empty on success.
+  std::string WriteToInner(int outer_fd) const;
 
  private:
   uint32_t mask() const { return buckets() - 1; }

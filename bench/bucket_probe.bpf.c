@@ -37,9 +37,32 @@ struct {
   __type(value, struct xb_value);
 } xb_values SEC(".maps");
 
+struct xb_inner {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, XB_INNER_BUCKETS);
+  __type(key, __u32);
+  __type(value, struct xb_bucket);
+};
+
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+  __uint(max_entries, 1);  // resized before load: buckets / XB_INNER_BUCKETS
+  __type(key, __u32);
+  __array(values, struct xb_inner);
+} xb_outer SEC(".maps");
+
+/* Bucket idx of the table: the big array, or the inner arrays of xb_outer. */
+static __always_inline struct xb_bucket *bucket_at(__u32 idx, int inner) {
+  if (!inner) return bpf_map_lookup_elem(&xb_buckets, &idx);
+  __u32 oi = idx >> XB_INNER_SHIFT, ii = idx & (XB_INNER_BUCKETS - 1);
+  void *m = bpf_map_lookup_elem(&xb_outer, &oi);
+  if (!m) return 0;
+  return bpf_map_lookup_elem(m, &ii);
+}
+
 /* The reference of (addr, 32) in bucket idx; -1 if absent, -3 if absent but spilled. */
-static __always_inline int probe_bucket(__u32 idx, __u32 addr) {
-  struct xb_bucket *b = bpf_map_lookup_elem(&xb_buckets, &idx);
+static __always_inline int probe_bucket(__u32 idx, __u32 addr, int inner) {
+  struct xb_bucket *b = bucket_at(idx, inner);
   if (!b) return -2;
   /* Whole-word compares: address and length in the low 40 bits of each slot (the length
    * without slot 0's spilled bit). */
@@ -53,7 +76,7 @@ static __always_inline int probe_bucket(__u32 idx, __u32 addr) {
 }
 
 /* The slot's reference for the packet's IPv4 source, or -1. */
-static __always_inline int find_source(struct xdp_md *ctx) {
+static __always_inline int find_source(struct xdp_md *ctx, int inner) {
   void *data = (void *)(long)ctx->data;
   void *end = (void *)(long)ctx->data_end;
   struct ethhdr *eth = data;
@@ -63,14 +86,14 @@ static __always_inline int find_source(struct xdp_md *ctx) {
   if ((void *)(ip + 1) > end) return -1;
   __u32 addr = ip->saddr;
   __u64 h = xb_hash(addr, 32);
-  int ref = probe_bucket(xb_first(h, xb_mask), addr);
-  if (ref == -3) ref = probe_bucket(xb_second(h, xb_mask), addr);
+  int ref = probe_bucket(xb_first(h, xb_mask), addr, inner);
+  if (ref == -3) ref = probe_bucket(xb_second(h, xb_mask), addr, inner);
   return ref;
 }
 
 SEC("xdp")
 int bare_bucket(struct xdp_md *ctx) {
-  int ref = find_source(ctx);
+  int ref = find_source(ctx, 0);
   if (ref < 0) return XDP_PASS;
   __u32 pi = (__u32)ref % XB_POLICIES;
   struct xb_policy *p = bpf_map_lookup_elem(&xb_policies, &pi);
@@ -79,11 +102,20 @@ int bare_bucket(struct xdp_md *ctx) {
 
 SEC("xdp")
 int bare_bucket_value(struct xdp_md *ctx) {
-  int ref = find_source(ctx);
+  int ref = find_source(ctx, 0);
   if (ref < 0) return XDP_PASS;
   __u32 vi = (__u32)ref;
   struct xb_value *v = bpf_map_lookup_elem(&xb_values, &vi);
   return v && v->action == 1 ? XDP_DROP : XDP_PASS;
+}
+
+SEC("xdp")
+int bare_bucket_inner(struct xdp_md *ctx) {
+  int ref = find_source(ctx, 1);
+  if (ref < 0) return XDP_PASS;
+  __u32 pi = (__u32)ref % XB_POLICIES;
+  struct xb_policy *p = bpf_map_lookup_elem(&xb_policies, &pi);
+  return p && p->action == 1 ? XDP_DROP : XDP_PASS;
 }
 
 char LICENSE[] SEC("license") = "GPL";

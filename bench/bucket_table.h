@@ -22,6 +22,11 @@
 #define XB_SLOTS 8
 #define XB_SPILLED 0x80 /* slot[0].plen: a key of this first bucket lives in its second */
 #define XB_POLICIES 256  /* bare_bucket reads policy (ref % XB_POLICIES) */
+/* bare_bucket_inner: the same buckets split into inner arrays of 2^XB_INNER_SHIFT buckets
+ * (16 KiB), small enough that the kernel kmallocs each (direct map, huge pages) instead of
+ * vmalloc'ing one big array on 4 KiB pages: does a cold probe pay for the TLB? */
+#define XB_INNER_SHIFT 8
+#define XB_INNER_BUCKETS (1u << XB_INNER_SHIFT)
 
 struct xb_slot {
   __u32 addr;

@@ -220,7 +220,12 @@ int main(int argc, char** argv) {
   int rounds = 5;
   std::vector<size_t> sizes = {1000, 100000, 1000000};
   std::string filter;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  for (int i = 1; i < argc; i += 2) {
+    bool known = !strcmp(argv[i], "--rounds") || !strcmp(argv[i], "--filter") || !strcmp(argv[i], "--sizes");
+    if (!known || i + 1 >= argc) {
+      fprintf(stderr, "usage: %s [--rounds N] [--sizes N,N,...] [--filter SCENARIO-SUBSTRING]\n", argv[0]);
+      return !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h") ? 0 : 2;
+    }
     if (!strcmp(argv[i], "--rounds")) rounds = atoi(argv[i + 1]);
     if (!strcmp(argv[i], "--filter")) filter = argv[i + 1];
     if (!strcmp(argv[i], "--sizes")) {
@@ -232,8 +237,8 @@ int main(int argc, char** argv) {
   std::mt19937 rng(42);
 
   std::vector<std::string> tracking_rows;
-  printf("| prefixes (v4 + v6) | scenario | xdpguard ns/pkt | without verdict cache | bare LPM ns/pkt | bare hash ns/pkt | xdpguard / bare hash | bucket prototype ns/pkt | bucket + per-entry value ns/pkt |\n");
-  printf("|---|---|---|---|---|---|---|---|---|\n");
+  printf("| prefixes (v4 + v6) | scenario | xdpguard ns/pkt | without verdict cache | bare LPM ns/pkt | bare hash ns/pkt | xdpguard / bare hash | bucket prototype ns/pkt | bucket + per-entry value ns/pkt | bucket in inner arrays ns/pkt |\n");
+  printf("|---|---|---|---|---|---|---|---|---|---|\n");
   for (size_t n : sizes) {
     size_t n6 = std::max<size_t>(1, n / 4);
     datapath::ObjectOptions opts;
@@ -382,10 +387,11 @@ int main(int argc, char** argv) {
     int empty_fd = bpf_program__fd(bare->progs.empty_pass);
     int bucket_fd = bpf_program__fd(probe->progs.bare_bucket);
     int bucket_value_fd = bpf_program__fd(probe->progs.bare_bucket_value);
+    int bucket_inner_fd = bpf_program__fd(probe->progs.bare_bucket_inner);
     for (const Scenario& s : scenarios) {
       if (!filter.empty() && s.name.find(filter) == std::string::npos) continue;
       if (s.frames.empty()) continue;
-      std::vector<double> xg, nc, br, bh, bb, bv;
+      std::vector<double> xg, nc, br, bh, bb, bv, bi;
       for (int r = 0; r < rounds; r++) {  // interleaved: empty, xdpguard (both), bare
         double e = RunNs(empty_fd, s.frames, s.repeat);
         xg.push_back(RunNs(xg_fd, s.frames, s.repeat) - e);
@@ -394,10 +400,12 @@ int main(int argc, char** argv) {
         bh.push_back(RunNs(hash_fd, s.frames, s.repeat) - e);
         bb.push_back(RunNs(bucket_fd, s.frames, s.repeat) - e);
         bv.push_back(RunNs(bucket_value_fd, s.frames, s.repeat) - e);
+        bi.push_back(RunNs(bucket_inner_fd, s.frames, s.repeat) - e);
       }
-      double mx = Median(xg), mn = Median(nc), mb = Median(br), mh = Median(bh), mk = Median(bb), mv = Median(bv);
+      double mx = Median(xg), mn = Median(nc), mb = Median(br), mh = Median(bh), mk = Median(bb), mv = Median(bv), mi = Median(bi);
       bool allow = s.name.find("allowlist") != std::string::npos || s.name.find("ARP") != std::string::npos;
-      char lpm[32] = "n/a", hash[32] = "n/a", ratio[32] = "n/a", bucket[32] = "n/a", bucket_value[32] = "n/a";
+      char lpm[32] = "n/a", hash[32] = "n/a", ratio[32] = "n/a", bucket[32] = "n/a", bucket_value[32] = "n/a",
+           bucket_inner[32] = "n/a";
       if (!allow) {
         snprintf(lpm, sizeof(lpm), "%.1f", mb);
         snprintf(hash, sizeof(hash), "%.1f", mh);
@@ -406,12 +414,13 @@ int main(int argc, char** argv) {
         if (s.name.find("IPv4") != std::string::npos) {
           snprintf(bucket, sizeof(bucket), "%.1f", mk);
           snprintf(bucket_value, sizeof(bucket_value), "%.1f", mv);
+          snprintf(bucket_inner, sizeof(bucket_inner), "%.1f", mi);
         }
       }
-      printf("| %zu + %zu | %s | %.1f | %.1f | %s | %s | %s | %s | %s |\n", n, n6, s.name.c_str(), mx, mn,
-             lpm, hash, ratio, bucket, bucket_value);
+      printf("| %zu + %zu | %s | %.1f | %.1f | %s | %s | %s | %s | %s | %s |\n", n, n6, s.name.c_str(), mx, mn,
+             lpm, hash, ratio, bucket, bucket_value, bucket_inner);
     }
-    printf("| %zu + %zu | load into xdpguard maps (PrefixTable::Upsert, batched) | %.2f s | | | | | | |\n", n,
+    printf("| %zu + %zu | load into xdpguard maps (PrefixTable::Upsert, batched) | %.2f s | | | | | | | |\n", n,
            n6, load_s);
     if (filter.empty()) tracking_rows.push_back(MeasureTracking(**obj, xg_block, v4, n, n6, rounds, empty_fd, rng));
     fflush(stdout);

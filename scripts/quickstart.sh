@@ -8,6 +8,11 @@
 # dropped, an allowlisted crawler and an ordinary client get through, a neighbour spoofs the
 # gateway's ARP and the daemon logs the alert. It prints what happened and tears everything
 # down on exit, Ctrl-C or failure. Lab hosts use documentation and private addresses only.
+# The feed server also stands in for a CrowdSec Local API: it serves a fixed decision stream
+# (scripts/lab/v1/decisions/stream: one banned address, one decision of a scope xdpguard
+# does not enforce), so the lab shows the bouncer too. Tests set QUICKSTART_WHILE_RUNNING to
+# a command that runs in the host's namespace before the service stops
+# (test/integration/dashboard_queries.sh: a Prometheus scraping it).
 # Needs root. Usage: sudo scripts/quickstart.sh
 set -euo pipefail
 source "$(dirname "$0")/lab/common.sh" quickstart.sh
@@ -28,7 +33,7 @@ http() {  # http SRC COUNT [TIMEOUT]
 }
 
 step "network: protected host 10.77.0.1  <-veth->  internet 10.77.0.2 (feed server, clients, crawlers, abusers)"
-lab_network "10.77.0.20/32 198.51.100.10/32 198.51.100.53/32 203.0.113.66/32 203.0.113.200/32 192.0.2.5/32" \
+lab_network "10.77.0.20/32 198.51.100.10/32 198.51.100.53/32 203.0.113.66/32 203.0.113.200/32 203.0.113.99/32 192.0.2.5/32" \
   "198.51.100.0/24 203.0.113.0/24 192.0.2.0/24"
 in_host ping -c1 -W2 10.77.0.2 >/dev/null   # the gateway's MAC, for the guard to learn
 
@@ -46,7 +51,8 @@ step "xdpguard run --config (scripts/lab/quickstart.json, with this lab's names 
 sed -e "s|@STATE@|$work/state|; s|@PIN_DIR@|$XDPGUARD_PIN_DIR|; s|@IFACE@|$IF_HOST|g; s|@FEEDS@|http://10.77.0.2:8000|g" \
   "$root/scripts/lab/quickstart.json" > "$work/config.json"
 xg check --config "$work/config.json"
-nsenter --net="/run/netns/$HOST" "$XG" run --config "$work/config.json" 2> "$work/daemon.log" &
+# The stand-in Local API ignores the bouncer key; a real one checks it (docs/crowdsec.md).
+XG_LAB_CROWDSEC_KEY=lab-bouncer-key nsenter --net="/run/netns/$HOST" "$XG" run --config "$work/config.json" 2> "$work/daemon.log" &
 daemon=$!
 pids+=($daemon)
 for _ in $(seq 150); do
@@ -67,6 +73,7 @@ printf '  %-40s %s\n' "crawler 198.51.100.10, 5 pkt/s (20):" "$(http 198.51.100.
 printf '  %-40s %s\n' "allowlisted crawler 198.51.100.53 (20):" "$(http 198.51.100.53 20)"
 printf '  %-40s %s\n' "abuser 203.0.113.66, abuse feed (5):" "$(http 203.0.113.66 5 0.3)"
 printf '  %-40s %s\n' "abuser 203.0.113.200, abuse feed (5):" "$(http 203.0.113.200 5 0.3)"
+printf '  %-40s %s\n' "203.0.113.99, CrowdSec decision (5):" "$(http 203.0.113.99 5 0.3)"
 printf '  %-40s %s\n' "192.0.2.5, monitor entry (10):" "$(http 192.0.2.5 10)"
 v6=$(in_net ping -n -q -c 5 -i 0.05 -W 1 -I 2001:db8:bad::7 fd00:77::1 2>/dev/null | awk '/received/ {print $4}' || true)
 printf '  %-40s %s\n' "IPv6 abuser 2001:db8:bad::7 (5 pings):" "${v6:-0} answered"
@@ -91,6 +98,11 @@ xg feeds status --config "$work/config.json"
 step "metrics: http://127.0.0.1:9469/metrics inside the lab host's namespace (excerpt)"
 in_host python3 -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:9469/metrics', timeout=5).read().decode(), end='')" |
   grep -E '^xdpguard_(packets_total\{family="ipv4"|ratelimited|rule_matches|feed_entries|guard_events_total)' | sed 's/^/  /'
+
+if [[ -n ${QUICKSTART_WHILE_RUNNING:-} ]]; then
+  step "QUICKSTART_WHILE_RUNNING: $QUICKSTART_WHILE_RUNNING"
+  in_host bash -c "$QUICKSTART_WHILE_RUNNING"
+fi
 
 step "stop the daemon (SIGTERM); the lab then removes everything"
 kill -TERM "$daemon"

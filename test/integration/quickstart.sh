@@ -15,6 +15,7 @@ check() { grep -qE "$1" "$out" || { cat "$out"; echo "FAIL: quickstart output la
 check "ordinary client 10.77.0.20 \(20 requests\): +20 ok, 0 failed"
 check "allowlisted crawler 198.51.100.53 \(20\): +20 ok, 0 failed"
 check "abuser 203.0.113.66, abuse feed \(5\): +0 ok, 5 failed"
+check "203.0.113.99, CrowdSec decision \(5\): +0 ok, 5 failed"
 check "IPv6 abuser 2001:db8:bad::7 \(5 pings\): +0 answered"
 check "crawler 198.51.100.10, 5 pkt/s \(20\): +[0-9]+ ok, [1-9][0-9]* failed"
 check "daemon log: gateway guard alert: .*arp_spoof"

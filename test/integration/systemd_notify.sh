@@ -83,7 +83,9 @@ log "STOPPING=1 on SIGTERM; every log line carries its syslog priority"
 if command -v systemd-analyze >/dev/null; then
   unit=$WORK/xdpguard.service
   sed "s#/usr/sbin/xdpguard#$XDPGUARD#g" "$ROOT/scripts/xdpguard.service" > "$unit"
-  out=$(systemd-analyze verify "$unit" 2>&1 || true)
+  # --man=no: Documentation=man:xdpguard(8) exists only once installed; the package test
+  # (scripts/package-deb.sh --test) verifies the installed unit with its man page.
+  out=$(systemd-analyze verify --man=no "$unit" 2>&1 || true)
   [[ -z $out ]] || fail "systemd-analyze verify: $out"
   log "the unit passes systemd-analyze verify"
 fi
