@@ -142,7 +142,10 @@ TEST_CASE("crowdsec feed: a full pull, then deltas, types become rules and ends 
                                              "203.0.113.7/32 o1 a0 f0 p0", "203.0.113.9/32 o1 a2 f0 p10"});
   // The datapath deadline: about four hours from now, rounded up to the minute.
   const uint64_t now = lists::MonotonicNowNs();
-  for (const auto& entry : m.table.List().value()) {
+  // Held in a variable: a range-for over List().value() would iterate a destroyed temporary.
+  const auto listed = m.table.List();
+  REQUIRE(listed.ok());
+  for (const auto& entry : *listed) {
     CHECK(entry.value.expires_ns > now + 3 * 3600 * 1000000000ull);
     CHECK(entry.value.expires_ns < now + 4 * 3600 * 1000000000ull + 61 * 1000000000ull);
   }
