@@ -45,11 +45,7 @@ start_service() {
   nsenter --net="/run/netns/$NS_DST" "$XDPGUARD" run --config "$1" 2>> "$2" &
   DAEMON=$!
   BG_PIDS+=("$DAEMON")
-  # 10 s; 60 s in the sanitizer build, where creating and filling the maps alone can take
-  # over 10 s (13 s measured with 20,000 static entries).
-  local tries=100
-  [[ -z ${XG_SANITIZED:-} ]] || tries=600
-  for _ in $(seq "$tries"); do
+  for _ in $(seq $((100 * slow))); do  # 10 s, longer under the sanitizers (lib.sh)
     [[ $(grep -c "xdpguard running" "$2" 2>/dev/null || true) -gt ${before:-0} ]] && return 0
     sleep 0.1
   done

@@ -14,6 +14,11 @@ VETH_SRC="xgs$ID"   # interface names are limited to 15 characters
 VETH_DST="xgd$ID"
 export XDPGUARD_PIN_DIR="/sys/fs/bpf/xdpguard-test-$ID"
 SKIP=77
+# Waits scale by this factor in the sanitizer build (XG_SANITIZED, set by test/CMakeLists.txt),
+# where the controller runs many times slower: a service start with 20,000 entries ~13 s,
+# a reload of them ~10 s.
+slow=1
+[[ -z ${XG_SANITIZED:-} ]] || slow=6
 
 log() { echo "[$(date +%T)] $*"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
