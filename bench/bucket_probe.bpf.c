@@ -91,14 +91,16 @@ static __always_inline int find_source(struct xdp_md *ctx, int inner) {
   return ref;
 }
 
-SEC("xdp")
-int bare_bucket(struct xdp_md *ctx) {
-  int ref = find_source(ctx, 0);
+/* The verdict of the shared policy a slot's reference names (bare_bucket's value placement). */
+static __always_inline int policy_verdict(int ref) {
   if (ref < 0) return XDP_PASS;
   __u32 pi = (__u32)ref % XB_POLICIES;
   struct xb_policy *p = bpf_map_lookup_elem(&xb_policies, &pi);
   return p && p->action == 1 ? XDP_DROP : XDP_PASS;
 }
+
+SEC("xdp")
+int bare_bucket(struct xdp_md *ctx) { return policy_verdict(find_source(ctx, 0)); }
 
 SEC("xdp")
 int bare_bucket_value(struct xdp_md *ctx) {
@@ -110,12 +112,6 @@ int bare_bucket_value(struct xdp_md *ctx) {
 }
 
 SEC("xdp")
-int bare_bucket_inner(struct xdp_md *ctx) {
-  int ref = find_source(ctx, 1);
-  if (ref < 0) return XDP_PASS;
-  __u32 pi = (__u32)ref % XB_POLICIES;
-  struct xb_policy *p = bpf_map_lookup_elem(&xb_policies, &pi);
-  return p && p->action == 1 ? XDP_DROP : XDP_PASS;
-}
+int bare_bucket_inner(struct xdp_md *ctx) { return policy_verdict(find_source(ctx, 1)); }
 
 char LICENSE[] SEC("license") = "GPL";
