@@ -121,6 +121,14 @@ struct {
   __type(value, struct xg_verdict_slot);
 } xg_verdicts SEC(".maps");
 
+/* Per-CPU switch of the verdict cache (see struct xg_verdict_ctl). */
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct xg_verdict_ctl);
+} xg_verdict_ctl SEC(".maps");
+
 /* Verdict x family counters per interface stats slot (see xdpguard_maps.h). */
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

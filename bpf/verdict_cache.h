@@ -22,6 +22,30 @@ static __always_inline __u64 list_generation(void) {
   return gen ? *(volatile __u64 *)gen : 0;
 }
 
+/* Whether this packet consults the cache, by this CPU's switch (struct xg_verdict_ctl):
+ * off for XG_VERDICT_BYPASS packets after a window of XG_VERDICT_WINDOW consultations with
+ * fewer than XG_VERDICT_MIN_HITS hits. The caller counts hits (verdict_counted_hit). */
+static __always_inline struct xg_verdict_ctl *verdict_consulted(void) {
+  __u32 zero = 0;
+  struct xg_verdict_ctl *c = bpf_map_lookup_elem(&xg_verdict_ctl, &zero);
+  if (!c) return 0;
+  if (c->bypass) {
+    c->bypass--;
+    return 0;
+  }
+  if (c->lookups >= XG_VERDICT_WINDOW) {
+    int poor = c->hits < XG_VERDICT_MIN_HITS;
+    c->lookups = 0;
+    c->hits = 0;
+    if (poor) {
+      c->bypass = XG_VERDICT_BYPASS - 1; /* this packet is the first of the run */
+      return 0;
+    }
+  }
+  c->lookups++;
+  return c;
+}
+
 /* This CPU's slot for the source (never NULL in practice: the index is in range). */
 static __always_inline struct xg_verdict_slot *verdict_slot(__u8 family, const __be32 *saddr) {
   __u32 idx = xg_verdict_index(family, saddr);

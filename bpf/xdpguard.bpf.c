@@ -96,7 +96,8 @@ static __always_inline void apply_rule(struct verdict *v, const struct xg_rule *
 
 /* Allowlist, then blocklist, for a source address already known to be present: from this
  * CPU's verdict cache when it holds the source's current verdict, else from the lookups
- * (and the verdict is cached when it depends on the source alone). */
+ * (and the verdict is cached when it depends on the source alone). While the cache keeps
+ * missing (a spread flood) this CPU skips it for a while (verdict_consulted). */
 static __always_inline void decide(struct verdict *v, const struct if_cfg *cfg,
                                    const struct ip_info *ip, __u64 bytes) {
   const struct xg_rule *rule;
@@ -104,11 +105,13 @@ static __always_inline void decide(struct verdict *v, const struct if_cfg *cfg,
   struct xg_match_result res; /* the lookups' answer; its rule is used in place */
   __u64 gen = 0;
   struct xg_verdict_slot *slot = 0;
-  if (use_verdict_cache) {
+  struct xg_verdict_ctl *ctl = use_verdict_cache ? verdict_consulted() : 0;
+  if (ctl) {
     gen = list_generation();
     slot = verdict_slot(v->family, ip->saddr);
   }
-  if (slot && verdict_hit(slot, gen, v->family, ip->saddr)) {
+  if (ctl && slot && verdict_hit(slot, gen, v->family, ip->saddr)) {
+    ctl->hits++;
     if (slot->kind == XG_VERDICT_ALLOW) {
       v->cls = XG_CLASS_ALLOW;
       return;

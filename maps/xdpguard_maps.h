@@ -32,7 +32,7 @@
 
 /* Bumped whenever a struct below changes size or meaning; stored in the info map so an
  * older controller never misreads newer pinned maps (and vice versa). */
-#define XG_ABI_VERSION 8
+#define XG_ABI_VERSION 9
 
 /* Map names (<= 15 chars: the kernel truncates longer names). The controller opens pins
  * under XG_PIN_DIR by these names. */
@@ -54,6 +54,7 @@
 #define XG_MAP_FLOWS "xg_flows"
 #define XG_MAP_LIST_GEN "xg_list_gen"
 #define XG_MAP_VERDICTS "xg_verdicts"
+#define XG_MAP_VERDICT_CTL "xg_verdict_ctl"
 #define XG_MAP_LENS_V4 "xg_lens_v4"
 #define XG_MAP_LENS_V6 "xg_lens_v6"
 #define XG_MAP_LSUM_V4 "xg_lsum_v4"
@@ -283,6 +284,24 @@ struct xg_verdict_slot {
   __u16 origin;
 };
 
+/* The cache's own switch, per CPU (xg_verdict_ctl, one entry): a cache that misses costs a
+ * slot read and a fill on top of the lookups, and on a flood spread over more sources than
+ * it has slots nearly every packet misses. So each CPU counts the hits of its last
+ * XG_VERDICT_WINDOW consultations; a window with fewer than XG_VERDICT_MIN_HITS hits (25%)
+ * turns the cache off for the next XG_VERDICT_BYPASS packets, which take the lookups
+ * directly, then a new window decides again (the cache is consulted on about 1 packet in 16
+ * while it keeps missing). The cache is transparent: this changes the cost, never a
+ * verdict. */
+#define XG_VERDICT_WINDOW 64
+#define XG_VERDICT_MIN_HITS 16
+#define XG_VERDICT_BYPASS 960
+struct xg_verdict_ctl {
+  __u32 lookups; /* consultations in the current window */
+  __u32 hits;    /* of which answered by a slot */
+  __u32 bypass;  /* packets still to skip the cache */
+  __u32 pad;
+};
+
 /* Which prefix lengths are present, per region of the address space, so a lookup probes
  * only the lengths that can match, longest first (one exact hash probe per length; a list
  * of single addresses costs one probe). Bit L of a mask = some entry of length L covers
@@ -509,6 +528,7 @@ XG_STATIC_ASSERT(XG_LENS_V4_REGIONS == XG_LENS_V6_REGIONS, "one summary size for
 XG_STATIC_ASSERT(sizeof(struct xg_comment) == XG_COMMENT_MAX, "xg_comment layout");
 XG_STATIC_ASSERT(sizeof(struct xg_verdict_slot) == 32, "xg_verdict_slot layout");
 XG_STATIC_ASSERT(XG_OFFSETOF(struct xg_verdict_slot, origin) == 30, "xg_verdict_slot.origin");
+XG_STATIC_ASSERT(sizeof(struct xg_verdict_ctl) == 16, "xg_verdict_ctl layout");
 XG_STATIC_ASSERT(sizeof(struct xg_bucket_key) == 36, "xg_bucket_key layout");
 XG_STATIC_ASSERT(sizeof(struct xg_bucket) == 16, "xg_bucket layout");
 XG_STATIC_ASSERT(sizeof(struct xg_flow_key) == 44, "xg_flow_key layout");

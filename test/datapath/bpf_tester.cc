@@ -261,6 +261,7 @@ void BpfTester::Reset() {
   ZeroPerCpuArray(obj_->map_fd(XG_MAP_RULE_CACHE), 1, sizeof(xg_rule_cache));
   // The lists were cleared behind PrefixTable's back: empty the verdict cache too.
   ZeroPerCpuArray(obj_->map_fd(XG_MAP_VERDICTS), XG_VERDICT_SLOTS, sizeof(xg_verdict_slot));
+  ZeroPerCpuArray(obj_->map_fd(XG_MAP_VERDICT_CTL), 1, sizeof(xg_verdict_ctl));
   ZeroPerCpuArray(obj_->map_fd(XG_MAP_GUARD_STATS), XG_GSTAT_MAX, sizeof(__u64));
   ClearMap(obj_->map_fd(XG_MAP_GUARDS), sizeof(xg_guard_key));
   ClearMap(obj_->map_fd(XG_MAP_GUARD_IF), sizeof(__u32));

@@ -5,7 +5,13 @@
 // verdicts, and outcomes that depend on more than the source (ports, new-only, expiry)
 // are never cached. BPF_PROG_TEST_RUN, needs root.
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <linux/bpf.h>
+#include <sched.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -30,6 +36,37 @@ int CachedKind(test::BpfTester& t, const char* ip) {
   std::optional<xg_verdict_slot> s = t.CachedVerdict(ip);
   if (!s || s->gen != t.ListGeneration()) return XG_VERDICT_EMPTY;
   return s->kind;
+}
+
+// Keeps the test's thread (and so BPF_PROG_TEST_RUN) on the CPU it runs on now, so the
+// per-CPU cache switch the test reads is the one its packets used.
+class PinnedToThisCpu {
+ public:
+  PinnedToThisCpu() : cpu_(sched_getcpu()) {
+    sched_getaffinity(0, sizeof(saved_), &saved_);
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu_, &one);
+    REQUIRE(sched_setaffinity(0, sizeof(one), &one) == 0);
+  }
+  ~PinnedToThisCpu() { sched_setaffinity(0, sizeof(saved_), &saved_); }
+  int cpu() const { return cpu_; }
+
+ private:
+  int cpu_;
+  cpu_set_t saved_;
+};
+
+xg_verdict_ctl CacheSwitch(test::BpfTester& t, int cpu) {
+  const uint32_t zero = 0;
+  std::vector<xg_verdict_ctl> values(libbpf_num_possible_cpus());
+  if (bpf_map_lookup_elem(t.map_fd(XG_MAP_VERDICT_CTL), &zero, values.data()) != 0)
+    throw std::runtime_error("read xg_verdict_ctl");
+  return values.at(cpu);
+}
+
+std::string Spread(int i) {  // distinct sources in no list
+  return "100.64." + std::to_string(i / 250) + "." + std::to_string(1 + i % 250);
 }
 
 }  // namespace
@@ -154,4 +191,52 @@ TEST_CASE("verdict cache: port-scoped, new-only, expiring and rate-limit rules a
   CHECK(CachedKind(t, "198.18.8.1") == XG_VERDICT_EMPTY);
   CHECK(CachedKind(t, "198.18.9.1") == XG_VERDICT_EMPTY);
   CHECK(CachedKind(t, "198.18.10.1") == XG_VERDICT_EMPTY);
+}
+
+TEST_CASE("verdict cache: a CPU whose cache keeps missing skips it for a while, verdicts unchanged",
+          "[cache]") {
+  auto& t = Tester();
+  t.Reset();
+  PinnedToThisCpu pin;
+  REQUIRE(t.block().Upsert({{C("198.18.12.0/24"), test::DropRule()}}).ok());
+  REQUIRE(t.allow().Upsert({{C("198.18.12.7/32"), {}}}).ok());
+  // A window of consultations by distinct sources: every one misses and fills its slot.
+  for (int i = 0; i < XG_VERDICT_WINDOW; i++) CHECK(t.Run(Udp4(Spread(i).c_str())) == XDP_PASS);
+  CHECK(CachedKind(t, Spread(0).c_str()) == XG_VERDICT_NONE);
+  xg_verdict_ctl sw = CacheSwitch(t, pin.cpu());
+  CHECK(sw.lookups == XG_VERDICT_WINDOW);
+  CHECK(sw.hits == 0);
+  CHECK(sw.bypass == 0);
+
+  // The next packet starts a run that skips the cache: no slot is read or filled, and the
+  // lookups still decide every verdict (block, allow over block, no match).
+  CHECK(t.Run(Udp4("198.18.12.1")) == XDP_DROP);
+  sw = CacheSwitch(t, pin.cpu());
+  CHECK(sw.bypass == XG_VERDICT_BYPASS - 1);
+  CHECK(CachedKind(t, "198.18.12.1") == XG_VERDICT_EMPTY);
+  CHECK(t.Run(Udp4("198.18.12.7")) == XDP_PASS);
+  CHECK(t.Run(Udp4(Spread(0).c_str())) == XDP_PASS);
+  CHECK(CachedKind(t, "198.18.12.7") == XG_VERDICT_EMPTY);
+  int sent_blocked = 1;
+  // The rest of the run from one blocked source: still no slot for it.
+  for (int i = 3; i < XG_VERDICT_BYPASS; i++, sent_blocked++)
+    REQUIRE(t.Run(Udp4("198.18.12.1")) == XDP_DROP);
+  CHECK(CacheSwitch(t, pin.cpu()).bypass == 0);
+  CHECK(CachedKind(t, "198.18.12.1") == XG_VERDICT_EMPTY);
+
+  // A new window: the repeated source fills its slot once and hits after, so the cache
+  // stays on past the window's end.
+  for (int i = 0; i < 2 * XG_VERDICT_WINDOW; i++, sent_blocked++)
+    REQUIRE(t.Run(Udp4("198.18.12.1")) == XDP_DROP);
+  sw = CacheSwitch(t, pin.cpu());
+  CHECK(sw.bypass == 0);
+  CHECK(sw.hits == sw.lookups);  // the second window: every consultation hit
+  CHECK(CachedKind(t, "198.18.12.1") == XG_VERDICT_RULE);
+
+  // Per-rule counters are exact whichever path answered.
+  datapath::Counters c = t.ReadCounters();
+  REQUIRE(c.rules.size() == 1);
+  CHECK(c.rules[0].counter.packets == static_cast<uint64_t>(sent_blocked));
+  CHECK(c.verdicts[XG_CLASS_DROP][XG_FAM_IPV4].packets == static_cast<uint64_t>(sent_blocked));
+  CHECK(c.verdicts[XG_CLASS_ALLOW][XG_FAM_IPV4].packets == 1);
 }

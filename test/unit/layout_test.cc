@@ -77,12 +77,13 @@ TEST_CASE("the object's maps are the contract's: names, key and value sizes") {
   CHECK(sizes.at(XG_MAP_RULES_V6) == P{sizeof(__u32), sizeof(xg_rule)});
   CHECK(sizes.at(XG_MAP_STATS) == P{sizeof(__u32), sizeof(xg_counter)});
   CHECK(sizes.at(XG_MAP_VERDICTS) == P{sizeof(__u32), sizeof(xg_verdict_slot)});
+  CHECK(sizes.at(XG_MAP_VERDICT_CTL) == P{sizeof(__u32), sizeof(xg_verdict_ctl)});
   CHECK(sizes.at(XG_MAP_GUARD_STATS) == P{sizeof(__u32), sizeof(__u64)});
   CHECK(sizes.at(XG_MAP_LENS_V4) == P{sizeof(__u32), sizeof(xg_lens_v4)});
   CHECK(sizes.at(XG_MAP_LENS_V6) == P{sizeof(__u32), sizeof(xg_lens_v6)});
   CHECK(sizes.at(XG_MAP_LSUM_V4) == P{sizeof(__u32), sizeof(__u64)});
   CHECK(sizes.at(XG_MAP_LSUM_V6) == P{sizeof(__u32), sizeof(__u64)});
-  CHECK(sizes.size() == 28);  // every pinned map; a new one is a new row in this test
+  CHECK(sizes.size() == 29);  // every pinned map; a new one is a new row in this test
   for (const auto& [name, kv] : sizes) {
     INFO(name);
     CHECK(name.size() <= 15);
