@@ -10,7 +10,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${SANITIZE_BUILD_DIR:-$root/build-asan}
 if [[ $(id -u) -ne 0 ]]; then
   echo "sanitize.sh: datapath and integration tests need root; running unit tests only" >&2
-  set -- -L unit "$@"
+  [[ $# -gt 0 ]] && set -- -L unit "$@"
 else
   mount | grep -q ' /sys/fs/bpf type bpf' || mount -t bpf bpf /sys/fs/bpf
 fi
@@ -20,4 +20,4 @@ cd "$build"
 # detect_leaks: a leak fails the test like a crash; halt_on_error: the first report ends it.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-ctest --output-on-failure "$@"
+bash "$root/scripts/run-ctest.sh" "$@"

@@ -9,7 +9,7 @@ build=${BUILD_DIR:-$root/build}
 
 if [[ $(id -u) -ne 0 ]]; then
   echo "test.sh: datapath and integration tests need root; running unit tests only" >&2
-  set -- -L unit "$@"
+  [[ $# -gt 0 ]] && set -- -L unit "$@"
 else
   # bpffs must be mounted for the pinned maps (a fresh machine may not have it).
   mount | grep -q ' /sys/fs/bpf type bpf' || mount -t bpf bpf /sys/fs/bpf
@@ -17,4 +17,4 @@ fi
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j"$(nproc)"
 cd "$build"
-ctest --output-on-failure "$@"
+bash "$root/scripts/run-ctest.sh" "$@"
