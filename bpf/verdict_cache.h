@@ -24,7 +24,8 @@ static __always_inline __u64 list_generation(void) {
 
 /* Whether this packet consults the cache, by this CPU's switch (struct xg_verdict_ctl):
  * off for XG_VERDICT_BYPASS packets after a window of XG_VERDICT_WINDOW consultations with
- * fewer than XG_VERDICT_MIN_HITS hits. The caller counts hits (verdict_counted_hit). */
+ * fewer than XG_VERDICT_MIN_HITS hits. The caller counts a hit in the returned switch
+ * (ctl->hits), so a NULL return means "not consulted". */
 static __always_inline struct xg_verdict_ctl *verdict_consulted(void) {
   __u32 zero = 0;
   struct xg_verdict_ctl *c = bpf_map_lookup_elem(&xg_verdict_ctl, &zero);
