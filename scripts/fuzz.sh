@@ -23,7 +23,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
-CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DXDPGUARD_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DXDPGUARD_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXDPGUARD_LINE_TABLES=ON >/dev/null
 cmake --build "$build" -j"$(nproc)" --target fuzz_all
 
 seeds="$root/test/fuzz/seeds"
@@ -36,19 +36,43 @@ declare -A corpus=(
   [fuzz_crowdsec_stream]="$seeds/crowdsec"
 )
 mkdir -p "$build/artifacts"
+targets=()
+for target in fuzz_feed_body fuzz_cidr_list fuzz_config fuzz_cli_args fuzz_state_files fuzz_crowdsec_stream; do
+  if [[ -z $only || $only == *",$target,"* ]]; then targets+=("$target"); fi
+done
+
+# run_target T: one libFuzzer run; its exit status goes to $build/T.status.
+run_target() {
+  local target=$1 rc=0
+  local work="$build/corpus/$target"  # new inputs go here; the seed directories stay untouched
+  mkdir -p "$work"
+  # -rss_limit_mb: a parser must not need more than this for a 64 KiB input.
+  # shellcheck disable=SC2086
+  "$build/test/fuzz/$target" -max_total_time="$seconds" -max_len=65536 -timeout=10 \
+    -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$build/artifacts/$target-" \
+    "$work" ${corpus[$target]} >"$build/$target.log" 2>&1 || rc=$?
+  echo "$rc" > "$build/$target.status"
+}
+
+# Each run is single-threaded: one per CPU at a time.
+running=0
+for target in "${targets[@]}"; do
+  rm -f "$build/$target.status"
+  run_target "$target" &
+  running=$((running + 1))
+  if [[ $running -ge $(nproc) ]]; then
+    wait -n || true
+    running=$((running - 1))
+  fi
+done
+wait
+
 printf '| target | seconds | executions | exec/s | coverage (edges) | features | corpus | result |\n'
 printf '|---|---|---|---|---|---|---|---|\n'
 status=0
-for target in fuzz_feed_body fuzz_cidr_list fuzz_config fuzz_cli_args fuzz_state_files fuzz_crowdsec_stream; do
-  [[ -z $only || $only == *",$target,"* ]] || continue
-  work="$build/corpus/$target"  # new inputs go here; the seed directories stay untouched
-  mkdir -p "$work"
+for target in "${targets[@]}"; do
   log="$build/$target.log"
-  # -rss_limit_mb: a parser must not need more than this for a 64 KiB input.
-  # shellcheck disable=SC2086
-  if "$build/test/fuzz/$target" -max_total_time="$seconds" -max_len=65536 -timeout=10 \
-       -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$build/artifacts/$target-" \
-       "$work" ${corpus[$target]} >"$log" 2>&1; then
+  if [[ $(cat "$build/$target.status" 2>/dev/null) == 0 ]]; then
     result=ok
   else
     result="FAILED (see $log)"

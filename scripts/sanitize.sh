@@ -14,7 +14,7 @@ if [[ $(id -u) -ne 0 ]]; then
 else
   mount | grep -q ' /sys/fs/bpf type bpf' || mount -t bpf bpf /sys/fs/bpf
 fi
-CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DXDPGUARD_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DXDPGUARD_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXDPGUARD_LINE_TABLES=ON >/dev/null
 cmake --build "$build" -j"$(nproc)"
 cd "$build"
 # detect_leaks: a leak fails the test like a crash; halt_on_error: the first report ends it.

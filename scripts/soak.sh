@@ -18,7 +18,7 @@ done
 [[ $minutes =~ ^[1-9][0-9]{0,3}$ ]] || { echo "soak.sh: --minutes 1..9999" >&2; exit 2; }
 [[ $(id -u) == 0 ]] || { echo "soak.sh: needs root (network namespaces, XDP)" >&2; exit 1; }
 if [[ ! -x $build/xdpguard ]]; then
-  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
+  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXDPGUARD_LINE_TABLES=ON > /dev/null
   cmake --build "$build" -j"$(nproc)" --target xdpguard
 fi
 SOAK_SECONDS=$((minutes * 60)) exec bash "$root/test/integration/soak.sh" "$build/xdpguard"

@@ -14,7 +14,7 @@ else
   # bpffs must be mounted for the pinned maps (a fresh machine may not have it).
   mount | grep -q ' /sys/fs/bpf type bpf' || mount -t bpf bpf /sys/fs/bpf
 fi
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXDPGUARD_LINE_TABLES=ON >/dev/null
 cmake --build "$build" -j"$(nproc)"
 cd "$build"
 bash "$root/scripts/run-ctest.sh" "$@"
