@@ -55,12 +55,13 @@ run_target() {
 }
 
 # Each run is single-threaded: one per CPU at a time.
+cpus=$(nproc)
 running=0
 for target in "${targets[@]}"; do
   rm -f "$build/$target.status"
   run_target "$target" &
   running=$((running + 1))
-  if [[ $running -ge $(nproc) ]]; then
+  if [[ $running -ge $cpus ]]; then
     wait -n || true
     running=$((running - 1))
   fi

@@ -97,7 +97,7 @@ reloads_under_flood() {
 xg block add 192.0.2.0/24 --comment "added by hand while the daemon runs" >/dev/null
 # 50 reloads; 4 in the sanitizer build, where each reload of 20,000 entries takes seconds:
 # there the point is the instrumented code path, not the count.
-want_reloads=$([[ -n ${XG_SANITIZED:-} ]] && echo 4 || echo 50)
+want_reloads=$(by_build 50 4)
 log "$want_reloads reloads under a flood from the blocked source"
 reloads_under_flood "$want_reloads" 15
 [[ $sent -gt 10000 ]] || fail "the sender managed only $sent packets"
@@ -123,7 +123,7 @@ grep -q "reload refused" "$WORK/daemon.log" || fail "invalid config not refused"
 write_config 0
 
 # The datapath needs no service: the window only has to be long enough to be a window.
-dead_seconds=$([[ -n ${XG_SANITIZED:-} ]] && echo 10 || echo 60)
+dead_seconds=$(by_build 60 10)
 log "kill -9, $dead_seconds s without a service, restart: all under the flood"
 # Every pinned map's id and the attached program's id: a restart must adopt them, not
 # create new ones (a new map would start empty or need a copy).
@@ -167,13 +167,13 @@ in_src ping -c2 -i0.2 -W1 -I 10.200.0.1 10.200.0.10 >/dev/null 2>&1 && fail "the
 log "SIGTERM: exit 0, still attached and enforcing"
 
 # Sanitizers: each delete-first reload takes seconds and leaks on its own; 2 are enough.
-control_reloads=$([[ -n ${XG_SANITIZED:-} ]] && echo 2 || echo 20)
+control_reloads=$(by_build 20 2)
 log "control: $control_reloads reloads with a delete-first sync must leak (the probe can see a gap)"
 nsenter --net="/run/netns/$NS_DST" "$XDPGUARD_DELETE_FIRST" run --config "$WORK/config.json" 2>> "$WORK/daemon.log" &
 DAEMON=$!
 BG_PIDS+=("$DAEMON")
 for _ in $(seq $((100 * slow))); do [[ $(grep -c "xdpguard running" "$WORK/daemon.log") -ge 3 ]] && break; sleep 0.1; done
-reloads_under_flood "$control_reloads" "$([[ -n ${XG_SANITIZED:-} ]] && echo 18 || echo 6)"  # sanitizers: ~10 s a reload
+reloads_under_flood "$control_reloads" "$(by_build 6 18)"  # sanitizers: ~10 s a reload
 [[ $leaked -gt 0 ]] || fail "the delete-first control leaked nothing: the reload check could not see a gap"
 kill -TERM "$DAEMON"
 wait "$DAEMON" || true

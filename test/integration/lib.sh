@@ -19,6 +19,9 @@ SKIP=77
 # a reload of them ~10 s.
 slow=1
 [[ -z ${XG_SANITIZED:-} ]] || slow=6
+# by_build PLAIN SANITIZED: prints the first value, or the second in the sanitizer build
+# (for repetitions that only cost time there).
+by_build() { if [[ -n ${XG_SANITIZED:-} ]]; then echo "$2"; else echo "$1"; fi; }
 
 log() { echo "[$(date +%T)] $*"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
