@@ -47,10 +47,12 @@ struct xg_match_result {
   __u8 found;
   __u8 reason;    /* XG_REASON_RULE_EXPIRED / _RULE_BUDGET when rules were skipped */
   __u8 cacheable; /* the outcome depends on the source address alone */
-  __u8 word;      /* loop state: the mask word being scanned (IPv6) */
+  __u8 word;      /* loop state: the mask word being scanned (IPv6); IPv4: 1 while words[0]
+                     still holds lengths not yet moved into mask */
   __u32 hits;     /* loop state: rules found so far */
   __u64 mask;     /* loop state: lengths still to probe in the current word */
-  __u64 words[4]; /* loop state (IPv6): the region's mask words (words[3] stays 0) */
+  __u64 words[4]; /* loop state: the region's mask words (IPv4: words[0] alone; IPv6:
+                     words[3] stays 0) */
 };
 
 /* 1 when x != 0, without a branch. */
@@ -173,6 +175,17 @@ XG_SHARED_FN void xg_v6_key(struct xg_lpm_v6_key *key, const __be32 *saddr, __u3
   for (int w = 0; w < 4; w++) key->addr[w] = saddr[w] & xg_word_mask((__s64)len - 32 * w);
 }
 
+/* The next IPv4 length to probe, longest first, or -1. The lengths a start deferred
+ * (words[0], out->word set) follow the ones in out->mask, which are all longer. */
+XG_SHARED_FN __s32 xg_next_len_v4(struct xg_match_result *out) {
+  if (!out->mask && out->word) {
+    out->mask = out->words[0];
+    out->word = 0;
+  }
+  if (!out->mask) return -1;
+  return (__s32)xg_pop_len(out);
+}
+
 /* The next IPv6 length to probe, longest first (mask words scanned 2, 1, 0), or -1. */
 XG_SHARED_FN __s32 xg_next_len_v6(struct xg_match_result *out) {
   XG_UNROLL
@@ -197,7 +210,14 @@ XG_SHARED_FN __u32 xg_lsum_byte(const __u64 *sum, __u32 region, int allow) {
 
 /* Starts a lookup: the lengths to probe, from the source's region (its summary byte, and
  * its full mask only when the summary says a less common length is present). 0 when
- * there are none. */
+ * there are none.
+ * When the full mask is needed and the summary says the longest length (/32, /128) is
+ * present, that length is probed first on its own and the mask is used only after it:
+ * the mask's cache line is loaded here, but the first probe's address does not depend on
+ * it, so the two misses of a cold source overlap instead of following each other. The
+ * order stays longest first. The summary bit may be stale (the controller sets mask bits
+ * before summary bits and clears them after): probing an absent length finds nothing,
+ * and a /32 the summary does not show yet stays in the deferred mask. */
 XG_SHARED_FN int xg_start_v4(const struct xg_match_query *q, struct xg_match_result *out,
                              int allow) {
   xg_match_start(out);
@@ -209,10 +229,13 @@ XG_SHARED_FN int xg_start_v4(const struct xg_match_query *q, struct xg_match_res
   if (b & XG_LSUM_OTHER) {
     const struct xg_lens_v4 *lens = XG_LENS_V4(&region);
     if (!lens) return 0;
-    out->mask = allow ? lens->allow : lens->block;
-  } else {
-    out->mask = (b & 1) << 32 | (b & 2) << 23 | (b & 4) << 14 | (b & 8) << 5;
+    __u64 first = (b & 1) << 32; /* /32 */
+    out->mask = first;
+    out->words[0] = (allow ? lens->allow : lens->block) & ~first;
+    out->word = 1;
+    return 1; /* an OTHER bit means some length is present */
   }
+  out->mask = (b & 1) << 32 | (b & 2) << 23 | (b & 4) << 14 | (b & 8) << 5;
   return out->mask != 0;
 }
 
@@ -232,6 +255,11 @@ XG_SHARED_FN int xg_start_v6(const struct xg_match_query *q, struct xg_match_res
     out->words[0] = w[0];
     out->words[1] = w[1];
     out->words[2] = w[2];
+    if (b & 1) { /* /128 first, before the mask is used (see xg_start_v4) */
+      out->word = 2;
+      out->mask = 1;
+    }
+    return 1;
   } else {
     out->words[2] = b & 1;                                     /* /128 */
     out->words[1] = (b >> 1) & 1;                              /* /64 */
@@ -243,9 +271,10 @@ XG_SHARED_FN int xg_start_v6(const struct xg_match_query *q, struct xg_match_res
 /* One probe of the blocklist: 1 when the search is over (a rule applies, the retry budget
  * is spent, or no length is left), 0 to probe the next length. */
 XG_SHARED_FN int xg_block_step_v4(const struct xg_match_query *q, struct xg_match_result *out) {
-  if (!out->mask) return 1;
+  __s32 len = xg_next_len_v4(out);
+  if (len < 0) return 1;
   struct xg_lpm_v4_key key;
-  xg_v4_key(&key, q->saddr[0], xg_pop_len(out));
+  xg_v4_key(&key, q->saddr[0], (__u32)len);
   __s64 ref = xg_bkt_find_v4(XG_BKT_BLOCK_V4, key.addr, key.prefixlen);
   if (ref < 0) return 0;
   const struct xg_rule *rule = XG_RULE_V4((__u32)ref);
@@ -268,9 +297,10 @@ XG_SHARED_FN int xg_block_step_v6(const struct xg_match_query *q, struct xg_matc
 /* One probe of the allowlist: 1 when the search is over (out->found: an entry covers the
  * source; any hit passes, so no order is needed, but the longest lengths go first). */
 XG_SHARED_FN int xg_allow_step_v4(const struct xg_match_query *q, struct xg_match_result *out) {
-  if (!out->mask) return 1;
+  __s32 len = xg_next_len_v4(out);
+  if (len < 0) return 1;
   struct xg_lpm_v4_key key;
-  xg_v4_key(&key, q->saddr[0], xg_pop_len(out));
+  xg_v4_key(&key, q->saddr[0], (__u32)len);
   out->found = xg_bkt_find_v4(XG_BKT_ALLOW_V4, key.addr, key.prefixlen) >= 0;
   return out->found;
 }
