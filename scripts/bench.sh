@@ -296,6 +296,15 @@ for size in "${size_list[@]}"; do
       [[ ($size == "${size_list[0]}" && ($flood == one-24 || $flood == one-24-paced)) ||
          $flood == spread-* || $flood == legit-* ]] && filters+=(xdpguard_flows_off)
       [[ -z $ONLY_FLOODS || $ONLY_FLOODS == *",$flood,"* ]] || continue
+      # Every other round runs the filters in reverse order: a filter measured right after
+      # another one did better (2026-12-02: the same two builds, swapped between the
+      # xdpguard_native and xdpguard_baseline slots, each won 5 of 5 and 6 of 7 rounds in
+      # the later slot), so a fixed order biases the comparisons medians are made for.
+      if ((round % 2 == 0)); then
+        reversed=()
+        for ((i = ${#filters[@]} - 1; i >= 0; i--)); do reversed+=("${filters[i]}"); done
+        filters=("${reversed[@]}")
+      fi
       for filter in "${filters[@]}"; do
         [[ -z $ONLY_FILTERS || $ONLY_FILTERS == *",$filter,"* ]] || continue
         run_one "$size" "$flood" "$filter" "$round"
@@ -335,7 +344,7 @@ fi
   echo "by the full veth ring (xdp_xmit_errors). *Passed*: datagrams that reached UDP (UdpNoPorts);"
   echo "*filtered* = received - passed. *ns/pkt*: the NAPI thread's run time (/proc/PID/schedstat)"
   echo "divided by frames received. Medians of $ROUNDS interleaved rounds (filters in turn within each"
-  echo "round), min-max in parentheses."
+  echo "round, in reverse order every other round), min-max in parentheses."
   echo
   echo "Floods. *one-24* cycles over the 256 addresses of one blocked /24 with flow control: the"
   echo "generator keeps at most $CREDITS frames on their way to the receiver (counted with the napi_poll"
