@@ -260,11 +260,10 @@ XG_SHARED_FN int xg_start_v6(const struct xg_match_query *q, struct xg_match_res
       out->mask = 1;
     }
     return 1;
-  } else {
-    out->words[2] = b & 1;                                     /* /128 */
-    out->words[1] = (b >> 1) & 1;                              /* /64 */
-    out->words[0] = ((b >> 2) & 1) << 48 | ((b >> 3) & 1) << 32; /* /48, /32 */
   }
+  out->words[2] = b & 1;                                       /* /128 */
+  out->words[1] = (b >> 1) & 1;                                /* /64 */
+  out->words[0] = ((b >> 2) & 1) << 48 | ((b >> 3) & 1) << 32; /* /48, /32 */
   return (out->words[0] | out->words[1] | out->words[2]) != 0;
 }
 
