@@ -45,6 +45,10 @@ bool MaskHostBits(Cidr* c) {
 }  // namespace
 
 std::string Cidr::ToString() const {
+  // IPv4 without inet_ntop, which formats through sprintf: listings and state files print
+  // a million of these.
+  if (family == Family::kIPv4)
+    return absl::StrCat(addr[0], ".", addr[1], ".", addr[2], ".", addr[3], "/", prefixlen);
   char buf[INET6_ADDRSTRLEN] = {};
   inet_ntop(family == Family::kIPv4 ? AF_INET : AF_INET6, addr.data(), buf, sizeof(buf));
   return absl::StrCat(buf, "/", prefixlen);

@@ -2,7 +2,10 @@
 // Prefix-set algebra, the per-feed policy (floors, protected ranges, aggregation, caps)
 // and the strictest-wins union across feeds.
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <random>
+
+#include "common/radix_sort.h"
 
 #include "feeds/http_fetch.h"
 #include "feeds/policy.h"
@@ -36,6 +39,28 @@ TEST_CASE("aggregate: duplicates, covered prefixes and siblings merge, repeatedl
   Aggregate(&v);
   CHECK(Strings(v) == std::vector<std::string>{"192.0.2.0/24", "198.51.100.0/24",
                                                "203.0.113.0/24", "2001:db8::/32"});
+}
+
+TEST_CASE("radix sort by a 40-bit key: the comparison sort's order, stable") {
+  std::mt19937_64 rng(11);
+  for (int shape = 0; shape < 3; shape++) {
+    // Random keys; one length for all (a digit skipped); few distinct keys (ties).
+    std::vector<std::pair<uint64_t, uint32_t>> v;
+    for (uint32_t i = 0; i < 50000; i++) {
+      uint64_t key = rng() & ((uint64_t{1} << 40) - 1);
+      if (shape == 1) key = (key & ~uint64_t{0xff}) | 32;
+      if (shape == 2) key = (rng() % 50) << 19 | 24;
+      v.emplace_back(key, i);
+    }
+    std::vector<std::pair<uint64_t, uint32_t>> want = v;
+    std::stable_sort(want.begin(), want.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    RadixSortKey40(&v, [](const std::pair<uint64_t, uint32_t>& e) { return e.first; });
+    CHECK(v == want);
+  }
+  std::vector<uint64_t> none;
+  RadixSortKey40(&none, [](uint64_t k) { return k; });
+  CHECK(none.empty());
 }
 
 TEST_CASE("aggregate: non-siblings of equal length stay apart") {

@@ -4,6 +4,9 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstring>
+#include <map>
+#include <random>
 
 #include "fake_map.h"
 #include "datapath/prefix_table.h"
@@ -153,4 +156,57 @@ TEST_CASE("a generation map that is not a u32 -> u64 array is refused") {
   auto t = PrefixTable<xg_rule>::Create(&v4, &v6, TestMasks(), &gen);
   REQUIRE_FALSE(t.ok());
   CHECK(std::string(t.status().message()).find("xg_list_gen") != std::string::npos);
+}
+
+TEST_CASE("ListSorted holds every entry once, in Cidr order, with its own value") {
+  FakeMap v4{"xg_block_v4", sizeof(xg_lpm_v4_key), sizeof(xg_rule), 20000};
+  FakeMap v6{"xg_block_v6", sizeof(xg_lpm_v6_key), sizeof(xg_rule), 20000};
+  PrefixTable<xg_rule> table = *PrefixTable<xg_rule>::Create(&v4, &v6, TestMasks());
+  std::mt19937 rng(7);
+  std::map<Cidr, xg_rule> want;  // a naive model: Cidr order, one value per prefix
+  for (int i = 0; i < 6000; i++) {
+    Cidr c;
+    if (i % 5 == 4) {
+      c.family = xdpguard::net::Family::kIPv6;
+      c.prefixlen = static_cast<uint8_t>(32 + rng() % 97);
+      for (int b = 0; b < 16; b++) c.addr[b] = static_cast<uint8_t>(b < 2 ? 0x20 : rng());
+    } else {
+      c.prefixlen = static_cast<uint8_t>(8 + rng() % 25);
+      for (int b = 0; b < 4; b++) c.addr[b] = static_cast<uint8_t>(rng());
+      if (i % 3 == 0) c.addr[0] = 10;  // nested and neighbouring prefixes in one /8
+    }
+    for (int bit = c.prefixlen; bit < c.MaxPrefixLen(); bit++)  // host bits clear
+      c.addr[bit / 8] &= static_cast<uint8_t>(~(0x80 >> (bit % 8)));
+    // Mostly shared values (a few actions), some unique ones (a TTL each).
+    xg_rule r = Rule(static_cast<uint8_t>(rng() % 3));
+    if (i % 7 == 0) r.expires_ns = 1000 + static_cast<uint64_t>(i);
+    r.prefixlen = c.prefixlen;
+    want[c] = r;
+  }
+  std::vector<PrefixTable<xg_rule>::Entry> entries;
+  for (const auto& [c, r] : want) entries.push_back({c, r});
+  REQUIRE(table.Upsert(entries).ok());
+
+  auto sorted = table.ListSorted();
+  REQUIRE(sorted.ok());
+  CHECK(sorted->size() == want.size());
+  std::vector<std::pair<Cidr, xg_rule>> got;
+  sorted->Visit([&](const Cidr& c, const xg_rule& r) { got.emplace_back(c, r); });
+  REQUIRE(got.size() == want.size());
+  size_t i = 0, mismatches = 0;
+  for (const auto& [c, r] : want) {
+    if (!(got[i].first == c) || std::memcmp(&got[i].second, &r, sizeof(r)) != 0) mismatches++;
+    i++;
+  }
+  CHECK(mismatches == 0);
+}
+
+TEST_CASE("ListSorted of empty tables is empty") {
+  Fixture f;
+  auto sorted = f.table.ListSorted();
+  REQUIRE(sorted.ok());
+  CHECK(sorted->size() == 0);
+  int visited = 0;
+  sorted->Visit([&](const Cidr&, const xg_rule&) { visited++; });
+  CHECK(visited == 0);
 }
