@@ -80,6 +80,7 @@ class BucketMap : public MapBackend {
   }
   std::string identity() const override { return identity_; }
   absl::StatusOr<bool> Lookup(const void* key, void* value) override;
+  bool lookups_in_memory() const override { return true; }
   absl::Status UpdateBatch(const void* keys, const void* values, uint32_t count, uint32_t* applied) override;
   absl::Status DeleteBatch(const void* keys, uint32_t count, uint32_t* applied) override;
   absl::StatusOr<uint32_t> Count() override;

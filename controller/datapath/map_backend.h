@@ -28,6 +28,9 @@ class MapBackend {
 
   // Copies the value for an exact key into value; false when absent.
   virtual absl::StatusOr<bool> Lookup(const void* key, void* value) = 0;
+  // True when Lookup reads memory this process has mapped (no system call), so looking up
+  // a million keys one by one is cheaper than any walk of the map.
+  virtual bool lookups_in_memory() const { return false; }
   // Inserts or overwrites count entries, packed back to back. On failure some entries
   // may have been written; *applied (if given) says how many, so callers can roll back.
   virtual absl::Status UpdateBatch(const void* keys, const void* values, uint32_t count,

@@ -26,10 +26,7 @@ bool IsSortedUnique(const std::vector<net::Cidr>& cidrs);
 // An IPv4 prefix as one integer, address << 8 | length: orders like net::Cidr (within
 // IPv4), and set algebra on it runs in registers. The feeds' policy uses it for the
 // millions-of-entries case.
-inline uint64_t V4Key(const net::Cidr& c) {
-  return (uint64_t{c.addr[0]} << 32) | (uint64_t{c.addr[1]} << 24) | (uint64_t{c.addr[2]} << 16) |
-         (uint64_t{c.addr[3]} << 8) | c.prefixlen;
-}
+inline uint64_t V4Key(const net::Cidr& c) { return net::V4SortKey(c); }
 net::Cidr FromV4Key(uint64_t key);
 
 // On a SortUnique'd list: removes prefixes inside another one, then merges sibling pairs

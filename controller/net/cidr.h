@@ -52,6 +52,13 @@ struct Cidr {
   }
 };
 
+// An IPv4 prefix as one integer, address << 8 | length: orders like operator< among IPv4
+// prefixes, so big lists sort and compare in registers (and radix-sort).
+inline uint64_t V4SortKey(const Cidr& c) {
+  return (uint64_t{c.addr[0]} << 32) | (uint64_t{c.addr[1]} << 24) | (uint64_t{c.addr[2]} << 16) |
+         (uint64_t{c.addr[3]} << 8) | c.prefixlen;
+}
+
 struct ParsedCidr {
   Cidr cidr;
   bool host_bits_masked = false;  // input had bits set beyond the prefix

@@ -12,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/errno_status.h"
+#include "common/radix_sort.h"
 #include "common/printable.h"
 
 namespace xdpguard::net {
@@ -39,6 +40,8 @@ absl::StatusOr<CidrList> ParseCidrList(absl::string_view text, absl::string_view
   std::vector<std::string> errors;
   size_t error_count = 0;
   int line_no = 0;
+  // One entry per line at most: reserved, so a million lines are not copied ~20 times.
+  list.entries.reserve(static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
   for (absl::string_view raw : absl::StrSplit(text, '\n')) {
     ++line_no;
     auto fail = [&](std::string why) {
@@ -70,18 +73,35 @@ absl::StatusOr<CidrList> ParseCidrList(absl::string_view text, absl::string_view
       warn(absl::StrCat("host bits masked: ", line, " -> ", parsed->cidr.ToString()));
     list.entries.push_back({parsed->cidr, line_no});
   }
-  // Duplicates: the first occurrence stays, in file order. A sort of indices, not a
-  // std::set of every CIDR (that was half of a 1M-line `block load`).
-  std::vector<uint32_t> order(list.entries.size());
-  for (size_t i = 0; i < order.size(); i++) order[i] = static_cast<uint32_t>(i);
-  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+  // Duplicates: the first occurrence stays, in file order. Found by sorting (key, line)
+  // pairs, not a std::set of every CIDR (that was half of a 1M-line `block load`): IPv4 by
+  // radix on one integer (stable, so the first occurrence comes first), IPv6 by comparison.
+  std::vector<std::pair<uint64_t, uint32_t>> v4;
+  std::vector<uint32_t> v6;
+  v4.reserve(list.entries.size());
+  for (size_t i = 0; i < list.entries.size(); i++) {
+    const Cidr& c = list.entries[i].cidr;
+    if (c.family == Family::kIPv4) {
+      v4.emplace_back(V4SortKey(c), static_cast<uint32_t>(i));
+    } else {
+      v6.push_back(static_cast<uint32_t>(i));
+    }
+  }
+  RadixSortKey40(&v4, [](const std::pair<uint64_t, uint32_t>& e) { return e.first; });
+  std::sort(v6.begin(), v6.end(), [&](uint32_t a, uint32_t b) {
     const Cidr &x = list.entries[a].cidr, &y = list.entries[b].cidr;
     return x < y || (!(y < x) && a < b);
   });
   std::vector<bool> duplicate(list.entries.size(), false);
-  for (size_t i = 1; i < order.size(); i++) {
-    if (!(list.entries[order[i - 1]].cidr < list.entries[order[i]].cidr)) {
-      duplicate[order[i]] = true;
+  for (size_t i = 1; i < v4.size(); i++) {
+    if (v4[i - 1].first == v4[i].first) {
+      duplicate[v4[i].second] = true;
+      ++list.duplicates;
+    }
+  }
+  for (size_t i = 1; i < v6.size(); i++) {
+    if (!(list.entries[v6[i - 1]].cidr < list.entries[v6[i]].cidr)) {
+      duplicate[v6[i]] = true;
       ++list.duplicates;
     }
   }

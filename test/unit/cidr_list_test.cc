@@ -4,6 +4,10 @@
 
 #include <cstdio>
 #include <fstream>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "net/cidr_list.h"
 
@@ -48,6 +52,38 @@ TEST_CASE("duplicates and host-bit variants collapse to one entry with warnings"
   CHECK(list->duplicates == 2);
   REQUIRE_FALSE(list->warnings.empty());
   CHECK(list->warnings[0].find("host bits masked") != std::string::npos);
+}
+
+TEST_CASE("duplicates: the first occurrence of each prefix stays, in file order, both families") {
+  std::mt19937 rng(3);
+  std::string text;
+  std::vector<std::string> want;  // a naive model: first occurrences in order
+  std::set<std::string> seen;
+  for (int i = 0; i < 20000; i++) {
+    // Few distinct prefixes, so most lines repeat an earlier one (some only after host
+    // bits are masked): IPv4 /32s and /24s, IPv6 /128s and /64s.
+    std::string line;
+    const unsigned v = rng() % 600;
+    if (i % 4 == 3) {
+      line = v < 300 ? "2001:db8::" + std::to_string(v) + "/128"
+                     : "2001:db8:0:" + std::to_string(v % 300) + "::/64";
+    } else {
+      line = "10.0." + std::to_string(v % 4) + "." + std::to_string(v % 256) + (v < 300 ? "/32" : "/24");
+    }
+    text += line + "\n";
+    auto p = xdpguard::net::ParseCidr(line);
+    REQUIRE(p.ok());
+    const std::string canonical = p->cidr.ToString();
+    if (seen.insert(canonical).second) want.push_back(canonical);
+  }
+  CidrListOptions opts;
+  opts.force = true;
+  auto list = ParseCidrList(text, "t", opts);
+  REQUIRE(list.ok());
+  std::vector<std::string> got;
+  for (const auto& e : list->entries) got.push_back(e.cidr.ToString());
+  CHECK(got == want);
+  CHECK(static_cast<size_t>(list->duplicates) == 20000 - want.size());
 }
 
 TEST_CASE("prefixes below the floor are refused unless forced") {
