@@ -24,6 +24,7 @@
 #include "config/config.h"
 #include "daemon/feeds_apply.h"
 #include "datapath/datapath_object.h"
+#include "datapath/mapped_arrays.h"
 #include "feeds/feed_engine.h"
 
 using namespace xdpguard;
@@ -121,6 +122,7 @@ int main(int argc, char** argv) {
   WriteFeed(feed, addrs);
 
   KeepFreedMemoryForReuse();  // as the service runs it (daemon/feed_runner.cc)
+  if (!getenv("XG_BENCH_FRESH_MAPPINGS")) datapath::MappedArrays::RetainMappingsForReuse();
   feeds::FeedEngine engine(cfg);
   engine.KeepStateInMemory();
   if (!engine.Init().ok()) return 1;

@@ -5,6 +5,7 @@
 
 #include "common/memory_reuse.h"
 #include "daemon/feeds_apply.h"
+#include "datapath/mapped_arrays.h"
 #include "spdlog/spdlog.h"
 
 namespace xdpguard::daemon {
@@ -36,6 +37,7 @@ absl::StatusOr<std::unique_ptr<Runner>> StartRunner(const std::string& pin_dir, 
                                                     Runner* previous) {
   if (previous && previous->engine) previous->engine->WaitForPersistence();
   KeepFreedMemoryForReuse();  // each refresh reuses the last one's big arrays
+  datapath::MappedArrays::RetainMappingsForReuse();  // and the last session's table mappings
   auto r = std::make_unique<Runner>();
   r->config = std::move(cfg);
   r->engine = std::make_unique<feeds::FeedEngine>(r->config);
