@@ -83,6 +83,9 @@ using PriorValues = std::vector<std::pair<uint32_t, V>>;
 // lookup per key is cheaper than the walk's sort and search (a third of a 1M block load).
 constexpr size_t kBulkPriorKeys = 65536;
 
+// Entries packed and handed to the map per UpdateBatch call by a big write.
+constexpr size_t kWriteChunk = 65536;
+
 template <typename V>
 absl::StatusOr<PriorValues<V>> ReadPrior(MapBackend* m, const std::vector<char>& keys, size_t ks) {
   PriorValues<V> prior;
@@ -315,9 +318,8 @@ absl::Status PrefixTable<V>::UpsertMaps(const std::vector<Entry>& entries,
     if (by_family[f].empty()) continue;
     MapBackend* m = map(families[f]);
     const size_t ks = KeySize(families[f]);
-    std::vector<char> keys, values;
+    std::vector<char> keys;
     keys.reserve(by_family[f].size() * ks);
-    values.reserve(by_family[f].size() * sizeof(V));
     for (const Entry* e : by_family[f]) AppendKey(e->cidr, &keys);
     // The prior state of every key: a lookup each for small writes; one batched walk of
     // the map for big ones (a million lookup syscalls cost more than a second).
@@ -330,45 +332,61 @@ absl::Status PrefixTable<V>::UpsertMaps(const std::vector<Entry>& entries,
     // (a million new entries must not cost a million empty optionals).
     std::vector<char> written_keys;
     written_keys.reserve(keys.size());
+    std::vector<uint32_t> written;  // index in by_family[f] of each written entry
+    written.reserve(by_family[f].size());
     std::vector<bool> existed;
     std::vector<V> old_values;
     uint32_t new_total = 0;
     size_t next_prior = 0;  // the first prior entry whose index is not below i
     for (size_t i = 0; i < by_family[f].size(); i++) {
-      const Entry* e = by_family[f][i];
       const char* key = keys.data() + i * ks;
       while (next_prior < prior->size() && (*prior)[next_prior].first < i) next_prior++;
       const bool found = next_prior < prior->size() && (*prior)[next_prior].first == i;
       const auto old_it = prior->begin() + static_cast<long>(next_prior);
       if (found && keep && keep(old_it->second)) {
-        if (kept) kept->push_back(e->cidr);
+        if (kept) kept->push_back(by_family[f][i]->cidr);
         continue;
       }
       written_keys.insert(written_keys.end(), key, key + ks);
-      V value = e->value;
-      value.prefixlen = e->cidr.prefixlen;  // read by ExactLookup and the datapath
-      AppendValue(value, &values);
+      written.push_back(static_cast<uint32_t>(i));
       existed.push_back(found);
       if (found) old_values.push_back(old_it->second);
       if (!found) new_total++;
     }
     keys.swap(written_keys);
+    std::vector<char>().swap(written_keys);  // the unfiltered keys, no longer needed
+    prior->clear();
+    prior->shrink_to_fit();
     // Lengths first: the datapath never sees an entry whose length it would not probe.
     for (const Entry* e : by_family[f]) masks_->Mark(KindOf<V>(), e->cidr);
-    uint32_t applied = 0;
-    absl::Status st = m->UpdateBatch(keys.data(), values.data(),
-                                     static_cast<uint32_t>(existed.size()), &applied);
+    // Values are packed and written a chunk at a time: one packed copy of a million values
+    // was the biggest block of a 1M load's peak memory. The undo log covers every chunk.
     UndoLog undo;
+    absl::Status st;
     size_t next_old = 0;
-    for (uint32_t i = 0; i < applied && i < existed.size(); i++) {
-      const char* key = keys.data() + i * ks;
-      if (existed[i]) {
-        undo.old_keys.insert(undo.old_keys.end(), key, key + ks);
-        AppendValue(old_values[next_old++], &undo.old_values);
-        undo.overwritten++;
-      } else {
-        undo.added_keys.insert(undo.added_keys.end(), key, key + ks);
-        undo.added++;
+    std::vector<char> values;
+    for (size_t start = 0; start < written.size() && st.ok(); start += kWriteChunk) {
+      const size_t n = std::min(kWriteChunk, written.size() - start);
+      values.clear();
+      for (size_t i = start; i < start + n; i++) {
+        const Entry& e = *by_family[f][written[i]];
+        V value = e.value;
+        value.prefixlen = e.cidr.prefixlen;  // read by ExactLookup and the datapath
+        AppendValue(value, &values);
+      }
+      uint32_t applied = 0;
+      st = m->UpdateBatch(keys.data() + start * ks, values.data(), static_cast<uint32_t>(n),
+                          &applied);
+      for (size_t i = start; i < start + applied && i < start + n; i++) {
+        const char* key = keys.data() + i * ks;
+        if (existed[i]) {
+          undo.old_keys.insert(undo.old_keys.end(), key, key + ks);
+          AppendValue(old_values[next_old++], &undo.old_values);
+          undo.overwritten++;
+        } else {
+          undo.added_keys.insert(undo.added_keys.end(), key, key + ks);
+          undo.added++;
+        }
       }
     }
     if (st.ok()) {
