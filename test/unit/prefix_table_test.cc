@@ -210,3 +210,34 @@ TEST_CASE("ListSorted of empty tables is empty") {
   sorted->Visit([&](const Cidr&, const xg_rule&) { visited++; });
   CHECK(visited == 0);
 }
+
+TEST_CASE("a big write refused in a later chunk undoes the earlier chunks too") {
+  // Writes go to the map 65,536 entries at a time; the map fills up in the third chunk.
+  FakeMap v4{"xg_block_v4", sizeof(xg_lpm_v4_key), sizeof(xg_rule), 150000};
+  FakeMap v6{"xg_block_v6", sizeof(xg_lpm_v6_key), sizeof(xg_rule), 4};
+  PrefixTable<xg_rule> table = *PrefixTable<xg_rule>::Create(&v4, &v6, TestMasks());
+  auto host = [](uint32_t i) {
+    Cidr c;
+    c.prefixlen = 32;
+    c.addr = {static_cast<uint8_t>(20 + (i >> 16)), static_cast<uint8_t>(i >> 8),
+              static_cast<uint8_t>(i), 1};
+    return c;
+  };
+  std::vector<PrefixTable<xg_rule>::Entry> before;
+  for (uint32_t i = 0; i < 1000; i++) before.push_back({host(i), Rule(XG_ACTION_DROP)});
+  REQUIRE(table.Upsert(before).ok());
+  // 1,000 overwrites (in the first chunk) and 199,000 new entries: 149,000 fit.
+  std::vector<PrefixTable<xg_rule>::Entry> big;
+  for (uint32_t i = 0; i < 200000; i++) big.push_back({host(i), Rule(XG_ACTION_PASS)});
+  absl::Status st = table.Upsert(big);
+  REQUIRE_FALSE(st.ok());
+  CHECK(std::string(st.message()).find("50000 of 199000 new entries did not fit") != std::string::npos);
+  CHECK(v4.size() == 1000);
+  size_t still_drop = 0;
+  for (uint32_t i = 0; i < 1000; i++) {
+    auto got = table.Get(host(i));
+    if (got.ok() && got->has_value() && (*got)->action == XG_ACTION_DROP) still_drop++;
+  }
+  CHECK(still_drop == 1000);
+  CHECK_FALSE(table.Get(host(5000))->has_value());
+}
