@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "datapath/prefix_table.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <cstring>
 #include <random>
@@ -191,10 +189,12 @@ template <typename V>
 absl::StatusOr<std::vector<typename PrefixTable<V>::Entry>> PrefixTable<V>::List() const {
   std::vector<Entry> out;
   // Reserved up front: growing a vector of a million 80-byte entries copied it ~20 times
-  // over and page-faulted its way through, a third of a `block list` of 1M.
+  // over and page-faulted its way through, a third of a `block list` of 1M. (Only where
+  // counting is a memory read: on a kernel map it is a walk of every key.)
   size_t expected = 0;
   for (MapBackend* m : {v4_, v6_})
-    if (absl::StatusOr<uint32_t> c = m->Count(); c.ok()) expected += *c;
+    if (absl::StatusOr<uint32_t> c = m->lookups_in_memory() ? m->Count() : 0u; c.ok())
+      expected += *c;
   out.reserve(expected);
   absl::Status s4 = v4_->ForEach([&](const void* k, const void* v) {
     Entry e{FromV4Key(*static_cast<const xg_lpm_v4_key*>(k)), {}};
@@ -209,12 +209,6 @@ absl::StatusOr<std::vector<typename PrefixTable<V>::Entry>> PrefixTable<V>::List
   });
   if (!s6.ok()) return s6;
   return out;
-}
-
-template <typename V>
-net::Cidr PrefixTable<V>::Sorted::FromSortKeyV4(uint64_t key) {
-  xg_lpm_v4_key k{static_cast<uint32_t>(key & 0xff), htonl(static_cast<uint32_t>(key >> 8))};
-  return FromV4Key(k);
 }
 
 template <typename V>
@@ -234,10 +228,11 @@ absl::StatusOr<typename PrefixTable<V>::Sorted> PrefixTable<V>::ListSorted() con
     }
     return last = it->second;
   };
-  if (absl::StatusOr<uint32_t> c = v4_->Count(); c.ok()) out.v4_.reserve(*c);
+  if (v4_->lookups_in_memory())  // a count is a memory read only there (as in List)
+    if (absl::StatusOr<uint32_t> c = v4_->Count(); c.ok()) out.v4_.reserve(*c);
   absl::Status s4 = v4_->ForEach([&](const void* k, const void* v) {
-    const auto* key = static_cast<const xg_lpm_v4_key*>(k);
-    out.v4_.emplace_back(uint64_t{ntohl(key->addr)} << 8 | key->prefixlen, intern(v));
+    const net::Cidr cidr = FromV4Key(*static_cast<const xg_lpm_v4_key*>(k));
+    out.v4_.emplace_back(net::V4SortKey(cidr), intern(v));
   });
   if (!s4.ok()) return s4;
   absl::Status s6 = v6_->ForEach([&](const void* k, const void* v) {

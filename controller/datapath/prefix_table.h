@@ -48,15 +48,14 @@ class PrefixTable {
     // Calls visit(const net::Cidr&, const V&) for each entry, in order.
     template <typename F>
     void Visit(F&& visit) const {
-      for (const auto& [key, value] : v4_) visit(FromSortKeyV4(key), values_[value]);
+      for (const auto& [key, value] : v4_) visit(net::FromV4SortKey(key), values_[value]);
       for (const auto& [cidr, value] : v6_) visit(cidr, values_[value]);
     }
 
    private:
     friend class PrefixTable;
-    static net::Cidr FromSortKeyV4(uint64_t key);
     std::vector<V> values_;                          // distinct values
-    std::vector<std::pair<uint64_t, uint32_t>> v4_;  // (address << 8 | length, value index)
+    std::vector<std::pair<uint64_t, uint32_t>> v4_;  // (net::V4SortKey, value index)
     std::vector<std::pair<net::Cidr, uint32_t>> v6_;
   };
   absl::StatusOr<Sorted> ListSorted() const;

@@ -49,17 +49,6 @@ void SortV4(std::vector<net::Cidr>::iterator begin, std::vector<net::Cidr>::iter
 
 }  // namespace
 
-net::Cidr FromV4Key(uint64_t key) {
-  net::Cidr c;
-  c.family = net::Family::kIPv4;
-  c.prefixlen = static_cast<uint8_t>(key & 0xff);
-  c.addr[0] = static_cast<uint8_t>(key >> 32);
-  c.addr[1] = static_cast<uint8_t>(key >> 24);
-  c.addr[2] = static_cast<uint8_t>(key >> 16);
-  c.addr[3] = static_cast<uint8_t>(key >> 8);
-  return c;
-}
-
 bool IsSortedUnique(const std::vector<net::Cidr>& cidrs) {
   size_t i = 0;
   uint64_t prev = 0;

@@ -27,7 +27,7 @@ bool IsSortedUnique(const std::vector<net::Cidr>& cidrs);
 // IPv4), and set algebra on it runs in registers. The feeds' policy uses it for the
 // millions-of-entries case.
 inline uint64_t V4Key(const net::Cidr& c) { return net::V4SortKey(c); }
-net::Cidr FromV4Key(uint64_t key);
+inline net::Cidr FromV4Key(uint64_t key) { return net::FromV4SortKey(key); }
 
 // On a SortUnique'd list: removes prefixes inside another one, then merges sibling pairs
 // (a.b.c.0/25 + a.b.c.128/25 -> a.b.c.0/24) repeatedly. Same address space, fewer entries.

@@ -58,6 +58,17 @@ inline uint64_t V4SortKey(const Cidr& c) {
   return (uint64_t{c.addr[0]} << 32) | (uint64_t{c.addr[1]} << 24) | (uint64_t{c.addr[2]} << 16) |
          (uint64_t{c.addr[3]} << 8) | c.prefixlen;
 }
+// The prefix of a V4SortKey.
+inline Cidr FromV4SortKey(uint64_t key) {
+  Cidr c;
+  c.family = Family::kIPv4;
+  c.prefixlen = static_cast<uint8_t>(key & 0xff);
+  c.addr[0] = static_cast<uint8_t>(key >> 32);
+  c.addr[1] = static_cast<uint8_t>(key >> 24);
+  c.addr[2] = static_cast<uint8_t>(key >> 16);
+  c.addr[3] = static_cast<uint8_t>(key >> 8);
+  return c;
+}
 
 struct ParsedCidr {
   Cidr cidr;
