@@ -145,14 +145,18 @@ struct {
   __type(value, __u64);
 } xg_reasons SEC(".maps");
 
-/* Per-rule hit counters. LRU so that a million-entry list with hits spread over many
- * rules cannot exhaust it; an evicted counter restarts from zero (documented in README). */
+/* Per-rule hit counters: per-CPU regions of counter sets (struct xg_rule_set), fixed in
+ * size, so a million-entry list with hits spread over many rules cannot exhaust them; an
+ * evicted counter restarts from zero (docs/datapath.md). */
 struct {
-  __uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
-  __uint(max_entries, XG_DEFAULT_RULE_STATS_ENTRIES);
-  __type(key, struct xg_rule_stats_key);
-  __type(value, struct xg_counter);
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, XG_DEFAULT_RULE_STATS_ENTRIES / XG_RULE_SET_WAYS); /* set at load */
+  __type(key, __u32);
+  __type(value, struct xg_rule_set);
 } xg_rule_stats SEC(".maps");
+
+/* Sets per CPU region of xg_rule_stats - 1 (a power of two - 1), set by the controller. */
+const volatile __u32 xg_rule_set_mask = 0;
 
 /* Write-back slot in front of xg_rule_stats (see struct xg_rule_cache). */
 struct {

@@ -55,27 +55,39 @@ static __always_inline void rule_key(struct xg_rule_stats_key *key, const struct
   }
 }
 
-/* Adds a counter into a rule's entry of xg_rule_stats (per-CPU, so no atomics). */
-static __always_inline void add_rule_stats(const struct xg_rule_stats_key *key, __u64 packets,
-                                           __u64 bytes) {
-  struct xg_counter *c = bpf_map_lookup_elem(&xg_rule_stats, key);
-  if (!c) {
-    struct xg_counter zero = {};
-    /* NOEXIST fails when another CPU created the element first; either way it exists now
-     * (unless evicted in between, which loses these counts). */
-    bpf_map_update_elem(&xg_rule_stats, key, &zero, BPF_NOEXIST);
-    c = bpf_map_lookup_elem(&xg_rule_stats, key);
-  }
-  if (c) {
-    c->packets += packets;
-    c->bytes += bytes;
-  }
-}
-
 static __always_inline int same_rule(const struct xg_rule_stats_key *a,
                                      const struct xg_rule_stats_key *b) {
   const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
   return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3] && x[4] == y[4];
+}
+
+/* Adds a counter into the rule's way of its set in this CPU's region of xg_rule_stats
+ * (struct xg_rule_set): one cold line, no atomics (only this CPU writes the region). */
+static __always_inline void add_rule_stats(const struct xg_rule_stats_key *key, __u64 packets,
+                                           __u64 bytes) {
+  __u32 idx = bpf_get_smp_processor_id() * (xg_rule_set_mask + 1) +
+              (xg_rule_set_hash(key) & xg_rule_set_mask);
+  struct xg_rule_set *set = bpf_map_lookup_elem(&xg_rule_stats, &idx);
+  if (!set) return; /* a CPU beyond the regions sized at attach: not counted */
+  struct xg_rule_way *w = &set->way[0];
+  if (!same_rule(&w->key, key)) {
+    w = &set->way[1];
+    if (!same_rule(&w->key, key)) {
+      w = &set->way[2];
+      if (!same_rule(&w->key, key)) {
+        /* No way of its own: take the one with the fewest packets (a free way has none). */
+        w = &set->way[0];
+        if (set->way[1].packets < w->packets) w = &set->way[1];
+        if (set->way[2].packets < w->packets) w = &set->way[2];
+        set->evicted += w->packets;
+        w->key = *key;
+        w->packets = 0;
+        w->bytes = 0;
+      }
+    }
+  }
+  w->packets += packets;
+  w->bytes += bytes;
 }
 
 /* Adds the finished run in this CPU's write-back slot to xg_rule_stats: exactly, unless
@@ -107,7 +119,7 @@ static __always_inline void flush_rule_run(struct xg_rule_cache *slot) {
 
 /* Counts a hit on a rule and on its origin. A run of hits on the same rule accumulates in
  * this CPU's write-back slot (an inlined array lookup); only a change of rule touches the
- * hash, adding the finished run to it. */
+ * counters, adding the finished run to them. */
 static __always_inline void count_rule_hit(const struct xg_rule_stats_key *key, __u16 origin_id,
                                            __u64 bytes) {
   __u32 zero = 0;

@@ -32,7 +32,7 @@
 
 /* Bumped whenever a struct below changes size or meaning; stored in the info map so an
  * older controller never misreads newer pinned maps (and vice versa). */
-#define XG_ABI_VERSION 9
+#define XG_ABI_VERSION 10
 
 /* Map names (<= 15 chars: the kernel truncates longer names). The controller opens pins
  * under XG_PIN_DIR by these names. */
@@ -67,7 +67,7 @@
 #define XG_DEFAULT_BLOCK_V4_ENTRIES 1048576
 #define XG_DEFAULT_BLOCK_V6_ENTRIES 131072
 #define XG_DEFAULT_ALLOW_ENTRIES 65536 /* IPv4; IPv6 allowlists default to a quarter */
-#define XG_DEFAULT_RULE_STATS_ENTRIES 65536
+#define XG_DEFAULT_RULE_STATS_ENTRIES 24576 /* per CPU: 8,192 sets of XG_RULE_SET_WAYS */
 #define XG_DEFAULT_BUCKET_ENTRIES 65536
 #define XG_DEFAULT_FLOW_ENTRIES 65536
 #define XG_MAX_MAP_ENTRIES (1u << 28)
@@ -219,6 +219,39 @@ struct xg_rule_stats_key {
   __be32 addr[4]; /* IPv4 in addr[0], rest zero; host bits zero */
 };
 
+/* The per-rule counters (xg_rule_stats): a set-associative cache of counters in one plain
+ * array, a region of 2^k sets per possible CPU (region = CPU number; a CPU writes only its
+ * own, so no atomics). A rule's set in a region is xg_rule_set_hash(key) & (sets - 1); a set
+ * is two cache lines of XG_RULE_SET_WAYS counters. A way with no packets is free. A rule
+ * that finds no way of its own takes the way with the fewest packets, whose packets go to
+ * the set's `evicted` count (so the total stays checkable against the per-origin counters)
+ * and whose rule starts again from zero when next counted: a recorded run costs one cold
+ * line, against three or four for a hash map's bucket, element and per-CPU value.
+ * Readers sum a rule's ways over the regions and add the CPUs' write-back slots. */
+#define XG_RULE_SET_WAYS 3
+struct xg_rule_way {
+  struct xg_rule_stats_key key;
+  __u32 pad;
+  __u64 packets; /* 0: free */
+  __u64 bytes;
+};
+struct xg_rule_set {
+  struct xg_rule_way way[XG_RULE_SET_WAYS];
+  __u64 evicted; /* packets of the counters this set gave up */
+};
+/* The set of a rule: its key's five words mixed (multiply-add, then a murmur-style
+ * finaliser: every input bit reaches the low bits the mask keeps). Host byte order, the
+ * same in the kernel and the controller of one machine. */
+XG_SHARED_FN __u32 xg_rule_set_hash(const struct xg_rule_stats_key *key) {
+  const __u32 *w = (const __u32 *)key;
+  __u32 h = w[0] * 0x9e3779b1u + w[1] * 0x85ebca77u + w[2] * 0xc2b2ae3du + w[3] * 0x27d4eb2fu +
+            w[4] * 0x165667b1u;
+  h ^= h >> 15;
+  h *= 0x2c1b3c6du;
+  h ^= h >> 12;
+  return h;
+}
+
 /* Per-CPU write-back slot in front of xg_rule_stats (a per-CPU array of one): the rule this
  * CPU matched last and the hits it took since. Consecutive hits on the same rule (a flood)
  * cost an array lookup and a key compare instead of a hash lookup; the slot is added into
@@ -236,13 +269,13 @@ struct xg_rule_cache {
 };
 /* Per-rule counters are exact while a CPU changes rules at most XG_RULE_EXACT_CHANGES
  * times per coarse-clock tick (one jiffy, 1-10 ms). Beyond that (a flood spread over many
- * rules, where an exact count costs a cold hash access per packet), a run of n < R hits on
+ * rules, where an exact count costs a cold counter access per packet), a run of n < R hits on
  * one rule is recorded with probability n/R, as R hits and bytes * R / n: unbiased, with a
  * relative error of about 1/sqrt(hits / R) per rule. R is 16, and 64 once the CPU has
  * changed rules more than XG_RULE_HEAVY_CHANGES times in the tick (250,000 changes per
- * second at HZ=250): each recorded run is a cold LRU access (bucket, element, per-CPU
- * value) that also evicts the list tables' lines, so its rate is what bounds the cost of
- * a spread flood. Runs of R or more and the per-origin counters stay exact. */
+ * second at HZ=250): each recorded run is a cold access to a counter set that also evicts
+ * the list tables' lines, so its rate is what bounds the cost of a spread flood. Runs of R
+ * or more and the per-origin counters stay exact (a counter evicted from its set aside). */
 #define XG_RULE_EXACT_CHANGES 64
 #define XG_RULE_SAMPLE_RUN 16
 #define XG_RULE_HEAVY_CHANGES 1024
@@ -519,6 +552,8 @@ XG_STATIC_ASSERT(sizeof(struct xg_allow) == 8, "xg_allow layout");
 XG_STATIC_ASSERT(sizeof(struct xg_counter) == 16, "xg_counter layout");
 XG_STATIC_ASSERT(sizeof(struct xg_rule_stats_key) == 20, "xg_rule_stats_key layout");
 XG_STATIC_ASSERT(sizeof(struct xg_rule_cache) == 56, "xg_rule_cache layout");
+XG_STATIC_ASSERT(sizeof(struct xg_rule_way) == 40, "xg_rule_way layout");
+XG_STATIC_ASSERT(sizeof(struct xg_rule_set) == 128, "xg_rule_set: two cache lines");
 XG_STATIC_ASSERT(XG_OFFSETOF(struct xg_rule_stats_key, addr) == 4, "xg_rule_stats_key.addr");
 XG_STATIC_ASSERT(sizeof(struct xg_if_config) == 8, "xg_if_config layout");
 XG_STATIC_ASSERT(sizeof(struct xg_info) == 8, "xg_info layout");

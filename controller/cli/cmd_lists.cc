@@ -19,7 +19,7 @@
 #include "common/duration.h"
 #include "common/printable.h"
 #include "datapath/counters.h"
-#include "datapath/keys.h"
+#include "datapath/rule_counter_sets.h"
 #include "lists/manual_rules.h"
 #include "lists/reconciler.h"
 #include "net/cidr_list.h"
@@ -168,9 +168,7 @@ int DeleteEntry(const Context& ctx, const Args& args, bool blocklist) {
       // Forget the comment and the hit counter, so a later entry for the same CIDR starts
       // clean. Both are absent-tolerant; failing here would not undo the delete anyway.
       (void)lists::CommentStore(ws->maps->map(XG_MAP_COMMENTS)).Erase(p->cidr);
-      xg_rule_stats_key key = datapath::RuleStatsKey(p->cidr);
-      uint32_t n = 0;
-      (void)ws->maps->map(XG_MAP_RULE_STATS)->DeleteBatch(&key, 1, &n);
+      (void)datapath::ForgetRuleCounter(ws->maps->map(XG_MAP_RULE_STATS)->fd(), p->cidr);
     }
   } else {
     st = ws->maps->Allowlist().Delete({p->cidr});

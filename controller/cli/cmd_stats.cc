@@ -89,6 +89,9 @@ int RunStats(const Context& ctx, const Argv& argv) {
                           {"packets", c->rules[i].counter.packets},
                           {"bytes", c->rules[i].counter.bytes}});
   j["rules_with_hits"] = c->rules.size();
+  // Hits of per-rule counters given up to other rules (their sets were full): the per-rule
+  // counts plus this add up to the rule hits counted per origin.
+  j["rule_hits_evicted"] = c->rule_evicted_packets;
   for (int g = 0; g < XG_GSTAT_MAX; g++) j["guard"][datapath::GuardStatName(g)] = c->guard[g];
 
   if (args->Has("json")) {
@@ -121,6 +124,9 @@ int RunStats(const Context& ctx, const Argv& argv) {
     if (c->guard[g])
       std::printf("  %-24s %llu\n", datapath::GuardStatName(g), (unsigned long long)c->guard[g]);
   if (!c->rules.empty()) std::printf("\ntop rules (of %zu with hits):\n", c->rules.size());
+  if (c->rule_evicted_packets)
+    std::printf("  (%llu hits were in counters given up to other rules: see docs/datapath.md)\n",
+                (unsigned long long)c->rule_evicted_packets);
   for (const auto& r : j["rules"])
     std::printf("  %-43s %14llu packets %16llu bytes\n", r["cidr"].get<std::string>().c_str(),
                 (unsigned long long)r["packets"].get<uint64_t>(),

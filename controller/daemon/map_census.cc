@@ -3,11 +3,14 @@
 
 #include <bpf/bpf.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "common/unique_fd.h"
 #include "daemon/saved_entries.h"
+#include "datapath/rule_counter_sets.h"
 #include "spdlog/spdlog.h"
 
 namespace xdpguard::daemon {
@@ -46,12 +49,19 @@ absl::StatusOr<Census> TakeCensus(const datapath::PinnedMaps& maps) {
     c.fill.push_back(fill);
   }
   // Maps that fill up with traffic (LRU: full means the oldest entries are being evicted).
-  for (const char* name : {XG_MAP_FLOWS, XG_MAP_BUCKETS, XG_MAP_RULE_STATS, XG_MAP_COMMENTS}) {
+  for (const char* name : {XG_MAP_FLOWS, XG_MAP_BUCKETS, XG_MAP_COMMENTS}) {
     datapath::LibbpfMap* map = maps.map(name);
     absl::StatusOr<uint32_t> n = map->Count();
     if (!n.ok()) return n.status();
     c.fill.push_back({name, *n, map->max_entries()});
   }
+  // The per-rule counters: counters in use over every CPU region's counters (full: sets are
+  // giving up counters to new rules).
+  absl::StatusOr<datapath::RuleSetTotals> rule_sets =
+      datapath::ReadRuleSets(maps.map(XG_MAP_RULE_STATS)->fd());
+  if (!rule_sets.ok()) return rule_sets.status();
+  c.fill.push_back({XG_MAP_RULE_STATS, rule_sets->used_ways,
+                    static_cast<uint32_t>(std::min<uint64_t>(rule_sets->ways, UINT32_MAX))});
   c.taken_unix_seconds = std::chrono::duration<double>(
                              std::chrono::system_clock::now().time_since_epoch())
                              .count();

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/errno_status.h"
 #include "datapath/keys.h"
+#include "datapath/rule_counter_sets.h"
 #include "datapath/stats_slots.h"
 #include "datapath/xdp_query.h"
 
@@ -74,22 +75,16 @@ absl::Status AddWriteBackSlots(int cache_fd, std::map<net::Cidr, xg_counter>* by
   return absl::OkStatus();
 }
 
-// The per-rule counters: the LRU hash, plus every CPU's write-back slot (xg_rule_cache)
-// added to its rule. The hash is read first: a slot flushed into the hash between the two
-// reads is missed by this read (never counted twice); the next read has it.
-absl::Status ReadRuleCountersFromFd(int fd, int cache_fd, std::vector<RuleCounter>* out) {
-  const int cpus = NumCpus();
-  std::map<net::Cidr, xg_counter> by_rule;
-  xg_rule_stats_key key{}, next{};
-  std::vector<char> buf(Slot(sizeof(xg_counter)) * cpus);
-  int err = bpf_map_get_next_key(fd, nullptr, &next);
-  while (err == 0) {
-    key = next;
-    if (bpf_map_lookup_elem(fd, &key, buf.data()) == 0)
-      Add(&by_rule[FromRuleStatsKey(key)], SumSlots<xg_counter>(buf, cpus));
-    err = bpf_map_get_next_key(fd, &key, &next);
-  }
-  if (errno != ENOENT) return ErrnoToStatus(errno, "iterate per-rule counters");
+// The per-rule counters: the counter sets summed over the CPU regions, plus every CPU's
+// write-back slot (xg_rule_cache) added to its rule. The sets are read first: a slot
+// flushed into them between the two reads is missed by this read (never counted twice);
+// the next read has it.
+absl::Status ReadRuleCountersFromFd(int fd, int cache_fd, std::vector<RuleCounter>* out,
+                                    uint64_t* evicted_packets) {
+  absl::StatusOr<RuleSetTotals> sets = ReadRuleSets(fd);
+  if (!sets.ok()) return sets.status();
+  if (evicted_packets) *evicted_packets = sets->evicted_packets;
+  std::map<net::Cidr, xg_counter>& by_rule = sets->by_rule;
   if (cache_fd >= 0) {
     if (absl::Status s = AddWriteBackSlots(cache_fd, &by_rule, nullptr); !s.ok()) return s;
   }
@@ -157,7 +152,9 @@ absl::StatusOr<Counters> ReadCountersFromFds(int stats_fd, int reasons_fd, int o
     if (absl::Status s = SumArrayElem(origin_fd, o, &c.origins[o]); !s.ok()) return s;
   }
   if (rule_stats_fd >= 0) {
-    if (absl::Status s = ReadRuleCountersFromFd(rule_stats_fd, rule_cache_fd, &c.rules); !s.ok())
+    if (absl::Status s = ReadRuleCountersFromFd(rule_stats_fd, rule_cache_fd, &c.rules,
+                                                &c.rule_evicted_packets);
+        !s.ok())
       return s;
   }
   if (guard_stats_fd >= 0) {
@@ -168,14 +165,10 @@ absl::StatusOr<Counters> ReadCountersFromFds(int stats_fd, int reasons_fd, int o
 }
 
 absl::StatusOr<xg_counter> ReadRuleCounter(const PinnedMaps& maps, const net::Cidr& rule) {
-  const int cpus = NumCpus();
+  absl::StatusOr<xg_counter> in_sets = ReadRuleSetCounter(maps.map(XG_MAP_RULE_STATS)->fd(), rule);
+  if (!in_sets.ok()) return in_sets.status();
   std::map<net::Cidr, xg_counter> by_rule;
-  const xg_rule_stats_key key = RuleStatsKey(rule);
-  std::vector<char> buf(Slot(sizeof(xg_counter)) * cpus);
-  if (bpf_map_lookup_elem(maps.map(XG_MAP_RULE_STATS)->fd(), &key, buf.data()) == 0)
-    by_rule[rule] = SumSlots<xg_counter>(buf, cpus);
-  else if (errno != ENOENT)
-    return ErrnoToStatus(errno, absl::StrCat("read the counter of ", rule.ToString()));
+  by_rule[rule] = *in_sets;
   if (absl::Status s = AddWriteBackSlots(maps.map(XG_MAP_RULE_CACHE)->fd(), &by_rule, &rule); !s.ok())
     return s;
   return by_rule[rule];
@@ -184,7 +177,7 @@ absl::StatusOr<xg_counter> ReadRuleCounter(const PinnedMaps& maps, const net::Ci
 absl::StatusOr<std::vector<RuleCounter>> ReadRuleCounters(const PinnedMaps& maps) {
   std::vector<RuleCounter> out;
   if (absl::Status s = ReadRuleCountersFromFd(maps.map(XG_MAP_RULE_STATS)->fd(),
-                                              maps.map(XG_MAP_RULE_CACHE)->fd(), &out);
+                                              maps.map(XG_MAP_RULE_CACHE)->fd(), &out, nullptr);
       !s.ok())
     return s;
   return out;

@@ -37,6 +37,7 @@ struct Counters {
   std::array<uint64_t, XG_REASON_MAX> reasons{};
   std::array<xg_counter, XG_MAX_ORIGINS> origins{};
   std::vector<RuleCounter> rules;  // rules with at least one hit, most packets first
+  uint64_t rule_evicted_packets = 0;  // hits of per-rule counters their set gave up (read with rules)
 };
 
 // Stable names used by `stats` text and JSON output (and later by metrics labels).
@@ -51,7 +52,8 @@ std::string InterfaceLabel(const InterfaceVerdicts& iv);
 
 // Sums every counter map (with_rules: also reads the per-rule counters).
 absl::StatusOr<Counters> ReadCounters(const PinnedMaps& maps, bool with_rules);
-// One rule's counter (its hash entry plus the CPUs' write-back slots), for `explain`.
+// One rule's counter (its set in every CPU region plus the CPUs' write-back slots), for
+// `explain`.
 absl::StatusOr<xg_counter> ReadRuleCounter(const PinnedMaps& maps, const net::Cidr& rule);
 // Only the per-rule counters (most packets first), for `block list`.
 absl::StatusOr<std::vector<RuleCounter>> ReadRuleCounters(const PinnedMaps& maps);

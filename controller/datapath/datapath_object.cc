@@ -5,7 +5,9 @@
 #include <bpf/libbpf.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 
 #include "absl/strings/str_cat.h"
 #include "common/errno_status.h"
@@ -14,11 +16,17 @@
 #include "datapath/interface_config.h"
 #include "datapath/pin_dir.h"
 #include "datapath/pinned_maps.h"
+#include "datapath/rule_counter_sets.h"
 #include "xdpguard_bpf.skel.h"
 #include "xdpguard_maps.h"
 
 namespace xdpguard::datapath {
 namespace {
+
+int PossibleCpus() {
+  int n = libbpf_num_possible_cpus();
+  return n > 0 ? n : 1;
+}
 
 // The size of a map, in its own units, for the sizes asked for (0 = no request): list
 // tables are sized in buckets, their rules from the entries, everything else in entries.
@@ -30,7 +38,11 @@ uint32_t RequestedSize(const MapSizes& s, absl::string_view name) {
   if (name == XG_MAP_ALLOW_V6) return buckets(net::Family::kIPv6, s.allow_v6);
   if (name == XG_MAP_RULES_V4) return s.block_v4 ? RulesForEntries(s.block_v4) : 0;
   if (name == XG_MAP_RULES_V6) return s.block_v6 ? RulesForEntries(s.block_v6) : 0;
-  if (name == XG_MAP_RULE_STATS) return s.rule_stats;
+  if (name == XG_MAP_RULE_STATS) {
+    // Sets over every CPU region; a request too big for the kernel fails at load.
+    const uint64_t sets = s.rule_stats ? RuleStatsMapEntries(s.rule_stats, PossibleCpus()) : 0;
+    return static_cast<uint32_t>(std::min<uint64_t>(sets, UINT32_MAX));
+  }
   if (name == XG_MAP_BUCKETS) return s.buckets;
   if (name == XG_MAP_FLOWS) return s.flows;
   return 0;
@@ -40,6 +52,7 @@ uint32_t RequestedSize(const MapSizes& s, absl::string_view name) {
 uint32_t InEntries(absl::string_view name, uint32_t size) {
   if (name == XG_MAP_BLOCK_V4 || name == XG_MAP_ALLOW_V4) return EntryCapacity(net::Family::kIPv4, size);
   if (name == XG_MAP_BLOCK_V6 || name == XG_MAP_ALLOW_V6) return EntryCapacity(net::Family::kIPv6, size);
+  if (name == XG_MAP_RULE_STATS) return RuleCountersPerCpu(size, PossibleCpus());
   return size;
 }
 
@@ -131,6 +144,12 @@ absl::Status DatapathObject::Configure() {
   if (!options_.pin_dir.empty()) {
     if (absl::Status s = CheckPinnedAbi(options_.pin_dir); !s.ok()) return s;
   }
+  // The per-rule counters hold a region per possible CPU, known only now: their default
+  // size is set here, then replaced below by a request or by the pinned map's size.
+  const uint64_t default_sets = RuleStatsMapEntries(XG_DEFAULT_RULE_STATS_ENTRIES, PossibleCpus());
+  if (default_sets > UINT32_MAX ||
+      bpf_map__set_max_entries(skel_->maps.xg_rule_stats, static_cast<uint32_t>(default_sets)) != 0)
+    return absl::InternalError("size the per-rule counters for this machine's CPUs");
   bpf_map* map;
   bpf_object__for_each_map(map, skel_->obj) {
     const char* name = bpf_map__name(map);
@@ -164,6 +183,11 @@ absl::Status DatapathObject::Configure() {
                                                         " buckets, not a power of two"));
     skel_->rodata->xg_bkt_masks[t.table] = buckets - 1;
   }
+  // The datapath finds a CPU's region with the final (requested or pinned) set count.
+  absl::StatusOr<uint32_t> set_mask =
+      RuleSetMask(bpf_map__max_entries(skel_->maps.xg_rule_stats), PossibleCpus());
+  if (!set_mask.ok()) return set_mask.status();
+  skel_->rodata->xg_rule_set_mask = *set_mask;
   return absl::OkStatus();
 }
 

@@ -39,6 +39,15 @@ void ClearTable(datapath::BucketMap* t) {
   Check(t->DeleteBatch(keys.data(), static_cast<uint32_t>(keys.size() / t->key_size()), nullptr), "list table clear");
 }
 
+// Zeroes every element of a plain array of value_size-byte values.
+void ZeroArray(int fd, uint32_t value_size) {
+  bpf_map_info info{};
+  uint32_t len = sizeof(info);
+  if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0) throw std::runtime_error("read array info");
+  std::vector<char> zero(value_size, 0);
+  for (uint32_t i = 0; i < info.max_entries; i++) bpf_map_update_elem(fd, &i, zero.data(), BPF_ANY);
+}
+
 void ZeroPerCpuArray(int fd, uint32_t entries, uint32_t value_size) {
   int cpus = libbpf_num_possible_cpus();
   std::vector<char> zero(((value_size + 7) & ~7u) * cpus, 0);
@@ -244,7 +253,7 @@ std::vector<xg_guard_event> BpfTester::DrainGuardEvents() {
 void BpfTester::Reset() {
   for (datapath::BucketMap* t : {lists_->block_v4(), lists_->block_v6(), lists_->allow_v4(), lists_->allow_v6()})
     ClearTable(t);
-  ClearMap(obj_->map_fd(XG_MAP_RULE_STATS), sizeof(xg_rule_stats_key));
+  ZeroArray(obj_->map_fd(XG_MAP_RULE_STATS), sizeof(xg_rule_set));
   ClearMap(obj_->map_fd(XG_MAP_BUCKETS), sizeof(xg_bucket_key));
   ClearMap(obj_->map_fd(XG_MAP_FLOWS), sizeof(xg_flow_key));
   for (uint32_t ifindex : {0u, 1u}) SetInterfaceSettings(ifindex, {});  // the ones tests use

@@ -26,7 +26,8 @@ class BpfTester {
   // block_entries: blocklist capacity per family (the shared tester needs few).
   // verdict_cache = false loads the program with the cache compiled out (tests that must
   // see every lookup, whatever the list generation says). rule_stats_entries: the per-rule
-  // counters' LRU (a test hitting more rules than it holds loses evicted counts).
+  // counters per CPU (a set holds XG_RULE_SET_WAYS of them: a test hitting more rules in
+  // one set loses the evicted counts to the set's evicted count).
   explicit BpfTester(bool frags = false, uint32_t block_entries = 4096, bool verdict_cache = true,
                      uint32_t rule_stats_entries = 1024);
 

@@ -18,11 +18,13 @@
 #include "bpf_tester.h"
 #include "datapath/keys.h"
 #include "lists/manual_rules.h"
+#include "pinned_cpu.h"
 
 using namespace xdpguard;
 using test::Bytes;
 using test::C;
 using test::PacketBuilder;
+using test::PinnedToThisCpu;
 using test::Tester;
 using test::Udp4;
 
@@ -37,25 +39,6 @@ int CachedKind(test::BpfTester& t, const char* ip) {
   if (!s || s->gen != t.ListGeneration()) return XG_VERDICT_EMPTY;
   return s->kind;
 }
-
-// Keeps the test's thread (and so BPF_PROG_TEST_RUN) on the CPU it runs on now, so the
-// per-CPU cache switch the test reads is the one its packets used.
-class PinnedToThisCpu {
- public:
-  PinnedToThisCpu() : cpu_(sched_getcpu()) {
-    sched_getaffinity(0, sizeof(saved_), &saved_);
-    cpu_set_t one;
-    CPU_ZERO(&one);
-    CPU_SET(cpu_, &one);
-    REQUIRE(sched_setaffinity(0, sizeof(one), &one) == 0);
-  }
-  ~PinnedToThisCpu() { sched_setaffinity(0, sizeof(saved_), &saved_); }
-  int cpu() const { return cpu_; }
-
- private:
-  int cpu_;
-  cpu_set_t saved_;
-};
 
 xg_verdict_ctl CacheSwitch(test::BpfTester& t, int cpu) {
   const uint32_t zero = 0;

@@ -222,6 +222,8 @@ void Fuzzer::CompareRules() {
     kernel[r.cidr] = r.counter.packets;
     kernel_total += r.counter.packets;
   }
+  // Counters a full set gave up to other rules keep their hits in the set's evicted count.
+  kernel_total += last_.rule_evicted_packets;
   for (const auto& [cidr, hits] : rule_hits_) {
     model_total += hits;
     if (hits < 20000) continue;

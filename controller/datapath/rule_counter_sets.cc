@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "datapath/rule_counter_sets.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/errno_status.h"
+#include "datapath/keys.h"
+
+namespace xdpguard::datapath {
+namespace {
+
+int PossibleCpus() {
+  int n = libbpf_num_possible_cpus();
+  return n > 0 ? n : 1;
+}
+
+absl::StatusOr<uint32_t> MaxEntries(int fd) {
+  bpf_map_info info{};
+  uint32_t len = sizeof(info);
+  if (int err = bpf_obj_get_info_by_fd(fd, &info, &len); err)
+    return ErrnoToStatus(err, "read the info of the per-rule counters");
+  if (info.value_size != sizeof(xg_rule_set))
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the per-rule counter map holds ", info.value_size, "-byte values, not ",
+        sizeof(xg_rule_set), ": it was made by another xdpguard version"));
+  return info.max_entries;
+}
+
+// Sets of the map in index order: batched reads of 4,096, one lookup each where the
+// kernel has no batch operation for arrays.
+absl::Status ReadAllSets(int fd, uint32_t sets, std::vector<xg_rule_set>* out) {
+  out->assign(sets, xg_rule_set{});
+  constexpr uint32_t kChunk = 4096;
+  std::vector<uint32_t> keys(kChunk);
+  uint32_t token = 0, next = 0, done = 0;
+  bool first = true;
+  while (done < sets) {
+    uint32_t count = std::min(kChunk, sets - done);
+    int err = bpf_map_lookup_batch(fd, first ? nullptr : &token, &next, keys.data(),
+                                   out->data() + done, &count, nullptr);
+    const int saved = errno;
+    if (err != 0 && saved != ENOENT) {
+      if (first && (saved == EINVAL || saved == ENOTSUP || saved == EOPNOTSUPP || saved == 524))
+        break;  // no batch op (524 = ENOTSUPP): one lookup per set below
+      return ErrnoToStatus(saved, "read the per-rule counters");
+    }
+    done += count;
+    if (err != 0) return absl::OkStatus();
+    token = next;
+    first = false;
+  }
+  for (uint32_t i = done; i < sets; i++) {
+    if (bpf_map_lookup_elem(fd, &i, &(*out)[i]) != 0)
+      return ErrnoToStatus(errno, "read the per-rule counters");
+  }
+  return absl::OkStatus();
+}
+
+bool SameKey(const xg_rule_stats_key& a, const xg_rule_stats_key& b) {
+  return a.family == b.family && a.prefixlen == b.prefixlen &&
+         std::equal(std::begin(a.addr), std::end(a.addr), std::begin(b.addr));
+}
+
+// A way's key as a rule: a torn read (the datapath replacing the way meanwhile) or a
+// corrupted map can hold a key no rule has; such a way is skipped.
+bool ValidKey(const xg_rule_stats_key& k) {
+  if (k.family == XG_FAM_IPV4) return k.prefixlen <= 32 && !k.addr[1] && !k.addr[2] && !k.addr[3];
+  return k.family == XG_FAM_IPV6 && k.prefixlen <= 128;
+}
+
+}  // namespace
+
+uint32_t RuleSetsPerCpu(uint32_t counters_per_cpu) {
+  const uint32_t need = (counters_per_cpu + XG_RULE_SET_WAYS - 1) / XG_RULE_SET_WAYS;
+  uint32_t sets = 1;
+  while (sets < need && sets < (1u << 30)) sets <<= 1;
+  return sets;
+}
+
+uint64_t RuleStatsMapEntries(uint32_t counters_per_cpu, int cpus) {
+  return uint64_t{RuleSetsPerCpu(counters_per_cpu)} * static_cast<uint64_t>(std::max(cpus, 1));
+}
+
+uint32_t RuleCountersPerCpu(uint32_t max_entries, int cpus) {
+  return max_entries / static_cast<uint32_t>(std::max(cpus, 1)) * XG_RULE_SET_WAYS;
+}
+
+absl::StatusOr<uint32_t> RuleSetMask(uint32_t max_entries, int cpus) {
+  const uint32_t n = static_cast<uint32_t>(std::max(cpus, 1));
+  const uint32_t sets = max_entries / n;
+  if (sets == 0 || sets * n != max_entries || (sets & (sets - 1)) != 0)
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the per-rule counter map has ", max_entries, " sets, not a power of two per each of the ",
+        n, " possible CPUs: it was made for another CPU count. Detach every interface without "
+        "--keep-maps, then attach again"));
+  return sets - 1;
+}
+
+absl::StatusOr<RuleSetTotals> ReadRuleSets(int fd) {
+  absl::StatusOr<uint32_t> sets = MaxEntries(fd);
+  if (!sets.ok()) return sets.status();
+  std::vector<xg_rule_set> all;
+  if (absl::Status s = ReadAllSets(fd, *sets, &all); !s.ok()) return s;
+  RuleSetTotals t;
+  t.ways = uint64_t{*sets} * XG_RULE_SET_WAYS;
+  for (const xg_rule_set& set : all) {
+    t.evicted_packets += set.evicted;
+    for (const xg_rule_way& w : set.way) {
+      if (!w.packets || !ValidKey(w.key)) continue;
+      t.used_ways++;
+      xg_counter& sum = t.by_rule[FromRuleStatsKey(w.key)];
+      sum.packets += w.packets;
+      sum.bytes += w.bytes;
+    }
+  }
+  return t;
+}
+
+absl::StatusOr<xg_counter> ReadRuleSetCounter(int fd, const net::Cidr& rule) {
+  absl::StatusOr<uint32_t> max_entries = MaxEntries(fd);
+  if (!max_entries.ok()) return max_entries.status();
+  const int cpus = PossibleCpus();
+  absl::StatusOr<uint32_t> mask = RuleSetMask(*max_entries, cpus);
+  if (!mask.ok()) return mask.status();
+  const xg_rule_stats_key key = RuleStatsKey(rule);
+  const uint32_t set_in_region = xg_rule_set_hash(&key) & *mask;
+  xg_counter sum{};
+  for (int cpu = 0; cpu < cpus; cpu++) {
+    uint32_t idx = static_cast<uint32_t>(cpu) * (*mask + 1) + set_in_region;
+    xg_rule_set set;
+    if (bpf_map_lookup_elem(fd, &idx, &set) != 0)
+      return ErrnoToStatus(errno, absl::StrCat("read the counter of ", rule.ToString()));
+    for (const xg_rule_way& w : set.way) {
+      if (!w.packets || !SameKey(w.key, key)) continue;
+      sum.packets += w.packets;
+      sum.bytes += w.bytes;
+    }
+  }
+  return sum;
+}
+
+absl::Status ForgetRuleCounter(int fd, const net::Cidr& rule) {
+  absl::StatusOr<uint32_t> max_entries = MaxEntries(fd);
+  if (!max_entries.ok()) return max_entries.status();
+  const int cpus = PossibleCpus();
+  absl::StatusOr<uint32_t> mask = RuleSetMask(*max_entries, cpus);
+  if (!mask.ok()) return mask.status();
+  const xg_rule_stats_key key = RuleStatsKey(rule);
+  const uint32_t set_in_region = xg_rule_set_hash(&key) & *mask;
+  for (int cpu = 0; cpu < cpus; cpu++) {
+    uint32_t idx = static_cast<uint32_t>(cpu) * (*mask + 1) + set_in_region;
+    xg_rule_set set;
+    if (bpf_map_lookup_elem(fd, &idx, &set) != 0)
+      return ErrnoToStatus(errno, absl::StrCat("read the counter of ", rule.ToString()));
+    bool held = false;
+    for (xg_rule_way& w : set.way) {
+      if (!w.packets || !SameKey(w.key, key)) continue;
+      w.packets = 0;
+      w.bytes = 0;
+      held = true;
+    }
+    if (held && bpf_map_update_elem(fd, &idx, &set, BPF_ANY) != 0)
+      return ErrnoToStatus(errno, absl::StrCat("clear the counter of ", rule.ToString()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace xdpguard::datapath
