@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <functional>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -74,6 +75,33 @@ bool ValidKey(const xg_rule_stats_key& k) {
   return k.family == XG_FAM_IPV6 && k.prefixlen <= 128;
 }
 
+// Calls visit on each counter the rule holds (one with packets), in its set of every CPU
+// region: a lookup per CPU, not a walk. A set in which visit changed a counter (returned
+// true) is written back whole.
+absl::Status VisitRuleCounters(int fd, const net::Cidr& rule,
+                               const std::function<bool(xg_rule_way*)>& visit) {
+  absl::StatusOr<uint32_t> max_entries = MaxEntries(fd);
+  if (!max_entries.ok()) return max_entries.status();
+  const int cpus = PossibleCpus();
+  absl::StatusOr<uint32_t> mask = RuleSetMask(*max_entries, cpus);
+  if (!mask.ok()) return mask.status();
+  const xg_rule_stats_key key = RuleStatsKey(rule);
+  const uint32_t set_in_region = xg_rule_set_hash(&key) & *mask;
+  for (int cpu = 0; cpu < cpus; cpu++) {
+    uint32_t idx = static_cast<uint32_t>(cpu) * (*mask + 1) + set_in_region;
+    xg_rule_set set;
+    if (bpf_map_lookup_elem(fd, &idx, &set) != 0)
+      return ErrnoToStatus(errno, absl::StrCat("read the counter of ", rule.ToString()));
+    bool changed = false;
+    for (xg_rule_way& w : set.way) {
+      if (w.packets && SameKey(w.key, key)) changed = visit(&w) || changed;
+    }
+    if (changed && bpf_map_update_elem(fd, &idx, &set, BPF_ANY) != 0)
+      return ErrnoToStatus(errno, absl::StrCat("clear the counter of ", rule.ToString()));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 uint32_t RuleSetsPerCpu(uint32_t counters_per_cpu) {
@@ -123,52 +151,22 @@ absl::StatusOr<RuleSetTotals> ReadRuleSets(int fd) {
 }
 
 absl::StatusOr<xg_counter> ReadRuleSetCounter(int fd, const net::Cidr& rule) {
-  absl::StatusOr<uint32_t> max_entries = MaxEntries(fd);
-  if (!max_entries.ok()) return max_entries.status();
-  const int cpus = PossibleCpus();
-  absl::StatusOr<uint32_t> mask = RuleSetMask(*max_entries, cpus);
-  if (!mask.ok()) return mask.status();
-  const xg_rule_stats_key key = RuleStatsKey(rule);
-  const uint32_t set_in_region = xg_rule_set_hash(&key) & *mask;
   xg_counter sum{};
-  for (int cpu = 0; cpu < cpus; cpu++) {
-    uint32_t idx = static_cast<uint32_t>(cpu) * (*mask + 1) + set_in_region;
-    xg_rule_set set;
-    if (bpf_map_lookup_elem(fd, &idx, &set) != 0)
-      return ErrnoToStatus(errno, absl::StrCat("read the counter of ", rule.ToString()));
-    for (const xg_rule_way& w : set.way) {
-      if (!w.packets || !SameKey(w.key, key)) continue;
-      sum.packets += w.packets;
-      sum.bytes += w.bytes;
-    }
-  }
+  absl::Status s = VisitRuleCounters(fd, rule, [&sum](xg_rule_way* w) {
+    sum.packets += w->packets;
+    sum.bytes += w->bytes;
+    return false;
+  });
+  if (!s.ok()) return s;
   return sum;
 }
 
 absl::Status ForgetRuleCounter(int fd, const net::Cidr& rule) {
-  absl::StatusOr<uint32_t> max_entries = MaxEntries(fd);
-  if (!max_entries.ok()) return max_entries.status();
-  const int cpus = PossibleCpus();
-  absl::StatusOr<uint32_t> mask = RuleSetMask(*max_entries, cpus);
-  if (!mask.ok()) return mask.status();
-  const xg_rule_stats_key key = RuleStatsKey(rule);
-  const uint32_t set_in_region = xg_rule_set_hash(&key) & *mask;
-  for (int cpu = 0; cpu < cpus; cpu++) {
-    uint32_t idx = static_cast<uint32_t>(cpu) * (*mask + 1) + set_in_region;
-    xg_rule_set set;
-    if (bpf_map_lookup_elem(fd, &idx, &set) != 0)
-      return ErrnoToStatus(errno, absl::StrCat("read the counter of ", rule.ToString()));
-    bool held = false;
-    for (xg_rule_way& w : set.way) {
-      if (!w.packets || !SameKey(w.key, key)) continue;
-      w.packets = 0;
-      w.bytes = 0;
-      held = true;
-    }
-    if (held && bpf_map_update_elem(fd, &idx, &set, BPF_ANY) != 0)
-      return ErrnoToStatus(errno, absl::StrCat("clear the counter of ", rule.ToString()));
-  }
-  return absl::OkStatus();
+  return VisitRuleCounters(fd, rule, [](xg_rule_way* w) {
+    w->packets = 0;
+    w->bytes = 0;
+    return true;
+  });
 }
 
 }  // namespace xdpguard::datapath
