@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/errno_status.h"
 #include "datapath/keys.h"
+#include "datapath/possible_cpus.h"
 #include "datapath/rule_counter_sets.h"
 #include "datapath/stats_slots.h"
 #include "datapath/xdp_query.h"
@@ -21,11 +22,6 @@ namespace xdpguard::datapath {
 namespace {
 
 size_t Slot(size_t value_size) { return (value_size + 7) & ~size_t{7}; }
-
-int NumCpus() {
-  int n = libbpf_num_possible_cpus();
-  return n > 0 ? n : 1;
-}
 
 void Add(xg_counter* sum, const xg_counter& v) {
   sum->packets += v.packets;
@@ -48,7 +44,7 @@ T SumSlots(const std::vector<char>& buf, int cpus) {
 // Sums one per-CPU array element of T.
 template <typename T>
 absl::Status SumArrayElem(int fd, uint32_t idx, T* out) {
-  const int cpus = NumCpus();
+  const int cpus = PossibleCpus();
   std::vector<char> buf(Slot(sizeof(T)) * cpus);
   if (bpf_map_lookup_elem(fd, &idx, buf.data()) != 0)
     return ErrnoToStatus(errno, "read per-CPU counter");
@@ -60,7 +56,7 @@ absl::Status SumArrayElem(int fd, uint32_t idx, T* out) {
 // by_rule, or only the slots of `only` when it is given.
 absl::Status AddWriteBackSlots(int cache_fd, std::map<net::Cidr, xg_counter>* by_rule,
                                const net::Cidr* only) {
-  const int cpus = NumCpus();
+  const int cpus = PossibleCpus();
   std::vector<char> slots(Slot(sizeof(xg_rule_cache)) * cpus);
   uint32_t zero = 0;
   if (bpf_map_lookup_elem(cache_fd, &zero, slots.data()) != 0)

@@ -16,17 +16,13 @@
 #include "datapath/interface_config.h"
 #include "datapath/pin_dir.h"
 #include "datapath/pinned_maps.h"
+#include "datapath/possible_cpus.h"
 #include "datapath/rule_counter_sets.h"
 #include "xdpguard_bpf.skel.h"
 #include "xdpguard_maps.h"
 
 namespace xdpguard::datapath {
 namespace {
-
-int PossibleCpus() {
-  int n = libbpf_num_possible_cpus();
-  return n > 0 ? n : 1;
-}
 
 // The size of a map, in its own units, for the sizes asked for (0 = no request): list
 // tables are sized in buckets, their rules from the entries, everything else in entries.

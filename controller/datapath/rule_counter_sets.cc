@@ -12,14 +12,10 @@
 #include "absl/strings/str_cat.h"
 #include "common/errno_status.h"
 #include "datapath/keys.h"
+#include "datapath/possible_cpus.h"
 
 namespace xdpguard::datapath {
 namespace {
-
-int PossibleCpus() {
-  int n = libbpf_num_possible_cpus();
-  return n > 0 ? n : 1;
-}
 
 absl::StatusOr<uint32_t> MaxEntries(int fd) {
   bpf_map_info info{};
