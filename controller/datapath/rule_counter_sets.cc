@@ -4,59 +4,37 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <fcntl.h>
+
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <functional>
-#include <vector>
+#include <memory>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "common/errno_status.h"
+#include "common/unique_fd.h"
 #include "datapath/keys.h"
+#include "datapath/libbpf_map.h"
 #include "datapath/possible_cpus.h"
 
 namespace xdpguard::datapath {
 namespace {
 
-absl::StatusOr<uint32_t> MaxEntries(int fd) {
-  bpf_map_info info{};
-  uint32_t len = sizeof(info);
-  if (int err = bpf_obj_get_info_by_fd(fd, &info, &len); err)
-    return ErrnoToStatus(err, "read the info of the per-rule counters");
-  if (info.value_size != sizeof(xg_rule_set))
+// The counter map behind fd (a dup: the caller keeps its fd), checked to hold this
+// version's sets.
+absl::StatusOr<std::unique_ptr<LibbpfMap>> OpenSets(int fd) {
+  UniqueFd own(fcntl(fd, F_DUPFD_CLOEXEC, 0));
+  if (!own.valid()) return ErrnoToStatus(errno, "duplicate the per-rule counter map's fd");
+  absl::StatusOr<std::unique_ptr<LibbpfMap>> map = LibbpfMap::FromFd(std::move(own));
+  if (!map.ok()) return map.status();
+  if ((*map)->value_size() != sizeof(xg_rule_set))
     return absl::FailedPreconditionError(absl::StrCat(
-        "the per-rule counter map holds ", info.value_size, "-byte values, not ",
+        "the per-rule counter map holds ", (*map)->value_size(), "-byte values, not ",
         sizeof(xg_rule_set), ": it was made by another xdpguard version"));
-  return info.max_entries;
-}
-
-// Sets of the map in index order: batched reads of 4,096, one lookup each where the
-// kernel has no batch operation for arrays.
-absl::Status ReadAllSets(int fd, uint32_t sets, std::vector<xg_rule_set>* out) {
-  out->assign(sets, xg_rule_set{});
-  constexpr uint32_t kChunk = 4096;
-  std::vector<uint32_t> keys(kChunk);
-  uint32_t token = 0, next = 0, done = 0;
-  bool first = true;
-  while (done < sets) {
-    uint32_t count = std::min(kChunk, sets - done);
-    int err = bpf_map_lookup_batch(fd, first ? nullptr : &token, &next, keys.data(),
-                                   out->data() + done, &count, nullptr);
-    const int saved = errno;
-    if (err != 0 && saved != ENOENT) {
-      if (first && (saved == EINVAL || saved == ENOTSUP || saved == EOPNOTSUPP || saved == 524))
-        break;  // no batch op (524 = ENOTSUPP): one lookup per set below
-      return ErrnoToStatus(saved, "read the per-rule counters");
-    }
-    done += count;
-    if (err != 0) return absl::OkStatus();
-    token = next;
-    first = false;
-  }
-  for (uint32_t i = done; i < sets; i++) {
-    if (bpf_map_lookup_elem(fd, &i, &(*out)[i]) != 0)
-      return ErrnoToStatus(errno, "read the per-rule counters");
-  }
-  return absl::OkStatus();
+  return map;
 }
 
 bool SameKey(const xg_rule_stats_key& a, const xg_rule_stats_key& b) {
@@ -76,10 +54,10 @@ bool ValidKey(const xg_rule_stats_key& k) {
 // true) is written back whole.
 absl::Status VisitRuleCounters(int fd, const net::Cidr& rule,
                                const std::function<bool(xg_rule_way*)>& visit) {
-  absl::StatusOr<uint32_t> max_entries = MaxEntries(fd);
-  if (!max_entries.ok()) return max_entries.status();
+  absl::StatusOr<std::unique_ptr<LibbpfMap>> map = OpenSets(fd);
+  if (!map.ok()) return map.status();
   const int cpus = PossibleCpus();
-  absl::StatusOr<uint32_t> mask = RuleSetMask(*max_entries, cpus);
+  absl::StatusOr<uint32_t> mask = RuleSetMask((*map)->max_entries(), cpus);
   if (!mask.ok()) return mask.status();
   const xg_rule_stats_key key = RuleStatsKey(rule);
   const uint32_t set_in_region = xg_rule_set_hash(&key) & *mask;
@@ -127,13 +105,13 @@ absl::StatusOr<uint32_t> RuleSetMask(uint32_t max_entries, int cpus) {
 }
 
 absl::StatusOr<RuleSetTotals> ReadRuleSets(int fd) {
-  absl::StatusOr<uint32_t> sets = MaxEntries(fd);
-  if (!sets.ok()) return sets.status();
-  std::vector<xg_rule_set> all;
-  if (absl::Status s = ReadAllSets(fd, *sets, &all); !s.ok()) return s;
+  absl::StatusOr<std::unique_ptr<LibbpfMap>> map = OpenSets(fd);
+  if (!map.ok()) return map.status();
   RuleSetTotals t;
-  t.ways = uint64_t{*sets} * XG_RULE_SET_WAYS;
-  for (const xg_rule_set& set : all) {
+  t.ways = uint64_t{(*map)->max_entries()} * XG_RULE_SET_WAYS;
+  absl::Status s = (*map)->ForEach([&t](const void*, const void* value) {
+    xg_rule_set set;
+    std::memcpy(&set, value, sizeof(set));  // the batch buffer is not aligned for the type
     t.evicted_packets += set.evicted;
     for (const xg_rule_way& w : set.way) {
       if (!w.packets || !ValidKey(w.key)) continue;
@@ -142,7 +120,8 @@ absl::StatusOr<RuleSetTotals> ReadRuleSets(int fd) {
       sum.packets += w.packets;
       sum.bytes += w.bytes;
     }
-  }
+  });
+  if (!s.ok()) return s;
   return t;
 }
 
