@@ -150,6 +150,9 @@ rx_frames() { in_rcv ethtool -S "$VR" | awk '/rx_queue_0_xdp_packets:/ {print $2
 udp_noports() { in_rcv awk '/^Udp:/ {if (n++) print $3}' /proc/net/snmp; }
 
 # ---- filters: load (once per size), enable/disable (every run) ----------------------------
+# Whether --only-filters (if given) names the filter: lists are loaded only for those.
+wanted() { [[ -z $ONLY_FILTERS || $ONLY_FILTERS == *",$1,"* ]]; }
+
 load_lists() {  # size
   local size=$1 base=$WORK/list-$1
   python3 "$ROOT/scripts/bench/make_lists.py" "$size" "$base"
@@ -159,22 +162,31 @@ load_lists() {  # size
   echo "| $size | xdpguard \`block load\` | $t s | $rss MB |" >> "$WORK/loads.md"
   xg detach "$VR" --keep-maps > /dev/null
   rm -f "$PIN-barehash" "$PIN-barebucket" "$PIN-barebucketvalue"
-  "$BUILD/bench/bare_hash_filter" --list "$base.txt" --pin "$PIN-barehash" --also 198.18.1.0/24 > /dev/null
-  "$BUILD/bench/bare_hash_filter" --list "$base.txt" --pin "$PIN-barebucket" --also 198.18.1.0/24 --bucket > /dev/null
-  "$BUILD/bench/bare_hash_filter" --list "$base.txt" --pin "$PIN-barebucketvalue" --also 198.18.1.0/24 --bucket-value > /dev/null
+  local bare
+  for bare in barehash barebucket barebucketvalue; do
+    wanted "$bare" || continue
+    local how=""
+    [[ $bare == barebucket ]] && how=--bucket
+    [[ $bare == barebucketvalue ]] && how=--bucket-value
+    "$BUILD/bench/bare_hash_filter" --list "$base.txt" --pin "$PIN-$bare" --also 198.18.1.0/24 $how > /dev/null
+  done
   if [[ -n $BASELINE ]]; then
     rm -rf "$PIN-baseline"
     xg_baseline attach "$VR" --mode native > /dev/null
     xg_baseline block load "$base.txt" --force > /dev/null
     xg_baseline detach "$VR" --keep-maps > /dev/null
   fi
-  in_rcv ipset destroy xgb 2> /dev/null || true
-  read -r t rss < <(measure nsenter --net="/run/netns/$NS_RCV" ipset restore -file "$base.ipset")
-  echo "| $size | \`ipset restore\` (hash:net) | $t s | $rss MB |" >> "$WORK/loads.md"
-  in_rcv nft delete table netdev xgb_ingress 2> /dev/null || true
-  in_rcv nft delete table ip xgb_prerouting 2> /dev/null || true
-  read -r t rss < <(measure nsenter --net="/run/netns/$NS_RCV" nft -f "$base.nft")
-  echo "| $size | \`nft -f\` (two interval sets: ingress and prerouting tables) | $t s | $rss MB |" >> "$WORK/loads.md"
+  if wanted ipset || wanted ipset_legacy; then
+    in_rcv ipset destroy xgb 2> /dev/null || true
+    read -r t rss < <(measure nsenter --net="/run/netns/$NS_RCV" ipset restore -file "$base.ipset")
+    echo "| $size | \`ipset restore\` (hash:net) | $t s | $rss MB |" >> "$WORK/loads.md"
+  fi
+  if wanted nft_ingress || wanted nft_prerouting; then
+    in_rcv nft delete table netdev xgb_ingress 2> /dev/null || true
+    in_rcv nft delete table ip xgb_prerouting 2> /dev/null || true
+    read -r t rss < <(measure nsenter --net="/run/netns/$NS_RCV" nft -f "$base.nft")
+    echo "| $size | \`nft -f\` (two interval sets: ingress and prerouting tables) | $t s | $rss MB |" >> "$WORK/loads.md"
+  fi
 }
 
 enable() {  # filter flood
@@ -306,7 +318,7 @@ for size in "${size_list[@]}"; do
         filters=("${reversed[@]}")
       fi
       for filter in "${filters[@]}"; do
-        [[ -z $ONLY_FILTERS || $ONLY_FILTERS == *",$filter,"* ]] || continue
+        wanted "$filter" || continue
         run_one "$size" "$flood" "$filter" "$round"
       done
     done
