@@ -9,7 +9,7 @@
 #  - a SIGHUP reload every 15 s.
 # After a warm-up (a fifth of the run, at least 30 s) and at the end, with the activity
 # paused for 3 s, it samples the service's RSS, open fds and threads and the kernel's map
-# count. Passes when RSS grew less than 5% over the measured part, fds, threads and maps
+# count (the maps it keeps alive, own_maps). Passes when RSS grew less than 5% over the measured part, fds, threads and maps
 # are unchanged, the flow table is at its bound, every CLI write, refresh and scrape
 # succeeded, the feed reports no error and the log holds no error line.
 source "$(dirname "$0")/lib.sh"
@@ -68,8 +68,45 @@ sample() {  # RSS(kB) fds threads kernel-maps
   rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$DAEMON/status")
   fds=$(ls "/proc/$DAEMON/fd" | wc -l)
   threads=$(awk '/^Threads:/ {print $2}' "/proc/$DAEMON/status")
-  maps=$(bpftool -j map list | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+  maps=$(own_maps)
   echo "$rss $fds $threads $maps"
+}
+# The kernel maps this xdpguard keeps alive, not the machine's (other BPF users, such as a
+# benchmark run beside CI, come and go): maps the service holds by fd, the maps of the
+# programs it holds by fd and of those attached to its interface (the XDP dispatcher and
+# its components, which links keep alive), and the maps pinned under its pin dir.
+own_maps() {
+  in_dst xdp-loader status "$VETH_DST" 2> /dev/null > "$WORK/xdp-status" || true
+  bpftool -j -f map list > "$WORK/maps.json"
+  python3 - "$DAEMON" "$XDPGUARD_PIN_DIR" "$WORK/xdp-status" "$WORK/maps.json" <<'PY'
+import json, os, re, subprocess, sys
+pid, pin_dir, status_path, maps_path = sys.argv[1:5]
+maps, progs = set(), set()
+for fd in os.listdir(f"/proc/{pid}/fdinfo"):
+    try:
+        text = open(f"/proc/{pid}/fdinfo/{fd}").read()
+    except OSError:
+        continue
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key == "map_id":
+            maps.add(int(value))
+        elif key == "prog_id":
+            progs.add(int(value))
+for line in open(status_path):  # a program's id is the word before its 16-digit tag
+    words = line.split()
+    for i in range(1, len(words)):
+        if re.fullmatch(r"[0-9a-f]{16}", words[i]) and words[i - 1].isdigit():
+            progs.add(int(words[i - 1]))
+for prog in progs:
+    out = subprocess.run(["bpftool", "-j", "prog", "show", "id", str(prog)], capture_output=True, text=True)
+    if out.returncode == 0:
+        maps.update(json.loads(out.stdout).get("map_ids", []))
+for m in json.load(open(maps_path)):
+    if any(p.startswith(pin_dir + "/") for p in m.get("pinned", [])):
+        maps.add(m["id"])
+print(len(maps))
+PY
 }
 
 writes=0; refreshes=0; scrapes=0; reloads=0
