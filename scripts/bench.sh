@@ -291,7 +291,7 @@ echo "| prefixes | loader | time | peak RSS |" > "$WORK/loads.md"
 echo "|---|---|---|---|" >> "$WORK/loads.md"
 IFS=, read -r -a size_list <<< "$SIZES"
 for size in "${size_list[@]}"; do
-  log "loading $size prefixes into xdpguard, ipset and nftables"
+  log "loading $size prefixes (xdpguard and the other filters run)"
   load_lists "$size"
   floods=(one-24)
   [[ $size == "${size_list[0]}" ]] && floods+=(one-24-open one-24-paced one-24-rewrite)
