@@ -193,6 +193,7 @@ enable() {  # filter flood
   case $1 in
     none) ;;
     dropall) ip -n "$NS_RCV" link set dev "$VR" xdpdrv obj "$BUILD/bpf/xdp_drop_all_bpf.bpf.o" sec xdp ;;
+    dropread) ip -n "$NS_RCV" link set dev "$VR" xdpdrv obj "$BUILD/bpf/xdp_drop_read_bpf.bpf.o" sec xdp ;;
     xdppass) ip -n "$NS_RCV" link set dev "$VR" xdpdrv obj "$BUILD/bpf/xdp_pass_bpf.bpf.o" sec xdp ;;
     # nsenter, not ip -n: "ip netns exec" remounts /sys, which hides the bpffs pin.
     barehash) in_rcv ip link set dev "$VR" xdpdrv pinned "$PIN-barehash" ;;
@@ -219,7 +220,7 @@ enable() {  # filter flood
 disable() {
   case $1 in
     none) ;;
-    dropall | xdppass | barehash | barebucket | barebucketvalue) ip -n "$NS_RCV" link set dev "$VR" xdpdrv off ;;
+    dropall | dropread | xdppass | barehash | barebucket | barebucketvalue) ip -n "$NS_RCV" link set dev "$VR" xdpdrv off ;;
     xdpguard_native | xdpguard_generic | xdpguard_flows_off) xg detach "$VR" --keep-maps > /dev/null ;;
     xdpguard_baseline) xg_baseline detach "$VR" --keep-maps > /dev/null ;;
     ipset) in_rcv iptables-nft -t raw -F PREROUTING ;;
@@ -298,7 +299,7 @@ for size in "${size_list[@]}"; do
   [[ $size -ge 1000000 ]] && floods+=(spread-32k spread-all legit-all)
   for round in $(seq 1 "$ROUNDS"); do
     for flood in "${floods[@]}"; do
-      filters=(none dropall xdpguard_native xdpguard_generic ipset ipset_legacy nft_ingress nft_prerouting)
+      filters=(none dropall dropread xdpguard_native xdpguard_generic ipset ipset_legacy nft_ingress nft_prerouting)
       [[ -n $BASELINE ]] && filters+=(xdpguard_baseline)
       # The physical anchor for the spread and legitimate floods: one exact hash lookup.
       [[ $flood == spread-* || $flood == legit-* ]] && filters+=(barehash barebucket barebucketvalue)
@@ -380,7 +381,8 @@ fi
   echo "the list's addresses (bench/bare_hash_filter); *barebucket* the same filter on the bucketised"
   echo "table prototype (bench/bucket_table.h: one cache line per probe, the rule from a small"
   echo "array of shared policies), *barebucketvalue* the same with a per-entry 64-byte value read on a hit; *xdppass* passes everything (the reference"
-  echo "for the cost xdpguard adds to traffic it lets through). xdpguard runs as shipped:"
+  echo "for the cost xdpguard adds to traffic it lets through); *dropread* drops after reading the source"
+  echo "address, the floor of any filter that reads the header (drop-all reads no packet byte). xdpguard runs as shipped:"
   echo "\`attach --mode native|generic\`, lists via \`block load\`, flow tracking at its default (matched,"
   echo "drops sampled 1 in 16). xdp-filter matches exact addresses only: it holds the flood's 256"
   echo "addresses, not the list. What limits each figure and what the results mean:"

@@ -2,26 +2,29 @@
 # Where xdpguard's program spends the receiving core's time on one bench.sh flood, by
 # function and by source line (bench/bpf_line_profile).
 #   sudo BUILD_DIR=build scripts/bench/line_profile.sh [--flood F] [--size N] [--seconds S]
-#        [--program xdpguard_main]
-# Runs `scripts/bench.sh` with xdpguard alone on the flood (default spread-32k at 1M
-# prefixes) in the background, samples every CPU with `perf record` for S seconds (default
-# 12) once the program is attached and the flood has started, then attributes the samples
-# that fell in the program while it is still loaded. Figures are shares of the program's
-# own samples; the bench's ns per packet is printed at the end. Needs root and perf
-# (Debian: linux-perf). Traffic stays in bench.sh's namespaces.
+#        [--program xdpguard_main] [--filter xdpguard_native]
+# Runs `scripts/bench.sh` with one filter (default xdpguard) alone on the flood (default
+# spread-32k at 1M prefixes) in the background, samples every CPU with `perf record` for S
+# seconds (default 12) once the flood has started, then attributes the samples that fell
+# in xdpguard's program while it is still loaded: shares of the program's own samples.
+# Then the receiving core's samples by kernel symbol (with another --filter, such as
+# dropall, this part alone: the floor to compare with), and bench.sh's ns per packet.
+# Needs root and perf (Debian: linux-perf). Traffic stays in bench.sh's namespaces.
 set -euo pipefail
 
 FLOOD=spread-32k
 SIZE=1000000
 SECONDS_RECORD=12
 PROGRAM=xdpguard_main
+FILTER=xdpguard_native
 while [[ $# -gt 0 ]]; do
   case $1 in
     --flood) FLOOD=$2; shift 2 ;;
     --size) SIZE=$2; shift 2 ;;
     --seconds) SECONDS_RECORD=$2; shift 2 ;;
     --program) PROGRAM=$2; shift 2 ;;
-    *) echo "usage: $0 [--flood F] [--size N] [--seconds S] [--program NAME]" >&2; exit 2 ;;
+    --filter) FILTER=$2; shift 2 ;;
+    *) echo "usage: $0 [--flood F] [--size N] [--seconds S] [--program NAME] [--filter F]" >&2; exit 2 ;;
   esac
 done
 BUILD=${BUILD_DIR:-build}
@@ -41,7 +44,7 @@ trap cleanup EXIT
 
 # The flood must outlast the list load, the wait below and the recording.
 BUILD_DIR=$BUILD bash "$HERE/bench.sh" --sizes "$SIZE" --only-floods "$FLOOD" \
-  --only-filters xdpguard_native --rounds 1 --seconds $((SECONDS_RECORD + 15)) --skip-testrun \
+  --only-filters "$FILTER" --rounds 1 --seconds $((SECONDS_RECORD + 15)) --skip-testrun \
   --skip-control --no-install --out "$WORK/bench.md" > "$WORK/bench.log" 2>&1 &
 BENCH_PID=$!
 
@@ -64,20 +67,27 @@ for _ in $(seq 1 600); do
   sleep 1
 done
 prog_id=""
-for _ in $(seq 1 600); do
-  prog_id=$(attached_id)
-  [[ -n $prog_id ]] && break
-  kill -0 "$BENCH_PID" 2> /dev/null || { cat "$WORK/bench.log" >&2; echo "bench.sh ended before $PROGRAM was attached" >&2; exit 1; }
-  sleep 1
-done
-[[ -n $prog_id ]] || { echo "$PROGRAM was not attached within 600 s" >&2; exit 1; }
+if [[ $FILTER == xdpguard_* ]]; then
+  for _ in $(seq 1 600); do
+    prog_id=$(attached_id)
+    [[ -n $prog_id ]] && break
+    kill -0 "$BENCH_PID" 2> /dev/null || { cat "$WORK/bench.log" >&2; echo "bench.sh ended before $PROGRAM was attached" >&2; exit 1; }
+    sleep 1
+  done
+  [[ -n $prog_id ]] || { echo "$PROGRAM was not attached within 600 s" >&2; exit 1; }
+fi
 sleep 2
 perf record -a -F 999 -o "$WORK/perf.data" -- sleep "$SECONDS_RECORD" 2> "$WORK/perf.log"
-echo "flood $FLOOD, $SIZE prefixes, program $PROGRAM (id $prog_id), $SECONDS_RECORD s of samples"
-perf script -i "$WORK/perf.data" -F ip 2> /dev/null | "$BUILD/bench/bpf_line_profile" "$prog_id"
+echo "flood $FLOOD, $SIZE prefixes, filter $FILTER, $SECONDS_RECORD s of samples"
+if [[ -n $prog_id ]]; then
+  echo "program $PROGRAM (id $prog_id):"
+  perf script -i "$WORK/perf.data" -F ip 2> /dev/null | "$BUILD/bench/bpf_line_profile" "$prog_id"
+fi
+rcv_cpu=$(sed -n 's/.*receiving NAPI thread on CPU \([0-9]*\).*/\1/p' "$WORK/bench.log" | head -1)
 echo
-echo "share of every sample by symbol (top 12):"
-perf report -i "$WORK/perf.data" --sort sym --stdio 2> /dev/null | grep -v '^#' | grep -v '^$' | awk 'NR <= 12'
+echo "the receiving core (CPU ${rcv_cpu:-?}) by symbol (top 20):"
+perf report -i "$WORK/perf.data" ${rcv_cpu:+--cpu "$rcv_cpu"} --sort sym --stdio 2> /dev/null |
+  grep -v '^#' | grep -v '^$' | awk 'NR <= 20'
 wait "$BENCH_PID" || { cat "$WORK/bench.log" >&2; exit 1; }
 BENCH_PID=""
-grep -E "^\|" "$WORK/bench.md" | awk 'NR <= 8'
+grep -E "^\|" "$WORK/bench.md" | awk 'NR <= 3'

@@ -12,6 +12,7 @@ import sys
 NAMES = {
     "none": "no filter (stack drops at UDP)",
     "dropall": "XDP drop-all (floor)",
+    "dropread": "XDP drop after reading the source (floor of a header-reading filter)",
     "xdpguard_native": "xdpguard, native XDP",
     "xdpguard_generic": "xdpguard, generic XDP",
     "xdpguard_flows_off": "xdpguard, native XDP, flow tracking off",
