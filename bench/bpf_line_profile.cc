@@ -58,6 +58,14 @@ std::string Trim(std::string s) {
   return b == std::string::npos ? "" : s.substr(b, e - b + 1);
 }
 
+// The function holding addr, or funcs.size().
+size_t FuncOf(const Program& p, uint64_t addr) {
+  for (size_t f = 0; f < p.funcs.size(); f++) {
+    if (addr >= p.funcs[f].start && addr < p.funcs[f].start + p.funcs[f].len) return f;
+  }
+  return p.funcs.size();
+}
+
 // The program's functions and line records; exits with a message when the kernel does not
 // give them (unprivileged reader, program without BTF, interpreter instead of JIT).
 Program ReadProgram(uint32_t id) {
@@ -125,10 +133,7 @@ Program ReadProgram(uint32_t id) {
     memcpy(&li, line_info.data() + i * info.line_info_rec_size, sizeof(li));
     Line l;
     l.addr = jited_lines[i];
-    l.func = p.funcs.size();
-    for (size_t f = 0; f < p.funcs.size(); f++) {
-      if (l.addr >= p.funcs[f].start && l.addr < p.funcs[f].start + p.funcs[f].len) l.func = f;
-    }
+    l.func = FuncOf(p, l.addr);
     if (l.func == p.funcs.size()) continue;
     const char* file = btf__name_by_offset(types, li.file_name_off);
     const char* text = btf__name_by_offset(types, li.line_off);
@@ -140,14 +145,6 @@ Program ReadProgram(uint32_t id) {
   std::sort(p.lines.begin(), p.lines.end(),
             [](const Line& a, const Line& b) { return a.addr < b.addr; });
   return p;
-}
-
-// The function holding addr, or funcs.size().
-size_t FuncOf(const Program& p, uint64_t addr) {
-  for (size_t f = 0; f < p.funcs.size(); f++) {
-    if (addr >= p.funcs[f].start && addr < p.funcs[f].start + p.funcs[f].len) return f;
-  }
-  return p.funcs.size();
 }
 
 double Percent(uint64_t part, uint64_t whole) { return whole ? 100.0 * part / whole : 0.0; }

@@ -60,22 +60,24 @@ attached_id() {
   ip netns exec "$ns" xdp-loader status "$dev" 2> /dev/null |
     awk -v p="$PROGRAM" '{for (i = 1; i < NF; i++) if ($i == p) {j = i + 1; if ($j !~ /^[0-9]+$/) j++; print $j; exit}}'
 }
-# The flood starts once the list is loaded and the generator (bench/live_gen) runs.
-for _ in $(seq 1 600); do
-  pgrep -x live_gen > /dev/null && break
-  kill -0 "$BENCH_PID" 2> /dev/null || { cat "$WORK/bench.log" >&2; echo "bench.sh ended before the flood started" >&2; exit 1; }
-  sleep 1
-done
-prog_id=""
-if [[ $FILTER == xdpguard_* ]]; then
+# Polls the command (up to 600 s, while bench.sh runs) until it prints something, and
+# prints that; fails naming what it waited for.
+wait_for() {  # what command...
+  local what=$1 out
+  shift
   for _ in $(seq 1 600); do
-    prog_id=$(attached_id)
-    [[ -n $prog_id ]] && break
-    kill -0 "$BENCH_PID" 2> /dev/null || { cat "$WORK/bench.log" >&2; echo "bench.sh ended before $PROGRAM was attached" >&2; exit 1; }
+    out=$("$@" || true)  # a probe that finds nothing yet may fail
+    [[ -n $out ]] && { echo "$out"; return 0; }
+    kill -0 "$BENCH_PID" 2> /dev/null || { cat "$WORK/bench.log" >&2; echo "bench.sh ended before $what" >&2; return 1; }
     sleep 1
   done
-  [[ -n $prog_id ]] || { echo "$PROGRAM was not attached within 600 s" >&2; exit 1; }
-fi
+  echo "no $what within 600 s" >&2
+  return 1
+}
+# The flood starts once the list is loaded and the generator (bench/live_gen) runs.
+wait_for "the flood started" pgrep -x live_gen > /dev/null
+prog_id=""
+[[ $FILTER == xdpguard_* ]] && prog_id=$(wait_for "$PROGRAM was attached" attached_id)
 sleep 2
 perf record -a -F 999 -o "$WORK/perf.data" -- sleep "$SECONDS_RECORD" 2> "$WORK/perf.log"
 echo "flood $FLOOD, $SIZE prefixes, filter $FILTER, $SECONDS_RECORD s of samples"

@@ -8,10 +8,10 @@
 #  - a CLI write (block add or del) and a metrics scrape every second;
 #  - a SIGHUP reload every 15 s.
 # After a warm-up (a fifth of the run, at least 30 s) and at the end, with the activity
-# paused for 3 s, it samples the service's RSS, open fds and threads and the kernel's map
-# count (the maps it keeps alive, own_maps). Passes when RSS grew less than 5% over the measured part, fds, threads and maps
-# are unchanged, the flow table is at its bound, every CLI write, refresh and scrape
-# succeeded, the feed reports no error and the log holds no error line.
+# paused for 3 s, it samples the service's RSS, open fds and threads and the kernel maps
+# it keeps alive (own_maps). Passes when RSS grew less than 5% over the measured part,
+# fds, threads and maps are unchanged, the flow table is at its bound, every CLI write,
+# refresh and scrape succeeded, the feed reports no error and the log holds no error line.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/feeds_lib.sh"
 SOAK_SECONDS=${SOAK_SECONDS:-600}
