@@ -73,7 +73,7 @@ const volatile __u32 xg_bkt_masks[XG_BKT_TABLES] = {1, 1, 1, 1};
 struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);
   __uint(map_flags, BPF_F_MMAPABLE);
-  __uint(max_entries, XG_LSUM_ENTRIES);
+  __uint(max_entries, XG_LSUM_V4_ENTRIES);
   __type(key, __u32);
   __type(value, __u64);
 } xg_lsum_v4 SEC(".maps");
@@ -81,7 +81,7 @@ struct {
 struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);
   __uint(map_flags, BPF_F_MMAPABLE);
-  __uint(max_entries, XG_LSUM_ENTRIES);
+  __uint(max_entries, XG_LSUM_V6_ENTRIES);
   __type(key, __u32);
   __type(value, __u64);
 } xg_lsum_v6 SEC(".maps");

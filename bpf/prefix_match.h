@@ -242,28 +242,31 @@ XG_SHARED_FN int xg_start_v4(const struct xg_match_query *q, struct xg_match_res
 XG_SHARED_FN int xg_start_v6(const struct xg_match_query *q, struct xg_match_result *out,
                              int allow) {
   xg_match_start(out);
-  __u32 region = xg_lens_region_v6(q->saddr[0]);
+  __u32 region = xg_lsum_region_v6(q->saddr[0]);
   __u32 idx = region >> 2;
   const __u64 *sum = XG_LSUM_V6(&idx);
   if (!sum) return 0;
   __u64 b = xg_lsum_byte(sum, region, allow);
   out->word = XG_LENS_V6_WORDS;
+  out->words[2] = b & 1;                                       /* /128 */
+  out->words[1] = (b >> 1) & 1;                                /* /64 */
+  out->words[0] = ((b >> 2) & 1) << 48 | ((b >> 3) & 1) << 32; /* /48, /32 */
   if (b & XG_LSUM_OTHER) {
-    const struct xg_lens_v6 *lens = XG_LENS_V6(&region);
+    /* The full mask is shared by 16 summary regions: only its other lengths are taken,
+     * the common ones stay the summary's, which are this region's own. */
+    __u32 lens_region = xg_lens_region_v6(region);
+    const struct xg_lens_v6 *lens = XG_LENS_V6(&lens_region);
     if (!lens) return 0;
     const __u64 *w = allow ? lens->allow : lens->block;
-    out->words[0] = w[0];
-    out->words[1] = w[1];
-    out->words[2] = w[2];
+    out->words[0] |= w[0] & ~XG_LSUM_V6_COMMON_W0;
+    out->words[1] |= w[1] & ~XG_LSUM_V6_COMMON_W1;
+    out->words[2] |= w[2] & ~XG_LSUM_V6_COMMON_W2;
     if (b & 1) { /* /128 first, before the mask is used (see xg_start_v4) */
       out->word = 2;
       out->mask = 1;
     }
     return 1;
   }
-  out->words[2] = b & 1;                                       /* /128 */
-  out->words[1] = (b >> 1) & 1;                                /* /64 */
-  out->words[0] = ((b >> 2) & 1) << 48 | ((b >> 3) & 1) << 32; /* /48, /32 */
   return (out->words[0] | out->words[1] | out->words[2]) != 0;
 }
 

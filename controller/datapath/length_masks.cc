@@ -37,8 +37,8 @@ absl::StatusOr<std::unique_ptr<LengthMasks>> LengthMasks::MapArrays(const Fds& f
   } wants[] = {
       {fds.lens_v4, sizeof(xg_lens_v4) * XG_LENS_V4_REGIONS, XG_MAP_LENS_V4, reinterpret_cast<void**>(&m->v4_)},
       {fds.lens_v6, sizeof(xg_lens_v6) * XG_LENS_V6_REGIONS, XG_MAP_LENS_V6, reinterpret_cast<void**>(&m->v6_)},
-      {fds.lsum_v4, sizeof(__u64) * XG_LSUM_ENTRIES, XG_MAP_LSUM_V4, reinterpret_cast<void**>(&m->lsum_v4_)},
-      {fds.lsum_v6, sizeof(__u64) * XG_LSUM_ENTRIES, XG_MAP_LSUM_V6, reinterpret_cast<void**>(&m->lsum_v6_)},
+      {fds.lsum_v4, sizeof(__u64) * XG_LSUM_V4_ENTRIES, XG_MAP_LSUM_V4, reinterpret_cast<void**>(&m->lsum_v4_)},
+      {fds.lsum_v6, sizeof(__u64) * XG_LSUM_V6_ENTRIES, XG_MAP_LSUM_V6, reinterpret_cast<void**>(&m->lsum_v6_)},
   };
   for (const Want& w : wants) {
     absl::StatusOr<void*> at = m->mappings_.Map(w.fd, w.bytes, w.name);  // unmapped with m
@@ -52,8 +52,8 @@ std::unique_ptr<LengthMasks> LengthMasks::InMemory() {
   std::unique_ptr<LengthMasks> m(new LengthMasks());
   m->v4_mem_.assign(XG_LENS_V4_REGIONS, xg_lens_v4{});
   m->v6_mem_.assign(XG_LENS_V6_REGIONS, xg_lens_v6{});
-  m->lsum_v4_mem_.assign(XG_LSUM_ENTRIES, 0);
-  m->lsum_v6_mem_.assign(XG_LSUM_ENTRIES, 0);
+  m->lsum_v4_mem_.assign(XG_LSUM_V4_ENTRIES, 0);
+  m->lsum_v6_mem_.assign(XG_LSUM_V6_ENTRIES, 0);
   m->v4_ = m->v4_mem_.data();
   m->v6_ = m->v6_mem_.data();
   m->lsum_v4_ = m->lsum_v4_mem_.data();
@@ -70,12 +70,15 @@ void LengthMasks::ForEachBit(xg_lens_v4* v4, xg_lens_v6* v6, __u64* lsum_v4, __u
   const uint32_t len = c.prefixlen;
   const bool ipv4 = c.family == net::Family::kIPv4;
   const __u64 summary = xg_lsum_bit(len, ipv4);
-  // One region: its full-mask word first, then its summary byte.
+  // One summary region: its full-mask word first (IPv6: of the mask region it belongs
+  // to), then its summary byte.
   auto mark = [&](uint32_t r) {
-    if (ipv4)
+    if (ipv4) {
       visit(block ? &v4[r].block : &v4[r].allow, __u64{1} << len);
-    else
-      visit(block ? &v6[r].block[len / 64] : &v6[r].allow[len / 64], __u64{1} << (len % 64));
+    } else {
+      xg_lens_v6& m = v6[xg_lens_region_v6(r)];
+      visit(block ? &m.block[len / 64] : &m.allow[len / 64], __u64{1} << (len % 64));
+    }
     visit(&(ipv4 ? lsum_v4 : lsum_v6)[r >> 2], summary << xg_lsum_shift(r, !block));
   };
   if (ipv4) {
@@ -88,19 +91,19 @@ void LengthMasks::ForEachBit(xg_lens_v4* v4, xg_lens_v6* v6, __u64* lsum_v4, __u
   if (len >= 32) {
     uint32_t be;
     std::memcpy(&be, c.addr.data(), 4);
-    mark(xg_lens_region_v6(be));
+    mark(xg_lsum_region_v6(be));
     return;
   }
-  // The /32s the prefix covers, each hashed to its region; past XG_LENS_WIDE_LIMIT of
-  // them, every region (the hash spreads that many over all regions anyway).
+  // The /32s the prefix covers, each hashed to its summary region; past
+  // XG_LENS_WIDE_LIMIT of them, every region (a superset: a probe more, never one less).
   const uint64_t count = uint64_t{1} << (32 - len);
   if (count > XG_LENS_WIDE_LIMIT) {
-    for (uint32_t r = 0; r < XG_LENS_V6_REGIONS; r++) mark(r);
+    for (uint32_t r = 0; r < XG_LSUM_V6_REGIONS; r++) mark(r);
     return;
   }
   const uint32_t first = HostWord(c, 0);
   for (uint64_t k = 0; k < count; k++)
-    mark(xg_lens_region_v6(xg_host32(static_cast<uint32_t>(first + k))));
+    mark(xg_lsum_region_v6(xg_host32(static_cast<uint32_t>(first + k))));
 }
 
 void LengthMasks::Mark(ListKind list, const net::Cidr& c) {
@@ -110,7 +113,7 @@ void LengthMasks::Mark(ListKind list, const net::Cidr& c) {
 void LengthMasks::Rebuild(ListKind list, const std::vector<net::Cidr>& present) {
   std::vector<xg_lens_v4> v4(XG_LENS_V4_REGIONS);
   std::vector<xg_lens_v6> v6(XG_LENS_V6_REGIONS);
-  std::vector<__u64> s4(XG_LSUM_ENTRIES), s6(XG_LSUM_ENTRIES);
+  std::vector<__u64> s4(XG_LSUM_V4_ENTRIES), s6(XG_LSUM_V6_ENTRIES);
   for (const net::Cidr& c : present)
     ForEachBit(v4.data(), v6.data(), s4.data(), s6.data(), list, c,
                [](__u64* w, __u64 bits) { *w |= bits; });
@@ -134,10 +137,8 @@ void LengthMasks::Rebuild(ListKind list, const std::vector<net::Cidr>& present) 
       for (int w = 0; w < XG_LENS_V6_WORDS; w++)
         apply(block ? &v6_[r].block[w] : &v6_[r].allow[w], block ? v6[r].block[w] : v6[r].allow[w],
               ~__u64{0});
-    for (uint32_t i = 0; i < XG_LSUM_ENTRIES; i++) {
-      apply(&lsum_v4_[i], s4[i], mine_sum);
-      apply(&lsum_v6_[i], s6[i], mine_sum);
-    }
+    for (uint32_t i = 0; i < XG_LSUM_V4_ENTRIES; i++) apply(&lsum_v4_[i], s4[i], mine_sum);
+    for (uint32_t i = 0; i < XG_LSUM_V6_ENTRIES; i++) apply(&lsum_v6_[i], s6[i], mine_sum);
   }
 }
 

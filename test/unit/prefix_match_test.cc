@@ -368,6 +368,54 @@ TEST_CASE("length masks: bits are set before entries, stale bits cost probes, co
   }
 }
 
+// IPv6 summaries are finer than the full masks (XG_LSUM_V6_REGIONS against
+// XG_LENS_V6_REGIONS): a /32 that shares its full mask with a listed one but not its
+// summary region starts no probe, and a region whose summary says "other" takes only the
+// other lengths from the shared mask, never a common length of a neighbour.
+TEST_CASE("IPv6 summary regions: a neighbour sharing the full mask costs no probe") {
+  // Two /32s in one mask region and different summary regions, found by search.
+  auto first_word = [](uint32_t host) { return htonl(host); };
+  const uint32_t a = 0x20010db8u;
+  uint32_t b = a + 1;
+  while (xg_lens_region_v6(xg_lsum_region_v6(first_word(b))) !=
+             xg_lens_region_v6(xg_lsum_region_v6(first_word(a))) ||
+         xg_lsum_region_v6(first_word(b)) == xg_lsum_region_v6(first_word(a)))
+    b++;
+  auto cidr = [](uint32_t word0, int len) {
+    Cidr c;
+    c.family = Family::kIPv6;
+    const uint32_t be = htonl(word0);
+    std::memcpy(c.addr.data(), &be, 4);
+    c.prefixlen = static_cast<uint8_t>(len);
+    return c;
+  };
+  Lists lists;
+  lists.AddBlock({{cidr(a, 40), xg_rule{}}, {cidr(a, 64), xg_rule{}}});
+  auto start = [](uint32_t word0, xg_match_result* out) {
+    xg_match_query q{};
+    q.saddr[0] = htonl(word0);
+    return xg_start_v6(&q, out, 0);
+  };
+  xg_match_result out{};
+  CHECK(start(b, &out) == 0);  // the neighbour: an empty summary byte, no probe
+  lists.AddBlock({{cidr(b, 44), xg_rule{}}});
+  REQUIRE(start(b, &out) == 1);
+  // /44 its own, /40 from the shared mask (a wasted probe, never a missed one), and not
+  // a's /64: common lengths come from b's own summary byte.
+  CHECK(out.words[0] == ((1ull << 44) | (1ull << 40)));
+  CHECK(out.words[1] == 0);
+  CHECK(out.words[2] == 0);
+  REQUIRE(start(a, &out) == 1);
+  CHECK(out.words[0] == ((1ull << 44) | (1ull << 40)));
+  CHECK(out.words[1] == 1);  // /64
+  std::mt19937_64 rng(9);
+  for (uint32_t w : {a, b}) {
+    const Cidr s = RandomWithin(cidr(w, 32), rng);
+    const xg_match_query q = QueryFor(s, rng);
+    CHECK(HostLookup(s, q) == lists.model.Lookup(s, q, g_now));
+  }
+}
+
 // Prefixes shaped like the feeds (lpm_bench's mix: mostly /24 and /32, some /16-/23, a few
 // /8-/15), and sources drawn half from inside them and half anywhere.
 TEST_CASE("prefix lookup agrees with a naive longest-prefix match at scale") {
