@@ -9,8 +9,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
+#include <system_error>
 
 #include "common/sealed_file.h"
 #include "feeds/feed_state.h"
@@ -21,10 +24,20 @@ using namespace xdpguard;
 
 namespace {
 
+// A plain array, not a std::string: RemoveStateDir runs at exit, after static strings
+// may have been destroyed.
+char g_state_dir[] = "/tmp/xg-fuzz-state-XXXXXX";
+
+void RemoveStateDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(g_state_dir, ec);
+}
+
 const std::string& StateDir() {
   static const std::string dir = [] {
-    char tmpl[] = "/tmp/xg-fuzz-state-XXXXXX";
-    std::string d = mkdtemp(tmpl);
+    std::string d = mkdtemp(g_state_dir);
+    // libFuzzer ends a timed run with exit(): leave no directory behind in /tmp.
+    std::atexit(RemoveStateDir);
     (void)feeds::FeedStateStore(d).Init();
     return d;
   }();
