@@ -71,11 +71,6 @@ void Rollback(MapBackend* map, const UndoLog& undo) {
   }
 }
 
-// Old values of the keys about to be written, as (index in the write, value) in index
-// order: a node-based map of a million old values was 240 MB when a list was loaded again.
-template <typename V>
-using PriorValues = std::vector<std::pair<uint32_t, V>>;
-
 // Writes of at least this many keys read a kernel map in one batched walk instead of
 // looking up every key (a system call each). The lists' tables are read in place: there a
 // lookup per key is cheaper than the walk's sort and search (a third of a 1M block load).
@@ -84,39 +79,61 @@ constexpr size_t kBulkPriorKeys = 65536;
 // Entries packed and handed to the map per UpdateBatch call by a big write.
 constexpr size_t kWriteChunk = 65536;
 
+// The old value of each key about to be written, asked for in index order. Where a
+// lookup is cheap (a memory read, or a small write) every key is looked up when asked, so
+// nothing is held; otherwise one batched walk collects the old values first, as (index in
+// the write, value) in index order: a node-based map of a million old values was 240 MB
+// when a list was loaded again, and even this compact copy is 64 MB that a table read in
+// place does not need.
 template <typename V>
-absl::StatusOr<PriorValues<V>> ReadPrior(MapBackend* m, const std::vector<char>& keys, size_t ks) {
-  PriorValues<V> prior;
-  const size_t n = keys.size() / ks;
-  if (n < kBulkPriorKeys || m->lookups_in_memory()) {
-    for (size_t i = 0; i < n; i++) {
-      V old{};
-      absl::StatusOr<bool> found = m->Lookup(keys.data() + i * ks, &old);
-      if (!found.ok()) return found.status();
-      if (*found) prior.emplace_back(static_cast<uint32_t>(i), old);
-    }
+class PriorState {
+ public:
+  static absl::StatusOr<PriorState> Read(MapBackend* m, const std::vector<char>& keys, size_t ks) {
+    PriorState prior(m, keys, ks);
+    const size_t n = keys.size() / ks;
+    if (n < kBulkPriorKeys || m->lookups_in_memory()) return prior;
+    prior.walked_ = true;
+    // The write's keys in byte order, searched for every key the walk visits.
+    std::vector<uint32_t> order(n);
+    for (size_t i = 0; i < n; i++) order[i] = static_cast<uint32_t>(i);
+    auto key_at = [&](uint32_t i) { return keys.data() + size_t{i} * ks; };
+    std::sort(order.begin(), order.end(),
+              [&](uint32_t a, uint32_t b) { return std::memcmp(key_at(a), key_at(b), ks) < 0; });
+    absl::Status st = m->ForEach([&](const void* k, const void* v) {
+      auto it = std::lower_bound(order.begin(), order.end(), k, [&](uint32_t i, const void* key) {
+        return std::memcmp(key_at(i), key, ks) < 0;
+      });
+      if (it == order.end() || std::memcmp(key_at(*it), k, ks) != 0) return;
+      V old;
+      std::memcpy(&old, v, sizeof(V));
+      prior.values_.emplace_back(*it, old);
+    });
+    if (!st.ok()) return st;
+    std::sort(prior.values_.begin(), prior.values_.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
     return prior;
   }
-  // The write's keys in byte order, searched for every key the walk visits.
-  std::vector<uint32_t> order(n);
-  for (size_t i = 0; i < n; i++) order[i] = static_cast<uint32_t>(i);
-  auto key_at = [&](uint32_t i) { return keys.data() + size_t{i} * ks; };
-  std::sort(order.begin(), order.end(),
-            [&](uint32_t a, uint32_t b) { return std::memcmp(key_at(a), key_at(b), ks) < 0; });
-  absl::Status st = m->ForEach([&](const void* k, const void* v) {
-    auto it = std::lower_bound(order.begin(), order.end(), k, [&](uint32_t i, const void* key) {
-      return std::memcmp(key_at(i), key, ks) < 0;
-    });
-    if (it == order.end() || std::memcmp(key_at(*it), k, ks) != 0) return;
-    V old;
-    std::memcpy(&old, v, sizeof(V));
-    prior.emplace_back(*it, old);
-  });
-  if (!st.ok()) return st;
-  std::sort(prior.begin(), prior.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
-  return prior;
-}
+
+  // Whether key i existed before the write, and then its value in *old. i must not
+  // decrease from one call to the next.
+  absl::StatusOr<bool> Find(size_t i, V* old) {
+    if (!walked_) return map_->Lookup(keys_->data() + i * ks_, old);
+    while (next_ < values_.size() && values_[next_].first < i) next_++;
+    if (next_ == values_.size() || values_[next_].first != i) return false;
+    *old = values_[next_].second;
+    return true;
+  }
+
+ private:
+  PriorState(MapBackend* m, const std::vector<char>& keys, size_t ks)
+      : map_(m), keys_(&keys), ks_(ks) {}
+  MapBackend* map_;
+  const std::vector<char>* keys_;
+  size_t ks_;
+  bool walked_ = false;
+  std::vector<std::pair<uint32_t, V>> values_;  // walked: (index in the write, old value)
+  size_t next_ = 0;                              // the first entry whose index is not below i
+};
 
 // Stores a fresh random list generation. Random rather than incremented: two controllers
 // writing at once could both read n and store n + 1, and the second write's new entries
@@ -316,49 +333,55 @@ absl::Status PrefixTable<V>::UpsertMaps(const std::vector<Entry>& entries,
     std::vector<char> keys;
     keys.reserve(by_family[f].size() * ks);
     for (const Entry* e : by_family[f]) AppendKey(e->cidr, &keys);
-    // The prior state of every key: a lookup each for small writes; one batched walk of
-    // the map for big ones (a million lookup syscalls cost more than a second).
-    absl::StatusOr<PriorValues<V>> prior = ReadPrior<V>(m, keys, ks);
+    // The prior state of every key: a lookup each for small writes and in-memory tables;
+    // one batched walk of the map for big writes to kernel maps (a million lookup system
+    // calls cost more than a second).
+    absl::StatusOr<PriorState<V>> prior = PriorState<V>::Read(m, keys, ks);
     if (!prior.ok()) {
       if (f == 1) Rollback(v4_, v4_undo);
       return prior.status();
     }
-    // Prior state, compactly: one bit per written key, old values only where one existed
-    // (a million new entries must not cost a million empty optionals).
+    // The undo log is filled before anything is written, old values packed straight from
+    // the prior state; a partial write applies a prefix of `written`, so its undo is a
+    // prefix of each of the log's lists, counted after the writes.
+    UndoLog undo;
     std::vector<char> written_keys;
     written_keys.reserve(keys.size());
     std::vector<uint32_t> written;  // index in by_family[f] of each written entry
     written.reserve(by_family[f].size());
-    std::vector<bool> existed;
-    std::vector<V> old_values;
-    uint32_t new_total = 0;
-    size_t next_prior = 0;  // the first prior entry whose index is not below i
+    std::vector<bool> existed;  // of each written entry
+    existed.reserve(by_family[f].size());
     for (size_t i = 0; i < by_family[f].size(); i++) {
       const char* key = keys.data() + i * ks;
-      while (next_prior < prior->size() && (*prior)[next_prior].first < i) next_prior++;
-      const bool found = next_prior < prior->size() && (*prior)[next_prior].first == i;
-      const auto old_it = prior->begin() + static_cast<long>(next_prior);
-      if (found && keep && keep(old_it->second)) {
+      V old{};
+      absl::StatusOr<bool> found = prior->Find(i, &old);
+      if (!found.ok()) {
+        if (f == 1) Rollback(v4_, v4_undo);
+        return found.status();
+      }
+      if (*found && keep && keep(old)) {
         if (kept) kept->push_back(by_family[f][i]->cidr);
         continue;
       }
       written_keys.insert(written_keys.end(), key, key + ks);
       written.push_back(static_cast<uint32_t>(i));
-      existed.push_back(found);
-      if (found) old_values.push_back(old_it->second);
-      if (!found) new_total++;
+      existed.push_back(*found);
+      if (*found) {
+        undo.old_keys.insert(undo.old_keys.end(), key, key + ks);
+        AppendValue(old, &undo.old_values);
+      } else {
+        undo.added_keys.insert(undo.added_keys.end(), key, key + ks);
+      }
     }
+    const uint32_t new_total = static_cast<uint32_t>(undo.added_keys.size() / ks);
+    prior = absl::StatusOr<PriorState<V>>();  // the walked copy, if any, no longer needed
     keys.swap(written_keys);
     std::vector<char>().swap(written_keys);  // the unfiltered keys, no longer needed
-    prior->clear();
-    prior->shrink_to_fit();
     // Lengths first: the datapath never sees an entry whose length it would not probe.
     for (const Entry* e : by_family[f]) masks_->Mark(KindOf<V>(), e->cidr);
     // Values are packed and written a chunk at a time: one packed copy of a million values
-    // was the biggest block of a 1M load's peak memory. The undo log covers every chunk.
-    UndoLog undo;
+    // was the biggest block of a 1M load's peak memory.
     absl::Status st;
-    size_t next_old = 0;
     std::vector<char> values;
     for (size_t start = 0; start < written.size() && st.ok(); start += kWriteChunk) {
       const size_t n = std::min(kWriteChunk, written.size() - start);
@@ -372,17 +395,8 @@ absl::Status PrefixTable<V>::UpsertMaps(const std::vector<Entry>& entries,
       uint32_t applied = 0;
       st = m->UpdateBatch(keys.data() + start * ks, values.data(), static_cast<uint32_t>(n),
                           &applied);
-      for (size_t i = start; i < start + applied && i < start + n; i++) {
-        const char* key = keys.data() + i * ks;
-        if (existed[i]) {
-          undo.old_keys.insert(undo.old_keys.end(), key, key + ks);
-          AppendValue(old_values[next_old++], &undo.old_values);
-          undo.overwritten++;
-        } else {
-          undo.added_keys.insert(undo.added_keys.end(), key, key + ks);
-          undo.added++;
-        }
-      }
+      for (size_t i = start; i < start + std::min<size_t>(applied, n); i++)
+        (existed[i] ? undo.overwritten : undo.added)++;
     }
     if (st.ok()) {
       if (f == 0) v4_undo = std::move(undo);

@@ -99,6 +99,26 @@ TEST_CASE("a mid-batch kernel error rolls back what was written") {
   CHECK((*f.table.Get(C("10.0.0.0/8")))->action == XG_ACTION_DROP);
 }
 
+TEST_CASE("a write refused part-way restores only the overwrites made before the failure") {
+  // The undo log is written before the map is: only the prefix of the write that the map
+  // applied may be undone (two entries here, an overwrite and an add).
+  Fixture f;
+  REQUIRE(f.table.Upsert({{C("10.0.0.0/8"), Rule(XG_ACTION_DROP)},
+                          {C("11.0.0.0/8"), Rule(XG_ACTION_DROP)}})
+              .ok());
+  f.v4.FailUpdateAfter(2);
+  auto st = f.table.Upsert({{C("10.0.0.0/8"), Rule(XG_ACTION_PASS)},
+                            {C("12.0.0.0/8"), Rule(0)},
+                            {C("11.0.0.0/8"), Rule(XG_ACTION_PASS)},
+                            {C("13.0.0.0/8"), Rule(0)}});
+  REQUIRE_FALSE(st.ok());
+  CHECK(f.v4.size() == 2);
+  CHECK((*f.table.Get(C("10.0.0.0/8")))->action == XG_ACTION_DROP);
+  CHECK((*f.table.Get(C("11.0.0.0/8")))->action == XG_ACTION_DROP);
+  CHECK_FALSE(f.table.Get(C("12.0.0.0/8"))->has_value());
+  CHECK_FALSE(f.table.Get(C("13.0.0.0/8"))->has_value());
+}
+
 TEST_CASE("delete of an absent prefix deletes nothing") {
   Fixture f;
   REQUIRE(f.table.Upsert({{C("10.0.0.0/8"), Rule(0)}}).ok());
