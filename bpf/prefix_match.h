@@ -248,9 +248,7 @@ XG_SHARED_FN int xg_start_v6(const struct xg_match_query *q, struct xg_match_res
   if (!sum) return 0;
   __u64 b = xg_lsum_byte(sum, region, allow);
   out->word = XG_LENS_V6_WORDS;
-  out->words[2] = b & 1;                                       /* /128 */
-  out->words[1] = (b >> 1) & 1;                                /* /64 */
-  out->words[0] = ((b >> 2) & 1) << 48 | ((b >> 3) & 1) << 32; /* /48, /32 */
+  xg_lsum_v6_words(b, out->words);
   if (b & XG_LSUM_OTHER) {
     /* The full mask is shared by 16 summary regions: only its other lengths are taken,
      * the common ones stay the summary's, which are this region's own. */
@@ -258,9 +256,9 @@ XG_SHARED_FN int xg_start_v6(const struct xg_match_query *q, struct xg_match_res
     const struct xg_lens_v6 *lens = XG_LENS_V6(&lens_region);
     if (!lens) return 0;
     const __u64 *w = allow ? lens->allow : lens->block;
-    out->words[0] |= w[0] & ~XG_LSUM_V6_COMMON_W0;
-    out->words[1] |= w[1] & ~XG_LSUM_V6_COMMON_W1;
-    out->words[2] |= w[2] & ~XG_LSUM_V6_COMMON_W2;
+    __u64 common[XG_LENS_V6_WORDS]; /* constants once inlined */
+    xg_lsum_v6_words(0x0f, common);
+    for (int i = 0; i < XG_LENS_V6_WORDS; i++) out->words[i] |= w[i] & ~common[i];
     if (b & 1) { /* /128 first, before the mask is used (see xg_start_v4) */
       out->word = 2;
       out->mask = 1;

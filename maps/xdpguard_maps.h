@@ -379,15 +379,17 @@ struct xg_lens_v6 {
 #define XG_LSUM_OTHER 0x80
 #define XG_LSUM_V4_ENTRIES (XG_LENS_V4_REGIONS / 4)
 #define XG_LSUM_V6_ENTRIES (XG_LSUM_V6_REGIONS / 4)
-/* The full-mask bits of IPv6's common lengths, per mask word: /32 and /48 in word 0, /64
- * in word 1, /128 in word 2. */
-#define XG_LSUM_V6_COMMON_W0 ((1ull << 32) | (1ull << 48))
-#define XG_LSUM_V6_COMMON_W1 1ull
-#define XG_LSUM_V6_COMMON_W2 1ull
 /* The summary bit of a length, or XG_LSUM_OTHER. */
 XG_SHARED_FN __u8 xg_lsum_bit(__u32 len, int ipv4) {
   if (ipv4) return len == 32 ? 1 : len == 24 ? 2 : len == 16 ? 4 : len == 8 ? 8 : XG_LSUM_OTHER;
   return len == 128 ? 1 : len == 64 ? 2 : len == 48 ? 4 : len == 32 ? 8 : XG_LSUM_OTHER;
+}
+/* The full-mask words of the IPv6 common lengths a summary byte b sets: /128 in word 2,
+ * /64 in word 1, /48 and /32 in word 0 (b = 0x0f gives every common length's bits). */
+XG_SHARED_FN void xg_lsum_v6_words(__u64 b, __u64 *words) {
+  words[2] = b & 1;
+  words[1] = (b >> 1) & 1;
+  words[0] = ((b >> 2) & 1) << 48 | ((b >> 3) & 1) << 32;
 }
 /* Shift of a region's list byte within its summary element. */
 XG_SHARED_FN __u32 xg_lsum_shift(__u32 region, int allow) { return (region & 3) * 16 + (allow ? 8 : 0); }
