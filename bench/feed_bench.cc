@@ -3,7 +3,9 @@
 // long-lived engine): parse and apply a 1M-entry plain feed from scratch, then refreshes
 // that change 1% of it. Prints wall time per phase and the controller's
 // peak RSS per phase (VmHWM, reset between phases through /proc/self/clear_refs).
-// Needs root (loads the XDP object; nothing is attached). Usage:
+// Needs root (loads the XDP object; nothing is attached). Runs with malloc's transparent
+// huge pages on, as scripts/xdpguard.service runs the service (GLIBC_TUNABLES; it
+// re-executes itself to set them); XG_BENCH_NO_MALLOC_THP=1 measures without. Usage:
 //   sudo build/bench/feed_bench [--entries N] [--rounds R]
 #include <bpf/libbpf.h>
 #include <stdlib.h>
@@ -32,6 +34,8 @@ using namespace xdpguard;
 namespace {
 
 int QuietLibbpf(enum libbpf_print_level, const char*, va_list) { return 0; }
+
+constexpr char kServiceMallocTunables[] = "glibc.malloc.hugetlb=1";
 
 long PeakRssKb() {
   std::ifstream in("/proc/self/status");
@@ -76,7 +80,21 @@ double Ms(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::ti
 
 }  // namespace
 
+// The service unit's malloc setting (scripts/xdpguard.service): tunables are read at
+// process start only, so the bench sets them and runs itself again.
+void RunWithServiceMallocTunables(char** argv) {
+  if (getenv("GLIBC_TUNABLES") || getenv("XG_BENCH_NO_MALLOC_THP")) return;
+  setenv("GLIBC_TUNABLES", kServiceMallocTunables, 1);
+  execv("/proc/self/exe", argv);
+  perror("feed_bench: re-executing with GLIBC_TUNABLES");  // measured without, and said so
+  unsetenv("GLIBC_TUNABLES");
+}
+
 int main(int argc, char** argv) {
+  RunWithServiceMallocTunables(argv);
+  const char* tunables = getenv("GLIBC_TUNABLES");
+  printf("malloc: GLIBC_TUNABLES=%s%s\n\n", tunables ? tunables : "(unset)",
+         tunables && !strcmp(tunables, kServiceMallocTunables) ? " (as the service unit runs it)" : "");
   libbpf_set_print(QuietLibbpf);
   uint32_t entries = 1000000;
   int rounds = 5;
