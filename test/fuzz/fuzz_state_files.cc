@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -33,15 +34,20 @@ void RemoveStateDir() {
   std::filesystem::remove_all(g_state_dir, ec);
 }
 
-const std::string& StateDir() {
-  static const std::string dir = [] {
-    std::string d = mkdtemp(g_state_dir);
+// The state directory, created on the first input.
+const char* StateDir() {
+  static const bool created = [] {
+    if (!mkdtemp(g_state_dir)) {
+      perror("fuzz_state_files: mkdtemp");
+      abort();
+    }
     // libFuzzer ends a timed run with exit(): leave no directory behind in /tmp.
     std::atexit(RemoveStateDir);
-    (void)feeds::FeedStateStore(d).Init();
-    return d;
+    (void)feeds::FeedStateStore(g_state_dir).Init();
+    return true;
   }();
-  return dir;
+  (void)created;
+  return g_state_dir;
 }
 
 void WriteRaw(const std::string& path, const std::string& bytes) {
@@ -52,7 +58,7 @@ void WriteRaw(const std::string& path, const std::string& bytes) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
-  const std::string& dir = StateDir();
+  const std::string dir = StateDir();
   feeds::FeedStateStore store(dir);
   const std::string rest(reinterpret_cast<const char*>(data + 1), size - 1);
   const std::string cache = store.CachePath("f");
