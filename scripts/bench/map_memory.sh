@@ -7,6 +7,7 @@
 # load); the maps are removed (detach) before the next N. Caches are dropped before every reading; run on a quiet machine, the other
 # processes' allocations are noise. Everything lives in a network namespace and pin
 # directory of its own, removed on exit. Needs root and a build (BUILD_DIR, default build/).
+# ATTACH_ARGS adds map-size options to the attach (a small profile: docs/operations.md).
 #   sudo scripts/bench/map_memory.sh [N ...]     (default: 1000 100000 1000000)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -52,15 +53,16 @@ for i in range(n):
         print("%d.%d.%d.0/24" % (a >> 24, (a >> 16) & 255, (a >> 8) & 255))
 PY
   read -r a0 s0 p0 v0 < <(reading)
-  xg attach xgm0 --mode generic > /dev/null  # fresh maps: the last size's were removed
+  # shellcheck disable=SC2086  # ATTACH_ARGS is a list of options
+  xg attach xgm0 --mode generic ${ATTACH_ARGS:-} > /dev/null  # fresh maps: the last size's were removed
   read -r a1 s1 p1 v1 < <(reading)
   xg block load "$WORK/list.txt" --force > /dev/null
   read -r a2 s2 p2 v2 < <(reading)
   xg detach xgm0 > /dev/null  # without --keep-maps: the maps go
   fixed=$(((s1 - s0) + (v1 - v0) + (p1 - p0)))
   per=$(((s2 - s1) + (v2 - v1) + (p2 - p1)))
-  printf '| fixed: fresh maps (attach, default sizes) | %.1f MiB | %.1f MiB | %.1f MiB | %.1f MiB | | %d MiB |\n' \
-    "$(bc -l <<< "($s1 - $s0) / 1024")" "$(bc -l <<< "($v1 - $v0) / 1024")" "$(bc -l <<< "($p1 - $p0) / 1024")" \
+  printf '| fixed: fresh maps (attach, %s) | %.1f MiB | %.1f MiB | %.1f MiB | %.1f MiB | | %d MiB |\n' \
+    "${ATTACH_ARGS:-default sizes}" "$(bc -l <<< "($s1 - $s0) / 1024")" "$(bc -l <<< "($v1 - $v0) / 1024")" "$(bc -l <<< "($p1 - $p0) / 1024")" \
     "$(bc -l <<< "$fixed / 1024")" $(((a0 - a1) / 1024))
   printf '| %s entries (block load) | %.1f MiB | %.1f MiB | %.1f MiB | %.1f MiB | %d B | %d MiB |\n' "$n" \
     "$(bc -l <<< "($s2 - $s1) / 1024")" "$(bc -l <<< "($v2 - $v1) / 1024")" "$(bc -l <<< "($p2 - $p1) / 1024")" \
