@@ -341,8 +341,10 @@ fi
     echo "cost of an empty XDP_PASS program measured in the same rounds already subtracted; the bare LPM"
     echo "program (one trie lookup, no parsing beyond the source address, no counters) is the reference."
     echo "*without verdict cache* is xdpguard's program loaded with its per-CPU verdict cache compiled out,"
-    echo "on the same maps: hot rows show what the cache saves, cold rows (20k sources, more than its"
-    echo "4,096 slots) what a missing slot costs."
+    echo "on the same maps, run right after xdpguard's on the same frames: hot rows show what the cache"
+    echo "saves; on cold rows (20k sources, more than its 4,096 slots) it finds the lines xdpguard just"
+    echo "loaded, so it reads low. *xdpguard / bare hash* is the median of the per-round ratios (their"
+    echo "range in brackets); every program makes one untimed pass over a row's frames first."
     echo
     cat "$WORK/testrun.md"
   fi
