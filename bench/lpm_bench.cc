@@ -10,7 +10,9 @@
 // most of it. Every program makes one untimed pass over a scenario's frames before the
 // rounds (the bare hash is filled with the cold rows' sources last, so its lines would
 // start warm and xdpguard's cold). The "without verdict cache" column runs right after xdpguard's on the same
-// frames and maps, so it finds lines xdpguard just loaded: on cold rows it reads low. A second table measures flow tracking
+// frames and maps, so it finds lines xdpguard just loaded: on cold rows it reads low. The
+// bare hash holds the prefixes' addresses and the cold rows' sources, inserted in a
+// shuffled order (XG_BENCH_KEYS_IN_ORDER=1: sources last, as before 2026-12-03). A second table measures flow tracking
 // (off / matched / all) and a rate-limited source; ARP rows run with a gateway guard for
 // 192.0.2.1 on the test device. Needs root. Prints Markdown tables.
 //
@@ -375,6 +377,16 @@ int main(int argc, char** argv) {
     }
     fprintf(stderr, "bucket prototype: %s\n", bucket_summary.c_str());
     {
+      // Shuffled: a preallocated kernel hash hands out its elements in insertion order, so
+      // the cold rows' sources, appended after the prefixes, would sit side by side in
+      // memory and in the order the rows look them up, where a listed address's element
+      // sits among all the others (the /128 and /32 rows, whose sources are the list's own
+      // entries, always paid that). XG_BENCH_KEYS_IN_ORDER=1 keeps the order used before 2026-12-03.
+      if (!getenv("XG_BENCH_KEYS_IN_ORDER")) {
+        std::mt19937 shuffle_rng(7);
+        std::shuffle(h4_keys.begin(), h4_keys.end(), shuffle_rng);
+        std::shuffle(h6_keys.begin(), h6_keys.end(), shuffle_rng);
+      }
       uint32_t n4 = static_cast<uint32_t>(h4_keys.size()), n6k = static_cast<uint32_t>(h6_keys.size());
       std::vector<uint32_t> ones(std::max(n4, n6k), 1);
       LIBBPF_OPTS(bpf_map_batch_opts, bo);

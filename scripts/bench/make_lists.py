@@ -11,7 +11,9 @@ scattered over the whole unicast space (SCATTER_BASE + i * SCATTER_STRIDE), and 
 covers the *legit* flood's 32,768 sources (LEGIT_BASE + i * SCATTER_STRIDE), which are spread
 the same way: traffic in no list, from regions that do hold entries. The rest are distinct
 random /24s outside 10/8, 127/8, 100.64/10 and 198.18/15, so nothing overlaps (nftables
-interval sets refuse overlaps). bench.sh passes the same bases and stride to live_gen."""
+interval sets refuse overlaps). bench.sh passes the same bases and stride to live_gen.
+XG_LIST_ORDER=shuffled writes the entries in a random order (seeded) instead."""
+import os
 import random
 import sys
 
@@ -57,6 +59,10 @@ def prefixes(size):
 def main():
     size, base = int(sys.argv[1]), sys.argv[2]
     items = prefixes(size)
+    if os.environ.get("XG_LIST_ORDER") == "shuffled":
+        # The flood sources come first otherwise: a structure whose memory follows insertion
+        # order (a preallocated kernel hash) then holds them side by side.
+        random.Random(size + 1).shuffle(items)
     with open(base + ".txt", "w") as f:
         f.write("\n".join(items) + "\n")
     with open(base + ".ipset", "w") as f:
