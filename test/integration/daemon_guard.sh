@@ -6,7 +6,7 @@
 # reload without the guard removes it while a guard added with the CLI stays. An ARP storm
 # (1,000 MACs claiming the gateway, as fast as a sender can go, 5 s): every frame counted,
 # alerts deduplicated per MAC and second and each standing for its frames, scrapes under
-# 1 s throughout.
+# 1 s throughout (3 s in the sanitizer build, whose service runs several times slower).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/feeds_lib.sh"
 
@@ -104,7 +104,10 @@ fi
 # last second are in the counter, and reach an event only when that MAC sends again.
 [[ $frames -le $spoofed ]] || fail "the alerts stand for $frames frames, more than the $spoofed counted"
 [[ $full == 0 && $frames -lt $((spoofed / 2)) ]] && fail "the alerts stand for only $frames of $spoofed frames"
-[[ $slowest -lt 1000 ]] || fail "a scrape took ${slowest} ms during the storm"
+# The promise is the plain build's; the sanitizer build's service runs several times slower
+# (one CI run: 1,141 ms there, while the plain suite's scrapes stayed under 1 s).
+scrape_limit=$(by_build 1000 3000)
+[[ $slowest -lt $scrape_limit ]] || fail "a scrape took ${slowest} ms during the storm (limit ${scrape_limit} ms)"
 kill -0 "$DAEMON" || fail "the service died in the storm"
 
 xg guard add "$VETH_DST" --gateway 10.200.0.1 --mac "$GW_MAC" >/dev/null
