@@ -3,16 +3,17 @@
 // for a bare LPM-lookup program on the same map type, with 1k, 100k and 1M random
 // prefixes loaded (realistic length mix), hot (one repeated packet) and cold (many
 // different sources), with and without the per-CPU verdict cache (a second copy of the
-// program sharing the same maps, loaded with the cache compiled out). Rounds are interleaved and medians reported, minus an empty
-// XDP_PASS program measured in the same rounds. The "xdpguard / bare hash" column is the
-// median of the per-round ratios, with their range: this host's speed drifts between
-// runs by more than the two programs differ, and a ratio taken within a round cancels
-// most of it. Every program makes one untimed pass over a scenario's frames before the
-// rounds (the bare hash is filled with the cold rows' sources last, so its lines would
-// start warm and xdpguard's cold). The "without verdict cache" column runs right after xdpguard's on the same
-// frames and maps, so it finds lines xdpguard just loaded: on cold rows it reads low. The
-// bare hash holds the prefixes' addresses and the cold rows' sources, inserted in a
-// shuffled order (XG_BENCH_KEYS_IN_ORDER=1: sources last, as before 2026-12-03). A second table measures flow tracking
+// program sharing the same maps, loaded with the cache compiled out). Rounds are
+// interleaved and medians reported, minus an empty XDP_PASS program measured in the same
+// rounds. The "xdpguard / bare hash" column is the median of the per-round ratios, with
+// their range: this host's speed drifts between runs by more than the two programs
+// differ, and a ratio taken within a round cancels most of it. Every program makes one
+// untimed pass over a scenario's frames before the rounds (the bare hash is filled just
+// before the rows run, xdpguard's tables long before). The "without verdict cache" column
+// runs right after xdpguard's on the same frames and maps, so it finds lines xdpguard just
+// loaded: on cold rows it reads low. The bare hash holds the prefixes' addresses and the
+// cold rows' sources, inserted in a shuffled order (XG_BENCH_KEYS_IN_ORDER=1: sources
+// last, as before 2026-12-03). A second table measures flow tracking
 // (off / matched / all) and a rate-limited source; ARP rows run with a gateway guard for
 // 192.0.2.1 on the test device. Needs root. Prints Markdown tables.
 //
