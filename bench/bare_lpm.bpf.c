@@ -2,13 +2,7 @@
 /* Benchmark reference: the least an LPM-based XDP filter can do per packet (Ethernet,
  * IPv4/IPv6 source, one trie lookup, drop on hit), without VLANs, allowlist, malformed
  * handling or counters. xdpguard's figures are reported next to this program's. */
-#include <linux/bpf.h>
-#include <linux/if_ether.h>
-#include <linux/ip.h>
-#include <linux/ipv6.h>
-#include <bpf/bpf_endian.h>
-#include <bpf/bpf_helpers.h>
-
+#include "bench_frame.h"
 #include "xdpguard_maps.h"
 
 struct {
@@ -29,19 +23,13 @@ struct {
 
 SEC("xdp")
 int bare_lpm(struct xdp_md *ctx) {
-  void *data = (void *)(long)ctx->data;
-  void *end = (void *)(long)ctx->data_end;
-  struct ethhdr *eth = data;
-  if ((void *)(eth + 1) > end) return XDP_PASS;
-  if (eth->h_proto == bpf_htons(ETH_P_IP)) {
-    struct iphdr *ip = (void *)(eth + 1);
-    if ((void *)(ip + 1) > end) return XDP_PASS;
+  struct iphdr *ip = bench_ipv4(ctx);
+  if (ip) {
     struct xg_lpm_v4_key key = {.prefixlen = 32, .addr = ip->saddr};
     return bpf_map_lookup_elem(&bare_v4, &key) ? XDP_DROP : XDP_PASS;
   }
-  if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
-    struct ipv6hdr *ip6 = (void *)(eth + 1);
-    if ((void *)(ip6 + 1) > end) return XDP_PASS;
+  struct ipv6hdr *ip6 = bench_ipv6(ctx);
+  if (ip6) {
     struct xg_lpm_v6_key key = {.prefixlen = 128};
     __builtin_memcpy(key.addr, &ip6->saddr, 16);
     return bpf_map_lookup_elem(&bare_v6, &key) ? XDP_DROP : XDP_PASS;
@@ -69,19 +57,13 @@ struct {
 
 SEC("xdp")
 int bare_hash(struct xdp_md *ctx) {
-  void *data = (void *)(long)ctx->data;
-  void *end = (void *)(long)ctx->data_end;
-  struct ethhdr *eth = data;
-  if ((void *)(eth + 1) > end) return XDP_PASS;
-  if (eth->h_proto == bpf_htons(ETH_P_IP)) {
-    struct iphdr *ip = (void *)(eth + 1);
-    if ((void *)(ip + 1) > end) return XDP_PASS;
+  struct iphdr *ip = bench_ipv4(ctx);
+  if (ip) {
     __be32 key = ip->saddr;
     return bpf_map_lookup_elem(&bare_h4, &key) ? XDP_DROP : XDP_PASS;
   }
-  if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
-    struct ipv6hdr *ip6 = (void *)(eth + 1);
-    if ((void *)(ip6 + 1) > end) return XDP_PASS;
+  struct ipv6hdr *ip6 = bench_ipv6(ctx);
+  if (ip6) {
     struct in6_addr key = ip6->saddr;
     return bpf_map_lookup_elem(&bare_h6, &key) ? XDP_DROP : XDP_PASS;
   }

@@ -4,12 +4,7 @@
  * IPv4 source, one /32 probe of one or two cache lines, then the slot's policy from a
  * small array (bare_bucket) or its value from a per-entry array (bare_bucket_value), drop
  * on a drop action. The bucket count is a load-time constant so the mask folds. */
-#include <linux/bpf.h>
-#include <linux/if_ether.h>
-#include <linux/ip.h>
-#include <bpf/bpf_endian.h>
-#include <bpf/bpf_helpers.h>
-
+#include "bench_frame.h"
 #include "bucket_table.h"
 
 volatile const __u32 xb_mask = 0; /* buckets - 1, set before load */
@@ -77,13 +72,8 @@ static __always_inline int probe_bucket(__u32 idx, __u32 addr, int inner) {
 
 /* The slot's reference for the packet's IPv4 source, or -1. */
 static __always_inline int find_source(struct xdp_md *ctx, int inner) {
-  void *data = (void *)(long)ctx->data;
-  void *end = (void *)(long)ctx->data_end;
-  struct ethhdr *eth = data;
-  if ((void *)(eth + 1) > end) return -1;
-  if (eth->h_proto != bpf_htons(ETH_P_IP)) return -1;
-  struct iphdr *ip = (void *)(eth + 1);
-  if ((void *)(ip + 1) > end) return -1;
+  struct iphdr *ip = bench_ipv4(ctx);
+  if (!ip) return -1;
   __u32 addr = ip->saddr;
   __u64 h = xb_hash(addr, 32);
   int ref = probe_bucket(xb_first(h, xb_mask), addr, inner);

@@ -4,31 +4,19 @@
  * touches no packet byte; the difference between the two is what reading the frame costs
  * on its own (the header line may still be in the sending core's cache on veth). Frames
  * whose source it cannot read pass. */
-#include <linux/bpf.h>
-#include <linux/if_ether.h>
-#include <linux/ip.h>
-#include <linux/ipv6.h>
-#include <bpf/bpf_endian.h>
-#include <bpf/bpf_helpers.h>
+#include "bench_frame.h"
 
 SEC("xdp")
 int xdp_drop_read(struct xdp_md *ctx) {
-  void *data = (void *)(long)ctx->data;
-  void *data_end = (void *)(long)ctx->data_end;
-  struct ethhdr *eth = data;
-  if ((void *)(eth + 1) > data_end) return XDP_PASS;
-  __u32 first_word = 0;
-  if (eth->h_proto == bpf_htons(ETH_P_IP)) {
-    struct iphdr *ip = (void *)(eth + 1);
-    if ((void *)(ip + 1) > data_end) return XDP_PASS;
+  __u32 first_word;
+  struct iphdr *ip = bench_ipv4(ctx);
+  struct ipv6hdr *ip6 = ip ? NULL : bench_ipv6(ctx);
+  if (ip)
     first_word = ip->saddr;
-  } else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
-    struct ipv6hdr *ip6 = (void *)(eth + 1);
-    if ((void *)(ip6 + 1) > data_end) return XDP_PASS;
+  else if (ip6)
     first_word = ip6->saddr.in6_u.u6_addr32[0];
-  } else {
+  else
     return XDP_PASS;
-  }
   /* The verdict depends on the address, so the load cannot be left out. */
   return first_word == 0xffffffff ? XDP_PASS : XDP_DROP;
 }
