@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-// attach, detach, status and monitor: the verbs that manage where the datapath runs.
+// attach, detach, resize, status and monitor: the verbs that manage where the datapath
+// runs.
 #include <bpf/bpf.h>
 
 #include <cerrno>
@@ -13,6 +14,7 @@
 #include "datapath/attach.h"
 #include "datapath/pin_dir.h"
 #include "datapath/pinned_maps.h"
+#include "datapath/resize.h"
 #include "nlohmann/json.hpp"
 #include "spdlog/spdlog.h"
 
@@ -50,6 +52,29 @@ absl::Status ApplyTrackingFlags(const Args& args, datapath::InterfaceSettings* c
   return absl::OkStatus();
 }
 
+// The map-size flags present among the command's (attach: all, resize: the list tables'),
+// into sizes.
+absl::Status ParseSizeFlags(const Args& args, datapath::MapSizes* sizes) {
+  struct {
+    const char* flag;
+    uint32_t* field;
+  } flags[] = {{"block-v4-entries", &sizes->block_v4},
+               {"block-v6-entries", &sizes->block_v6},
+               {"allow-v4-entries", &sizes->allow_v4},
+               {"allow-v6-entries", &sizes->allow_v6},
+               {"rule-stats-entries", &sizes->rule_stats},
+               {"bucket-entries", &sizes->buckets},
+               {"flow-entries", &sizes->flows}};
+  for (auto& f : flags) {
+    if (auto v = args.Value(f.flag)) {
+      absl::StatusOr<uint32_t> n = ParseCount(f.flag, *v, 1, XG_MAX_MAP_ENTRIES);
+      if (!n.ok()) return n.status();
+      *f.field = *n;
+    }
+  }
+  return absl::OkStatus();
+}
+
 std::string Describe(const InterfaceXdpState& st) {
   const auto* ours = st.Ours();
   return absl::StrCat(st.ifname, ": ", st.mode, " mode, program id ", ours ? ours->id : 0,
@@ -79,23 +104,7 @@ int RunAttach(const Context& ctx, const Argv& argv) {
     if (!mode.ok()) return Fail(mode.status());
     opts.mode = *mode;
   }
-  struct {
-    const char* flag;
-    uint32_t* field;
-  } sizes[] = {{"block-v4-entries", &opts.sizes.block_v4},
-               {"block-v6-entries", &opts.sizes.block_v6},
-               {"allow-v4-entries", &opts.sizes.allow_v4},
-               {"allow-v6-entries", &opts.sizes.allow_v6},
-               {"rule-stats-entries", &opts.sizes.rule_stats},
-               {"bucket-entries", &opts.sizes.buckets},
-               {"flow-entries", &opts.sizes.flows}};
-  for (auto& s : sizes) {
-    if (auto v = args->Value(s.flag)) {
-      absl::StatusOr<uint32_t> n = ParseCount(s.flag, *v, 1, XG_MAX_MAP_ENTRIES);
-      if (!n.ok()) return Fail(n.status());
-      *s.field = *n;
-    }
-  }
+  if (absl::Status s = ParseSizeFlags(*args, &opts.sizes); !s.ok()) return Fail(s);
   // Settings are validated here and written by Attach() before the program goes live.
   datapath::InterfaceSettings tracking;
   if (absl::Status s = ApplyTrackingFlags(*args, &tracking); !s.ok()) return Fail(s);
@@ -172,6 +181,46 @@ int RunDetach(const Context& ctx, const Argv& argv) {
     return Fail(removed);
   } else {
     std::cout << "removed pinned maps in " << ctx.pin_dir << "\n";
+  }
+  return kExitOk;
+}
+
+int RunResize(const Context& ctx, const Argv& argv) {
+  absl::StatusOr<Args> args = Args::Parse(
+      argv, {{}, {"block-v4-entries", "block-v6-entries", "allow-v4-entries", "allow-v6-entries"}});
+  if (!args.ok()) return Fail(args.status());
+  datapath::MapSizes sizes;
+  if (absl::Status s = ParseSizeFlags(*args, &sizes); !s.ok()) return Fail(s);
+  if (!args->positionals().empty() ||
+      !(sizes.block_v4 || sizes.block_v6 || sizes.allow_v4 || sizes.allow_v6))
+    return Fail(absl::InvalidArgumentError(
+        "usage: resize [--block-v4-entries N] [--block-v6-entries N] [--allow-v4-entries N] "
+        "[--allow-v6-entries N] (at least one)"));
+  if (absl::Status s = session::CheckPrivileges(true, /*loads_program=*/true); !s.ok()) return Fail(s);
+  if (absl::Status s = datapath::CheckPinDir(ctx.pin_dir); !s.ok()) {
+    if (absl::IsNotFound(s))
+      return Fail(absl::FailedPreconditionError(absl::StrCat(
+          "nothing to resize: no xdpguard state in ", ctx.pin_dir,
+          " (attach sizes the tables: attach IFACE --block-v4-entries N ...)")));
+    return Fail(s);
+  }
+  absl::StatusOr<datapath::PinDirLock> lock = datapath::PinDirLock::Acquire(ctx.pin_dir);
+  if (!lock.ok()) return Fail(lock.status());
+  absl::StatusOr<datapath::ResizeOutcome> r = datapath::ResizeLists(ctx.pin_dir, sizes);
+  if (!r.ok()) return Fail(r.status());
+  if (r->tables.empty()) {
+    std::cout << "every table asked for already has that capacity; nothing changed\n";
+    return kExitOk;
+  }
+  for (const datapath::ResizedTable& t : r->tables)
+    std::cout << "resized " << t.name << ": " << t.old_capacity << " -> " << t.new_capacity
+              << " entries (" << t.entries << " copied)\n";
+  if (r->interfaces.empty()) {
+    std::cout << "no interface attached: the pinned tables were replaced\n";
+  } else {
+    std::cout << "program swapped atomically on";
+    for (const std::string& i : r->interfaces) std::cout << " " << i;
+    std::cout << "\n";
   }
   return kExitOk;
 }

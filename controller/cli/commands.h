@@ -32,6 +32,7 @@ int Main(int argc, char** argv);
 
 int RunAttach(const Context& ctx, const Argv& args);
 int RunDetach(const Context& ctx, const Argv& args);
+int RunResize(const Context& ctx, const Argv& args);
 int RunStatus(const Context& ctx, const Argv& args);
 int RunMonitor(const Context& ctx, const Argv& args);
 int RunTrack(const Context& ctx, const Argv& args);

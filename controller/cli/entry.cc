@@ -27,6 +27,8 @@ Attach and inspect:
                [--allow-v6-entries N] [--rule-stats-entries N] [--bucket-entries N]
                [--flow-entries N]
   detach IFACE [--keep-maps]
+  resize [--block-v4-entries N] [--block-v6-entries N] [--allow-v4-entries N]
+         [--allow-v6-entries N]   list capacity while attached, without a gap
   status [--json]
   monitor IFACE on|off          interface-wide dry run: count "would drop", pass
   track IFACE off|matched|all [--drop-sample N] [--pass-sample N]   flow tracking
@@ -204,6 +206,7 @@ int Main(int argc, char** argv) {
   }
   if (verb == "attach") return RunAttach(ctx, rest);
   if (verb == "detach") return RunDetach(ctx, rest);
+  if (verb == "resize") return RunResize(ctx, rest);
   if (verb == "status") return RunStatus(ctx, rest);
   if (verb == "monitor") return RunMonitor(ctx, rest);
   if (verb == "track") return RunTrack(ctx, rest);

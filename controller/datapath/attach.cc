@@ -54,10 +54,22 @@ uint32_t NetlinkModeFlag(const std::string& mode) {
   return 0;
 }
 
+}  // namespace
+
+absl::Status SwapProgram(const InterfaceXdpState& state, int old_fd, int new_fd) {
+  LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = old_fd);
+  uint32_t flags = XDP_FLAGS_REPLACE | NetlinkModeFlag(state.mode);
+  if (int err = bpf_xdp_attach(state.ifindex, new_fd, flags, &opts); err)
+    return ErrnoToStatus(err, absl::StrCat("atomically replace program ",
+                                           state.Ours() ? state.Ours()->id : 0, " on ",
+                                           state.ifname));
+  return absl::OkStatus();
+}
+
+namespace {
+
 // Loads this build's program (reusing the pinned maps) and swaps it in for our attached
-// one in a single netlink request: XDP_FLAGS_REPLACE makes the kernel check that the
-// program being replaced is still the one we expect, so there is no window without a
-// filter and no chance of replacing a program someone attached meanwhile.
+// one (SwapProgram).
 absl::StatusOr<AttachResult> ReplaceOurs(const AttachOptions& options,
                                          const InterfaceXdpState& state, bool frags) {
   const XdpProgramInfo& ours = *state.Ours();
@@ -92,11 +104,7 @@ absl::StatusOr<AttachResult> ReplaceOurs(const AttachOptions& options,
     return AttachResult{"adopted", "", state};
   }
   if (!old_fd.ok()) return old_fd.status();
-  LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = old_fd->get());
-  uint32_t flags = XDP_FLAGS_REPLACE | NetlinkModeFlag(state.mode);
-  if (int err = bpf_xdp_attach(state.ifindex, new_fd, flags, &opts); err)
-    return ErrnoToStatus(err, absl::StrCat("atomically replace program ", ours.id, " on ",
-                                           options.ifname));
+  if (absl::Status s = SwapProgram(state, old_fd->get(), new_fd); !s.ok()) return s;
   if (absl::Status s = (*obj)->FinishPinning(); !s.ok()) return s;
   if (absl::Status s = PinProgram(new_fd, options.pin_dir); !s.ok()) return s;
   if (absl::Status s = UnpinProgram(options.pin_dir, ours.id); !s.ok()) return s;

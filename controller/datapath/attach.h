@@ -50,6 +50,12 @@ absl::StatusOr<AttachResult> Attach(const AttachOptions& options);
 // FailedPrecondition when the attached program is foreign.
 absl::Status Detach(const std::string& ifname, const std::string& pin_dir);
 
+// Puts new_fd in place of our program (old_fd) on the interface in one netlink request:
+// XDP_FLAGS_REPLACE makes the kernel check that the program being replaced is still the
+// one we expect, so there is no window without a filter and no chance of replacing a
+// program someone attached meanwhile. Single-program attachments only (not the dispatcher).
+absl::Status SwapProgram(const InterfaceXdpState& state, int old_fd, int new_fd);
+
 // Removes every pin and the pin directory. Refuses while any interface still runs us.
 absl::Status RemovePinnedState(const std::string& pin_dir);
 

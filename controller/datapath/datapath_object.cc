@@ -14,6 +14,7 @@
 #include "common/unique_fd.h"
 #include "datapath/bucket_map.h"
 #include "datapath/interface_config.h"
+#include "datapath/list_tables.h"
 #include "datapath/pin_dir.h"
 #include "datapath/pinned_maps.h"
 #include "datapath/possible_cpus.h"
@@ -80,8 +81,12 @@ absl::Status CheckPinnedMap(bpf_map* map, const std::string& path, uint32_t requ
     return absl::FailedPreconditionError(absl::StrCat(
         "pinned map ", path, " holds up to ", InEntries(name, info.max_entries), " entries, but ",
         InEntries(name, requested),
-        " were requested; a map cannot be resized in place. Detach every interface without "
-        "--keep-maps to start over with the new size, or omit the size to keep the current one"));
+        " were requested; a map cannot be resized in place by attach. ",
+        ListTableOf(name) ? absl::StrCat("'xdpguard resize ", SizeFlagOf(name),
+                                         " N' resizes it while attached, without a gap; or omit the "
+                                         "size to keep the current one")
+                          : "Detach every interface without --keep-maps to start over with the new "
+                            "size, or omit the size to keep the current one"));
   }
   if (int err = bpf_map__set_max_entries(map, info.max_entries); err)
     return ErrnoToStatus(err, absl::StrCat("adopt size of ", path));
@@ -157,6 +162,17 @@ absl::Status DatapathObject::Configure() {
           absl::StrCat("size ", requested, " for ", name, " exceeds ", XG_MAX_MAP_ENTRIES));
     if (options_.pin_dir.empty()) {
       if (requested && bpf_map__set_max_entries(map, requested) != 0)
+        return ErrnoToStatus(errno, absl::StrCat("size ", name));
+      continue;
+    }
+    if (auto it = options_.reuse_fds.find(name); it != options_.reuse_fds.end()) {
+      if (int err = bpf_map__reuse_fd(map, it->second); err)
+        return ErrnoToStatus(err, absl::StrCat("reuse the new ", name));
+      continue;
+    }
+    if (options_.fresh_maps.count(name)) {
+      if (!requested) return absl::InternalError(absl::StrCat("no size for the new ", name));
+      if (bpf_map__set_max_entries(map, requested) != 0)
         return ErrnoToStatus(errno, absl::StrCat("size ", name));
       continue;
     }

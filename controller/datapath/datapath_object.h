@@ -7,7 +7,9 @@
 #define XDPGUARD_DATAPATH_DATAPATH_OBJECT_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -48,6 +50,11 @@ struct ObjectOptions {
   // The per-CPU verdict cache in front of the tries. Always on in the product; off only in
   // benchmarks that measure what it gains (few sources) and costs (many cold sources).
   bool verdict_cache = true;
+  // Online resize (resize.h): maps created afresh at the size in `sizes` instead of the
+  // pinned ones, left unpinned (the resize pins them once they are filled) ...
+  std::set<std::string> fresh_maps;
+  // ... and maps taken from these fds (a second program variant sharing the fresh maps).
+  std::map<std::string, int> reuse_fds;
 };
 
 class DatapathObject {

@@ -6,9 +6,19 @@
 #include <cerrno>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/errno_status.h"
 
 namespace xdpguard::datapath {
+
+const std::vector<ListTableSpec>& ListTableSpecs() {
+  static const std::vector<ListTableSpec> specs = {
+      {XG_MAP_BLOCK_V4, XG_MAP_RULES_V4, net::Family::kIPv4},
+      {XG_MAP_BLOCK_V6, XG_MAP_RULES_V6, net::Family::kIPv6},
+      {XG_MAP_ALLOW_V4, nullptr, net::Family::kIPv4},
+      {XG_MAP_ALLOW_V6, nullptr, net::Family::kIPv6}};
+  return specs;
+}
 
 absl::StatusOr<std::unique_ptr<ListTables>> ListTables::Open(const std::function<int(const char* name)>& fd_of) {
   std::unique_ptr<ListTables> t(new ListTables());
@@ -22,14 +32,7 @@ absl::StatusOr<std::unique_ptr<ListTables>> ListTables::Open(const std::function
     t->maps_.push_back(std::move(*m));
     return t->maps_.back().get();
   };
-  struct Want {
-    const char* name;
-    const char* rules;  // null for allowlists
-    net::Family family;
-  } wants[] = {{XG_MAP_BLOCK_V4, XG_MAP_RULES_V4, net::Family::kIPv4},
-               {XG_MAP_BLOCK_V6, XG_MAP_RULES_V6, net::Family::kIPv6},
-               {XG_MAP_ALLOW_V4, nullptr, net::Family::kIPv4},
-               {XG_MAP_ALLOW_V6, nullptr, net::Family::kIPv6}};
+  const std::vector<ListTableSpec>& wants = ListTableSpecs();
   for (int i = 0; i < 4; i++) {
     absl::StatusOr<LibbpfMap*> buckets = open(wants[i].name);
     if (!buckets.ok()) return buckets.status();
@@ -45,6 +48,20 @@ absl::StatusOr<std::unique_ptr<ListTables>> ListTables::Open(const std::function
     t->tables_[i] = std::move(*table);
   }
   return t;
+}
+
+const ListTableSpec* ListTableOf(absl::string_view map_name) {
+  for (const ListTableSpec& t : ListTableSpecs())
+    if (map_name == t.name || (t.rules && map_name == t.rules)) return &t;
+  return nullptr;
+}
+
+std::string SizeFlagOf(absl::string_view map_name) {
+  const ListTableSpec* t = ListTableOf(map_name);
+  std::string flag(absl::StripPrefix(t ? absl::string_view(t->name) : map_name, "xg_"));
+  for (char& c : flag)
+    if (c == '_') c = '-';
+  return absl::StrCat("--", flag, "-entries");
 }
 
 BucketMap* ListTables::table(const std::string& name) const {

@@ -10,10 +10,24 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "datapath/bucket_map.h"
 #include "datapath/libbpf_map.h"
 
 namespace xdpguard::datapath {
+
+// The four tables' maps, in ListTables order.
+struct ListTableSpec {
+  const char* name;   // the bucket array
+  const char* rules;  // its rules array; null for allowlists
+  net::Family family;
+};
+const std::vector<ListTableSpec>& ListTableSpecs();
+// The list table a map belongs to (its bucket array or its rules array), or null.
+const ListTableSpec* ListTableOf(absl::string_view map_name);
+// The `attach` / `resize` flag that sizes a map: xg_block_v4 and xg_rules_v4 ->
+// --block-v4-entries; another name the same way (xg_flows -> --flows-entries).
+std::string SizeFlagOf(absl::string_view map_name);
 
 class ListTables {
  public:

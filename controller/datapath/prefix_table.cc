@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/radix_sort.h"
 #include "datapath/keys.h"
+#include "datapath/list_tables.h"
 #include "spdlog/spdlog.h"
 #include "xdpguard_maps.h"
 
@@ -408,8 +409,9 @@ absl::Status PrefixTable<V>::UpsertMaps(const std::vector<Entry>& entries,
       return absl::ResourceExhaustedError(absl::StrCat(
           "map ", m->name(), " is full (capacity ", m->max_entries(), "): ",
           new_total - undo.added, " of ", new_total,
-          " new entries did not fit; nothing was applied. Remove entries, or detach "
-          "without --keep-maps and attach with a larger size (", st.message(), ")"));
+          " new entries did not fit; nothing was applied. Remove entries, or give the table "
+          "room without a gap: xdpguard resize ", SizeFlagOf(m->name()),
+          " N, N the entries it must hold (", st.message(), ")"));
     }
     return absl::Status(st.code(), absl::StrCat(st.message(), "; nothing was applied"));
   }

@@ -32,7 +32,7 @@ _xdpguard() {
   esac
 
   if [[ -z $verb ]]; then
-    COMPREPLY=($(compgen -W "attach detach status monitor track stats flows guard block allow explain check run feeds help --pin-dir --verbose --help --version" -- "$cur"))
+    COMPREPLY=($(compgen -W "attach detach resize status monitor track stats flows guard block allow explain check run feeds help --pin-dir --verbose --help --version" -- "$cur"))
     return
   fi
   local opts=""
@@ -43,6 +43,7 @@ _xdpguard() {
     detach)
       [[ -z $sub ]] && { COMPREPLY=($(compgen -W "$(_xdpguard_ifaces)" -- "$cur")); return; }
       opts="--keep-maps" ;;
+    resize) opts="--block-v4-entries --block-v6-entries --allow-v4-entries --allow-v6-entries" ;;
     monitor)
       [[ -z $sub ]] && { COMPREPLY=($(compgen -W "$(_xdpguard_ifaces)" -- "$cur")); return; }
       opts="on off" ;;
@@ -73,7 +74,7 @@ _xdpguard() {
     feeds)
       [[ -z $sub ]] && { COMPREPLY=($(compgen -W "apply refresh status run" -- "$cur")); return; }
       opts="--config --force --resync --json" ;;
-    help) opts="attach detach status monitor track stats flows guard block allow explain check run feeds" ;;
+    help) opts="attach detach resize status monitor track stats flows guard block allow explain check run feeds" ;;
   esac
   COMPREPLY=($(compgen -W "$opts --help" -- "$cur"))
 }
