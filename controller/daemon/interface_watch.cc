@@ -11,6 +11,7 @@
 #include "common/errno_status.h"
 #include "datapath/attach.h"
 #include "datapath/pin_dir.h"
+#include "datapath/resize.h"
 #include "datapath/xdp_query.h"
 #include "spdlog/spdlog.h"
 
@@ -22,6 +23,36 @@ std::string AttachSummary(const datapath::AttachResult& r) {
   return absl::StrCat(r.action, r.note.empty() ? "" : "; ", r.note);
 }
 
+namespace {
+
+// The config's list sizes for the attach. Pinned tables of another size are resized to
+// them first, online (no gap). Where that is refused (a size below what a table holds,
+// libxdp's dispatcher) the error is logged and the pinned sizes are adopted: the interface
+// must be protected all the same. The other maps' sizes apply only to new maps.
+datapath::MapSizes ResizeToConfig(const std::string& pin_dir, const datapath::MapSizes& wanted) {
+  datapath::MapSizes lists;
+  lists.block_v4 = wanted.block_v4;
+  lists.block_v6 = wanted.block_v6;
+  lists.allow_v4 = wanted.allow_v4;
+  lists.allow_v6 = wanted.allow_v6;
+  if (!(lists.block_v4 || lists.block_v6 || lists.allow_v4 || lists.allow_v6)) return wanted;
+  absl::StatusOr<datapath::ResizeOutcome> r = datapath::ResizeLists(pin_dir, lists);
+  if (r.ok()) {
+    for (const datapath::ResizedTable& t : r->tables)
+      spdlog::info("maps: {} resized from {} to {} entries ({} copied), without a gap", t.name,
+                   t.old_capacity, t.new_capacity, t.entries);
+    return wanted;
+  }
+  if (absl::IsNotFound(r.status())) return wanted;  // nothing pinned: the attach creates them so
+  spdlog::error("maps: the config's list sizes were not applied, the pinned sizes stay: {}",
+                std::string(r.status().message()));
+  datapath::MapSizes adopt = wanted;
+  adopt.block_v4 = adopt.block_v6 = adopt.allow_v4 = adopt.allow_v6 = 0;
+  return adopt;
+}
+
+}  // namespace
+
 absl::StatusOr<datapath::AttachResult> AttachConfigured(const std::string& pin_dir,
                                                         const config::Config& cfg,
                                                         const config::InterfaceConfig& ic) {
@@ -32,7 +63,7 @@ absl::StatusOr<datapath::AttachResult> AttachConfigured(const std::string& pin_d
   datapath::AttachOptions o;
   o.ifname = ic.name;
   o.mode = ic.mode;
-  o.sizes = cfg.map_sizes;
+  o.sizes = ResizeToConfig(pin_dir, cfg.map_sizes);
   o.pin_dir = pin_dir;
   o.monitor = ic.monitor;
   o.flow_mode = ic.flow_mode;

@@ -9,8 +9,10 @@
 # delete lets traffic through, the allowlist still wins), a resize without an interface
 # is adopted by the next attach, and bad requests change nothing. The control does what
 # an operator had to do before: detach, attach with the new size, reload the list; it
-# must leak.
+# must leak. Last, the service applies its config's list sizes the same way, at start
+# and on a reload under the flood, and keeps enforcing when a size is refused.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/feeds_lib.sh"
 make_pair
 SECONDS_PER_RUN=$(by_build 4 20)  # every resize must run under the flood
 RATE=20000
@@ -139,4 +141,50 @@ sleep 0.2
 leaked=$(( $(udp_arrived) - arrived_before ))
 log "control: sent $(cat "/tmp/xg-sent-$ID"), reached the stack $leaked"
 [[ $leaked -gt 0 ]] || fail "the control leaked nothing: the sender or the check is broken"
+
+log "the service resizes to its config's list sizes, at start and on reload"
+xg block load "/tmp/xg-list-$ID" >/dev/null
+config() {
+  cat > "$WORK/config.json" <<JSON
+{"state_dir": "$WORK/state", "pin_dir": "$XDPGUARD_PIN_DIR",
+ "interfaces": [{"name": "$VETH_DST", "mode": "native"}],
+ "blocklist": ["$BLOCKED/32"], "maps": {"block_v4_entries": $1},
+ "metrics": {"enabled": false}, "log": {"format": "text"}}
+JSON
+}
+reload() {  # SIGHUP, then wait for the service to say it reloaded
+  local before
+  before=$(grep -c "reloaded " "$WORK/daemon.log" || true)
+  kill -HUP "$DAEMON"
+  for _ in $(seq $((100 * slow))); do
+    [[ $(grep -c "reloaded " "$WORK/daemon.log" || true) -gt $before ]] && return 0
+    sleep 0.1
+  done
+  fail "no reload: $(tail -5 "$WORK/daemon.log")"
+}
+config 8192
+start_service "$WORK/config.json" "$WORK/daemon.log"
+grep -q "maps: xg_block_v4 resized from 65536 to 8192 entries (3001 copied), without a gap" "$WORK/daemon.log" ||
+  fail "the service did not resize at start: $(cat "$WORK/daemon.log")"
+[[ $(capacity xg_block_v4) == 8192 ]] || fail "capacity after the service started: $(capacity xg_block_v4)"
+arrived_before=$(udp_arrived)
+blast "$BLOCKED" 10.200.0.10 "$SECONDS_PER_RUN" "$RATE" > "/tmp/xg-sent-$ID" &
+blast_pid=$!
+sleep 0.3
+config 131072
+reload
+wait "$blast_pid"
+sleep 0.2
+leaked=$(( $(udp_arrived) - arrived_before ))
+log "reload with a resize: sent $(cat "/tmp/xg-sent-$ID"), reached the stack $leaked"
+[[ $leaked == 0 ]] || fail "$leaked packets leaked during the service's resize"
+[[ $(capacity xg_block_v4) == 131072 ]] || fail "capacity after the reload: $(capacity xg_block_v4)"
+config 1000
+reload
+grep -q "maps: the config's list sizes were not applied, the pinned sizes stay: xg_block_v4 holds 3001 entries" \
+  "$WORK/daemon.log" || fail "a refused resize was not logged: $(tail -5 "$WORK/daemon.log")"
+[[ $(capacity xg_block_v4) == 131072 ]] || fail "a refused resize changed the capacity"
+[[ $(ping_replies "$BLOCKED" 10.200.0.10 3) == 0 ]] || fail "$BLOCKED passes after a refused resize"
+grep -q "interface $VETH_DST: .*cannot be resized" "$WORK/daemon.log" && fail "the interface's attach failed on the size"
+kill -TERM "$DAEMON"; wait "$DAEMON" || fail "the service did not exit cleanly"
 log "PASS"
