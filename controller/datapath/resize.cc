@@ -25,12 +25,12 @@
 namespace xdpguard::datapath {
 namespace {
 
-uint32_t RequestedEntries(const MapSizes& s, const std::string& name) {
+// The size of a list table in MapSizes.
+uint32_t& SizeOf(MapSizes& s, const std::string& name) {
   if (name == XG_MAP_BLOCK_V4) return s.block_v4;
   if (name == XG_MAP_BLOCK_V6) return s.block_v6;
   if (name == XG_MAP_ALLOW_V4) return s.allow_v4;
-  if (name == XG_MAP_ALLOW_V6) return s.allow_v6;
-  return 0;
+  return s.allow_v6;
 }
 
 // Where a new map waits for its turn: pinned beside the old one, then renamed over it
@@ -46,11 +46,16 @@ struct Running {
   int new_fd = -1;
 };
 
-// Copies the entries of the families being resized from the pinned tables into the new
-// ones (list: the pinned PrefixTable; fresh: the same over the new object's tables).
+// Copies the entries of the families being resized (none: nothing to do) from the pinned
+// list into the new object's tables v4 and v6 (a family not resized names its pinned
+// table there, which is left alone).
 template <typename V>
-absl::Status CopyEntries(const PrefixTable<V>& list, PrefixTable<V> fresh, const std::set<net::Family>& families) {
-  absl::StatusOr<std::vector<typename PrefixTable<V>::Entry>> entries = list.List();
+absl::Status CopyEntries(const PrefixTable<V>& from, BucketMap* v4, BucketMap* v6, LengthMasks* masks,
+                         MapBackend* generation, const std::set<net::Family>& families, const char* what) {
+  if (families.empty()) return absl::OkStatus();
+  absl::StatusOr<PrefixTable<V>> to = PrefixTable<V>::Create(v4, v6, masks, generation);
+  if (!to.ok()) return to.status();
+  absl::StatusOr<std::vector<typename PrefixTable<V>::Entry>> entries = from.List();
   if (!entries.ok()) return entries.status();
   std::vector<typename PrefixTable<V>::Entry> wanted;
   wanted.reserve(entries->size());
@@ -58,7 +63,9 @@ absl::Status CopyEntries(const PrefixTable<V>& list, PrefixTable<V> fresh, const
     if (families.count(e.cidr.family)) wanted.push_back(std::move(e));
   entries->clear();
   entries->shrink_to_fit();
-  return fresh.Upsert(wanted);
+  if (absl::Status s = to->Upsert(wanted); !s.ok())
+    return absl::Status(s.code(), absl::StrCat("copy the ", what, ": ", s.message(), "; nothing was changed"));
+  return absl::OkStatus();
 }
 
 void RemoveWaitingPins(const std::string& pin_dir, const std::set<std::string>& names) {
@@ -111,8 +118,9 @@ absl::StatusOr<ResizeOutcome> ResizeLists(const std::string& pin_dir, const MapS
   MapSizes object_sizes;
   std::set<std::string> fresh;
   std::set<net::Family> block_families, allow_families;
+  MapSizes asked_sizes = sizes;
   for (const ListTableSpec& t : ListTableSpecs()) {
-    const uint32_t asked = RequestedEntries(sizes, t.name);
+    const uint32_t asked = SizeOf(asked_sizes, t.name);
     if (!asked) continue;
     MapBackend* table = (*pinned)->entries(t.name);
     const uint32_t new_capacity = EntryCapacity(t.family, BucketsForEntries(t.family, asked));
@@ -127,11 +135,8 @@ absl::StatusOr<ResizeOutcome> ResizeLists(const std::string& pin_dir, const MapS
     fresh.insert(t.name);
     if (t.rules) fresh.insert(t.rules);
     (t.rules ? block_families : allow_families).insert(t.family);
+    SizeOf(object_sizes, t.name) = asked;
   }
-  object_sizes.block_v4 = fresh.count(XG_MAP_BLOCK_V4) ? sizes.block_v4 : 0;
-  object_sizes.block_v6 = fresh.count(XG_MAP_BLOCK_V6) ? sizes.block_v6 : 0;
-  object_sizes.allow_v4 = fresh.count(XG_MAP_ALLOW_V4) ? sizes.allow_v4 : 0;
-  object_sizes.allow_v6 = fresh.count(XG_MAP_ALLOW_V6) ? sizes.allow_v6 : 0;
   if (out.tables.empty()) return out;
 
   // The new tables come with the first program variant needed; a second variant (jumbo
@@ -154,20 +159,14 @@ absl::StatusOr<ResizeOutcome> ResizeLists(const std::string& pin_dir, const MapS
        first_obj->map_fd(XG_MAP_LSUM_V4), first_obj->map_fd(XG_MAP_LSUM_V6)});
   if (!masks.ok()) return masks.status();
   MapBackend* generation = (*pinned)->map(XG_MAP_LIST_GEN);
-  if (!block_families.empty()) {
-    absl::StatusOr<PrefixTable<xg_rule>> t = PrefixTable<xg_rule>::Create(
-        (*tables)->block_v4(), (*tables)->block_v6(), masks->get(), generation);
-    if (!t.ok()) return t.status();
-    if (absl::Status s = CopyEntries((*pinned)->Blocklist(), *t, block_families); !s.ok())
-      return absl::Status(s.code(), absl::StrCat("copy the blocklist: ", s.message(), "; nothing was changed"));
-  }
-  if (!allow_families.empty()) {
-    absl::StatusOr<PrefixTable<xg_allow>> t = PrefixTable<xg_allow>::Create(
-        (*tables)->allow_v4(), (*tables)->allow_v6(), masks->get(), generation);
-    if (!t.ok()) return t.status();
-    if (absl::Status s = CopyEntries((*pinned)->Allowlist(), *t, allow_families); !s.ok())
-      return absl::Status(s.code(), absl::StrCat("copy the allowlist: ", s.message(), "; nothing was changed"));
-  }
+  if (absl::Status s = CopyEntries((*pinned)->Blocklist(), (*tables)->block_v4(), (*tables)->block_v6(),
+                                   masks->get(), generation, block_families, "blocklist");
+      !s.ok())
+    return s;
+  if (absl::Status s = CopyEntries((*pinned)->Allowlist(), (*tables)->allow_v4(), (*tables)->allow_v6(),
+                                   masks->get(), generation, allow_families, "allowlist");
+      !s.ok())
+    return s;
   for (const ResizedTable& r : out.tables) {
     absl::StatusOr<uint32_t> n = (*tables)->table(r.name)->Count();
     if (!n.ok()) return n.status();
