@@ -20,14 +20,14 @@ namespace {
 
 constexpr char kPrefix[] = "prog-";
 
+}  // namespace
+
 uint32_t ProgramId(int fd) {
   bpf_prog_info info{};
   uint32_t len = sizeof(info);
   if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0) return 0;
   return info.id;
 }
-
-}  // namespace
 
 std::string ProgramPinPath(const std::string& pin_dir, uint32_t id) {
   return absl::StrCat(pin_dir, "/", kPrefix, id);

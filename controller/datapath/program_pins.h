@@ -20,6 +20,9 @@ namespace xdpguard::datapath {
 
 std::string ProgramPinPath(const std::string& pin_dir, uint32_t id);
 
+// The id of the program behind fd, or 0 when the kernel does not say.
+uint32_t ProgramId(int fd);
+
 // Pins the program behind fd as PIN_DIR/prog-<its id> (an existing pin of that id is kept).
 absl::Status PinProgram(int fd, const std::string& pin_dir);
 

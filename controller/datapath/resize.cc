@@ -72,12 +72,6 @@ void RemoveWaitingPins(const std::string& pin_dir, const std::set<std::string>& 
   for (const std::string& name : names) (void)unlink(WaitingPin(pin_dir, name).c_str());
 }
 
-uint32_t ProgramId(int fd) {
-  bpf_prog_info info{};
-  uint32_t len = sizeof(info);
-  return bpf_obj_get_info_by_fd(fd, &info, &len) == 0 ? info.id : 0;
-}
-
 // The new programs' pins (ours is recognised by its pin: the service's interface watch
 // must never see the new program on an interface without one, or it would call it foreign).
 absl::Status PinNewPrograms(const std::vector<Running>& running, const std::string& pin_dir) {
