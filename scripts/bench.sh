@@ -6,8 +6,10 @@
 #   1. datapath cost per packet via BPF_PROG_TEST_RUN (bench/lpm_bench), minus an empty
 #      XDP_PASS program timed in the same rounds;
 #   2. end to end over a veth pair between two network namespaces this script creates:
-#      a live-frames generator (bench/live_gen) floods from blocked sources, as fast as the
-#      receiver takes frames (flow control: no frame is refused by the veth ring); the receiving
+#      a generator (bench/flood_gen) floods from blocked sources, as fast as the receiver
+#      takes frames (flow control: no frame is refused by the veth ring), with XDP live
+#      frames where the kernel allows them, else with frames circulating between two more
+#      veths (chosen by itself; --generator forces one; the report says which); the receiving
 #      side runs, in turn, no filter, an XDP drop-all floor, xdpguard (native, generic),
 #      iptables raw + ipset (nft and legacy backends), nftables (ingress, prerouting) and
 #      xdp-filter; CPU per packet is the receiving NAPI thread's run time / frames received;
@@ -17,7 +19,7 @@
 #
 #   sudo scripts/bench.sh [--rounds N] [--seconds S] [--sizes 1000,100000,1000000]
 #                         [--paced-spin N] [--credits N] [--out FILE] [--no-install] [--skip-testrun]
-#                         [--skip-control] [--baseline XDPGUARD_BINARY]
+#                         [--skip-control] [--baseline XDPGUARD_BINARY] [--generator auto|live|circulate]
 #                         [--only-floods a,b] [--only-filters a,b]
 # --only-floods / --only-filters keep just the named floods / filters (for quick looks; a
 # report for docs runs everything).
@@ -47,6 +49,7 @@ INSTALL=1
 TESTRUN=1
 CONTROL=1
 BASELINE=""
+GENERATOR=auto
 ONLY_FLOODS=""
 ONLY_FILTERS=""
 while [[ $# -gt 0 ]]; do
@@ -61,6 +64,7 @@ while [[ $# -gt 0 ]]; do
     --skip-testrun) TESTRUN=0; shift ;;
     --skip-control) CONTROL=0; shift ;;
     --baseline) BASELINE=$(realpath -m "$2"); shift 2 ;;
+    --generator) GENERATOR=$2; shift 2 ;;
     --only-floods) ONLY_FLOODS=",$2,"; shift 2 ;;
     --only-filters) ONLY_FILTERS=",$2,"; shift 2 ;;
     *) echo "bench.sh: unknown option $1 (see the header of $0)" >&2; exit 2 ;;
@@ -70,6 +74,7 @@ done
 [[ $CREDITS =~ ^[0-9]{3}$ && $CREDITS -ge 128 && $CREDITS -le 256 ]] || { echo "bench.sh: --credits 128..256" >&2; exit 2; }
 [[ $ROUNDS =~ ^[1-9][0-9]?$ ]] || { echo "bench.sh: --rounds 1..99" >&2; exit 2; }
 [[ $SECONDS_PER_RUN =~ ^[1-9][0-9]?$ ]] || { echo "bench.sh: --seconds 1..99" >&2; exit 2; }
+[[ $GENERATOR =~ ^(auto|live|circulate)$ ]] || { echo "bench.sh: --generator auto, live or circulate" >&2; exit 2; }
 [[ -z $BASELINE || -x $BASELINE ]] || { echo "bench.sh: --baseline $BASELINE is not an executable" >&2; exit 2; }
 [[ $(id -u) == 0 ]] || { echo "bench.sh: needs root (network namespaces, XDP, iptables)" >&2; exit 1; }
 [[ $(nproc) -ge 2 ]] || { echo "bench.sh: needs 2 CPUs (generator and receiver on different cores)" >&2; exit 1; }
@@ -81,22 +86,27 @@ if [[ $INSTALL == 1 ]]; then
 fi
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 cmake -S "$ROOT" -B "$BUILD" > /dev/null
-cmake --build "$BUILD" -j"$(nproc)" --target xdpguard lpm_bench feed_bench live_gen bare_hash_filter > /dev/null
+cmake --build "$BUILD" -j"$(nproc)" --target xdpguard lpm_bench feed_bench flood_gen bare_hash_filter > /dev/null
 
 ID=$$
 NS_GEN=xgb-gen-$ID
 NS_RCV=xgb-rcv-$ID
 VG=xgbg$ID
 VR=xgbr$ID
+# The circulating generator's loop pair, both ends in the generator's namespace.
+LA=xgba$ID
+LB=xgbb$ID
 PIN=/sys/fs/bpf/xgb-$ID
 WORK=$(mktemp -d /tmp/xgb-XXXXXX)
 RAW=$WORK/raw.tsv
 GEN_PID=""
+STATS_WAS=""  # kernel.bpf_stats_enabled before this run, restored on exit
 GEN_CPU=0
 NAPI_CPU=1
 
 cleanup() {
   set +e
+  [[ -n $STATS_WAS ]] && sysctl -qw kernel.bpf_stats_enabled="$STATS_WAS"
   [[ -n $GEN_PID ]] && kill "$GEN_PID" 2> /dev/null && wait "$GEN_PID" 2> /dev/null
   if ip netns list | grep -qw "$NS_RCV"; then
     nsenter --net="/run/netns/$NS_RCV" xdp-filter unload "$VR" > /dev/null 2>&1
@@ -111,6 +121,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 in_rcv() { nsenter --net="/run/netns/$NS_RCV" "$@"; }
+in_gen() { nsenter --net="/run/netns/$NS_GEN" "$@"; }
 xg() { in_rcv "$BUILD/xdpguard" --pin-dir "$PIN" "$@"; }
 xg_baseline() { in_rcv "$BASELINE" --pin-dir "$PIN-baseline" "$@"; }
 
@@ -143,10 +154,71 @@ setup_pair() {
   in_rcv ethtool -K "$VR" gro on
   ip netns exec "$NS_RCV" sh -c "echo 1 > /sys/class/net/$VR/threaded"
   RCV_MAC=$(ip -n "$NS_RCV" -j link show "$VR" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["address"])')
+  # The circulating generator's loop (bench/circ_gen.bpf.c), made whichever generator runs:
+  # GRO gives both ends a NAPI instance without XDP, threaded NAPI a kernel thread each,
+  # pinned to the generator's core. No IPv6 in the generator's namespace: its neighbour
+  # discovery would otherwise reach the loop (the programs drop it) and the receiver.
+  ip netns exec "$NS_GEN" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+  ip -n "$NS_GEN" link add "$LA" type veth peer name "$LB"
+  local dev pid
+  for dev in "$LA" "$LB"; do
+    ip -n "$NS_GEN" link set "$dev" up
+    in_gen ethtool -K "$dev" gro on
+    ip netns exec "$NS_GEN" sh -c "echo 1 > /sys/class/net/$dev/threaded"
+    for pid in $(napi_pids "$dev"); do taskset -p -c "$GEN_CPU" "$pid" > /dev/null; done
+  done
 }
 
-napi_pid() { ps -eo pid,comm | awk -v n="napi/$VR-" 'index($2, n) == 1 {print $1; exit}'; }
+# The generator: live frames where the kernel allows them, else circulating frames (or
+# what --generator forces). GENERATOR_NOTE says why, for the report.
+choose_generator() {
+  local out
+  if [[ $GENERATOR != auto ]]; then
+    ENGINE=$GENERATOR
+    GENERATOR_NOTE="chosen with --generator $GENERATOR"
+    return
+  fi
+  if ! out=$(in_gen taskset -c "$GEN_CPU" "$BUILD/bench/flood_gen" --probe --dev "$VG" \
+               --dst-mac "$RCV_MAC" --src 198.18.1.0 --dst 10.201.0.10 --loop-a "$LA" --loop-b "$LB" 2>&1); then
+    echo "bench.sh: no flood generator can run on this kernel: $(grep -v '^usage' <<< "$out" | tr '\n' ' ')" >&2
+    exit 1
+  fi
+  ENGINE=$(tail -1 <<< "$out")
+  if [[ $ENGINE == live ]]; then
+    GENERATOR_NOTE="the kernel allows XDP live frames"
+  else
+    GENERATOR_NOTE="the kernel refuses XDP live frames ($(grep -m1 'live frames' <<< "$out" | sed 's/^flood_gen: //'))"
+  fi
+}
+
+# With the circulating generator the XDP filters' own cost comes from the kernel's
+# per-program statistics (the receiver is not saturated: see the report); they are on
+# only for such a run, and put back as they were on exit.
+enable_program_stats() {
+  [[ $ENGINE == circulate ]] || return 0
+  STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled)
+  sysctl -qw kernel.bpf_stats_enabled=1
+}
+
+# The NAPI kernel threads of a device ("napi/DEV-ID"; a thread's name is cut at 15 characters).
+napi_pids() { ps -eo pid,comm | awk -v n="napi/$1-" '(length($2) == 15 && index(n, $2) == 1) || index($2, n) == 1 {print $1}'; }
+napi_pid() { napi_pids "$VR" | head -1; }
 rx_frames() { in_rcv ethtool -S "$VR" | awk '/rx_queue_0_xdp_packets:/ {print $2}'; }
+# Frames the generator's veth sent by ndo_xdp_xmit (native xdp_frames, no skb): the peer
+# counts them under the sender's tx queue.
+xmit_frames() { in_gen ethtool -S "$VG" | awk '/tx_queue_0_xdp_xmit:/ {print $2}'; }
+# "RUN_TIME_NS RUN_COUNT" of the XDP program attached to the receiver (bpf_stats; "0 0"
+# when there is none or the stats are off): the program's own cost, whatever the load.
+xdp_prog_stats() {
+  local id
+  id=$(ip -n "$NS_RCV" -j -d link show "$VR" | python3 -c '
+import json, sys
+xdp = json.load(sys.stdin)[0].get("xdp", {})
+prog = xdp.get("prog") or next((a.get("prog") for a in xdp.get("attached", []) if a.get("prog")), None)
+print(prog["id"] if prog else "")')
+  [[ -n $id ]] || { echo "0 0"; return; }
+  bpftool prog show id "$id" -j | python3 -c 'import json, sys; p = json.load(sys.stdin); print(p.get("run_time_ns", 0), p.get("run_cnt", 0))'
+}
 udp_noports() { in_rcv awk '/^Udp:/ {if (n++) print $3}' /proc/net/snmp; }
 
 # ---- filters: load (once per size), enable/disable (every run) ----------------------------
@@ -250,18 +322,23 @@ run_one() {  # size flood filter round
   napi=$(napi_pid)
   [[ -n $napi ]] || { echo "bench.sh: no NAPI thread for $VR" >&2; exit 1; }
   taskset -p -c "$NAPI_CPU" "$napi" > /dev/null
-  local rx0 udp0 ns0 rx1 udp1 ns1 out
+  local rx0 udp0 ns0 rx1 udp1 ns1 xmit0 xmit1 pns0 pcnt0 pns1 pcnt1 out
+  read -r pns0 pcnt0 < <(xdp_prog_stats)
+  xmit0=$(xmit_frames)
   rx0=$(rx_frames); udp0=$(udp_noports); ns0=$(awk '{print $1}' "/proc/$napi/schedstat")
-  out=$(nsenter --net="/run/netns/$NS_GEN" taskset -c "$GEN_CPU" "$BUILD/bench/live_gen" --dev "$VG" \
-          --dst-mac "$RCV_MAC" --dst 10.201.0.10 --seconds "$SECONDS_PER_RUN" "${gen_args[@]}")
+  out=$(in_gen taskset -c "$GEN_CPU" "$BUILD/bench/flood_gen" --engine "$ENGINE" --loop-a "$LA" --loop-b "$LB" \
+          --dev "$VG" --dst-mac "$RCV_MAC" --dst 10.201.0.10 --seconds "$SECONDS_PER_RUN" "${gen_args[@]}")
   sleep 0.2  # let the receiver drain its ring
   rx1=$(rx_frames); udp1=$(udp_noports); ns1=$(awk '{print $1}' "/proc/$napi/schedstat")
+  xmit1=$(xmit_frames)
+  read -r pns1 pcnt1 < <(xdp_prog_stats)
   disable "$filter"
   local frames secs
   frames=$(sed -n 's/.*frames=\([0-9]*\).*/\1/p' <<< "$out")
   secs=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' <<< "$out")
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$size" "$flood" "$filter" "$round" "$frames" \
-    "$((rx1 - rx0))" "$((udp1 - udp0))" "$secs" "$((ns1 - ns0))" >> "$RAW"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$size" "$flood" "$filter" "$round" "$frames" \
+    "$((rx1 - rx0))" "$((udp1 - udp0))" "$secs" "$((ns1 - ns0))" "$((xmit1 - xmit0))" \
+    "$((pns1 - pns0))" "$((pcnt1 - pcnt0))" >> "$RAW"
   log "  $size $flood $filter round $round: $(( (rx1 - rx0) / ${secs%.*} )) rx/s, $(( (ns1 - ns0) / (rx1 - rx0 + 1) )) ns/pkt"
 }
 
@@ -288,6 +365,10 @@ fi
 
 log "veth pair $NS_GEN/$VG -> $NS_RCV/$VR; generator on CPU $GEN_CPU, receiving NAPI thread on CPU $NAPI_CPU"
 setup_pair
+choose_generator
+enable_program_stats
+log "generator: $ENGINE ($GENERATOR_NOTE)"
+echo "- generator: \`bench/flood_gen --engine $ENGINE\` ($GENERATOR_NOTE)" >> "$WORK/head.md"
 echo "| prefixes | loader | time | peak RSS |" > "$WORK/loads.md"
 echo "|---|---|---|---|" >> "$WORK/loads.md"
 IFS=, read -r -a size_list <<< "$SIZES"
@@ -410,7 +491,7 @@ fi
   echo "## Raw rows"
   echo
   echo '```'
-  echo "# size flood filter round offered received passed seconds napi_ns"
+  echo "# size flood filter round offered received passed seconds napi_ns xdp_xmit prog_ns prog_runs"
   cat "$RAW"
   echo '```'
 } > "$OUT"

@@ -74,8 +74,8 @@ wait_for() {  # what command...
   echo "no $what within 600 s" >&2
   return 1
 }
-# The flood starts once the list is loaded and the generator (bench/live_gen) runs.
-wait_for "the flood started" pgrep -x live_gen > /dev/null
+# The flood starts once the list is loaded and the generator (bench/flood_gen) runs.
+wait_for "the flood started" pgrep -x flood_gen > /dev/null
 prog_id=""
 [[ $FILTER == xdpguard_* ]] && prog_id=$(wait_for "$PROGRAM was attached" attached_id)
 sleep 2

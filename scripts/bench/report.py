@@ -4,7 +4,10 @@
 medians and min-max over the interleaved rounds, and ratios of CPU per received packet
 to iptables+ipset and to the XDP drop-all floor measured in the same rounds.
 
-Input columns: size flood filter round offered received passed seconds napi_ns"""
+Input columns: size flood filter round offered received passed seconds napi_ns
+[xdp_xmit prog_ns prog_runs] (the last three since 2026-12-07: frames the generator's veth
+sent as native xdp_frames, and the receiver's XDP program's run time and runs from the
+kernel's bpf_stats, 0 when off or not an XDP filter)."""
 import collections
 import statistics
 import sys
@@ -41,19 +44,26 @@ def main():
     for line in open(sys.argv[1]):
         if not line.strip() or line.startswith("#"):
             continue
-        size, flood, filt, rnd, offered, received, passed, secs, napi_ns = line.split()
+        fields = line.split()
+        size, flood, filt, rnd, offered, received, passed, secs, napi_ns = fields[:9]
+        prog_ns, prog_runs = (int(fields[10]), int(fields[11])) if len(fields) >= 12 else (0, 0)
         key = (int(size), flood, filt)
         if key not in rows:
             order.append(key)
         rows[key].append(dict(offered=int(offered), received=int(received), passed=int(passed),
-                              secs=float(secs), napi_ns=int(napi_ns)))
+                              secs=float(secs), napi_ns=int(napi_ns), prog_ns=prog_ns,
+                              prog_runs=prog_runs))
     groups = collections.OrderedDict()
     for key in order:
         groups.setdefault(key[:2], []).append(key[2])
     for (size, flood), filters in groups.items():
         print("\n#### %s prefixes, flood: %s\n" % ("{:,}".format(size), flood))
-        print("| filter | offered Mpps | received Mpps | filtered Mpps | passed Mpps | receiving-core ns/pkt | vs iptables+ipset | vs drop-all | vs bare hash |")
-        print("|---|---|---|---|---|---|---|---|---|")
+        # The XDP programs' own ns per run (bpf_stats), where the run had them.
+        with_stats = any(r["prog_runs"] for f in filters for r in rows[(size, flood, f)])
+        print("| filter | offered Mpps | received Mpps | filtered Mpps | passed Mpps | receiving-core ns/pkt"
+              " | above drop-all | vs iptables+ipset | vs drop-all | vs bare hash |"
+              + (" XDP program ns/pkt (bpf_stats) |" if with_stats else ""))
+        print("|---|---|---|---|---|---|---|---|---|---|" + ("---|" if with_stats else ""))
         ns = {}
         for f in filters:
             runs = rows[(size, flood, f)]
@@ -68,11 +78,16 @@ def main():
             filtered, _ = fmt_range([(r["received"] - r["passed"]) / r["secs"] for r in runs], 1e-6, 2)
             passed, _ = fmt_range([r["passed"] / r["secs"] for r in runs], 1e-6, 2)
             cost, med = fmt_range(ns[f])
+            above = "%+.0f" % (med - floor) if floor is not None and f != "dropall" else "-"
             vs_ref = "%.2f" % (med / ref) if ref else "-"
             vs_floor = "%.2f" % (med / floor) if floor else "-"
             vs_anchor = "%.2f" % (med / anchor) if anchor else "-"
-            print("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (NAMES.get(f, f), offered, received,
-                                                                 filtered, passed, cost, vs_ref, vs_floor, vs_anchor))
+            cells = [NAMES.get(f, f), offered, received, filtered, passed, cost, above, vs_ref, vs_floor,
+                     vs_anchor]
+            if with_stats:
+                prog = [r["prog_ns"] / r["prog_runs"] for r in runs if r["prog_runs"]]
+                cells.append(fmt_range(prog)[0] if prog else "-")
+            print("| " + " | ".join(cells) + " |")
         if "xdppass" in ns:
             # Passed traffic: what each XDP filter adds over a pass-all XDP program.
             base = statistics.median(ns["xdppass"])
