@@ -356,6 +356,48 @@ run_one() {  # size flood filter round
 }
 
 # ---- report -------------------------------------------------------------------------------
+# The parts of the report's method that depend on the generator.
+generator_text() {
+  if [[ $ENGINE == live ]]; then
+    echo "A generator (\`bench/flood_gen --engine live\`: BPF_PROG_TEST_RUN with BPF_F_TEST_XDP_LIVE_FRAMES"
+    echo "runs bench/live_gen.bpf.c, whose XDP_TX sends each frame out of the generator's veth; 64-byte UDP"
+    echo "frames to a closed port) floods from blocked sources for $SECONDS_PER_RUN s per run, pinned to CPU"
+    echo "$GEN_CPU; the receiving veth's threaded NAPI thread is pinned"
+    return
+  fi
+  echo "A generator (\`bench/flood_gen --engine circulate\`, as this kernel refuses XDP live frames:"
+  echo "192 frames circulate between two more veths in the generator's namespace, bench/circ_gen.bpf.c;"
+  echo "on each round trip one program gives the frame its next source and, with credit, the other"
+  echo "sends a copy out of the generator's veth by a devmap broadcast, which the receiver gets as a"
+  echo "native XDP frame; 64-byte UDP frames to a closed port) floods from blocked sources for"
+  echo "$SECONDS_PER_RUN s per run, the loop's NAPI threads pinned to CPU $GEN_CPU. It offers about 1-1.5 Mpps, so"
+  echo "XDP filters do not saturate the receiver: their ns/pkt include the NAPI thread's wake-ups and"
+  echo "caches gone cold between them, and every copy is a fresh page that the receiver hands back to"
+  echo "the page allocator when the frame is dropped or freed (a NIC's page pool recycles instead), a"
+  echo "cost every filter pays alike: *above drop-all* takes that fixed part out (docs/performance.md)."
+  echo "The receiving veth's threaded NAPI thread is pinned"
+}
+header_text() {
+  if [[ $ENGINE == live ]]; then
+    echo "In these, each recycled frame buffer keeps the source it was given once, so the receiver"
+    echo "reads headers no core has just written, as from a NIC's DMA."
+  else
+    echo "With the circulating generator every copy is written by the generator's core, so the"
+    echo "receiver always reads a header line another core has just written, as in *one-24-rewrite*."
+  fi
+}
+open_loop_text() {
+  if [[ $ENGINE == live ]]; then
+    echo "The generator returns them to the page pool's"
+    echo "ring under the producer lock that the receiver takes for every frame it drops, so the two"
+    echo "cores contend for it and the receiver's figures are mostly that contention (the harness of"
+    echo "earlier reports; docs/performance.md)."
+  else
+    echo "The circulating generator frees the refused copies on"
+    echo "its own core (no ring shared with the receiver), so this flood differs from *one-24* only"
+    echo "in the frames the receiver finds waiting."
+  fi
+}
 mkdir -p "$(dirname "$OUT")"
 {
   echo "# Benchmarks"
@@ -445,9 +487,7 @@ fi
   echo
   echo "## 2. End to end over veth"
   echo
-  echo "A generator (\`bench/live_gen\`: BPF_PROG_TEST_RUN with BPF_F_TEST_XDP_LIVE_FRAMES, XDP_TX out of"
-  echo "the generator's veth; 64-byte UDP frames to a closed port) floods from blocked sources for"
-  echo "$SECONDS_PER_RUN s per run, pinned to CPU $GEN_CPU; the receiving veth's threaded NAPI thread is pinned"
+  generator_text
   echo "to CPU $NAPI_CPU and does all receive work (XDP, or GRO + the stack + netfilter). *Received*: frames"
   echo "that reached the receiver's NAPI (rx_queue_0_xdp_packets); the rest of *offered* were refused"
   echo "by the full veth ring (xdp_xmit_errors). *Passed*: datagrams that reached UDP (UdpNoPorts);"
@@ -458,15 +498,13 @@ fi
   echo "Floods. *one-24* cycles over the 256 addresses of one blocked /24 with flow control: the"
   echo "generator keeps at most $CREDITS frames on their way to the receiver (counted with the napi_poll"
   echo "and xdp_devmap_xmit tracepoints) and waits for credit, so each filter gets frames as fast as"
-  echo "it takes them and the veth ring (256 frames) refuses none: *received* is that filter's"
-  echo "highest sustained rate. *one-24-open* is the same flood open loop, at the generator's full"
-  echo "rate: the full ring refuses most frames and the generator returns them to the page pool's"
-  echo "ring under the producer lock that the receiver takes for every frame it drops, so the two"
-  echo "cores contend for it and the receiver's figures are mostly that contention (the harness of"
-  echo "earlier reports; docs/performance.md). *one-24-paced* is open loop but slowed (the generator"
+  echo "it takes them, up to the generator's own rate, and the veth ring (256 frames) refuses none:"
+  echo "where the generator is the faster, *received* is that filter's highest sustained rate."
+  echo "*one-24-open* is the same flood open loop, at the generator's full"
+  echo "rate: the full ring refuses most frames. $(open_loop_text)"
+  echo "*one-24-paced* is open loop but slowed (the generator"
   echo "spins $PACED_SPIN bpf_loop iterations per frame) to a load every filter absorbs, so all see the"
-  echo "same traffic. In these, each recycled frame buffer keeps the source it was given once, so"
-  echo "the receiver reads headers no core has just written, as from a NIC's DMA. *one-24-rewrite*"
+  echo "same traffic. $(header_text) *one-24-rewrite*"
   echo "is *one-24* with the source rewritten in every frame by the generator's core, so a"
   echo "header-reading filter also pays a cross-core transfer of the header's cache line;"
   echo "*spread-32k* cycles over 32,768 blocked /32s with flow control, rewriting every frame"

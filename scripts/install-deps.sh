@@ -11,8 +11,8 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 
 packages=(
-  # toolchain
-  build-essential cmake pkg-config git
+  # toolchain (ccache: .ci/run's four builds reuse what an earlier run compiled)
+  build-essential cmake pkg-config git ccache
   clang llvm
   # fuzzing and sanitizer builds (scripts/fuzz.sh, scripts/sanitize.sh): libFuzzer, ASan, UBSan
   libclang-rt-14-dev
