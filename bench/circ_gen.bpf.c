@@ -19,6 +19,7 @@
  * Flow control (credits > 0) is live_gen's, counted per frame instead of per batch: the
  * veth ring never refuses a copy, and frames out of credit circulate without one, so the
  * receiver gets them as fast as it takes them (up to the circulation's rate). */
+#include "bench_frame.h"
 #include "gen_common.bpf.h"
 
 /* 1 while the flood runs; 0 makes both programs drop what circulates, which ends it. */
@@ -36,12 +37,8 @@ struct {
 /* Only the flood's own frames circulate (IPv4 UDP, as flood_gen builds them): anything the
  * namespace's stack sends out of A or B is dropped, or it would circulate for ever. */
 static __always_inline int is_flood_frame(struct xdp_md *ctx) {
-  void *data = (void *)(long)ctx->data;
-  void *end = (void *)(long)ctx->data_end;
-  struct ethhdr *eth = data;
-  struct iphdr *ip = (void *)(eth + 1);
-  if ((void *)(ip + 1) > end) return 0;
-  return eth->h_proto == bpf_htons(ETH_P_IP) && ip->protocol == IPPROTO_UDP;
+  struct iphdr *ip = bench_ipv4(ctx);
+  return ip && ip->protocol == IPPROTO_UDP;
 }
 
 SEC("xdp")

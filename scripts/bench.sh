@@ -224,6 +224,7 @@ xmit_frames() { in_gen ethtool -S "$VG" | awk '/tx_queue_0_xdp_xmit:/ {print $2}
 # when there is none or the stats are off): the program's own cost, whatever the load.
 xdp_prog_stats() {
   local id
+  [[ $PROGRAM_STATS == 1 ]] || { echo "0 0"; return; }
   id=$(ip -n "$NS_RCV" -j -d link show "$VR" | python3 -c '
 import json, sys
 xdp = json.load(sys.stdin)[0].get("xdp", {})
